@@ -1,0 +1,310 @@
+//! The command line: parsing, running the three stages, rendering, and the exit code.
+//!
+//! `run` is the one entry point, used by `main` and by the tests alike.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::check::{self, Context};
+use crate::collect::input::{self, Input};
+use crate::finding::Severity;
+use crate::registry::{self, Selector};
+use crate::report::{Outcome, Summary, human, json};
+use crate::text::edit_distance;
+
+/// Exit code: no finding at or above `--fail-on`.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: at least one finding at or above `--fail-on`.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: usage error, unreadable input, or internal error.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "otadoctor",
+    version,
+    about = "Tells you exactly why an iPhone refuses to install an app over the air (itms-services).",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:\n  otadoctor 'itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme.io%2Fapp.plist'\n  otadoctor --offline dist/install.html\n  otadoctor explain LNK006"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check links, download pages and files (the default command).
+    Check(CheckArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (LNK006) or name (html-entity-in-link).
+        rule: String,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// itms-services links, download pages (.html), files of links, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    fail_on: FailOn,
+    /// Only these rules: codes, names or family prefixes, comma separated.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    select: Vec<String>,
+    /// Not these rules: codes, names or family prefixes, comma separated.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    ignore: Vec<String>,
+    /// No network: check only what is local (links, files) and report what was skipped.
+    #[arg(long)]
+    offline: bool,
+    /// The clock for every date check, as RFC 3339 (2026-11-25T12:00:00Z).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<OffsetDateTime>,
+    /// Colour in human output: auto means on a terminal and without NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time ({e}); write e.g. 2026-11-25T12:00:00Z"))
+}
+
+/// What the process has around it: streams, terminal, environment and the clock.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// Whether standard output is a terminal.
+    pub stdout_is_tty: bool,
+    /// Whether `NO_COLOR` is set to a non-empty value.
+    pub no_color: bool,
+    /// The time the run started; `--now` replaces it.
+    pub now: OffsetDateTime,
+}
+
+/// Runs the command line `args` (with the program name first) and returns the exit code.
+pub fn run<I, T>(args: I, io: &mut Io<'_>) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                io.stderr.write_all(text.as_bytes())
+            } else {
+                io.stdout.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Check(args)) => check_command(&args, io),
+        None => check_command(&cli.check, io),
+        Some(Command::Explain { rule }) => explain_command(&rule, io),
+        Some(Command::Rules { format }) => rules_command(format, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "otadoctor: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
+    let select = selectors(&args.select, "--select")?;
+    let ignore = selectors(&args.ignore, "--ignore")?;
+    let mut inputs: Vec<Input> = Vec::new();
+    for arg in &args.inputs {
+        inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
+    }
+    let ctx = Context {
+        now: args.now.unwrap_or(io.now),
+    };
+    let mut outcomes = Vec::with_capacity(inputs.len());
+    for mut input in inputs {
+        if !input.facts.links.is_empty() {
+            let what = if input.facts.links.len() == 1 {
+                "the link"
+            } else {
+                "the links"
+            };
+            input.facts.skipped.push(if args.offline {
+                format!("following {what}: fetching the manifest, TLS, the package (--offline)")
+            } else {
+                format!("following {what}: this version of otadoctor checks links offline only")
+            });
+        }
+        let findings = check::run(&input.facts, &ctx)
+            .into_iter()
+            .filter(|f| select.is_empty() || select.iter().any(|s| s.matches(f.rule)))
+            .filter(|f| !ignore.iter().any(|s| s.matches(f.rule)))
+            .collect();
+        outcomes.push(Outcome { input, findings });
+    }
+    let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
+    let failing = match args.fail_on.threshold() {
+        None => false,
+        Some(Severity::Error) => summary.error > 0,
+        Some(Severity::Warning) => summary.error + summary.warning > 0,
+        Some(Severity::Info) => summary.total() > 0,
+    };
+    let code = if failing { EXIT_FINDINGS } else { EXIT_OK };
+    let rendered = match args.format {
+        Format::Json => json::render(&outcomes),
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => io.stdout_is_tty && !io.no_color,
+            };
+            human::render(&outcomes, code, human::Style { color })
+        }
+    };
+    io.stdout
+        .write_all(rendered.as_bytes())
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    Ok(code)
+}
+
+fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {
+    items
+        .iter()
+        .filter(|i| !i.trim().is_empty())
+        .map(|item| {
+            Selector::parse(item)
+                .ok_or_else(|| format!("{option}: unknown rule or family \"{item}\"{}", suggestion(item)))
+        })
+        .collect()
+}
+
+/// ", did you mean …?" for a mistyped rule.
+fn suggestion(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
+    registry::ALL
+        .iter()
+        .map(|r| {
+            (
+                edit_distance(&key, r.name).min(edit_distance(&key, &r.code.to_ascii_lowercase())),
+                r,
+            )
+        })
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, r)| format!("; did you mean {} ({})?", r.code, r.name))
+        .unwrap_or_else(|| "; `otadoctor rules` lists them".to_string())
+}
+
+fn explain_command(key: &str, io: &mut Io<'_>) -> Result<i32, String> {
+    let rule = registry::lookup(key).ok_or_else(|| format!("unknown rule \"{key}\"{}", suggestion(key)))?;
+    io.stdout.write_all(rule.doc.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}
+
+fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
+    let text = match format {
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = registry::ALL
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "name": r.name,
+                        "family": r.family,
+                        "severity": r.severity,
+                        "by_subject": r.by_subject,
+                        "basis": r.basis,
+                        "needs_network": r.needs_network,
+                        "summary": r.summary,
+                        "device_symptom": r.device_symptom,
+                        "doc": format!("rules/{}", r.doc_file()),
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({ "schema_version": json::SCHEMA_VERSION, "rules": rules });
+            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
+        }
+        ListFormat::Human => {
+            let mut out = String::new();
+            for family in registry::Family::ALL {
+                out.push_str(&format!("{} — {}\n", family.prefix(), family.title()));
+                for r in registry::ALL.iter().filter(|r| r.family == *family) {
+                    out.push_str(&format!(
+                        "  {}  {:<32} {:<20} {}\n",
+                        r.code,
+                        r.name,
+                        r.severity_label(),
+                        r.summary
+                    ));
+                }
+                out.push('\n');
+            }
+            out.push_str("otadoctor explain <CODE|NAME> prints a rule's documentation.\n");
+            out
+        }
+    };
+    io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}

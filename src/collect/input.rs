@@ -1,0 +1,238 @@
+//! Reading inputs: arguments, files and standard input, recognised by content, not only name.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::collect::{html, link, looks_like_link};
+use crate::facts::{Facts, LinkContext, PageFacts};
+use crate::finding::Location;
+use crate::text::line_and_column;
+
+/// The most a local input may hold; larger files are not download pages or link lists.
+pub const MAX_LOCAL_INPUT: u64 = 16 * 1024 * 1024;
+
+/// What an input was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Link,
+    Page,
+}
+
+/// One unit of work: the text shown as its name, what it is, and its facts so far.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub kind: InputKind,
+    /// The file the input came from, if any (for locations).
+    pub file: Option<String>,
+    pub facts: Facts,
+}
+
+/// Why an input could not be read. These are usage problems (exit 2), not findings.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable { path: String, source: std::io::Error },
+    #[error("{path} is larger than {} MiB; an input is a link, a list of links or a download page", MAX_LOCAL_INPUT / 1024 / 1024)]
+    TooLarge { path: String },
+    #[error("{path} is {what}; checking it arrives in a later version of otadoctor")]
+    NotYetSupported { path: String, what: &'static str },
+    #[error("{path} is not text, HTML, a plist, a zip or a profile")]
+    Unrecognised { path: String },
+    #[error("{0} is empty")]
+    Empty(String),
+    #[error("\"{0}\" is not an itms-services link and no such file exists")]
+    NoSuchInput(String),
+    #[error(
+        "{0}: otadoctor does not fetch http(s) inputs yet; pass the itms-services link, or save the page and pass the file"
+    )]
+    FetchNotSupported(String),
+}
+
+/// Turns one command-line argument into inputs (a file of links gives one input per link).
+pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, InputError> {
+    if arg == "-" {
+        let bytes = read_capped(stdin, "standard input")?;
+        return from_bytes("-", "<stdin>", &bytes);
+    }
+    if looks_like_link(arg, false) {
+        return Ok(vec![link_input(arg, None)]);
+    }
+    let lower = arg.trim().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return Err(InputError::FetchNotSupported(arg.to_string()));
+    }
+    let path = Path::new(arg);
+    if path.is_file() {
+        let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+            path: arg.to_string(),
+            source,
+        })?;
+        let bytes = read_capped(&mut file.take(MAX_LOCAL_INPUT + 1), arg)?;
+        return from_bytes(arg, arg, &bytes);
+    }
+    if path.exists() {
+        return Err(InputError::Unreadable {
+            path: arg.to_string(),
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
+    if arg.contains(':') && !arg.contains(std::path::MAIN_SEPARATOR) {
+        // Some other scheme (mailto:, ftp://, …): a link that is not itms-services.
+        return Ok(vec![link_input(arg, None)]);
+    }
+    Err(InputError::NoSuchInput(arg.to_string()))
+}
+
+fn read_capped(reader: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_LOCAL_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Unreadable {
+            path: name.to_string(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_LOCAL_INPUT {
+        return Err(InputError::TooLarge { path: name.to_string() });
+    }
+    Ok(bytes)
+}
+
+/// Sniffs the bytes of a file (or standard input) and builds its inputs.
+fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputError> {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let head = &body[start..body.len().min(start + 1024)];
+    let head_lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if body.starts_with(b"bplist")
+        || (head_lower.starts_with("<?xml") && head_lower.contains("<plist"))
+        || head_lower.starts_with("<!doctype plist")
+        || head_lower.starts_with("<plist")
+    {
+        return Err(InputError::NotYetSupported {
+            path: name.to_string(),
+            what: "a plist (a manifest)",
+        });
+    }
+    if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
+        return Err(InputError::NotYetSupported {
+            path: name.to_string(),
+            what: "a zip archive (a package)",
+        });
+    }
+    if body.first() == Some(&0x30) && body.iter().take(64).any(|b| *b == 0) {
+        return Err(InputError::NotYetSupported {
+            path: name.to_string(),
+            what: "DER data (a provisioning profile)",
+        });
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(InputError::Unrecognised { path: name.to_string() });
+    };
+    if text.trim().is_empty() {
+        return Err(InputError::Empty(if name == "-" {
+            "standard input".to_string()
+        } else {
+            name.to_string()
+        }));
+    }
+    let is_html = ["<!doctype html", "<html", "<head", "<body", "<a ", "<meta", "<script"]
+        .iter()
+        .any(|t| head_lower.starts_with(t))
+        || Path::new(file)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if is_html {
+        return Ok(vec![page_input(name, file, text)]);
+    }
+    Ok(link_lines(file, text))
+}
+
+/// A download page: every link in it, with its line.
+pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
+    let found = html::find_links(html_text);
+    let mut facts = Facts {
+        page: Some(PageFacts {
+            source: file.to_string(),
+            bytes: html_text.len(),
+            links_found: found.len(),
+        }),
+        ..Facts::default()
+    };
+    for f in found {
+        let (line, column) = line_and_column(html_text, f.offset);
+        let location = Location {
+            file: file.to_string(),
+            line,
+            column,
+        };
+        let mut facts_link = link::link_facts(&f.written, f.context, Some(location), f.dynamic);
+        facts_link.source_text = f.source_text;
+        facts.links.push(facts_link);
+    }
+    Input {
+        name: name.to_string(),
+        kind: InputKind::Page,
+        file: Some(file.to_string()),
+        facts,
+    }
+}
+
+/// A text of links, one per line; a line that does not start a link continues the one
+/// before it (a link wrapped by a mail client). Text with no link in it is one input.
+fn link_lines(file: &str, text: &str) -> Vec<Input> {
+    let mut links: Vec<(usize, String)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if looks_like_link(line, false) {
+            links.push((number + 1, line.to_string()));
+        } else if let Some((_, last)) = links.last_mut() {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    if links.is_empty() {
+        let whole = text.trim_end_matches(['\n', '\r']);
+        return vec![link_input(
+            whole,
+            Some(Location {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+            }),
+        )];
+    }
+    links
+        .into_iter()
+        .map(|(line, text)| {
+            link_input(
+                &text,
+                Some(Location {
+                    file: file.to_string(),
+                    line,
+                    column: 1,
+                }),
+            )
+        })
+        .collect()
+}
+
+fn link_input(text: &str, location: Option<Location>) -> Input {
+    let file = location.as_ref().map(|l| l.file.clone());
+    let facts = Facts {
+        links: vec![link::link_facts(text, LinkContext::Raw, location, false)],
+        ..Facts::default()
+    };
+    Input {
+        name: text.to_string(),
+        kind: InputKind::Link,
+        file,
+        facts,
+    }
+}

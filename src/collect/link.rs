@@ -1,0 +1,231 @@
+//! Parse an itms-services link the way iOS does: keep the text as written, take off what
+//! wraps it, split the query on `&`, percent-decode each name and value exactly once.
+//!
+//! This module records; it never decides what is wrong (see `check::lnk`).
+
+use crate::facts::{LinkContext, LinkFacts, LinkParam, ParsedLink, Wrapping};
+use crate::finding::Location;
+use crate::text::percent_decode_once;
+
+/// Builds the facts for one link found in `context`.
+pub fn link_facts(written: &str, context: LinkContext, location: Option<Location>, dynamic: bool) -> LinkFacts {
+    let (text, wrapping) = unwrap(written, context.browser_parsed());
+    let parsed = parse(&text);
+    LinkFacts {
+        written: written.to_string(),
+        source_text: None,
+        context,
+        location,
+        wrapping,
+        dynamic,
+        text,
+        parsed,
+    }
+}
+
+/// Takes off what surrounds or breaks up a pasted link. When a browser parsed the link
+/// (`browser_parsed`), it already removed tabs, line breaks and outer spaces, so those are
+/// not recorded as wrapping.
+pub fn unwrap(written: &str, browser_parsed: bool) -> (String, Vec<Wrapping>) {
+    let mut text = written.to_string();
+    let mut found = Vec::new();
+    let note = |w: Wrapping, found: &mut Vec<Wrapping>| {
+        if !found.contains(&w) {
+            found.push(w);
+        }
+    };
+    if browser_parsed {
+        text = text
+            .trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control())
+            .to_string();
+        text.retain(|c| c != '\t' && c != '\n' && c != '\r');
+    }
+    loop {
+        let before = text.clone();
+        let trimmed = text.trim();
+        if trimmed.len() != text.len() {
+            note(Wrapping::SurroundingWhitespace, &mut found);
+            text = trimmed.to_string();
+        }
+        for (open, close) in [
+            ("\"", "\""),
+            ("'", "'"),
+            ("\u{201c}", "\u{201d}"),
+            ("\u{2018}", "\u{2019}"),
+            ("`", "`"),
+        ] {
+            if text.len() >= open.len() + close.len() && text.starts_with(open) && text.ends_with(close) {
+                text = text[open.len()..text.len() - close.len()].to_string();
+                note(Wrapping::Quotes, &mut found);
+            }
+        }
+        if text.len() >= 2 && text.starts_with('<') && text.ends_with('>') {
+            text = text[1..text.len() - 1].to_string();
+            note(Wrapping::AngleBrackets, &mut found);
+        }
+        if text.contains("=\n") || text.contains("=\r\n") {
+            text = remove_soft_breaks(&text);
+            if text.contains("=3D") {
+                text = decode_quoted_printable(&text);
+            }
+            note(Wrapping::SoftBreaks, &mut found);
+        }
+        if text.contains('\n') || text.contains('\r') {
+            text = join_lines(&text);
+            note(Wrapping::LineBreaks, &mut found);
+        }
+        if text == before {
+            break;
+        }
+    }
+    (text, found)
+}
+
+/// Removes quoted-printable soft breaks (`=` at a line end) and any indentation a mail client
+/// put after them (a link never contains a space).
+fn remove_soft_breaks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("=\n").or_else(|| rest.find("=\r\n")) {
+        let break_len = if rest[i..].starts_with("=\r\n") { 3 } else { 2 };
+        out.push_str(&rest[..i]);
+        rest = rest[i + break_len..].trim_start_matches([' ', '\t']);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes line breaks and the whitespace around them.
+fn join_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.trim_end_matches('\r');
+        if i == 0 {
+            out.push_str(line.trim_end());
+        } else {
+            out.push_str(line.trim());
+        }
+    }
+    out
+}
+
+/// Decodes `=XX` escapes of quoted-printable text (soft breaks already removed).
+fn decode_quoted_printable(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16).filter(|_| !b.is_ascii_lowercase());
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Splits `text` into the parts iOS sees. Never fails: a missing part is `None` or empty.
+pub fn parse(text: &str) -> ParsedLink {
+    let mut parsed = ParsedLink::default();
+    let Some(colon) = text.find(':') else {
+        return parsed;
+    };
+    let scheme = &text[..colon];
+    // A scheme is letters, digits, + - . ; anything else means there is no scheme.
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return parsed;
+    }
+    parsed.scheme = Some(scheme.to_string());
+    let rest_start = colon + 1;
+    let rest = &text[rest_start..];
+    parsed.slashes = rest.chars().take_while(|c| *c == '/').count();
+    let after_slashes = rest_start + parsed.slashes;
+    let tail = &text[after_slashes..];
+    let end_of_path = tail.find(['?', '#']).map_or(text.len(), |i| after_slashes + i);
+    parsed.authority_and_path = text[after_slashes..end_of_path].to_string();
+    let fragment_start = text[end_of_path..].find('#').map(|i| end_of_path + i);
+    parsed.fragment_start = fragment_start;
+    parsed.fragment = fragment_start.map(|i| text[i + 1..].to_string());
+    if text[end_of_path..].starts_with('?') {
+        let query_start = end_of_path + 1;
+        let query_end = fragment_start.unwrap_or(text.len());
+        let query = &text[query_start..query_end];
+        parsed.query = Some(query.to_string());
+        parsed.query_start = query_start;
+        let mut offset = query_start;
+        for pair in query.split('&') {
+            let (raw_name, raw_value) = match pair.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (pair, None),
+            };
+            parsed.params.push(LinkParam {
+                start: offset,
+                end: offset + pair.len(),
+                raw_name: raw_name.to_string(),
+                raw_value: raw_value.map(str::to_string),
+                name: percent_decode_once(raw_name),
+                value: raw_value.map(percent_decode_once),
+            });
+            offset += pair.len() + 1;
+        }
+    }
+    parsed.action = parsed.param("action").and_then(|p| p.value.clone());
+    parsed.manifest_url = parsed.param("url").and_then(|p| p.value.clone());
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_every_ampersand_and_decodes_once() {
+        let p = parse("itms-services://?action=download-manifest&url=https%253A%2F%2Fh%2Fm.plist&x");
+        assert_eq!(p.scheme.as_deref(), Some("itms-services"));
+        assert_eq!(p.slashes, 2);
+        assert_eq!(p.action.as_deref(), Some("download-manifest"));
+        assert_eq!(p.manifest_url.as_deref(), Some("https%3A//h/m.plist"));
+        assert_eq!(p.params.len(), 3);
+        assert_eq!(p.params[2].value, None);
+    }
+
+    #[test]
+    fn plus_stays_plus() {
+        let p = parse("itms-services://?action=download-manifest&url=https://h/a+b.plist");
+        assert_eq!(p.manifest_url.as_deref(), Some("https://h/a+b.plist"));
+    }
+
+    #[test]
+    fn fragment_ends_the_query() {
+        let p = parse("itms-services://?action=download-manifest&url=https://h/m.plist#x&y=1");
+        assert_eq!(p.manifest_url.as_deref(), Some("https://h/m.plist"));
+        assert_eq!(p.fragment.as_deref(), Some("x&y=1"));
+    }
+
+    #[test]
+    fn unwraps_mail_wrapping() {
+        let (t, w) = unwrap(
+            "  <itms-services://?action=download-manifest&url=https://h/=\n  m.plist>\n",
+            false,
+        );
+        assert_eq!(t, "itms-services://?action=download-manifest&url=https://h/m.plist");
+        assert!(w.contains(&Wrapping::AngleBrackets));
+        assert!(w.contains(&Wrapping::SoftBreaks));
+        assert!(w.contains(&Wrapping::SurroundingWhitespace));
+    }
+
+    #[test]
+    fn browser_parsed_links_are_not_wrapped() {
+        let (t, w) = unwrap(
+            " itms-services://?action=download-manifest\n&url=https://h/m.plist ",
+            true,
+        );
+        assert_eq!(t, "itms-services://?action=download-manifest&url=https://h/m.plist");
+        assert!(w.is_empty());
+    }
+}

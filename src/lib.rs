@@ -1,0 +1,14 @@
+//! otadoctor: replays what an iPhone does with an itms-services link and reports, with stable
+//! rule codes, every reason the over-the-air install would fail.
+//!
+//! Three stages, data flowing one way: `collect` (all I/O) → `facts::Facts` → `check` (pure
+//! rules) → `finding::Finding`s → `report`. `cli::run` drives them.
+
+pub mod check;
+pub mod cli;
+pub mod collect;
+pub mod facts;
+pub mod finding;
+pub mod registry;
+pub mod report;
+pub mod text;

@@ -1,0 +1,17 @@
+use std::io::IsTerminal;
+
+fn main() {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut io = otadoctor::cli::Io {
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+        stdout_is_tty: std::io::stdout().is_terminal(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let code = otadoctor::cli::run(std::env::args_os(), &mut io);
+    std::process::exit(code);
+}

@@ -1,0 +1,64 @@
+//! `--format json`: one document, schema version 1 (see the README and CLI.md).
+
+use serde::Serialize;
+
+use crate::collect::input::InputKind;
+use crate::facts::Facts;
+use crate::finding::Finding;
+use crate::report::{Outcome, Summary};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool,
+    results: Vec<ResultEntry<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct ResultEntry<'a> {
+    input: &'a str,
+    kind: InputKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    findings: &'a [Finding],
+    facts: &'a Facts,
+}
+
+/// Renders every outcome as one JSON document.
+pub fn render(outcomes: &[Outcome]) -> String {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "otadoctor",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        results: outcomes
+            .iter()
+            .map(|o| ResultEntry {
+                input: &o.input.name,
+                kind: o.input.kind,
+                file: o.input.file.as_deref(),
+                findings: &o.findings,
+                facts: &o.input.facts,
+            })
+            .collect(),
+        summary: Summary::of(outcomes.iter().flat_map(|o| &o.findings)),
+    };
+    match serde_json::to_string_pretty(&doc) {
+        Ok(s) => s + "\n",
+        // Serializing plain data with string keys cannot fail; keep a valid document anyway.
+        Err(e) => format!(
+            "{{\"schema_version\":{SCHEMA_VERSION},\"error\":{}}}\n",
+            serde_json::Value::from(e.to_string())
+        ),
+    }
+}

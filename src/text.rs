@@ -1,0 +1,134 @@
+//! Small text helpers shared by collectors, rules and reports.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Percent-decodes `%XX` sequences once. Invalid sequences stay as written; bytes that do not
+/// form UTF-8 are replaced (U+FFFD), as a URL parser would refuse them anyway. `+` stays `+`.
+pub fn percent_decode_once(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// The characters `encodeURIComponent` leaves alone: `A–Z a–z 0–9 - _ . ! ~ * ' ( )`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// Encodes `s` as one query component, like JavaScript's `encodeURIComponent`.
+pub fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// Makes text from an input safe for a terminal: control characters (C0, DEL, C1) and the
+/// bidirectional overrides become visible escapes, so no escape sequence reaches the terminal.
+pub fn escape_for_terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if is_unsafe_char(c) => out.push_str(&c.escape_unicode().to_string()),
+        c => out.push(c),
+    }
+}
+
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// How many terminal columns `s[..byte]` takes once escaped (one column per char).
+pub fn escaped_width(s: &str, byte: usize) -> usize {
+    let mut end = byte.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::new();
+    for c in s[..end].chars() {
+        push_escaped(&mut out, c);
+    }
+    out.chars().count()
+}
+
+/// 1-based line and column (in chars) of a byte offset.
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short words.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Shortens long text for one-line summaries, on a char boundary.
+pub fn ellipsize(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_string();
+    }
+    let kept: String = s.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_encoding_matches_encode_uri_component() {
+        assert_eq!(
+            encode_component("https://h/a b?x=1&y=2#f+"),
+            "https%3A%2F%2Fh%2Fa%20b%3Fx%3D1%26y%3D2%23f%2B"
+        );
+        assert_eq!(encode_component("a-_.!~*'()"), "a-_.!~*'()");
+    }
+
+    #[test]
+    fn terminal_escapes_hide_control_sequences() {
+        assert_eq!(escape_for_terminal("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
+        assert_eq!(escape_for_terminal("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escaped_width("\u{1b}ab", 2), 7);
+    }
+
+    #[test]
+    fn lines_and_columns_are_one_based() {
+        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_and_column("ab", 0), (1, 1));
+    }
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("itms-servies", "itms-services"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
