@@ -1,0 +1,122 @@
+//! The registry against its docs and the public rule set: no orphan docs, every doc in the
+//! shared outline with the registry's own values, codes and names exactly as in RULES.md.
+
+use std::collections::BTreeSet;
+
+use otadoctor::registry::{ALL, lookup};
+
+fn rules_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+}
+
+#[test]
+fn every_doc_in_rules_belongs_to_a_registry_entry() {
+    let expected: BTreeSet<String> = ALL.iter().map(|r| r.doc_file()).collect();
+    for entry in std::fs::read_dir(rules_dir()).expect("rules/") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if name == "README.md" {
+            continue;
+        }
+        assert!(
+            expected.contains(&name),
+            "rules/{name} has no registry entry (orphan doc)"
+        );
+    }
+}
+
+#[test]
+fn codes_and_names_are_unique_and_well_formed() {
+    let mut codes = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for r in ALL {
+        assert!(codes.insert(r.code), "duplicate code {}", r.code);
+        assert!(names.insert(r.name), "duplicate name {}", r.name);
+        assert!(r.code.starts_with(r.family.prefix()) && r.code.len() == 6, "{}", r.code);
+        assert!(
+            r.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{}",
+            r.name
+        );
+        assert_eq!(lookup(r.code).map(|x| x.code), Some(r.code));
+        assert_eq!(lookup(r.name).map(|x| x.code), Some(r.code));
+    }
+}
+
+/// Rows of RULES.md's tables: (code, name, severity text) for the families the registry has.
+fn public_rule_set() -> Vec<(String, String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/RULES.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (the shared spec sits beside the repository)", path.display()));
+    let families: BTreeSet<&str> = ALL.iter().map(|r| r.family.prefix()).collect();
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let code = *cells.get(1)?;
+            if code.len() == 6 && families.contains(&code[..3]) && code[3..].chars().all(|c| c.is_ascii_digit()) {
+                Some((code.to_string(), cells.get(2)?.to_string(), cells.get(3)?.to_string()))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn registry_matches_the_public_rule_set() {
+    let public = public_rule_set();
+    assert_eq!(
+        public.len(),
+        ALL.len(),
+        "RULES.md lists {} rules of these families, the registry {}",
+        public.len(),
+        ALL.len()
+    );
+    for (code, name, severity) in public {
+        let rule = lookup(&code).unwrap_or_else(|| panic!("{code} missing from the registry"));
+        assert_eq!(rule.name, name, "{code}");
+        assert!(
+            severity.starts_with(rule.severity.as_str()),
+            "{code}: RULES.md says {severity}, registry {}",
+            rule.severity.as_str()
+        );
+        assert_eq!(rule.by_subject, severity.contains("by subject"), "{code}: by subject");
+    }
+}
+
+#[test]
+fn every_doc_follows_the_outline_with_the_registry_values() {
+    const SECTIONS: [&str; 6] = [
+        "## What the device shows",
+        "## What it checks",
+        "## Example",
+        "## How to fix",
+        "## When to ignore",
+        "## References",
+    ];
+    for r in ALL {
+        let doc = r.doc;
+        let title = format!("# {} `{}`", r.code, r.name);
+        assert!(doc.starts_with(&title), "{}: first line must be {title}", r.doc_file());
+        let headings: Vec<&str> = doc.lines().filter(|l| l.starts_with("## ")).collect();
+        assert_eq!(headings, SECTIONS, "{}: sections", r.doc_file());
+        let row = format!(
+            "| {} | {} | {} | {} |",
+            r.family.prefix(),
+            r.severity_label(),
+            r.basis.as_str(),
+            if r.needs_network { "yes" } else { "no" }
+        );
+        assert!(doc.contains(&row), "{}: the table row must read {row}", r.doc_file());
+        for (i, section) in SECTIONS.iter().enumerate() {
+            let start = doc.find(section).unwrap_or(0) + section.len();
+            let end = SECTIONS.get(i + 1).and_then(|s| doc.find(s)).unwrap_or(doc.len());
+            assert!(
+                doc[start..end].trim().len() > 20,
+                "{}: {section} is empty",
+                r.doc_file()
+            );
+        }
+    }
+}
