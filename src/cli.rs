@@ -167,7 +167,7 @@ where
     match result {
         Ok(code) => code,
         Err(message) => {
-            let _ = writeln!(io.stderr, "otadoctor: {message}");
+            let _ = writeln!(io.stderr, "otadoctor: {}", crate::text::escape_for_terminal(&message));
             EXIT_USAGE
         }
     }

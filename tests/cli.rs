@@ -29,6 +29,9 @@ fn exit_0_when_clean_1_on_an_error_2_on_usage() {
         "a directory is not an input"
     );
     assert_eq!(otadoctor(&["--now", "yesterday", GOOD]).code, 2);
+    let hostile = otadoctor(&["--offline", "no\u{1b}[2Jsuch"]);
+    assert_eq!(hostile.code, 2);
+    assert!(!hostile.stderr.contains('\u{1b}'), "error messages escape the input: {}", hostile.stderr);
     assert_eq!(otadoctor(&["--help"]).code, 0);
     assert_eq!(otadoctor(&["--version"]).code, 0);
 }
