@@ -11,6 +11,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::check::{self, Context};
 use crate::collect::input::{self, Input};
+use crate::collect::net::{Net, NetOptions, resolve};
+use crate::collect::walk;
 use crate::finding::Severity;
 use crate::registry::{self, Selector};
 use crate::report::{Outcome, Summary, human, json};
@@ -81,6 +83,37 @@ struct CheckArgs {
     /// Colour in human output: auto means on a terminal and without NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
+    /// Seconds allowed for each network phase: connect, first byte, body.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: f64,
+    /// Seconds allowed for the whole run (default: 6 × --timeout).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    deadline: Option<f64>,
+    /// Connect to ADDR for HOST:PORT, like curl; names, SNI and Host still use HOST (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    resolve: Vec<resolve::Pin>,
+    /// Extra trusted roots (PEM), as if installed on the device and fully trusted (repeatable).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Vec<std::path::PathBuf>,
+    /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
+    #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
+    dns_server: Option<std::net::SocketAddr>,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err("a number of seconds between 0 and 3600".to_string()),
+    }
+}
+
+fn parse_dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.parse::<std::net::SocketAddr>()
+        .or_else(|_| {
+            s.parse::<std::net::IpAddr>()
+                .map(|ip| std::net::SocketAddr::new(ip, 53))
+        })
+        .map_err(|_| format!("\"{s}\" is not IP or IP:PORT"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -180,23 +213,17 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     for arg in &args.inputs {
         inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
     }
-    let ctx = Context {
-        now: args.now.unwrap_or(io.now),
-    };
-    let mut outcomes = Vec::with_capacity(inputs.len());
-    for mut input in inputs {
-        if !input.facts.links.is_empty() {
-            let what = if input.facts.links.len() == 1 {
-                "the link"
-            } else {
-                "the links"
-            };
-            input.facts.skipped.push(if args.offline {
-                format!("following {what}: fetching the manifest, TLS, the package (--offline)")
-            } else {
-                format!("following {what}: this version of otadoctor checks links offline only")
-            });
+    let now = args.now.unwrap_or(io.now);
+    let ctx = Context { now };
+    if args.offline {
+        for input in &mut inputs {
+            walk::note_offline(input);
         }
+    } else {
+        go_out(args, now, &mut inputs)?;
+    }
+    let mut outcomes = Vec::with_capacity(inputs.len());
+    for input in inputs {
         let findings = check::run(&input.facts, &ctx)
             .into_iter()
             .filter(|f| select.is_empty() || select.iter().any(|s| s.matches(f.rule)))
@@ -227,6 +254,48 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
         .write_all(rendered.as_bytes())
         .map_err(|e| format!("cannot write the report: {e}"))?;
     Ok(code)
+}
+
+/// Collects from the network for every input, on one runtime and one client.
+fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> Result<(), String> {
+    let mut ca_pem = Vec::new();
+    for path in &args.ca_file {
+        let bytes = std::fs::read(path).map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
+        ca_pem.push((path.display().to_string(), bytes));
+    }
+    let timeout = std::time::Duration::from_secs_f64(args.timeout);
+    let options = NetOptions {
+        timeout,
+        deadline: args.deadline.map_or(timeout * 6, std::time::Duration::from_secs_f64),
+        pins: args.resolve.clone(),
+        dns_server: args.dns_server,
+        ca_pem,
+        now,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(async {
+        let net = std::sync::Arc::new(Net::new(&options)?);
+        for input in inputs.iter_mut() {
+            walk::collect(net.clone(), input).await;
+            let used = input.facts.hosts_used();
+            input.facts.hosts = net
+                .hosts()
+                .into_iter()
+                .filter(|h| used.contains(&(h.host.clone(), h.port)))
+                .collect();
+            if !input.facts.hosts.is_empty() {
+                input.facts.trust_store = Some(net.trust_store.clone());
+            }
+        }
+        Ok::<(), String>(())
+    });
+    // connections still open (a server that never ends its body) close with the runtime
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    result
 }
 
 fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {

@@ -17,6 +17,30 @@ pub struct Facts {
     pub page: Option<PageFacts>,
     /// Steps the run did not take, and why (`--offline`, not supported for this input, …).
     pub skipped: Vec<String>,
+    /// What following each link (or a manifest input) gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub walks: Vec<WalkFacts>,
+    /// Every host:port the run touched: name resolution, TCP and TLS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostFacts>,
+    /// The roots certificates were judged against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_store: Option<TrustStoreFacts>,
+}
+
+impl Facts {
+    /// Every host:port an exchange of this input went to.
+    pub fn hosts_used(&self) -> std::collections::BTreeSet<(String, u16)> {
+        let page = self.page.iter().filter_map(|p| p.fetch.as_ref());
+        let walks = self.walks.iter().flat_map(|w| {
+            let assets = w.assets.iter().flat_map(|a| a.head.iter().chain(a.get.iter()));
+            w.manifest.iter().chain(w.manifest_as_browser.iter()).chain(assets)
+        });
+        page.chain(walks)
+            .flat_map(|f| f.exchanges.iter())
+            .filter_map(|e| e.host.as_ref().map(|h| (h.host.clone(), h.port)))
+            .collect()
+    }
 }
 
 /// A saved or fetched download page.
@@ -25,6 +49,9 @@ pub struct PageFacts {
     pub source: String,
     pub bytes: usize,
     pub links_found: usize,
+    /// The request for the page, when it was fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<Fetch>,
 }
 
 /// Where a link was written, which decides how it was decoded before iOS saw it.
@@ -175,4 +202,301 @@ impl ParsedLink {
     pub fn param_index(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)
     }
+}
+
+/// What one link (or a manifest given directly) led to when it was followed like the device.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WalkFacts {
+    /// Which link of the input this walk follows (`None` for a manifest input).
+    pub link: Option<usize>,
+    /// The manifest URL the phone asks for (decoded once from the link).
+    pub manifest_url: String,
+    /// The manifest request as the installer sends it, with every redirect hop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Fetch>,
+    /// The same manifest asked for with a browser's User-Agent, to compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_as_browser: Option<Fetch>,
+    /// The manifest's content, read from the fetched body or a local file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<ManifestFacts>,
+    /// What was fetched for each asset of the manifest, in manifest order.
+    pub assets: Vec<AssetFetch>,
+}
+
+/// One resource asked for, hop by hop: each exchange is one request; a 3xx leads to the next.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Fetch {
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Fetch {
+    /// The last exchange: where the redirects ended.
+    pub fn last(&self) -> Option<&Exchange> {
+        self.exchanges.last()
+    }
+
+    /// The exchanges that answered with a redirect.
+    pub fn redirects(&self) -> impl Iterator<Item = &Exchange> {
+        self.exchanges
+            .iter()
+            .filter(|e| e.status.is_some_and(|s| (300..400).contains(&s)))
+    }
+}
+
+/// One HTTP request and what came back.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub user_agent: String,
+    /// Request headers sent besides the User-Agent (`Range`).
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_version: Option<String>,
+    /// Response headers, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub timing: Timing,
+    /// Body bytes read (never more than the cap).
+    pub body_bytes: u64,
+    /// True when the body was cut at the cap (or on purpose, after the bytes that were needed).
+    pub body_truncated: bool,
+    /// The cap that applied to the body.
+    pub body_cap: u64,
+    /// The first bytes of the body as text (lossy), for telling HTML, plists, zips and LFS pointers.
+    pub body_head: String,
+    /// The first bytes of the body, hex, for binary signatures.
+    pub body_magic: String,
+    /// Where the connection went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostRef>,
+    /// Why the request failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<NetError>,
+    /// The server certificate verdict for the connection this came over (`None`: not https).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_verdict: Option<String>,
+    /// True when the content came over a connection whose certificate iOS would refuse
+    /// (otadoctor goes on to report everything; the phone would stop here).
+    pub over_refused_tls: bool,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Milliseconds from the start of the request (connect and TLS times are per host, in `hosts`).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timing {
+    /// Until the response headers arrived (including any new connection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_byte_ms: Option<u64>,
+    pub total_ms: u64,
+}
+
+/// A host and port the run talked to, and how its name was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostRef {
+    pub host: String,
+    pub port: u16,
+}
+
+/// Why a request got no (complete) answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum NetError {
+    /// The name did not resolve.
+    Dns { host: String, detail: String },
+    /// TCP connect refused, reset or unreachable.
+    Connect { detail: String },
+    /// No answer within the time limit, in this phase.
+    Timeout { phase: Phase, after_ms: u64 },
+    /// The TLS handshake failed.
+    Tls { detail: String },
+    /// The whole run's deadline passed before this request could finish.
+    Deadline,
+    /// More than the allowed number of redirects.
+    TooManyRedirects { limit: usize },
+    /// A redirect to a URL otadoctor will not fetch (not http or https).
+    RedirectNotFollowed { location: String },
+    /// Anything else the HTTP layer reported.
+    Http { detail: String },
+}
+
+/// The network phases a timeout can hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Connect,
+    FirstByte,
+    Body,
+}
+
+impl Phase {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Phase::Connect => "connecting (TCP and TLS)",
+            Phase::FirstByte => "waiting for the first byte",
+            Phase::Body => "reading the body",
+        }
+    }
+}
+
+/// A host:port the install touches: how its name resolved, and a probe of its TCP and TLS.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HostFacts {
+    pub host: String,
+    pub port: u16,
+    pub dns: DnsFacts,
+    /// The separate connection made once per host to time TCP and TLS and record the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeFacts>,
+    /// Which resources were fetched from this host (`manifest`, `package`, `icon`, `page`).
+    pub resources: Vec<String>,
+}
+
+/// What name resolution gave for one host.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DnsFacts {
+    /// `resolve-option` (pinned with --resolve), `dns-server` (--dns-server), `system`, `ip-literal`.
+    pub source: String,
+    pub addresses: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub ms: u64,
+}
+
+/// One TCP connection and TLS handshake to a host, timed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProbeFacts {
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<NetError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSeen>,
+}
+
+/// The server certificate chain a TLS connection presented, the standard verdict on it, and
+/// what was negotiated.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsSeen {
+    pub server_name: String,
+    /// The chain exactly as served, leaf first, DER as hex.
+    pub chain_der_hex: Vec<String>,
+    /// `ok`, or webpki's reason for refusing the chain.
+    pub verdict: String,
+    /// Which roots accepted the chain: `public` (the iOS store), `private` (--ca-file) or `none`.
+    pub anchored_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_exchange: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// Length of the stapled OCSP response (0: none).
+    pub ocsp_staple_bytes: usize,
+}
+
+impl TlsSeen {
+    pub fn accepted(&self) -> bool {
+        self.verdict == "ok"
+    }
+}
+
+/// The root store the run judged certificates against.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrustStoreFacts {
+    pub name: String,
+    pub version: String,
+    pub roots: usize,
+    /// Roots from --ca-file (private: installed on devices by profile).
+    pub private_roots: usize,
+}
+
+/// An asset of the manifest and what fetching it gave.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AssetFetch {
+    pub item: usize,
+    pub asset: usize,
+    pub kind: String,
+    pub url: String,
+    /// Why it was not fetched (`--offline`, not an http(s) URL, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_fetched: Option<String>,
+    /// The installer's HEAD (package only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<Fetch>,
+    /// The GET (for the package a ranged GET of the first bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get: Option<Fetch>,
+    /// PNG header facts, for images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub png: Option<PngFacts>,
+}
+
+/// The PNG signature and size, read from an image's first bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PngFacts {
+    pub is_png: bool,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A manifest as read: its encoding and, if it parsed, its content as a tree.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ManifestFacts {
+    /// Where it came from (a URL or a file).
+    pub source: String,
+    pub bytes: usize,
+    /// `xml`, `binary` or `unknown`.
+    pub format: String,
+    pub utf8_bom: bool,
+    /// `utf-16le`/`utf-16be` when the bytes start with a UTF-16 byte order mark or pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utf16: Option<String>,
+    /// The `encoding="…"` of the XML declaration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_encoding: Option<String>,
+    /// True when the bytes are valid UTF-8.
+    pub valid_utf8: bool,
+    /// True when every byte is ASCII (valid in any declared encoding).
+    pub ascii: bool,
+    /// Why it did not parse, with the place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<ParseError>,
+    /// The plist as JSON (dates as RFC 3339 strings, data as base64), when it parsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<serde_json::Value>,
+    /// The manifest text, when it is text (for line numbers in findings).
+    #[serde(skip)]
+    pub text: Option<String>,
+    /// The line of each `<key>` by its path (`items[0].metadata.kind`), for XML manifests.
+    #[serde(skip)]
+    pub key_lines: std::collections::BTreeMap<String, usize>,
+}
+
+/// A plist parse error and where it is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ParseError {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The line of the manifest where the error is, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<String>,
 }

@@ -15,15 +15,24 @@ pub enum Family {
     Lnk,
     #[serde(rename = "URL")]
     Url,
+    #[serde(rename = "NET")]
+    Net,
+    #[serde(rename = "HTTP")]
+    Http,
+    #[serde(rename = "MAN")]
+    Man,
 }
 
 impl Family {
-    pub const ALL: &'static [Family] = &[Family::Lnk, Family::Url];
+    pub const ALL: &'static [Family] = &[Family::Lnk, Family::Url, Family::Net, Family::Http, Family::Man];
 
     pub fn prefix(self) -> &'static str {
         match self {
             Family::Lnk => "LNK",
             Family::Url => "URL",
+            Family::Net => "NET",
+            Family::Http => "HTTP",
+            Family::Man => "MAN",
         }
     }
 
@@ -31,6 +40,9 @@ impl Family {
         match self {
             Family::Lnk => "the itms-services link itself",
             Family::Url => "hygiene of every URL in the chain",
+            Family::Net => "reaching each host",
+            Family::Http => "how each resource is served",
+            Family::Man => "the manifest plist",
         }
     }
 }
@@ -235,6 +247,192 @@ rules! {
         family: Url, severity: Error, basis: Field, network: false,
         summary: "unexpanded template text or a documentation domain in the URL",
         device: "nothing happens, or \"Cannot Connect to …\"",
+    }
+
+    DNS_FAILURE = "NET001" "dns-failure" {
+        family: Net, severity: Error, basis: Inferred, network: true,
+        summary: "the host name does not resolve",
+        device: "\"Cannot Connect to …\"",
+    }
+    PRIVATE_ADDRESS = "NET002" "private-address" {
+        family: Net, severity: Warning, basis: Inferred, network: true,
+        summary: "the host resolves to a private, loopback, link-local, CGNAT or ULA address",
+        device: "works on the office Wi-Fi or VPN only; elsewhere \"Cannot Connect to …\"",
+    }
+    CONNECTION_FAILED = "NET003" "connection-failed" {
+        family: Net, severity: Error, basis: Inferred, network: true,
+        summary: "TCP connect refused, reset or unreachable",
+        device: "\"Cannot Connect to …\"",
+    }
+    TIMEOUT = "NET004" "timeout" {
+        family: Net, severity: Error, basis: Inferred, network: true,
+        summary: "no answer within the time limit (connect, first byte or body)",
+        device: "\"Cannot Connect to …\", or the icon sits at \"Waiting…\" and the install fails",
+    }
+    SLOW_FIRST_BYTE = "NET005" "slow-first-byte" {
+        family: Net, severity: Warning, basis: Field, network: true,
+        summary: "the first byte took more than 5 s",
+        device: "the icon sits at \"Waiting…\", then the install may fail",
+    }
+    HTTP_STATUS = "HTTP001" "http-status" {
+        family: Http, severity: Error, by_subject: true, basis: Field, network: true,
+        summary: "the installer's request gets a non-2xx status",
+        device: "nothing happens, or \"Unable to Download App\"",
+    }
+    IIS_MISSING_MIME_MAP = "HTTP002" "iis-missing-mime-map" {
+        family: Http, severity: Error, basis: Apple, network: true,
+        summary: "IIS answers 404 for a .plist or .ipa path because the extension has no MIME map",
+        device: "nothing happens, or \"Unable to Download App\"",
+    }
+    REDIRECT = "HTTP003" "redirect" {
+        family: Http, severity: Warning, basis: Field, network: true,
+        summary: "a 3xx on the resource (the installer is reported not to follow redirects for the package)",
+        device: "the install prompt may not appear; for the package, \"Unable to Download App\" or \"Waiting…\" forever",
+    }
+    AUTH_REQUIRED = "HTTP004" "auth-required" {
+        family: Http, severity: Error, basis: Field, network: true,
+        summary: "401/403, a WWW-Authenticate challenge, or a redirect to a login page",
+        device: "nothing happens, or \"Cannot Connect to …\": the installer has no browser cookies",
+    }
+    UNEXPECTED_HTML = "HTTP005" "unexpected-html" {
+        family: Http, severity: Error, by_subject: true, basis: Field, network: true,
+        summary: "an HTML page where a plist, an IPA or a PNG was expected",
+        device: "nothing happens (manifest), or \"Unable to Download App\" (package)",
+    }
+    BOT_CHALLENGE = "HTTP006" "bot-challenge" {
+        family: Http, severity: Error, basis: Inferred, network: true,
+        summary: "a WAF or CDN challenge page the installer cannot solve",
+        device: "\"Cannot Connect to …\" or \"Unable to Download App\"",
+    }
+    UNEXPECTED_CONTENT_TYPE = "HTTP007" "unexpected-content-type" {
+        family: Http, severity: Info, basis: Apple, network: true,
+        summary: "a Content-Type outside the usual set for the resource",
+        device: "usually nothing: the body counts, not the type",
+    }
+    HEAD_NOT_SUPPORTED = "HTTP008" "head-not-supported" {
+        family: Http, severity: Warning, basis: Field, network: true,
+        summary: "HEAD on the package fails or disagrees with GET (iOS sends HEAD first)",
+        device: "the install may stall at \"Waiting…\" or fail",
+    }
+    MISSING_CONTENT_LENGTH = "HTTP009" "missing-content-length" {
+        family: Http, severity: Warning, basis: Inferred, network: true,
+        summary: "the package is served without Content-Length",
+        device: "the progress bar is wrong; with chunk hashes the download may fail",
+    }
+    RANGE_NOT_SUPPORTED = "HTTP010" "range-not-supported" {
+        family: Http, severity: Info, basis: Inferred, network: true,
+        summary: "the package server ignores Range requests",
+        device: "an interrupted download starts again from zero",
+    }
+    GIT_LFS_POINTER = "HTTP011" "git-lfs-pointer" {
+        family: Http, severity: Error, basis: Inferred, network: true,
+        summary: "the body is a Git LFS pointer file, not the file",
+        device: "\"Unable to Download App\", or nothing happens",
+    }
+    USER_AGENT_DEPENDENT = "HTTP012" "user-agent-dependent" {
+        family: Http, severity: Warning, basis: Inferred, network: true,
+        summary: "the installer's User-Agent gets a different answer than a browser",
+        device: "works in a browser, fails on the phone",
+    }
+    RESPONSE_TOO_LARGE = "HTTP013" "response-too-large" {
+        family: Http, severity: Error, basis: Inferred, network: true,
+        summary: "the manifest is larger than the 1 MiB cap: not a manifest",
+        device: "nothing happens",
+    }
+    MANIFEST_NOT_PLIST = "MAN001" "manifest-not-plist" {
+        family: Man, severity: Error, basis: Inferred, network: false,
+        summary: "the manifest is not a parseable plist",
+        device: "nothing happens",
+    }
+    MANIFEST_ENCODING = "MAN002" "manifest-encoding" {
+        family: Man, severity: Warning, basis: Field, network: false,
+        summary: "a UTF-8 BOM, UTF-16, or an encoding= that does not match the bytes",
+        device: "possibly nothing happens",
+    }
+    MANIFEST_BINARY_PLIST = "MAN003" "manifest-binary-plist" {
+        family: Man, severity: Info, basis: Inferred, network: false,
+        summary: "a binary plist: it works, but XML is easier to debug",
+        device: "nothing known: binary manifests are expected to install (not confirmed on a device)",
+    }
+    MISSING_ITEMS = "MAN004" "missing-items" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "no items array with at least one dict",
+        device: "nothing happens",
+    }
+    MISSING_ASSETS = "MAN005" "missing-assets" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "an item without an assets array",
+        device: "nothing happens",
+    }
+    MISSING_SOFTWARE_PACKAGE = "MAN006" "missing-software-package" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "no asset of kind software-package",
+        device: "nothing happens, or \"Unable to Download App\"",
+    }
+    MULTIPLE_SOFTWARE_PACKAGES = "MAN007" "multiple-software-packages" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "more than one software-package in one item",
+        device: "nothing happens, or \"Unable to Download App\"",
+    }
+    UNKNOWN_ASSET_KIND = "MAN008" "unknown-asset-kind" {
+        family: Man, severity: Warning, basis: Apple, network: false,
+        summary: "an asset kind outside the known set",
+        device: "the asset is ignored; a misspelt software-package means nothing installs",
+    }
+    MISSING_METADATA = "MAN009" "missing-metadata" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "an item without a metadata dict",
+        device: "nothing happens",
+    }
+    METADATA_KIND_NOT_SOFTWARE = "MAN010" "metadata-kind-not-software" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "metadata.kind is not software",
+        device: "nothing happens",
+    }
+    MISSING_TITLE = "MAN011" "missing-title" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "title missing or empty",
+        device: "nothing happens, or an install prompt without a name",
+    }
+    MISSING_BUNDLE_IDENTIFIER = "MAN012" "missing-bundle-identifier" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "bundle-identifier missing or empty",
+        device: "nothing happens, or \"Unable to Download App\" after the download",
+    }
+    UNKNOWN_KEY = "MAN013" "unknown-key" {
+        family: Man, severity: Warning, basis: Inferred, network: false,
+        summary: "a key that is not in the schema but is close to one (a typo)",
+        device: "the value is ignored: as if the key were missing",
+    }
+    HASH_CHUNKS_INCONSISTENT = "MAN017" "hash-chunks-inconsistent" {
+        family: Man, severity: Error, basis: Apple, network: true,
+        summary: "the chunk hash count does not fit md5-size/sha256-size and the package size",
+        device: "the download restarts or never completes",
+    }
+    REMOVED_KEYS = "MAN018" "removed-keys" {
+        family: Man, severity: Info, basis: Apple, network: false,
+        summary: "needs-shine, sizeInBytes or metadata.items: keys iOS ignores",
+        device: "nothing: the keys are ignored",
+    }
+    MISSING_IMAGES = "MAN019" "missing-images" {
+        family: Man, severity: Info, basis: Apple, network: false,
+        summary: "no display-image or no full-size-image asset",
+        device: "a blank placeholder icon while installing",
+    }
+    IMAGE_NOT_PNG = "MAN020" "image-not-png" {
+        family: Man, severity: Info, basis: Apple, network: true,
+        summary: "an icon is not a PNG, or not 57×57 / 512×512",
+        device: "the icon is not shown while installing",
+    }
+    UNKNOWN_PLATFORM_IDENTIFIER = "MAN021" "unknown-platform-identifier" {
+        family: Man, severity: Warning, basis: Field, network: false,
+        summary: "platform-identifier is present and not com.apple.platform.iphoneos",
+        device: "unknown: the value is not in Apple's schema",
+    }
+    MULTIPLE_ITEMS = "MAN023" "multiple-items" {
+        family: Man, severity: Info, basis: Apple, network: false,
+        summary: "more than one item: each one is checked",
+        device: "one prompt installs several apps",
     }
 }
 

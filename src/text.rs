@@ -91,6 +91,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// "a", "a and b", "a, b and c".
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// Shortens long text for one-line summaries, on a char boundary.
 pub fn ellipsize(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {

@@ -1,14 +1,18 @@
 //! Rules: pure functions from facts (and the context clock and options) to findings.
 //! No I/O and no clock reads here; `Context::now` is the only time there is.
 
+pub mod http;
 pub mod lnk;
+pub mod man;
+pub mod net;
 pub mod repair;
 pub mod url;
 
 use time::OffsetDateTime;
 
-use crate::facts::Facts;
-use crate::finding::Finding;
+use crate::facts::{Facts, Fetch, WalkFacts};
+use crate::finding::{Finding, Resource, Subject};
+use crate::registry::Rule;
 
 /// What the rules may know besides the facts.
 #[derive(Debug, Clone)]
@@ -17,11 +21,96 @@ pub struct Context {
     pub now: OffsetDateTime,
 }
 
-/// Runs every rule over the facts of one input, in the order links were found.
+/// Runs every rule over the facts of one input.
 pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, link) in facts.links.iter().enumerate() {
         lnk::check(link, index, ctx, &mut out);
     }
+    for walk in &facts.walks {
+        man::check(walk, ctx, &mut out);
+    }
+    net::check(facts, ctx, &mut out);
+    http::check(facts, ctx, &mut out);
     out
+}
+
+/// One request of the walk, as the network rules see it.
+#[derive(Clone, Copy)]
+pub struct Step<'a> {
+    /// The walk it belongs to (`None` for the download page itself).
+    pub walk: Option<&'a WalkFacts>,
+    pub resource: Resource,
+    /// The URL as the manifest or link gave it (the finding's subject).
+    pub url: &'a str,
+    /// `manifest`, `page`, or the asset kind.
+    pub kind: &'a str,
+    pub fetch: &'a Fetch,
+}
+
+impl Step<'_> {
+    pub fn finding(&self, rule: &'static Rule, message: String, fix: String) -> Finding {
+        let subject = Subject {
+            resource: self.resource,
+            target: self.url.to_string(),
+            link: self.walk.and_then(|w| w.link),
+        };
+        Finding::new(rule, subject, message, fix)
+    }
+
+    /// Where the URL of this step was written.
+    pub fn written_in(&self) -> &'static str {
+        match self.resource {
+            Resource::Manifest | Resource::Page => "link",
+            _ => "manifest",
+        }
+    }
+
+    /// Whether this is the package's HEAD.
+    pub fn is_head(&self) -> bool {
+        self.fetch.exchanges.first().is_some_and(|e| e.method == "HEAD")
+    }
+}
+
+/// Every request the installer's path made: the page, each manifest, each asset's HEAD and GET.
+/// (The manifest asked for with a browser's User-Agent is only a comparison, not a step.)
+pub fn steps(facts: &Facts) -> impl Iterator<Item = Step<'_>> {
+    let page = facts.page.iter().filter_map(|p| {
+        p.fetch.as_ref().map(|fetch| Step {
+            walk: None,
+            resource: Resource::Page,
+            url: &p.source,
+            kind: "page",
+            fetch,
+        })
+    });
+    let walks = facts.walks.iter().flat_map(|walk| {
+        let manifest = walk.manifest.iter().map(move |fetch| Step {
+            walk: Some(walk),
+            resource: Resource::Manifest,
+            url: &walk.manifest_url,
+            kind: "manifest",
+            fetch,
+        });
+        let assets = walk.assets.iter().flat_map(move |asset| {
+            let resource = asset_resource(&asset.kind);
+            asset.head.iter().chain(asset.get.iter()).map(move |fetch| Step {
+                walk: Some(walk),
+                resource,
+                url: &asset.url,
+                kind: &asset.kind,
+                fetch,
+            })
+        });
+        manifest.chain(assets)
+    });
+    page.chain(walks)
+}
+
+/// The resource an asset kind stands for.
+pub fn asset_resource(kind: &str) -> Resource {
+    match kind {
+        "display-image" | "full-size-image" | "newsstand-image" => Resource::Icon,
+        _ => Resource::Package,
+    }
 }

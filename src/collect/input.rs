@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::collect::{html, link, looks_like_link};
-use crate::facts::{Facts, LinkContext, PageFacts};
+use crate::collect::{html, link, looks_like_link, manifest};
+use crate::facts::{Facts, LinkContext, PageFacts, WalkFacts};
 use crate::finding::Location;
 use crate::text::line_and_column;
 
@@ -17,8 +17,14 @@ pub const MAX_LOCAL_INPUT: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
+    /// An itms-services link.
     Link,
+    /// A download page (a file, or an https URL that served HTML).
     Page,
+    /// A manifest plist (a file, or an https URL that served one).
+    Manifest,
+    /// An http(s) URL not fetched yet.
+    Url,
 }
 
 /// One unit of work: the text shown as its name, what it is, and its facts so far.
@@ -46,10 +52,6 @@ pub enum InputError {
     Empty(String),
     #[error("\"{0}\" is not an itms-services link and no such file exists")]
     NoSuchInput(String),
-    #[error(
-        "{0}: otadoctor does not fetch http(s) inputs yet; pass the itms-services link, or save the page and pass the file"
-    )]
-    FetchNotSupported(String),
 }
 
 /// Turns one command-line argument into inputs (a file of links gives one input per link).
@@ -63,7 +65,12 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, Inpu
     }
     let lower = arg.trim().to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
-        return Err(InputError::FetchNotSupported(arg.to_string()));
+        return Ok(vec![Input {
+            name: arg.trim().to_string(),
+            kind: InputKind::Url,
+            file: None,
+            facts: Facts::default(),
+        }]);
     }
     let path = Path::new(arg);
     if path.is_file() {
@@ -108,15 +115,20 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 1024)];
     let head_lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let utf16 = matches!(
+        bytes,
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, ..] | [0, b'<', ..]
+    );
     if body.starts_with(b"bplist")
+        || utf16
         || (head_lower.starts_with("<?xml") && head_lower.contains("<plist"))
         || head_lower.starts_with("<!doctype plist")
         || head_lower.starts_with("<plist")
+        || Path::new(file)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("plist"))
     {
-        return Err(InputError::NotYetSupported {
-            path: name.to_string(),
-            what: "a plist (a manifest)",
-        });
+        return Ok(vec![manifest_input(name, file, bytes)]);
     }
     if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
         return Err(InputError::NotYetSupported {
@@ -152,6 +164,25 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     Ok(link_lines(file, text))
 }
 
+/// A manifest file: read now; its assets are fetched later unless the run is offline.
+fn manifest_input(name: &str, file: &str, bytes: &[u8]) -> Input {
+    let walk = WalkFacts {
+        manifest_url: file.to_string(),
+        document: Some(manifest::read(file, bytes)),
+        ..WalkFacts::default()
+    };
+    let facts = Facts {
+        walks: vec![walk],
+        ..Facts::default()
+    };
+    Input {
+        name: name.to_string(),
+        kind: InputKind::Manifest,
+        file: Some(file.to_string()),
+        facts,
+    }
+}
+
 /// A download page: every link in it, with its line.
 pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
     let found = html::find_links(html_text);
@@ -160,6 +191,7 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
             source: file.to_string(),
             bytes: html_text.len(),
             links_found: found.len(),
+            fetch: None,
         }),
         ..Facts::default()
     };

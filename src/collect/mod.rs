@@ -4,6 +4,10 @@ pub mod html;
 pub mod input;
 pub mod js;
 pub mod link;
+pub mod manifest;
+pub mod net;
+pub mod png;
+pub mod walk;
 
 use crate::text::edit_distance;
 

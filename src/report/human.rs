@@ -8,7 +8,9 @@ use colored::{ColoredString, Colorize};
 
 use crate::collect::input::InputKind;
 use crate::facts::LinkFacts;
-use crate::finding::{Finding, Severity};
+use crate::facts::{Fetch, NetError, WalkFacts};
+use crate::finding::{Finding, Resource, Severity};
+use crate::registry::Family;
 use crate::report::{Outcome, Summary};
 use crate::text::{escape_for_terminal as esc, escaped_width};
 
@@ -74,25 +76,24 @@ fn summary_words(s: Summary, style: Style) -> String {
 fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
     let input = &outcome.input;
     let facts = &input.facts;
-    match input.kind {
-        InputKind::Link => {
-            let _ = writeln!(out, "{}\n", style.bold(&esc(&input.name)));
-        }
-        InputKind::Page => {
-            let n = facts.links.len();
-            let what = match n {
-                0 => "no itms-services links".to_string(),
-                1 => "1 itms-services link".to_string(),
-                n => format!("{n} itms-services links"),
-            };
-            let _ = writeln!(
-                out,
-                "{} {}\n",
-                style.bold(&esc(&input.name)),
-                style.dim(&format!("(page: {what})"))
-            );
-        }
+    let name = style.bold(&esc(&input.name));
+    let n = facts.links.len();
+    let links = match n {
+        0 => "no itms-services links".to_string(),
+        1 => "1 itms-services link".to_string(),
+        n => format!("{n} itms-services links"),
+    };
+    let _ = match input.kind {
+        InputKind::Link => writeln!(out, "{name}\n"),
+        InputKind::Page => writeln!(out, "{name} {}\n", style.dim(&format!("(page: {links})"))),
+        InputKind::Manifest => writeln!(out, "{name} {}\n", style.dim("(manifest)")),
+        InputKind::Url => writeln!(out, "{name}\n"),
+    };
+    if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
+        render_fetch(out, style, "page", fetch);
+        let _ = writeln!(out);
     }
+    let mut shown = vec![false; outcome.findings.len()];
     let several = input.kind == InputKind::Page;
     for (index, link) in facts.links.iter().enumerate() {
         if several {
@@ -101,40 +102,242 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
                 .as_ref()
                 .map(|l| format!("line {}", l.line))
                 .unwrap_or_default();
-            let heading = format!(
-                "link {} of {} · {place} · {}",
-                index + 1,
-                facts.links.len(),
-                link.context.describe()
-            );
+            let heading = format!("link {} of {} · {place} · {}", index + 1, n, link.context.describe());
             let _ = writeln!(out, "{}", style.bold(&esc(&heading)));
             let _ = writeln!(out, "  {:<9} {}", "text", esc(&link.text));
         }
         render_link_facts(out, link, style);
-        let mut findings: Vec<&Finding> = outcome
-            .findings
-            .iter()
-            .filter(|f| f.subject.link == Some(index))
-            .collect();
-        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        if findings.is_empty() {
+        let about_link = |f: &Finding| {
+            f.subject.link == Some(index)
+                && (f.subject.resource == Resource::Link
+                    || (f.subject.resource == Resource::Manifest && f.rule.family == Family::Url))
+        };
+        let block = take(&outcome.findings, &mut shown, about_link);
+        if block.is_empty() {
             let _ = writeln!(out, "  {}", style.paint("✓ no problems in this link", |s| s.green()));
         }
         let _ = writeln!(out);
-        for finding in findings {
+        for finding in block {
             render_finding(out, finding, style);
         }
+        for walk in facts.walks.iter().filter(|w| w.link == Some(index)) {
+            render_walk(out, outcome, &mut shown, walk, style);
+        }
     }
-    let mut other: Vec<&Finding> = outcome.findings.iter().filter(|f| f.subject.link.is_none()).collect();
-    other.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    for finding in other {
+    for walk in facts.walks.iter().filter(|w| w.link.is_none()) {
+        render_walk(out, outcome, &mut shown, walk, style);
+    }
+    let rest = take(&outcome.findings, &mut shown, |_| true);
+    for finding in rest {
         render_finding(out, finding, style);
+    }
+    if !facts.hosts.is_empty() {
+        render_hosts(out, facts, style);
     }
     for skipped in &facts.skipped {
         let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skipped));
     }
     if !facts.skipped.is_empty() {
         let _ = writeln!(out);
+    }
+}
+
+/// The findings not shown yet that `pick` selects, worst first; marks them shown.
+fn take<'a>(findings: &'a [Finding], shown: &mut [bool], pick: impl Fn(&Finding) -> bool) -> Vec<&'a Finding> {
+    let mut out: Vec<&Finding> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if !shown[i] && pick(f) {
+            shown[i] = true;
+            out.push(f);
+        }
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+/// The chain as it was walked: manifest, then each asset, each with its findings under it.
+fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &WalkFacts, style: Style) {
+    let same_walk = |f: &Finding| f.subject.link == walk.link;
+    if let Some(fetch) = &walk.manifest {
+        render_fetch(out, style, "manifest", fetch);
+    }
+    if let Some(doc) = &walk.document {
+        let what = match (&doc.document, &doc.parse_error) {
+            (Some(_), _) => format!("{} plist, {}", doc.format, size(doc.bytes as u64)),
+            (None, Some(e)) => format!("not read: {}", e.message),
+            (None, None) => "not read".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.dim(&format!(
+                "  {:<9}",
+                if walk.manifest.is_some() { "" } else { "manifest" }
+            )),
+            esc(&what)
+        );
+    }
+    let manifest_findings = take(&outcome.findings, shown, |f| {
+        same_walk(f) && f.subject.resource == Resource::Manifest
+    });
+    end_step(out, manifest_findings, style);
+    for asset in &walk.assets {
+        let resource = if asset.kind == "software-package" {
+            Resource::Package
+        } else {
+            Resource::Icon
+        };
+        let label = if resource == Resource::Package {
+            "package"
+        } else {
+            "icon"
+        };
+        match (&asset.not_fetched, &asset.head, &asset.get) {
+            (Some(why), _, _) => {
+                let _ = writeln!(
+                    out,
+                    "{} {} {}",
+                    style.dim(&format!("  {label:<9}")),
+                    esc(&asset.url),
+                    style.dim(&format!("(not fetched: {})", esc(why)))
+                );
+            }
+            (None, head, get) => {
+                if resource == Resource::Icon {
+                    let _ = writeln!(out, "{} {}", style.dim(&format!("  {label:<9}")), esc(&asset.kind));
+                }
+                for fetch in head.iter().chain(get.iter()) {
+                    render_fetch(out, style, if resource == Resource::Icon { "" } else { label }, fetch);
+                }
+                if let Some(png) = &asset.png {
+                    let what = if png.is_png {
+                        format!("PNG {}×{}", png.width, png.height)
+                    } else {
+                        "not a PNG".to_string()
+                    };
+                    let _ = writeln!(out, "{} {what}", style.dim("           "));
+                }
+            }
+        }
+        let url = asset.url.clone();
+        let findings = take(&outcome.findings, shown, |f| {
+            same_walk(f) && f.subject.resource == resource && (resource == Resource::Package || f.subject.target == url)
+        });
+        end_step(out, findings, style);
+    }
+}
+
+fn end_step(out: &mut String, findings: Vec<&Finding>, style: Style) {
+    let _ = writeln!(out);
+    for finding in findings {
+        render_finding(out, finding, style);
+    }
+}
+
+/// One line per exchange: method, status (or the error), type, size, time, TLS verdict.
+fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
+    for (i, e) in fetch.exchanges.iter().enumerate() {
+        let mut parts = vec![format!("{} {}", e.method, e.url)];
+        match (e.status, &e.error) {
+            (Some(status), _) => {
+                let mut what = status.to_string();
+                if let Some(location) = e.header("location").filter(|_| (300..400).contains(&status)) {
+                    what.push_str(&format!(" → {location}"));
+                }
+                if let Some(ct) = e.header("content-type") {
+                    what.push_str(&format!(" {ct}"));
+                }
+                if e.method != "HEAD" {
+                    what.push_str(&format!(" {}", size(e.body_bytes)));
+                    if e.body_truncated {
+                        what.push_str(" (read no further)");
+                    }
+                }
+                parts.push(what);
+            }
+            (None, Some(error)) => parts.push(format!("no answer: {}", describe_error(error))),
+            (None, None) => {}
+        }
+        if let (Some(_), Some(error)) = (e.status, &e.error) {
+            parts.push(describe_error(error));
+        }
+        parts.push(format!("{} ms", e.timing.total_ms));
+        match &e.tls_verdict {
+            Some(v) if v == "ok" => parts.push("TLS ✓".to_string()),
+            Some(v) => parts.push(format!("TLS ✗ {v}")),
+            None => {}
+        }
+        let name = if i == 0 { label } else { "" };
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.dim(&format!("  {name:<9}")),
+            esc(&parts.join(" · "))
+        );
+    }
+}
+
+fn render_hosts(out: &mut String, facts: &crate::facts::Facts, style: Style) {
+    for host in &facts.hosts {
+        let mut parts = vec![format!("{}:{}", host.host, host.port)];
+        let via = match host.dns.source.as_str() {
+            "resolve-option" => " (--resolve)",
+            "dns-server" => " (--dns-server)",
+            _ => "",
+        };
+        match &host.dns.error {
+            Some(e) => parts.push(format!("DNS: {e}")),
+            None => parts.push(format!("→ {}{via}", host.dns.addresses.join(", "))),
+        }
+        if let Some(probe) = &host.probe {
+            if let Some(ms) = probe.connect_ms {
+                parts.push(format!("connect {ms} ms"));
+            }
+            if let Some(ms) = probe.tls_ms {
+                parts.push(format!("TLS {ms} ms"));
+            }
+            if let Some(tls) = &probe.tls {
+                let version = tls.version.clone().unwrap_or_default();
+                let verdict = if tls.accepted() {
+                    format!("✓ ({} root)", tls.anchored_by)
+                } else {
+                    format!("✗ {}", tls.verdict)
+                };
+                parts.push(format!("{version} {verdict}"));
+            }
+            if let Some(error) = &probe.error {
+                parts.push(describe_error(error));
+            }
+        }
+        parts.push(format!("serves {}", host.resources.join(", ")));
+        let _ = writeln!(out, "{} {}", style.dim("  host     "), esc(&parts.join(" · ")));
+    }
+    let _ = writeln!(out);
+}
+
+/// A network error in words.
+pub fn describe_error(error: &NetError) -> String {
+    match error {
+        NetError::Dns { host, detail } => format!("{host} does not resolve: {detail}"),
+        NetError::Connect { detail } => format!("cannot connect: {detail}"),
+        NetError::Timeout { phase, after_ms } => format!("timed out {} (after {after_ms} ms)", phase.describe()),
+        NetError::Tls { detail } => format!("TLS handshake failed: {detail}"),
+        NetError::Deadline => "the run's deadline passed".to_string(),
+        NetError::TooManyRedirects { limit } => format!("more than {limit} redirects"),
+        NetError::RedirectNotFollowed { location } => {
+            format!("redirect to {location} not followed (not http or https)")
+        }
+        NetError::Http { detail } => detail.clone(),
+    }
+}
+
+/// "1.2 KB", "412 MB".
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b if b < 1024 * 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
+        b => format!("{:.1} GB", b as f64 / 1024.0 / 1024.0 / 1024.0),
     }
 }
 

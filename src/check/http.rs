@@ -1,0 +1,558 @@
+//! HTTP rules: how each resource is served to the installer.
+
+use crate::check::{Context, Step, steps};
+use crate::facts::{Exchange, Facts, Fetch};
+use crate::finding::{Finding, Resource, Severity};
+use crate::registry as rules;
+
+pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
+    for step in steps(facts) {
+        let Some(last) = step.fetch.last() else { continue };
+        let Some(status) = last.status else { continue };
+        let login = redirected_to_login(step.fetch);
+        redirect(&step, login.is_some(), out);
+        if step.is_head() {
+            continue; // HEAD is judged against the GET (HTTP008)
+        }
+        if let Some(login) = login {
+            out.push(step.finding(
+                &rules::AUTH_REQUIRED,
+                format!("the {} redirects to a login page ({login})", noun(&step)),
+                auth_fix(&step),
+            ));
+            continue;
+        }
+        if (200..300).contains(&status) {
+            body_checks(&step, last, out);
+        } else {
+            status_checks(&step, last, status, out);
+        }
+    }
+    for walk in &facts.walks {
+        for asset in walk.assets.iter().filter(|a| a.kind == "software-package") {
+            if let (Some(head), Some(get)) = (&asset.head, &asset.get) {
+                let step = Step {
+                    walk: Some(walk),
+                    resource: Resource::Package,
+                    url: &asset.url,
+                    kind: &asset.kind,
+                    fetch: get,
+                };
+                package_checks(&step, head, get, out);
+            }
+        }
+        user_agent_dependent(walk, out);
+    }
+}
+
+fn noun(step: &Step<'_>) -> String {
+    match step.resource {
+        Resource::Manifest => "manifest".to_string(),
+        Resource::Package => "package".to_string(),
+        Resource::Icon => step.kind.to_string(),
+        Resource::Page => "page".to_string(),
+        Resource::Link => "link".to_string(),
+    }
+}
+
+/// The login page a redirect chain leads to: a Location whose path has a sign-in segment
+/// (`/login`, `/sso/…`, `/oauth2/authorize`); hosts and query strings are not looked at, so a
+/// signed CDN URL is never taken for a login.
+fn redirected_to_login(fetch: &Fetch) -> Option<String> {
+    const SIGN_IN: &[&str] = &[
+        "login",
+        "signin",
+        "sign-in",
+        "sign_in",
+        "logon",
+        "sso",
+        "saml",
+        "saml2",
+        "oauth",
+        "oauth2",
+        "auth",
+        "authorize",
+        "adfs",
+        "openid-connect",
+        "cas",
+    ];
+    fetch
+        .redirects()
+        .filter_map(|e| e.header("location"))
+        .map(str::to_string)
+        .find(|location| {
+            let base = reqwest::Url::parse(&fetch.exchanges[0].url).ok();
+            let path = base
+                .and_then(|b| b.join(location.trim()).ok())
+                .map(|u| u.path().to_ascii_lowercase())
+                .unwrap_or_default();
+            path.split('/').any(|segment| {
+                let stem = segment.split('.').next().unwrap_or(segment);
+                SIGN_IN.contains(&stem)
+            })
+        })
+}
+
+fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
+    if to_login || step.resource == Resource::Page {
+        return;
+    }
+    let hops: Vec<&Exchange> = step.fetch.redirects().collect();
+    if hops.is_empty() || (step.is_head() && step.resource == Resource::Package) {
+        return;
+    }
+    let chain: Vec<String> = hops
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} → {}",
+                e.status.unwrap_or_default(),
+                e.url,
+                e.header("location").unwrap_or("?")
+            )
+        })
+        .collect();
+    let final_url = step.fetch.last().map(|e| e.url.clone()).unwrap_or_default();
+    let looped = step
+        .fetch
+        .last()
+        .is_some_and(|e| matches!(e.error, Some(crate::facts::NetError::TooManyRedirects { .. })));
+    let message = if looped {
+        format!(
+            "the {} redirects more than {} times (a loop?): {}",
+            noun(step),
+            crate::collect::net::MAX_REDIRECTS,
+            chain.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!("the {} redirects: {}", noun(step), chain.join(", "))
+    };
+    let fix = if looped {
+        "the redirects never end: fix the server's rewrite or redirect rules so this URL answers 200 with the file"
+            .to_string()
+    } else {
+        format!("put the final URL in the {} directly: {final_url}", step.written_in())
+    };
+    let mut finding = step.finding(&rules::REDIRECT, message, fix);
+    if step.resource == Resource::Package || looped {
+        finding.severity = Severity::Error;
+    }
+    if step.resource == Resource::Package {
+        finding.device_symptom = "\"Unable to Download App\", or the icon sits at \"Waiting…\" forever".to_string();
+    } else if looped {
+        finding.device_symptom = "nothing happens, or \"Cannot Connect to …\"".to_string();
+    }
+    out.push(finding.evidence("redirects", chain));
+}
+
+fn status_checks(step: &Step<'_>, last: &Exchange, status: u16, out: &mut Vec<Finding>) {
+    if (300..400).contains(&status) {
+        return; // a chain that ends on a redirect (a loop, or a non-http location) is HTTP003's
+    }
+    let server = last.header("server").unwrap_or_default().to_ascii_lowercase();
+    let path = last
+        .url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if challenge(last).is_some() {
+        out.push(bot_challenge(step, last));
+        return;
+    }
+    let s3_refusal = s3_error(last).filter(|_| status == 403 && last.header("www-authenticate").is_none());
+    if let Some((code, detail)) = s3_refusal {
+        out.push(
+            step.finding(
+                &rules::HTTP_STATUS,
+                format!(
+                    "the {} answers 403 from S3: {code}{}",
+                    noun(step),
+                    detail.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+                s3_fix(&code),
+            )
+            .device(status_device(step))
+            .evidence("status", status),
+        );
+        return;
+    }
+    if status == 401 || status == 407 || last.header("www-authenticate").is_some() || status == 403 {
+        let how = match last.header("www-authenticate") {
+            Some(scheme) => format!("{status} with WWW-Authenticate: {scheme}"),
+            None => status.to_string(),
+        };
+        out.push(step.finding(
+            &rules::AUTH_REQUIRED,
+            format!("the {} answers {how} to the installer", noun(step)),
+            auth_fix(step),
+        ));
+        return;
+    }
+    if status == 404 && server.contains("microsoft-iis") && (path.ends_with(".plist") || path.ends_with(".ipa")) {
+        out.push(step.finding(
+            &rules::IIS_MISSING_MIME_MAP,
+            format!("IIS answers 404 for {}: it serves no file whose extension has no MIME type", last.url),
+            "add the MIME maps to web.config:\n<system.webServer><staticContent>\n  <mimeMap fileExtension=\".plist\" mimeType=\"text/xml\" />\n  <mimeMap fileExtension=\".ipa\" mimeType=\"application/octet-stream\" />\n</staticContent></system.webServer>".to_string(),
+        ));
+        return;
+    }
+    let fix = status_fix(status, &server, last);
+    let device = status_device(step);
+    out.push(
+        step.finding(
+            &rules::HTTP_STATUS,
+            format!("the {} answers {status} to the installer: {}", noun(step), last.url),
+            fix,
+        )
+        .device(device)
+        .evidence("status", status),
+    );
+}
+
+/// What the phone shows when this step's request fails.
+fn status_device(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Package => "\"Unable to Download App\": the app could not be installed at this time",
+        Resource::Icon => "a blank or default icon while the app installs",
+        Resource::Page => "the download page does not open",
+        _ => "nothing happens, or \"Cannot Connect to …\"",
+    }
+}
+
+/// The `<Code>` (and `<Message>`) of an S3 XML error body.
+fn s3_error(e: &Exchange) -> Option<(String, Option<String>)> {
+    let body = &e.body_head;
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))?;
+        Some(body[start..start + end].trim().to_string())
+    };
+    let code = tag("Code").filter(|_| body.contains("<Error>"))?;
+    Some((code, tag("Message")))
+}
+
+fn s3_fix(code: &str) -> String {
+    match code {
+        "SignatureDoesNotMatch" => "the signature does not fit the request: presign exactly this URL for GET, and put it in the manifest without re-encoding it".to_string(),
+        "ExpiredToken" | "TokenRefreshRequired" => "the URL was signed with temporary credentials that have expired: sign with credentials that outlive the link".to_string(),
+        _ => "S3 refuses the installer: presign the URL for long enough (up to 7 days), or make the object readable (a bucket policy for this prefix, or CloudFront with an origin access control); an expired pre-signed URL answers AccessDenied too".to_string(),
+    }
+}
+
+/// A fix for a non-2xx status that names the server when it can.
+fn status_fix(status: u16, server: &str, last: &Exchange) -> String {
+    let cloudfront =
+        last.header("x-amz-cf-id").is_some() || last.header("via").is_some_and(|v| v.contains("CloudFront"));
+    let s3 = server.contains("amazons3") || last.header("x-amz-request-id").is_some();
+    match status {
+        404 | 410 if s3 || cloudfront => "upload the file to that key (keys are case-sensitive), or fix the URL; with CloudFront, invalidate the cached 404 after uploading".to_string(),
+        404 | 410 if server.contains("nginx") => "check the location and root/alias for this path in the nginx config, and that the file is there and readable by the nginx user".to_string(),
+        404 | 410 if server.contains("apache") => "check DocumentRoot/Alias for this path and that the file is there and readable; .htaccess rewrites can hide it".to_string(),
+        404 | 410 if server.contains("microsoft-iis") => "check the virtual directory and that the file exists; IIS also answers 404 for extensions without a MIME map".to_string(),
+        404 | 410 => "publish the file at this URL, or correct the URL".to_string(),
+        s if s >= 500 => "the server failed: look at its error log for this request".to_string(),
+        _ => "make the server answer 200 with the file to a plain GET with no cookies".to_string(),
+    }
+}
+
+fn auth_fix(step: &Step<'_>) -> String {
+    format!(
+        "the installer sends no cookies and no credentials: serve the {} without authentication (protect the download page instead), behind an unguessable or pre-signed URL",
+        noun(step)
+    )
+}
+
+/// The marker that shows a WAF or CDN challenge, if any.
+fn challenge(e: &Exchange) -> Option<String> {
+    if let Some(v) = e.header("cf-mitigated") {
+        return Some(format!("cf-mitigated: {v}"));
+    }
+    let body = e.body_head.to_ascii_lowercase();
+    let markers = [
+        "challenge-platform",
+        "cf-browser-verification",
+        "cf_chl_",
+        "just a moment...",
+        "attention required! | cloudflare",
+        "captcha",
+        "_incapsula_resource",
+        "awswafintegration",
+        "aws-waf-token",
+        "ddos-guard",
+        "sucuri website firewall",
+    ];
+    markers
+        .iter()
+        .find(|m| body.contains(*m))
+        .map(|m| format!("the body holds \"{m}\""))
+}
+
+fn bot_challenge(step: &Step<'_>, e: &Exchange) -> Finding {
+    let marker = challenge(e).unwrap_or_default();
+    step.finding(
+        &rules::BOT_CHALLENGE,
+        format!("the {} answers {} with a bot challenge ({marker})", noun(step), e.status.unwrap_or_default()),
+        "exempt the manifest, package and icon paths from bot protection (Cloudflare: a WAF custom rule with the Skip action for these paths; Bot Fight Mode cannot be skipped, so turn it off or serve the files from a host without it)".to_string(),
+    )
+}
+
+/// Whether the body is an HTML page.
+pub fn is_html(e: &Exchange) -> bool {
+    let head = e
+        .body_head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<head")
+        || head.starts_with("<body")
+        || (head.starts_with('<')
+            && !head.starts_with("<?xml")
+            && !head.starts_with("<plist")
+            && !head.starts_with("<!doctype plist")
+            && (head.contains("<html") || head.contains("<body")))
+}
+
+fn body_checks(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) {
+    if step.resource == Resource::Page {
+        return;
+    }
+    // a 2xx is a challenge only when the CDN says so or the body is an HTML challenge page
+    if last.header("cf-mitigated").is_some() || (is_html(last) && challenge(last).is_some()) {
+        out.push(bot_challenge(step, last));
+        return;
+    }
+    if last.body_head.starts_with("version https://git-lfs.github.com/spec/") {
+        out.push(step.finding(
+            &rules::GIT_LFS_POINTER,
+            format!("the {} is a Git LFS pointer ({} bytes), not the file", noun(step), last.body_bytes),
+            "serve the real file: download it with git lfs pull before publishing, or use the host's LFS media URL (GitHub: media.githubusercontent.com/media/…)".to_string(),
+        ));
+        return;
+    }
+    if is_html(last) {
+        let title = last
+            .body_head
+            .to_ascii_lowercase()
+            .find("<title>")
+            .map(|i| {
+                last.body_head[i + 7..]
+                    .split('<')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .filter(|t| !t.is_empty());
+        let message = match title {
+            Some(t) => format!(
+                "the {} is an HTML page (\"{}\"), not {}",
+                noun(step),
+                crate::text::ellipsize(&t, 60),
+                expected(step)
+            ),
+            None => format!("the {} is an HTML page, not {}", noun(step), expected(step)),
+        };
+        out.push(step.finding(
+            &rules::UNEXPECTED_HTML,
+            message,
+            format!("make the URL serve the raw file: not a preview or share page, not a single-page app's index.html fallback, not a login page; the {} must hold the file's own URL", step.written_in()),
+        ));
+        return;
+    }
+    if step.resource == Resource::Manifest && last.body_bytes >= last.body_cap {
+        out.push(step.finding(
+            &rules::RESPONSE_TOO_LARGE,
+            format!(
+                "the manifest is larger than {} (read no further): not a manifest",
+                crate::report::human::size(last.body_cap.saturating_sub(1))
+            ),
+            "point the link at the manifest plist (a few KB), not at the package or a page".to_string(),
+        ));
+        return;
+    }
+    content_type(step, last, out);
+}
+
+fn expected(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Manifest => "a plist",
+        Resource::Package => "an IPA",
+        Resource::Icon => "a PNG",
+        _ => "the file",
+    }
+}
+
+fn content_type(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) {
+    let Some(ct) = last.header("content-type") else { return };
+    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let usual: &[&str] = match step.resource {
+        Resource::Manifest => &[
+            "text/xml",
+            "application/xml",
+            "application/x-plist",
+            "text/plain",
+            "application/octet-stream",
+        ],
+        Resource::Package => &["application/octet-stream", "application/x-itunes-ipa"],
+        Resource::Icon => &["image/png"],
+        _ => return,
+    };
+    if usual.contains(&mime.as_str()) {
+        return;
+    }
+    let recommended = match step.resource {
+        Resource::Manifest => "text/xml",
+        Resource::Package => "application/octet-stream",
+        _ => "image/png",
+    };
+    out.push(step.finding(
+        &rules::UNEXPECTED_CONTENT_TYPE,
+        format!("the {} is served as {mime}", noun(step)),
+        format!("serve it as {recommended} (nginx: types {{ {recommended} {}; }}; Apache: AddType {recommended} .{}; IIS: a mimeMap)", extension(step), extension(step)),
+    ));
+}
+
+fn extension(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Manifest => "plist",
+        Resource::Package => "ipa",
+        _ => "png",
+    }
+}
+
+fn content_length(e: &Exchange) -> Option<u64> {
+    e.header("content-length").and_then(|v| v.trim().parse().ok())
+}
+
+/// The whole size from `Content-Range: bytes a-b/TOTAL`.
+pub fn range_total(e: &Exchange) -> Option<u64> {
+    e.header("content-range")
+        .and_then(|v| v.rsplit('/').next())
+        .and_then(|t| t.trim().parse().ok())
+}
+
+/// The package size as the server states it (HEAD Content-Length, or the range's total).
+pub fn package_size(head: Option<&Fetch>, get: Option<&Fetch>) -> Option<u64> {
+    let get_last = get.and_then(Fetch::last);
+    get_last
+        .filter(|e| e.status == Some(206))
+        .and_then(range_total)
+        .or_else(|| {
+            head.and_then(Fetch::last)
+                .filter(|e| e.status.is_some_and(|s| (200..300).contains(&s)))
+                .and_then(content_length)
+        })
+        .or_else(|| get_last.filter(|e| e.status == Some(200)).and_then(content_length))
+}
+
+fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Finding>) {
+    let (Some(h), Some(g)) = (head.last(), get.last()) else {
+        return;
+    };
+    let Some(get_status) = g.status.filter(|s| (200..300).contains(s)) else {
+        return;
+    };
+    if is_html(g) || challenge(g).is_some() {
+        return;
+    }
+    let total = range_total(g).or_else(|| if get_status == 200 { content_length(g) } else { None });
+    match (h.status, &h.error) {
+        (Some(hs), _) if !(200..300).contains(&hs) => out.push(step.finding(
+            &rules::HEAD_NOT_SUPPORTED,
+            format!("HEAD on the package answers {hs} while GET answers {get_status}"),
+            "allow HEAD for the package path: nginx and Apache allow it unless a rule limits methods; an S3 pre-signed URL is valid for one method only, so serve the IPA from an object readable under an unguessable key, or through CloudFront".to_string(),
+        )),
+        (None, Some(error)) => out.push(step.finding(
+            &rules::HEAD_NOT_SUPPORTED,
+            format!("HEAD on the package got no answer ({}) while GET works", crate::report::human::describe_error(error)),
+            "make the server answer HEAD for the package path like GET, without a body".to_string(),
+        )),
+        (Some(_), _) => {
+            if let (Some(hl), Some(total)) = (content_length(h), total)
+                && hl != total {
+                    out.push(step.finding(
+                        &rules::HEAD_NOT_SUPPORTED,
+                        format!("HEAD says the package is {hl} bytes, GET says {total}"),
+                        "make HEAD report the same Content-Length as GET (a proxy or function that answers HEAD itself often gets it wrong)".to_string(),
+                    ));
+                }
+        }
+        (None, None) => {}
+    }
+    // iOS learns the size from HEAD; when HEAD failed (HTTP008) only a full GET can tell
+    let head_ok = h.status.is_some_and(|s| (200..300).contains(&s));
+    let missing = if head_ok {
+        content_length(h).is_none()
+    } else {
+        get_status == 200 && content_length(g).is_none()
+    };
+    if missing {
+        let chunked = h
+            .header("transfer-encoding")
+            .or(g.header("transfer-encoding"))
+            .is_some_and(|t| t.contains("chunked"));
+        out.push(step.finding(
+            &rules::MISSING_CONTENT_LENGTH,
+            format!("the package is served without Content-Length{}", if chunked { " (chunked)" } else { "" }),
+            "serve the IPA as a static file so the server sends Content-Length (not through a script or a compressing proxy)".to_string(),
+        ));
+    }
+    let asked_range = g.request_headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("range"));
+    if asked_range && get_status == 200 {
+        out.push(step.finding(
+            &rules::RANGE_NOT_SUPPORTED,
+            "the package server answered a Range request with the whole file (200, not 206)".to_string(),
+            "serve the IPA as a static file (nginx, Apache, S3 and CloudFront support Range by default); a script must implement Range itself".to_string(),
+        ));
+    }
+}
+
+fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) {
+    let (Some(installer), Some(browser)) = (
+        walk.manifest.as_ref().and_then(Fetch::last),
+        walk.manifest_as_browser.as_ref().and_then(Fetch::last),
+    ) else {
+        return;
+    };
+    let (Some(a), Some(b)) = (installer.status, browser.status) else {
+        return;
+    };
+    let what = |e: &Exchange| {
+        if is_html(e) {
+            "an HTML page"
+        } else if e.body_head.starts_with("bplist") || e.body_head.contains("<plist") {
+            "a plist"
+        } else if e.body_head.trim_start().starts_with('<') {
+            "XML that is not a plist"
+        } else {
+            "other content"
+        }
+    };
+    let differs = if a != b {
+        Some(format!("the installer gets {a}, a browser gets {b}"))
+    } else if what(installer) != what(browser) {
+        Some(format!(
+            "the installer gets {}, a browser gets {}",
+            what(installer),
+            what(browser)
+        ))
+    } else {
+        None
+    };
+    let Some(differs) = differs else { return };
+    let subject = crate::finding::Subject {
+        resource: Resource::Manifest,
+        target: walk.manifest_url.clone(),
+        link: walk.link,
+    };
+    out.push(crate::finding::Finding::new(
+        &rules::USER_AGENT_DEPENDENT,
+        subject,
+        format!("the manifest depends on the User-Agent: {differs}"),
+        "serve the manifest the same to every client; exempt it from User-Agent rules (bot filters, mobile redirects, SPA routing)".to_string(),
+    ));
+}

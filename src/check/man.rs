@@ -1,0 +1,647 @@
+//! MAN rules: the manifest plist — parse, encoding, schema, typos, hashes, images.
+
+use serde_json::Value;
+
+use crate::check::http::package_size;
+use crate::check::{Context, asset_resource};
+use crate::facts::{AssetFetch, ManifestFacts, WalkFacts};
+use crate::finding::{Finding, Location, Resource, Subject};
+use crate::registry as rules;
+use crate::text::edit_distance;
+
+/// The asset kinds Apple's schema knows.
+pub const ASSET_KINDS: &[&str] = &[
+    "software-package",
+    "display-image",
+    "full-size-image",
+    "asset-pack-manifest",
+    "newsstand-image",
+];
+const ROOT_KEYS: &[&str] = &["items"];
+const ITEM_KEYS: &[&str] = &["assets", "metadata"];
+const ASSET_KEYS: &[&str] = &[
+    "kind",
+    "url",
+    "md5",
+    "md5-size",
+    "md5s",
+    "sha256",
+    "sha256-size",
+    "sha256s",
+    "needs-shine",
+];
+const METADATA_KEYS: &[&str] = &[
+    "bundle-identifier",
+    "bundle-version",
+    "kind",
+    "title",
+    "subtitle",
+    "platform-identifier",
+    "sizeInBytes",
+    "items",
+];
+
+pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(facts) = &walk.document else { return };
+    let m = Man { walk, facts };
+    m.encoding(out);
+    let Some(doc) = &facts.document else {
+        // an HTML page, a challenge or an LFS pointer in its place is an HTTP finding, not a broken plist
+        let served_other = walk.manifest.as_ref().and_then(|f| f.last()).is_some_and(|e| {
+            crate::check::http::is_html(e) || e.body_head.starts_with("version https://git-lfs.github.com/spec/")
+        });
+        if !served_other {
+            m.not_plist(out);
+        }
+        return;
+    };
+    if facts.format == "binary" {
+        out.push(m.finding(
+            &rules::MANIFEST_BINARY_PLIST,
+            "the manifest is a binary plist".to_string(),
+            "nothing to fix for the phone; an XML manifest is easier to read and diff (plutil -convert xml1 manifest.plist)".to_string(),
+            None,
+        ));
+    }
+    m.unknown_keys(doc, ROOT_KEYS, "the manifest", "", out);
+    let items: Vec<&serde_json::Map<String, Value>> = doc
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .collect();
+    if items.is_empty() {
+        let what = match doc.get("items") {
+            None => "the manifest has no \"items\" key".to_string(),
+            Some(Value::Array(a)) if a.is_empty() => "\"items\" is an empty array".to_string(),
+            Some(Value::Array(_)) => "\"items\" holds no dict".to_string(),
+            Some(_) => "\"items\" is not an array".to_string(),
+        };
+        out.push(m.finding(
+            &rules::MISSING_ITEMS,
+            what,
+            "give the manifest an items array with one dict per app: {assets, metadata}".to_string(),
+            m.line_of("<key>items</key>"),
+        ));
+        return;
+    }
+    if items.len() > 1 {
+        out.push(m.finding(
+            &rules::MULTIPLE_ITEMS,
+            format!(
+                "the manifest has {} items: one tap installs {} apps, and each is checked",
+                items.len(),
+                items.len()
+            ),
+            "nothing to fix if several apps are meant; otherwise publish one manifest per app".to_string(),
+            None,
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        m.item(i, item, items.len() > 1, out);
+    }
+    m.assets_on_the_wire(ctx, out);
+}
+
+struct Man<'a> {
+    walk: &'a WalkFacts,
+    facts: &'a ManifestFacts,
+}
+
+impl Man<'_> {
+    fn subject(&self) -> Subject {
+        Subject {
+            resource: Resource::Manifest,
+            target: self.walk.manifest_url.clone(),
+            link: self.walk.link,
+        }
+    }
+
+    fn finding(&self, rule: &'static rules::Rule, message: String, fix: String, line: Option<usize>) -> Finding {
+        let mut f = Finding::new(rule, self.subject(), message, fix);
+        if let Some(line) = line {
+            f.location = Some(Location {
+                file: self.walk.manifest_url.clone(),
+                line,
+                column: 1,
+            });
+        }
+        f
+    }
+
+    /// The line of the `<key>` at `path` (`items[0].metadata.kind`).
+    fn line(&self, path: &str) -> Option<usize> {
+        self.facts.key_lines.get(path).copied()
+    }
+
+    /// The line of the first occurrence of `needle` in the manifest text.
+    fn line_of(&self, needle: &str) -> Option<usize> {
+        let text = self.facts.text.as_ref()?;
+        text.find(needle).map(|at| crate::text::line_and_column(text, at).0)
+    }
+
+    fn encoding(&self, out: &mut Vec<Finding>) {
+        let f = self.facts;
+        let problem = if f.utf8_bom {
+            Some("the manifest starts with a UTF-8 byte order mark (EF BB BF)".to_string())
+        } else if let Some(utf16) = &f.utf16 {
+            Some(format!("the manifest is {utf16}, not UTF-8"))
+        } else if let Some(declared) = &f.declared_encoding {
+            let d = declared.to_ascii_lowercase().replace('_', "-");
+            let says_utf8 = d == "utf-8" || d == "utf8";
+            if says_utf8 && !f.valid_utf8 {
+                Some(format!("encoding=\"{declared}\", but the bytes are not UTF-8"))
+            } else if !(says_utf8 || d == "us-ascii" || d == "ascii") && f.valid_utf8 && !f.ascii {
+                Some(format!("encoding=\"{declared}\", but the bytes are UTF-8"))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            out.push(self.finding(
+                &rules::MANIFEST_ENCODING,
+                message,
+                "save the manifest as UTF-8 without a byte order mark, declared as <?xml version=\"1.0\" encoding=\"UTF-8\"?>".to_string(),
+                Some(1).filter(|_| self.facts.text.is_some()),
+            ));
+        }
+    }
+
+    fn not_plist(&self, out: &mut Vec<Finding>) {
+        let f = self.facts;
+        let (message, line, fix) = match &f.parse_error {
+            Some(e) => {
+                let place = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+                    _ => String::new(),
+                };
+                let mut fix = "fix the XML so it parses: plutil -lint manifest.plist shows the same place".to_string();
+                if let Some(source) = &e.source_line
+                    && let Some(escaped) = escape_raw_ampersands(source)
+                {
+                    fix = format!(
+                        "escape \"&\" as \"&amp;\" inside <string> (pre-signed URLs are full of them):\n{}",
+                        escaped.trim()
+                    );
+                }
+                let message = e
+                    .message
+                    .rsplit_once(" at ")
+                    .filter(|(_, pos)| pos.contains(':'))
+                    .map_or(e.message.as_str(), |(m, _)| m);
+                (
+                    format!("the manifest is not a valid plist{place}: {message}"),
+                    e.line,
+                    fix,
+                )
+            }
+            None => (
+                "the manifest is not a plist".to_string(),
+                None,
+                "serve an XML plist (<?xml …?><plist version=\"1.0\">…) at this URL".to_string(),
+            ),
+        };
+        let mut finding = self.finding(&rules::MANIFEST_NOT_PLIST, message, fix, line);
+        if let Some(e) = &f.parse_error
+            && let Some(source) = &e.source_line
+        {
+            let col = e.column.unwrap_or(1).saturating_sub(1);
+            let start = source.char_indices().nth(col).map_or(source.len(), |(i, _)| i);
+            let end = source[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+            // show the line without its indentation
+            let indent = source.len() - source.trim_start().len();
+            let shown = source.trim();
+            let (start, end) = (
+                start.saturating_sub(indent).min(shown.len()),
+                end.saturating_sub(indent).min(shown.len()),
+            );
+            finding = finding.highlight(shown, start..end.max(start), "here");
+            if let Some(location) = finding.location.as_mut() {
+                location.column = e.column.unwrap_or(1);
+            }
+        }
+        out.push(finding);
+    }
+
+    fn unknown_keys(&self, value: &Value, known: &[&str], place: &str, path: &str, out: &mut Vec<Finding>) {
+        let Some(map) = value.as_object() else { return };
+        for key in map.keys() {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            if let Some(meant) = nearest_key(key, known) {
+                out.push(self.finding(
+                    &rules::UNKNOWN_KEY,
+                    format!("{place} has the key \"{key}\", which iOS does not know: did you mean \"{meant}\"?"),
+                    format!("rename the key to \"{meant}\"; iOS reads it as missing"),
+                    self.line(&join(path, key)),
+                ));
+            }
+        }
+    }
+
+    fn item(&self, i: usize, item: &serde_json::Map<String, Value>, several: bool, out: &mut Vec<Finding>) {
+        let path = format!("items[{i}]");
+        let place = if several {
+            format!("item {}", i + 1)
+        } else {
+            "the item".to_string()
+        };
+        let item_value = Value::Object(item.clone());
+        self.unknown_keys(&item_value, ITEM_KEYS, &place, &path, out);
+        match item.get("assets").and_then(Value::as_array) {
+            None => out.push(
+                self.finding(
+                    &rules::MISSING_ASSETS,
+                    format!("{place} has no \"assets\" array"),
+                    "add assets with at least the software-package: {kind: software-package, url: https://…/App.ipa}"
+                        .to_string(),
+                    None,
+                ),
+            ),
+            Some(assets) => self.assets(&place, &path, assets, out),
+        }
+        match item.get("metadata").and_then(Value::as_object) {
+            None => out.push(self.finding(
+                &rules::MISSING_METADATA,
+                format!("{place} has no \"metadata\" dict"),
+                "add metadata with bundle-identifier, bundle-version, kind = software and title".to_string(),
+                None,
+            )),
+            Some(meta) => self.metadata(&place, &path, meta, out),
+        }
+    }
+
+    fn assets(&self, place: &str, item_path: &str, assets: &[Value], out: &mut Vec<Finding>) {
+        let kinds: Vec<&str> = assets
+            .iter()
+            .filter_map(|a| a.get("kind").and_then(Value::as_str))
+            .collect();
+        let packages = kinds.iter().filter(|k| **k == "software-package").count();
+        for (j, asset) in assets.iter().enumerate() {
+            let path = format!("{item_path}.assets[{j}]");
+            self.unknown_keys(asset, ASSET_KEYS, &format!("an asset of {place}"), &path, out);
+            if asset.get("needs-shine").is_some() {
+                out.push(self.finding(
+                    &rules::REMOVED_KEYS,
+                    format!("an asset of {place} has \"needs-shine\", which iOS ignores"),
+                    "remove needs-shine".to_string(),
+                    self.line(&join(&path, "needs-shine")),
+                ));
+            }
+            let Some(kind) = asset.get("kind").and_then(Value::as_str) else {
+                continue;
+            };
+            if ASSET_KINDS.contains(&kind) {
+                continue;
+            }
+            let normal = kind.trim().to_ascii_lowercase().replace('_', "-");
+            let nearest = ASSET_KINDS
+                .iter()
+                .map(|k| (edit_distance(&normal, k), *k))
+                .min()
+                .filter(|(d, _)| *d <= 3);
+            let fix = match nearest {
+                Some((_, k)) => format!("write \"{k}\""),
+                None => "use one of software-package, display-image, full-size-image".to_string(),
+            };
+            out.push(self.finding(
+                &rules::UNKNOWN_ASSET_KIND,
+                format!("{place} has an asset of kind \"{kind}\", which iOS does not know"),
+                fix,
+                self.line(&join(&path, "kind")),
+            ));
+        }
+        if packages == 0 {
+            out.push(self.finding(
+                &rules::MISSING_SOFTWARE_PACKAGE,
+                format!("{place} has no asset of kind software-package"),
+                "add {kind: software-package, url: https://…/App.ipa} to the assets".to_string(),
+                None,
+            ));
+        } else if packages > 1 {
+            out.push(self.finding(
+                &rules::MULTIPLE_SOFTWARE_PACKAGES,
+                format!("{place} has {packages} software-package assets"),
+                "keep one software-package per item; put other apps in items of their own".to_string(),
+                None,
+            ));
+        }
+        let images: Vec<&&str> = kinds
+            .iter()
+            .filter(|k| **k == "display-image" || **k == "full-size-image")
+            .collect();
+        let missing: Vec<&str> = ["display-image", "full-size-image"]
+            .into_iter()
+            .filter(|k| !images.iter().any(|i| **i == *k))
+            .collect();
+        if !missing.is_empty() {
+            out.push(self.finding(
+                &rules::MISSING_IMAGES,
+                format!("{place} has no {} asset", missing.join(" and no ")),
+                "add a display-image (57×57 PNG) and a full-size-image (512×512 PNG), both https".to_string(),
+                None,
+            ));
+        }
+    }
+
+    fn metadata(&self, place: &str, item_path: &str, meta: &serde_json::Map<String, Value>, out: &mut Vec<Finding>) {
+        let path = format!("{item_path}.metadata");
+        let line = |key: &str| self.line(&join(&path, key));
+        self.unknown_keys(
+            &Value::Object(meta.clone()),
+            METADATA_KEYS,
+            &format!("the metadata of {place}"),
+            &path,
+            out,
+        );
+        match meta.get("kind").and_then(Value::as_str) {
+            Some("software") => {}
+            Some(other) => out.push(self.finding(
+                &rules::METADATA_KIND_NOT_SOFTWARE,
+                format!("metadata.kind of {place} is \"{other}\", not \"software\""),
+                "write <key>kind</key><string>software</string> in metadata".to_string(),
+                line("kind"),
+            )),
+            None => out.push(self.finding(
+                &rules::METADATA_KIND_NOT_SOFTWARE,
+                format!("the metadata of {place} has no kind"),
+                "add <key>kind</key><string>software</string> to metadata".to_string(),
+                None,
+            )),
+        }
+        // (message when missing, message when empty)
+        for (key, rule, fix) in [
+            (
+                "title",
+                &rules::MISSING_TITLE,
+                "add <key>title</key> with the app's name (the install prompt shows it)",
+            ),
+            (
+                "bundle-identifier",
+                &rules::MISSING_BUNDLE_IDENTIFIER,
+                "add <key>bundle-identifier</key> with the app's CFBundleIdentifier, exactly",
+            ),
+        ] {
+            let message = match meta.get(key) {
+                None => format!("the metadata of {place} has no {key}"),
+                Some(Value::String(v)) if v.trim().is_empty() => {
+                    format!("the {key} in the metadata of {place} is empty")
+                }
+                Some(Value::String(_)) => continue,
+                Some(_) => format!("the {key} in the metadata of {place} is not a string"),
+            };
+            out.push(self.finding(rule, message, fix.to_string(), line(key)));
+        }
+        for key in ["sizeInBytes", "items"].into_iter().filter(|k| meta.contains_key(*k)) {
+            out.push(self.finding(
+                &rules::REMOVED_KEYS,
+                format!("the metadata of {place} has {key}, which iOS ignores"),
+                format!("remove {key}"),
+                line(key),
+            ));
+        }
+        if let Some(platform) = meta.get("platform-identifier").and_then(Value::as_str)
+            && platform != "com.apple.platform.iphoneos"
+        {
+            out.push(self.finding(
+                &rules::UNKNOWN_PLATFORM_IDENTIFIER,
+                format!("platform-identifier of {place} is \"{platform}\""),
+                "write com.apple.platform.iphoneos, or leave the key out (it is not in Apple's schema)".to_string(),
+                line("platform-identifier"),
+            ));
+        }
+    }
+
+    /// URL rules on every asset URL, and what needs the fetched assets (hash chunks, PNGs).
+    fn assets_on_the_wire(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let Some(doc) = &self.facts.document else { return };
+        for (i, item) in doc
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (a, asset) in item
+                .get("assets")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let kind = asset.get("kind").and_then(Value::as_str).unwrap_or_default();
+                let resource = asset_resource(kind);
+                let fetched = self.walk.assets.iter().find(|f| f.item == i && f.asset == a);
+                match asset.get("url") {
+                    Some(Value::String(url)) => {
+                        let subject = Subject {
+                            resource,
+                            target: url.clone(),
+                            link: self.walk.link,
+                        };
+                        crate::check::url::check(url, &subject, None, ctx, out);
+                    }
+                    other => {
+                        let what = if other.is_some() {
+                            "a url that is not a string"
+                        } else {
+                            "no url"
+                        };
+                        let subject = Subject {
+                            resource,
+                            target: format!("{kind} asset"),
+                            link: self.walk.link,
+                        };
+                        out.push(Finding::new(
+                            &rules::URL_NOT_ABSOLUTE,
+                            subject,
+                            format!("the {kind} asset has {what}"),
+                            "give the asset its absolute https URL".to_string(),
+                        ));
+                    }
+                }
+                self.hash_chunks(asset, kind, fetched, &format!("items[{i}].assets[{a}]"), out);
+                if let Some(png) = fetched.and_then(|f| f.png) {
+                    let want = if kind == "display-image" { 57 } else { 512 };
+                    let message = if !png.is_png {
+                        Some(format!("the {kind} is not a PNG"))
+                    } else if png.width != want || png.height != want {
+                        Some(format!("the {kind} is {}×{}, not {want}×{want}", png.width, png.height))
+                    } else {
+                        None
+                    };
+                    if let Some(message) = message {
+                        let url = asset.get("url").and_then(Value::as_str).unwrap_or_default();
+                        let subject = Subject {
+                            resource: Resource::Icon,
+                            target: url.to_string(),
+                            link: self.walk.link,
+                        };
+                        out.push(Finding::new(
+                            &rules::IMAGE_NOT_PNG,
+                            subject,
+                            message,
+                            format!("serve a {want}×{want} PNG"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn hash_chunks(&self, asset: &Value, kind: &str, fetched: Option<&AssetFetch>, path: &str, out: &mut Vec<Finding>) {
+        if kind != "software-package" {
+            return;
+        }
+        let size = fetched.and_then(|f| package_size(f.head.as_ref(), f.get.as_ref()));
+        for (size_key, list_key) in [("md5-size", "md5s"), ("sha256-size", "sha256s")] {
+            if let Some(v) = asset.get(size_key).filter(|v| !v.is_u64()) {
+                out.push(self.finding(
+                    &rules::HASH_CHUNKS_INCONSISTENT,
+                    format!("{size_key} is {v}, not an <integer> number of bytes"),
+                    format!("write <key>{size_key}</key><integer>…</integer>, the chunk size in bytes"),
+                    self.line(&join(path, size_key)),
+                ));
+                continue;
+            }
+            let chunk = asset.get(size_key).and_then(Value::as_u64);
+            let list = asset.get(list_key).and_then(Value::as_array).map(Vec::len);
+            let message = match (chunk, list, size) {
+                (None, None, _) => None,
+                (Some(_), None, _) => Some(format!("the package asset has {size_key} but no {list_key}")),
+                (None, Some(_), _) => Some(format!("the package asset has {list_key} but no {size_key}")),
+                (Some(0), Some(_), _) => Some(format!("{size_key} is 0")),
+                (Some(chunk), Some(n), Some(size)) => {
+                    let expected = size.div_ceil(chunk);
+                    (expected != n as u64).then(|| {
+                        format!("{list_key} has {n} hashes, but a {size}-byte package in {chunk}-byte chunks needs {expected}")
+                    })
+                }
+                (Some(_), Some(_), None) => None,
+            };
+            if let Some(message) = message {
+                out.push(
+                    self.finding(
+                        &rules::HASH_CHUNKS_INCONSISTENT,
+                        message,
+                        "regenerate the hashes from the package you publish, or remove them (they are optional)"
+                            .to_string(),
+                        self.line(&join(path, list_key))
+                            .or_else(|| self.line(&join(path, size_key))),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The known key a typo stands for: the same words in another case or separator style
+/// (`bundleIdentifier`, `bundle_identifier`, `URL`), a trailing space, a well-known alias
+/// (`CFBundleIdentifier`, `bundleID`), or at most two edits away (one for short keys).
+fn nearest_key<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    let normal = normalise_key(key);
+    let alias = match normal.as_str() {
+        "bundle-id" | "cfbundle-identifier" | "bundleid" | "identifier" => Some("bundle-identifier"),
+        "cfbundle-version" | "cfbundle-short-version-string" | "version" => Some("bundle-version"),
+        "name" | "app-name" | "cfbundle-name" | "cfbundle-display-name" => Some("title"),
+        _ => None,
+    };
+    if let Some(alias) = alias.and_then(|a| known.iter().find(|k| **k == a)) {
+        return Some(alias);
+    }
+    known
+        .iter()
+        .map(|candidate| (edit_distance(&normal, &normalise_key(candidate)), *candidate))
+        .filter(|(d, candidate)| *d <= if candidate.len() <= 4 { 1 } else { 2 })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// `bundleIdentifier`, `Bundle_Identifier `, `URL` → `bundle-identifier`, `url`.
+fn normalise_key(key: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in key.trim().chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('-');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c == '_' || c == ' ' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    out
+}
+
+/// The line with each raw `&` (one that does not start an entity) written `&amp;`.
+fn escape_raw_ampersands(line: &str) -> Option<String> {
+    let mut out = String::with_capacity(line.len());
+    let mut changed = false;
+    for (i, c) in line.char_indices() {
+        if c == '&' {
+            let rest = &line[i + 1..];
+            let entity = rest
+                .split(';')
+                .next()
+                .filter(|e| rest.contains(';') && e.len() <= 8)
+                .is_some_and(|e| {
+                    ["amp", "lt", "gt", "quot", "apos"].contains(&e) || (e.starts_with('#') && e.len() > 1)
+                });
+            if !entity {
+                out.push_str("&amp;");
+                changed = true;
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_map_to_known_keys() {
+        assert_eq!(
+            nearest_key("bundle-identifer", METADATA_KEYS),
+            Some("bundle-identifier")
+        );
+        assert_eq!(
+            nearest_key("bundleIdentifier", METADATA_KEYS),
+            Some("bundle-identifier")
+        );
+        assert_eq!(nearest_key("url ", ASSET_KEYS), Some("url"));
+        assert_eq!(nearest_key("x-custom-build", METADATA_KEYS), None);
+        assert_eq!(nearest_key("URL", ASSET_KEYS), Some("url"));
+        assert_eq!(nearest_key("bundleID", METADATA_KEYS), Some("bundle-identifier"));
+        assert_eq!(
+            nearest_key("CFBundleIdentifier", METADATA_KEYS),
+            Some("bundle-identifier")
+        );
+    }
+
+    #[test]
+    fn raw_ampersands_are_escaped_and_entities_kept() {
+        assert_eq!(
+            escape_raw_ampersands("a?x=1&y=2&amp;z").as_deref(),
+            Some("a?x=1&amp;y=2&amp;z")
+        );
+        assert_eq!(escape_raw_ampersands("a&amp;b"), None);
+    }
+}

@@ -1,0 +1,156 @@
+//! NET rules: reaching each host — name resolution, TCP, timeouts, the first byte.
+
+use std::net::IpAddr;
+
+use crate::check::{Context, steps};
+use crate::facts::{Facts, NetError};
+use crate::finding::Finding;
+use crate::registry as rules;
+
+/// Time to first byte past which the phone sits at "Waiting…".
+pub const SLOW_FIRST_BYTE_MS: u64 = 5_000;
+
+pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
+    // one finding per cause and host in a walk, naming every resource it cost
+    let mut seen: Vec<(String, Option<usize>, String, usize)> = Vec::new();
+    for step in steps(facts) {
+        let walk = step.walk.and_then(|w| w.link);
+        for exchange in &step.fetch.exchanges {
+            let what = step.kind.to_string();
+            let found = match &exchange.error {
+                Some(NetError::Dns { host, detail }) => Some(step.finding(
+                    &rules::DNS_FAILURE,
+                    format!("{host} does not resolve: {detail}"),
+                    format!("publish an A (and AAAA) record for {host} in public DNS, or correct the host name in the {}", step.written_in()),
+                )),
+                Some(NetError::Connect { detail }) => Some(step.finding(
+                    &rules::CONNECTION_FAILED,
+                    if detail.contains("while reading") {
+                        format!("the connection to {} broke: {detail}", host_port(exchange))
+                    } else {
+                        format!("cannot connect to {}: {detail}", host_port(exchange))
+                    },
+                    "check that the server listens on that port on its public address and that no firewall or security group blocks it".to_string(),
+                )),
+                Some(NetError::Timeout { phase, after_ms }) => Some(step.finding(
+                    &rules::TIMEOUT,
+                    format!("{} gave no answer while {} (gave up after {:.1} s)", host_port(exchange), phase.describe(), *after_ms as f64 / 1000.0),
+                    "make the server answer within seconds: check it is up, not overloaded, and not buffering the whole file before it sends".to_string(),
+                )),
+                Some(NetError::Deadline) => Some(step.finding(
+                    &rules::TIMEOUT,
+                    format!("{} did not finish before the run's deadline", host_port(exchange)),
+                    "make the server answer within seconds; raise --deadline only to see how slow it is".to_string(),
+                )),
+                _ => None,
+            };
+            if let Some(finding) = found {
+                let key = (finding.rule.code.to_string(), walk, host_port(exchange));
+                match seen
+                    .iter_mut()
+                    .find(|(code, w, host, _)| (code, w, host) == (&key.0, &key.1, &key.2))
+                {
+                    Some((_, _, _, index)) => {
+                        let earlier: &mut Finding = &mut out[*index];
+                        let list = earlier
+                            .evidence
+                            .entry("resources")
+                            .or_insert_with(|| serde_json::json!([]));
+                        if let Some(list) = list.as_array_mut()
+                            && !list.iter().any(|v| v == &serde_json::json!(what))
+                        {
+                            list.push(serde_json::json!(what));
+                            earlier.message = format!("{} (also the {what})", earlier.message);
+                        }
+                    }
+                    None => {
+                        seen.push((key.0, key.1, key.2, out.len()));
+                        out.push(finding.evidence("resources", serde_json::json!([what])));
+                    }
+                }
+            }
+            if let Some(ms) = exchange.timing.first_byte_ms.filter(|ms| *ms > SLOW_FIRST_BYTE_MS) {
+                out.push(step.finding(
+                    &rules::SLOW_FIRST_BYTE,
+                    format!("the first byte of {} came after {:.1} s", exchange.url, ms as f64 / 1000.0),
+                    "serve the file directly (static file server or CDN) instead of generating or buffering it per request".to_string(),
+                ));
+            }
+        }
+    }
+    private_addresses(facts, out);
+}
+
+fn host_port(exchange: &crate::facts::Exchange) -> String {
+    exchange
+        .host
+        .as_ref()
+        .map_or_else(|| exchange.url.clone(), |h| format!("{}:{}", h.host, h.port))
+}
+
+/// NET002, once per host, about the first resource on it.
+fn private_addresses(facts: &Facts, out: &mut Vec<Finding>) {
+    for host in &facts.hosts {
+        if !matches!(host.dns.source.as_str(), "system" | "dns-server") {
+            continue;
+        }
+        let private: Vec<&String> = host
+            .dns
+            .addresses
+            .iter()
+            .filter(|a| a.parse::<IpAddr>().is_ok_and(is_private))
+            .collect();
+        if private.is_empty() {
+            continue;
+        }
+        let Some(step) = steps(facts).find(|s| {
+            s.fetch.exchanges.iter().any(|e| {
+                e.host
+                    .as_ref()
+                    .is_some_and(|h| h.host == host.host && h.port == host.port)
+            })
+        }) else {
+            continue;
+        };
+        let all: Vec<String> = private.iter().map(|a| a.to_string()).collect();
+        out.push(step.finding(
+            &rules::PRIVATE_ADDRESS,
+            format!(
+                "{} resolves to {} ({}), which phones outside that network cannot reach",
+                host.host,
+                all.join(", "),
+                kind(&all[0])
+            ),
+            format!(
+                "serve {} from a public address, or tell users the install works only on the office network or VPN",
+                crate::text::and_list(&host.resources)
+            ),
+        ));
+    }
+}
+
+fn kind(addr: &str) -> &'static str {
+    match addr.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) if v4.is_loopback() => "loopback",
+        Ok(IpAddr::V4(v4)) if v4.is_link_local() => "link-local",
+        Ok(IpAddr::V4(v4)) if v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) => "carrier-grade NAT",
+        Ok(IpAddr::V6(v6)) if v6.is_loopback() => "loopback",
+        Ok(IpAddr::V6(v6)) if (v6.segments()[0] & 0xfe00) == 0xfc00 => "unique local",
+        Ok(IpAddr::V6(v6)) if (v6.segments()[0] & 0xffc0) == 0xfe80 => "link-local",
+        _ => "private",
+    }
+}
+
+/// RFC 1918, loopback, link-local, CGNAT (100.64/10), ULA (fc00::/7).
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || v4.is_loopback() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Reading a manifest plist: its encoding as found, and its content as a tree (JSON), or the
+//! parse error with its line and column. Plists never declare XML entities, so a manifest that
+//! does is not expanded (no entity bombs); it is reported as not parseable.
+
+use std::io::Cursor;
+
+use crate::facts::{ManifestFacts, ParseError};
+
+/// Reads `bytes` (from `source`, a URL or a file).
+pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
+    let mut facts = ManifestFacts {
+        source: source.to_string(),
+        bytes: bytes.len(),
+        ..ManifestFacts::default()
+    };
+    facts.utf8_bom = bytes.starts_with(b"\xef\xbb\xbf");
+    facts.utf16 = utf16(bytes);
+    facts.valid_utf8 = std::str::from_utf8(bytes).is_ok();
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if body.starts_with(b"bplist") {
+        facts.format = "binary".to_string();
+        match plist::Value::from_reader(Cursor::new(body)) {
+            Ok(value) => facts.document = Some(to_json(&value)),
+            Err(e) => {
+                facts.parse_error = Some(ParseError {
+                    message: e.to_string(),
+                    ..ParseError::default()
+                })
+            }
+        }
+        return facts;
+    }
+    // the declaration is ASCII whatever the encoding, so read it from the raw bytes first
+    facts.declared_encoding = declared_encoding(&String::from_utf8_lossy(body));
+    let latin1 = facts.declared_encoding.as_deref().is_some_and(|d| {
+        matches!(
+            d.to_ascii_lowercase().as_str(),
+            "iso-8859-1" | "latin1" | "latin-1" | "windows-1252" | "cp1252"
+        )
+    });
+    let text = match (&facts.utf16, std::str::from_utf8(body)) {
+        (Some(_), _) => decode_utf16(bytes),
+        (None, Ok(t)) => Some(t.to_string()),
+        // a declared single-byte encoding: every byte is a character
+        (None, Err(_)) if latin1 => Some(body.iter().map(|b| char::from(*b)).collect()),
+        (None, Err(e)) => {
+            facts.parse_error = Some(ParseError {
+                message: format!("the bytes are not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                ..ParseError::default()
+            });
+            None
+        }
+    };
+    let Some(text) = text else {
+        facts.format = "unknown".to_string();
+        return facts;
+    };
+    facts.format = if text.trim_start().starts_with('<') {
+        "xml"
+    } else {
+        "unknown"
+    }
+    .to_string();
+    facts.ascii = bytes.is_ascii();
+    facts.parse_error = xml_error(&text);
+    if facts.parse_error.is_none() {
+        facts.key_lines = key_lines(&text);
+    }
+    if facts.parse_error.is_none() {
+        match plist::Value::from_reader_xml(Cursor::new(text.as_bytes())) {
+            Ok(value) => facts.document = Some(to_json(&value)),
+            Err(e) => {
+                facts.parse_error = Some(ParseError {
+                    message: plist_error(&e),
+                    ..ParseError::default()
+                })
+            }
+        }
+    }
+    facts.text = Some(text);
+    facts
+}
+
+/// A plist structure error in words (the crate's own text is a debug dump).
+fn plist_error(e: &plist::Error) -> String {
+    let raw = e.to_string();
+    let kind = raw.split([' ', '(', '{']).next().unwrap_or_default();
+    match kind {
+        "UnexpectedEventType" | "ExpectedEndOfEventStream" => {
+            "the plist structure is wrong: a <key> without a value, or a value where a <key> was expected".to_string()
+        }
+        "UnknownXmlElement" => {
+            "the plist has an element that is not a plist type (<dict>, <array>, <string>, <integer>, …)".to_string()
+        }
+        "InvalidDataString" | "InvalidDateString" | "InvalidIntegerString" | "InvalidRealString" => {
+            format!("the plist has a value that does not read as its type ({kind})")
+        }
+        _ => format!("the plist structure is wrong ({raw})"),
+    }
+}
+
+/// The line of every `<key>` in the plist, by path (`items[0].metadata.kind`).
+fn key_lines(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 200_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let Ok(doc) = roxmltree::Document::parse_with_options(text.trim_start_matches('\u{feff}'), options) else {
+        return out;
+    };
+    let root = doc.root_element();
+    if let Some(top) = root.children().find(|n| n.is_element()) {
+        walk_lines(&doc, top, String::new(), &mut out);
+    }
+    out
+}
+
+fn walk_lines(
+    doc: &roxmltree::Document<'_>,
+    node: roxmltree::Node<'_, '_>,
+    path: String,
+    out: &mut std::collections::BTreeMap<String, usize>,
+) {
+    match node.tag_name().name() {
+        "dict" => {
+            let mut key: Option<String> = None;
+            for child in node.children().filter(|n| n.is_element()) {
+                if child.tag_name().name() == "key" {
+                    let name = child.text().unwrap_or_default().to_string();
+                    let full = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    out.entry(full.clone())
+                        .or_insert(usize::try_from(doc.text_pos_at(child.range().start).row).unwrap_or(0));
+                    key = Some(full);
+                } else if let Some(k) = key.take() {
+                    walk_lines(doc, child, k, out);
+                }
+            }
+        }
+        "array" => {
+            for (i, child) in node.children().filter(|n| n.is_element()).enumerate() {
+                walk_lines(doc, child, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first XML well-formedness error, with its place (roxmltree reports line and column).
+fn xml_error(text: &str) -> Option<ParseError> {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    if let Some(at) = trimmed.find("<!ENTITY") {
+        let (line, column) = crate::text::line_and_column(trimmed, at);
+        return Some(ParseError {
+            message: "the manifest declares XML entities (<!ENTITY …>), which a plist never does; not expanded"
+                .to_string(),
+            line: Some(line),
+            column: Some(column),
+            source_line: trimmed.lines().nth(line - 1).map(str::to_string),
+        });
+    }
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 200_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let error = roxmltree::Document::parse_with_options(trimmed, options).err()?;
+    let pos = error.pos();
+    let line = usize::try_from(pos.row).unwrap_or(0);
+    Some(ParseError {
+        message: error.to_string(),
+        line: Some(line),
+        column: Some(usize::try_from(pos.col).unwrap_or(0)),
+        source_line: trimmed.lines().nth(line.saturating_sub(1)).map(str::to_string),
+    })
+}
+
+fn declared_encoding(text: &str) -> Option<String> {
+    let decl = text.trim_start_matches('\u{feff}').trim_start();
+    let decl = decl.strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    Some(value[..value.find(quote)?].to_string())
+}
+
+fn utf16(bytes: &[u8]) -> Option<String> {
+    match bytes {
+        [0xff, 0xfe, ..] | [b'<', 0, b'?', 0, ..] => Some("utf-16le".to_string()),
+        [0xfe, 0xff, ..] | [0, b'<', 0, b'?', ..] => Some("utf-16be".to_string()),
+        _ => None,
+    }
+}
+
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let le = matches!(bytes, [0xff, 0xfe, ..] | [b'<', 0, ..]);
+    let body = bytes
+        .strip_prefix(&[0xff, 0xfe])
+        .or_else(|| bytes.strip_prefix(&[0xfe, 0xff]))
+        .unwrap_or(bytes);
+    let units: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// The plist as JSON: dates become RFC 3339 strings, data a note of its size.
+pub fn to_json(value: &plist::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        plist::Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
+        plist::Value::Dictionary(dict) => J::Object(dict.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        plist::Value::Boolean(b) => J::Bool(*b),
+        plist::Value::Integer(i) => i
+            .as_signed()
+            .map(J::from)
+            .or_else(|| i.as_unsigned().map(J::from))
+            .unwrap_or(J::Null),
+        plist::Value::Real(r) => serde_json::Number::from_f64(*r).map_or(J::Null, J::Number),
+        plist::Value::String(s) => J::String(s.clone()),
+        plist::Value::Date(d) => J::String(d.to_xml_format()),
+        plist::Value::Data(d) => J::String(format!("<data: {} bytes>", d.len())),
+        plist::Value::Uid(u) => J::from(u.get()),
+        _ => J::Null,
+    }
+}
+
+/// The URL-bearing assets of a parsed manifest: (item, asset, kind, url).
+pub fn assets(document: &serde_json::Value) -> Vec<(usize, usize, String, String)> {
+    let mut out = Vec::new();
+    for (i, item) in document
+        .get("items")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for (a, asset) in item
+            .get("assets")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let kind = asset
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or_default()
+                .to_string();
+            if let Some(url) = asset.get("url").and_then(|u| u.as_str()) {
+                out.push((i, a, kind, url.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raw_ampersand_is_a_parse_error_with_its_place() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\n<key>url</key><string>https://h/m.ipa?a=1&b=2</string>\n</dict></plist>\n";
+        let facts = read("m.plist", text.as_bytes());
+        let e = facts.parse_error.expect("error");
+        assert_eq!(e.line, Some(3));
+        assert!(e.source_line.unwrap_or_default().contains("a=1&b=2"));
+        assert_eq!(facts.declared_encoding.as_deref(), Some("UTF-8"));
+    }
+
+    #[test]
+    fn an_entity_bomb_is_not_expanded() {
+        let text = "<?xml version=\"1.0\"?>\n<!DOCTYPE plist [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n<plist><string>&b;</string></plist>";
+        let facts = read("m.plist", text.as_bytes());
+        assert!(facts.document.is_none());
+        assert!(facts.parse_error.expect("error").message.contains("entities"));
+    }
+
+    #[test]
+    fn binary_and_xml_both_read() {
+        let mut dict = plist::Dictionary::new();
+        dict.insert("items".into(), plist::Value::Array(vec![]));
+        let mut bin = Vec::new();
+        plist::Value::Dictionary(dict)
+            .to_writer_binary(&mut bin)
+            .expect("write");
+        let facts = read("m.plist", &bin);
+        assert_eq!(facts.format, "binary");
+        assert_eq!(facts.document, Some(serde_json::json!({"items": []})));
+    }
+}

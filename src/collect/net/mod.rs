@@ -1,0 +1,408 @@
+//! The device's network: one shared HTTP client that behaves like the iPhone's installer
+//! (its User-Agent, no cookies, redirects recorded and followed by hand), name resolution with
+//! `--resolve` and `--dns-server`, a TLS probe per host:port, per-phase timeouts, a deadline for
+//! the whole run, and a cap on every body. Records; never judges.
+
+pub mod probe;
+pub mod resolve;
+pub mod tls;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+
+use crate::facts::{Exchange, Fetch, HostFacts, HostRef, NetError, Phase, ProbeFacts, TlsSeen, TrustStoreFacts};
+use resolve::{DeviceResolver, DnsError, ForReqwest, Pin, elapsed_ms};
+use tls::{RecordingVerifier, TrustRoots};
+
+/// The User-Agent of iOS's installer daemon (appstored), as seen in server logs.
+pub const INSTALLER_USER_AGENT: &str =
+    "com.apple.appstored/1.0 iOS/18.1 model/iPhone16,2 hwp/t8130 build/22B83 (6; dt:289) AMS/1";
+/// Safari on the same phone, for comparing what a browser is served.
+pub const SAFARI_USER_AGENT: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+
+/// The most redirects followed for one resource.
+pub const MAX_REDIRECTS: usize = 10;
+/// Manifest and HTML page bodies.
+pub const PAGE_CAP: u64 = 1024 * 1024;
+/// What is kept of a body in the facts, as text.
+const HEAD_KEPT: usize = 512;
+
+/// How the run reaches the network.
+#[derive(Debug, Clone)]
+pub struct NetOptions {
+    /// Each network phase (connect, first byte, body).
+    pub timeout: Duration,
+    /// The whole run.
+    pub deadline: Duration,
+    pub pins: Vec<Pin>,
+    pub dns_server: Option<SocketAddr>,
+    /// (path, PEM) of every --ca-file.
+    pub ca_pem: Vec<(String, Vec<u8>)>,
+    pub now: time::OffsetDateTime,
+}
+
+/// One request to make.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub user_agent: &'static str,
+    pub headers: Vec<(String, String)>,
+    /// The most body bytes to read; past it the body is cut and marked truncated.
+    pub cap: u64,
+    /// What is asked for (`manifest`, `package`, `icon`, `page`), for the host's facts.
+    pub resource: &'static str,
+}
+
+impl Request {
+    pub fn get(url: &str, resource: &'static str, cap: u64) -> Request {
+        Request {
+            method: reqwest::Method::GET,
+            url: url.to_string(),
+            user_agent: INSTALLER_USER_AGENT,
+            headers: Vec::new(),
+            cap,
+            resource,
+        }
+    }
+}
+
+type ProbeCell = Arc<OnceCell<Option<ProbeFacts>>>;
+
+/// The network of one run, shared by every input.
+pub struct Net {
+    client: reqwest::Client,
+    resolver: Arc<DeviceResolver>,
+    fetch_log: Arc<Mutex<Vec<TlsSeen>>>,
+    probe_verifier: Arc<RecordingVerifier>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    timeout: Duration,
+    deadline: Instant,
+    probes: Mutex<HashMap<(String, u16), ProbeCell>>,
+    resources: Mutex<HashMap<(String, u16), BTreeSet<String>>>,
+    pub trust_store: TrustStoreFacts,
+}
+
+impl Net {
+    pub fn new(options: &NetOptions) -> Result<Net, String> {
+        let provider = tls::provider();
+        let roots = TrustRoots::load(&options.ca_pem)?;
+        let now = tls::unix_time(options.now);
+        let fetch_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
+        let probe_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
+        let fetch_log = fetch_verifier.log();
+        let config = tls::client_config(fetch_verifier, provider.clone())?;
+        let resolver = DeviceResolver::new(options.pins.clone(), options.dns_server, options.timeout);
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .dns_resolver(Arc::new(ForReqwest(resolver.clone())))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(options.timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+        Ok(Net {
+            client,
+            resolver,
+            fetch_log,
+            probe_verifier,
+            provider,
+            timeout: options.timeout,
+            deadline: Instant::now() + options.deadline,
+            probes: Mutex::new(HashMap::new()),
+            resources: Mutex::new(HashMap::new()),
+            trust_store: roots.facts,
+        })
+    }
+
+    /// Asks for `request.url`, following redirects by hand (each hop recorded), and returns
+    /// the exchanges and the last body (capped).
+    pub async fn fetch(&self, request: Request) -> (Fetch, Vec<u8>) {
+        let mut fetch = Fetch::default();
+        let mut url = request.url.clone();
+        let mut body = Vec::new();
+        for hop in 0..=MAX_REDIRECTS {
+            let (exchange, bytes) = self.exchange(&request, &url).await;
+            let location = exchange
+                .status
+                .filter(|s| (300..400).contains(s))
+                .and_then(|_| exchange.header("location").map(str::to_string));
+            fetch.exchanges.push(exchange);
+            body = bytes;
+            let Some(location) = location else { break };
+            let next = reqwest::Url::parse(&url).and_then(|base| base.join(location.trim()));
+            match next {
+                Ok(next) if matches!(next.scheme(), "http" | "https") => {
+                    if hop == MAX_REDIRECTS {
+                        if let Some(last) = fetch.exchanges.last_mut() {
+                            last.error = Some(NetError::TooManyRedirects { limit: MAX_REDIRECTS });
+                        }
+                        break;
+                    }
+                    url = next.to_string();
+                }
+                _ => {
+                    if let Some(last) = fetch.exchanges.last_mut() {
+                        last.error = Some(NetError::RedirectNotFollowed { location });
+                    }
+                    break;
+                }
+            }
+        }
+        (fetch, body)
+    }
+
+    async fn exchange(&self, request: &Request, url: &str) -> (Exchange, Vec<u8>) {
+        let mut exchange = Exchange {
+            method: request.method.to_string(),
+            url: url.to_string(),
+            user_agent: request.user_agent.to_string(),
+            request_headers: request.headers.clone(),
+            body_cap: request.cap,
+            ..Exchange::default()
+        };
+        let parsed = reqwest::Url::parse(url).ok();
+        let target = parsed.as_ref().and_then(|u| {
+            Some((
+                u.host_str()?.to_string(),
+                u.port_or_known_default()?,
+                u.scheme() == "https",
+            ))
+        });
+        if let Some((host, port, https)) = &target {
+            exchange.host = Some(HostRef {
+                host: host.clone(),
+                port: *port,
+            });
+            if let Ok(mut map) = self.resources.lock() {
+                map.entry((host.clone(), *port))
+                    .or_default()
+                    .insert(request.resource.to_string());
+            }
+            // the probe runs beside the request, once per host:port
+            let probe = self.probe(host, *port, *https);
+            let (result, _) = tokio::join!(self.send(request, url, &mut exchange), probe);
+            if *https {
+                self.note_tls(&mut exchange, host);
+            }
+            return (exchange, result);
+        }
+        exchange.error = Some(NetError::Http {
+            detail: format!("\"{url}\" is not a URL otadoctor can fetch"),
+        });
+        (exchange, Vec::new())
+    }
+
+    async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange) -> Vec<u8> {
+        let start = Instant::now();
+        let Some(remaining) = self.deadline.checked_duration_since(start).filter(|d| !d.is_zero()) else {
+            exchange.error = Some(NetError::Deadline);
+            return Vec::new();
+        };
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url)
+            .header(reqwest::header::USER_AGENT, request.user_agent);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        // connect has its own limit (connect_timeout); the first byte gets one more period
+        let wait = (self.timeout * 2).min(remaining);
+        let response = match tokio::time::timeout(wait, builder.send()).await {
+            Err(_) => {
+                exchange.error = Some(if wait < self.timeout * 2 {
+                    NetError::Deadline
+                } else {
+                    NetError::Timeout {
+                        phase: Phase::FirstByte,
+                        after_ms: elapsed_ms(start),
+                    }
+                });
+                exchange.timing.total_ms = elapsed_ms(start);
+                return Vec::new();
+            }
+            Ok(Err(e)) => {
+                exchange.error = Some(classify(&e, Phase::FirstByte, elapsed_ms(start)));
+                exchange.timing.total_ms = elapsed_ms(start);
+                return Vec::new();
+            }
+            Ok(Ok(response)) => response,
+        };
+        exchange.timing.first_byte_ms = Some(elapsed_ms(start));
+        exchange.status = Some(response.status().as_u16());
+        exchange.http_version = Some(format!("{:?}", response.version()));
+        exchange.headers = response
+            .headers()
+            .iter()
+            .take(100)
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).chars().take(1024).collect(),
+                )
+            })
+            .collect();
+        let body = self.read_body(response, request.cap, exchange, start).await;
+        exchange.timing.total_ms = elapsed_ms(start);
+        exchange.body_head = String::from_utf8_lossy(&body[..body.len().min(HEAD_KEPT)]).into_owned();
+        exchange.body_magic = tls::hex(&body[..body.len().min(16)]);
+        body
+    }
+
+    /// Reads at most `cap` bytes, within one timeout for the whole body and the run's deadline.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        cap: u64,
+        exchange: &mut Exchange,
+        start: Instant,
+    ) -> Vec<u8> {
+        let mut body = Vec::new();
+        let body_deadline = (Instant::now() + self.timeout).min(self.deadline);
+        loop {
+            let left = body_deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, response.chunk()).await {
+                Err(_) => {
+                    exchange.error = Some(if body_deadline == self.deadline {
+                        NetError::Deadline
+                    } else {
+                        NetError::Timeout {
+                            phase: Phase::Body,
+                            after_ms: elapsed_ms(start),
+                        }
+                    });
+                    exchange.body_truncated = true;
+                    break;
+                }
+                Ok(Err(e)) => {
+                    exchange.error = Some(match classify(&e, Phase::Body, elapsed_ms(start)) {
+                        NetError::Connect { detail } => NetError::Connect {
+                            detail: format!("{detail} while reading the body"),
+                        },
+                        other => other,
+                    });
+                    exchange.body_truncated = true;
+                    break;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    let room = usize::try_from(cap.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    exchange.body_bytes = body.len() as u64;
+                    if chunk.len() > room || body.len() as u64 >= cap {
+                        // past the cap, or everything that was needed: stop reading
+                        exchange.body_truncated =
+                            chunk.len() > room || response.content_length().is_none_or(|l| l > cap);
+                        break;
+                    }
+                }
+            }
+        }
+        exchange.body_bytes = body.len() as u64;
+        body
+    }
+
+    fn note_tls(&self, exchange: &mut Exchange, host: &str) {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let seen = self
+            .fetch_log
+            .lock()
+            .ok()
+            .and_then(|log| log.iter().rev().find(|s| s.server_name == bare).cloned());
+        if let Some(seen) = seen {
+            exchange.over_refused_tls = !seen.accepted() && exchange.status.is_some();
+            exchange.tls_verdict = Some(seen.verdict);
+        }
+    }
+
+    /// The probe of `host:port`, made once for the run however many requests go there.
+    async fn probe(&self, host: &str, port: u16, https: bool) {
+        let cell = {
+            let Ok(mut probes) = self.probes.lock() else { return };
+            probes.entry((host.to_string(), port)).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            probe::probe(
+                &self.resolver,
+                self.probe_verifier.clone(),
+                self.provider.clone(),
+                host,
+                port,
+                https,
+                self.timeout,
+            )
+        })
+        .await;
+    }
+
+    /// Every host the run touched, in name order.
+    pub fn hosts(&self) -> Vec<HostFacts> {
+        let answers = self.resolver.answers();
+        let resources = self.resources.lock().map(|r| r.clone()).unwrap_or_default();
+        let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
+        let mut hosts: Vec<HostFacts> = resources
+            .into_iter()
+            .map(|((host, port), used)| HostFacts {
+                dns: answers.get(&host.to_ascii_lowercase()).cloned().unwrap_or_default(),
+                probe: probes
+                    .get(&(host.clone(), port))
+                    .and_then(|c| c.get().cloned().flatten()),
+                resources: used.into_iter().collect(),
+                host,
+                port,
+            })
+            .collect();
+        hosts.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
+        hosts
+    }
+}
+
+/// What a failed request tells about the cause.
+fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(dns) = err.downcast_ref::<DnsError>() {
+            return NetError::Dns {
+                host: dns.host.clone(),
+                detail: dns.detail.clone(),
+            };
+        }
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return NetError::Tls {
+                detail: tls::describe_tls_error(tls),
+            };
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+            ) {
+                return NetError::Connect {
+                    detail: probe::connect_detail(io),
+                };
+            }
+            if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+                return NetError::Tls {
+                    detail: tls::describe_tls_error(tls),
+                };
+            }
+        }
+        source = err.source();
+    }
+    if e.is_timeout() {
+        let phase = if e.is_connect() { Phase::Connect } else { phase };
+        return NetError::Timeout { phase, after_ms };
+    }
+    if e.is_connect() {
+        return NetError::Connect { detail: e.to_string() };
+    }
+    NetError::Http { detail: e.to_string() }
+}

@@ -1,0 +1,206 @@
+//! Name resolution as the run sees it: `--resolve` pins first (curl's HOST:PORT:ADDR), then
+//! `--dns-server` if given, else the system resolver. Every answer is recorded and cached, so
+//! the HTTP client and the TLS probe connect to the same addresses.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+
+use crate::facts::DnsFacts;
+
+/// One `--resolve HOST:PORT:ADDR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Pin, String> {
+        let (host, rest) = s.split_once(':').ok_or("expected HOST:PORT:ADDR")?;
+        let (port, addr) = rest.split_once(':').ok_or("expected HOST:PORT:ADDR")?;
+        let addr = addr.trim_start_matches('[').trim_end_matches(']');
+        Ok(Pin {
+            host: host.trim().to_ascii_lowercase(),
+            port: port.parse().map_err(|_| format!("\"{port}\" is not a port"))?,
+            addr: addr.parse().map_err(|_| format!("\"{addr}\" is not an IP address"))?,
+        })
+    }
+}
+
+/// Why a name did not resolve (kept as the error source so the HTTP layer can tell it apart).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{host} does not resolve: {detail}")]
+pub struct DnsError {
+    pub host: String,
+    pub detail: String,
+}
+
+/// The run's resolver.
+pub struct DeviceResolver {
+    pins: Vec<Pin>,
+    dns_server: Option<TokioResolver>,
+    timeout: Duration,
+    cache: Mutex<HashMap<String, DnsFacts>>,
+}
+
+impl DeviceResolver {
+    pub fn new(pins: Vec<Pin>, dns_server: Option<SocketAddr>, timeout: Duration) -> Arc<DeviceResolver> {
+        let dns_server = dns_server.map(|addr| {
+            let mut connection = ConnectionConfig::udp();
+            connection.port = addr.port();
+            let server = NameServerConfig::new(addr.ip(), true, vec![connection]);
+            let mut builder = TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![server]),
+                TokioRuntimeProvider::default(),
+            );
+            builder.options_mut().timeout = timeout;
+            builder.options_mut().attempts = 1;
+            builder.options_mut().cache_size = 0;
+            builder.build()
+        });
+        Arc::new(DeviceResolver {
+            pins,
+            dns_server: dns_server.and_then(Result::ok),
+            timeout,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Resolves `host` (for `port`, which only --resolve pins look at), once per run.
+    pub async fn resolve(&self, host: &str, port: u16) -> DnsFacts {
+        let key = host.to_ascii_lowercase();
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let start = Instant::now();
+        let mut facts = self.lookup(&key, port).await;
+        facts.ms = elapsed_ms(start);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.entry(key).or_insert_with(|| facts.clone());
+        }
+        facts
+    }
+
+    async fn lookup(&self, host: &str, port: u16) -> DnsFacts {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return DnsFacts {
+                source: "ip-literal".into(),
+                addresses: vec![ip.to_string()],
+                ..DnsFacts::default()
+            };
+        }
+        let pinned: Vec<&Pin> = self.pins.iter().filter(|p| p.host == host).collect();
+        if !pinned.is_empty() {
+            let exact: Vec<&&Pin> = pinned.iter().filter(|p| p.port == port).collect();
+            let chosen: Vec<String> = if exact.is_empty() {
+                pinned.iter().map(|p| p.addr.to_string()).collect()
+            } else {
+                exact.iter().map(|p| p.addr.to_string()).collect()
+            };
+            return DnsFacts {
+                source: "resolve-option".into(),
+                addresses: chosen,
+                ..DnsFacts::default()
+            };
+        }
+        let (source, answer): (&str, Result<Result<Vec<IpAddr>, String>, _>) = match &self.dns_server {
+            Some(resolver) => {
+                let lookup = tokio::time::timeout(self.timeout, resolver.lookup_ip(format!("{host}."))).await;
+                (
+                    "dns-server",
+                    lookup.map(|r| r.map(|ips| ips.iter().collect()).map_err(|e| e.to_string())),
+                )
+            }
+            None => {
+                let lookup = tokio::time::timeout(self.timeout, tokio::net::lookup_host((host, port))).await;
+                (
+                    "system",
+                    lookup.map(|r| {
+                        r.map(|addrs| addrs.map(|a| a.ip()).collect())
+                            .map_err(|e| e.to_string())
+                    }),
+                )
+            }
+        };
+        let mut facts = DnsFacts {
+            source: source.to_string(),
+            ..DnsFacts::default()
+        };
+        match answer {
+            Ok(Ok(ips)) => {
+                for ip in ips {
+                    let ip = ip.to_string();
+                    if !facts.addresses.contains(&ip) {
+                        facts.addresses.push(ip);
+                    }
+                }
+            }
+            Ok(Err(e)) => facts.error = Some(dns_detail(&e)),
+            Err(_) => facts.error = Some(format!("no answer within {} s", self.timeout.as_secs())),
+        }
+        facts
+    }
+
+    /// What was resolved so far.
+    pub fn answers(&self) -> HashMap<String, DnsFacts> {
+        self.cache.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+fn dns_detail(raw: &str) -> String {
+    let lower = raw.to_ascii_lowercase();
+    if lower.contains("nxdomain")
+        || lower.contains("no records found")
+        || lower.contains("name or service not known")
+        || lower.contains("no address associated")
+    {
+        "no such name (NXDOMAIN or no A/AAAA record)".to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
+pub fn elapsed_ms(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The resolver as reqwest wants it.
+#[derive(Clone)]
+pub struct ForReqwest(pub Arc<DeviceResolver>);
+
+impl reqwest::dns::Resolve for ForReqwest {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let resolver = self.0.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            // reqwest gives no port; a --resolve pin for any port of the host applies.
+            let facts = resolver.resolve(&host, 0).await;
+            if let Some(detail) = facts.error {
+                return Err(Box::new(DnsError { host, detail }) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            let addrs: Vec<SocketAddr> = facts
+                .addresses
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
+            if addrs.is_empty() {
+                return Err(Box::new(DnsError {
+                    host,
+                    detail: "no address".into(),
+                }) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}

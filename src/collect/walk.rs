@@ -1,0 +1,216 @@
+//! Following a link the way the device does: the manifest (and the same request as a browser,
+//! to compare), then every asset of the manifest at once — the package (HEAD, then a ranged GET
+//! of its first bytes) and the icons. Independent requests run concurrently.
+
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use crate::collect::input::{Input, InputKind};
+use crate::collect::net::{Net, PAGE_CAP, Request, SAFARI_USER_AGENT};
+use crate::collect::{html, link, manifest, png};
+use crate::facts::{AssetFetch, Facts, PageFacts, WalkFacts};
+use crate::finding::Location;
+use crate::text::line_and_column;
+
+/// The bytes read from the start of a package: enough to tell a zip, HTML or an LFS pointer.
+pub const PACKAGE_HEAD: u64 = 4096;
+/// The bytes read of an icon.
+pub const ICON_CAP: u64 = 256 * 1024;
+
+/// Goes out on the network for one input: follows its links, or fetches its URL, or the
+/// assets of its manifest.
+pub async fn collect(net: Arc<Net>, input: &mut Input) {
+    match input.kind {
+        InputKind::Link | InputKind::Page => follow_links(net, &mut input.facts).await,
+        InputKind::Manifest => {
+            if let Some(walk) = input.facts.walks.first_mut() {
+                fetch_assets(net, walk).await;
+            }
+        }
+        InputKind::Url => fetch_url_input(net, input).await,
+    }
+}
+
+/// Follows every link whose manifest URL iOS could fetch, all at once, in link order.
+async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
+    let mut set = JoinSet::new();
+    for (index, link) in facts.links.iter().enumerate() {
+        let url = link.parsed.manifest_url.clone().unwrap_or_default();
+        if link.dynamic
+            || link
+                .parsed
+                .scheme
+                .as_deref()
+                .is_none_or(|s| !s.eq_ignore_ascii_case("itms-services"))
+        {
+            continue;
+        }
+        let lower = url.trim_start().to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            facts.skipped.push(format!(
+                "link {}: not followed, the phone gets no http(s) manifest URL from it",
+                index + 1
+            ));
+            continue;
+        }
+        let net = net.clone();
+        set.spawn(async move { walk(net, url, Some(index)).await });
+    }
+    let mut walks: Vec<WalkFacts> = set.join_all().await;
+    walks.sort_by_key(|w| w.link);
+    facts.walks = walks;
+}
+
+/// The manifest at `url` (as the installer and as a browser), then its assets.
+pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts {
+    let as_installer = net.fetch(Request::get(&url, "manifest", PAGE_CAP + 1));
+    let browser = Request {
+        user_agent: SAFARI_USER_AGENT,
+        ..Request::get(&url, "manifest", PAGE_CAP + 1)
+    };
+    let as_browser = net.fetch(browser);
+    let ((fetch, body), (browser_fetch, _)) = tokio::join!(as_installer, as_browser);
+    let mut walk = WalkFacts {
+        link,
+        manifest_url: url.clone(),
+        ..WalkFacts::default()
+    };
+    let ok = fetch
+        .last()
+        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && !e.body_truncated);
+    if ok {
+        walk.document = Some(manifest::read(&url, &body));
+    }
+    walk.manifest = Some(fetch);
+    walk.manifest_as_browser = Some(browser_fetch);
+    fetch_assets(net, &mut walk).await;
+    walk
+}
+
+/// Fetches every asset of the walk's manifest, concurrently; non-http(s) URLs are never read.
+pub async fn fetch_assets(net: Arc<Net>, walk: &mut WalkFacts) {
+    let Some(document) = walk.document.as_ref().and_then(|d| d.document.as_ref()) else {
+        return;
+    };
+    let mut set = JoinSet::new();
+    for (order, (item, asset, kind, url)) in manifest::assets(document).into_iter().enumerate() {
+        let net = net.clone();
+        set.spawn(async move { (order, fetch_asset(net, item, asset, kind, url).await) });
+    }
+    let mut assets: Vec<(usize, AssetFetch)> = set.join_all().await;
+    assets.sort_by_key(|(order, _)| *order);
+    walk.assets = assets.into_iter().map(|(_, a)| a).collect();
+}
+
+async fn fetch_asset(net: Arc<Net>, item: usize, asset: usize, kind: String, url: String) -> AssetFetch {
+    let mut facts = AssetFetch {
+        item,
+        asset,
+        kind: kind.clone(),
+        url: url.clone(),
+        ..AssetFetch::default()
+    };
+    let trimmed = url.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        facts.not_fetched =
+            Some("not an http(s) URL: otadoctor never reads it (and neither does the phone)".to_string());
+        return facts;
+    }
+    match kind.as_str() {
+        "software-package" => {
+            // the installer sends HEAD first, then GET; we read only the first bytes
+            let head = Request {
+                method: reqwest::Method::HEAD,
+                ..Request::get(trimmed, "package", 0)
+            };
+            let (head_fetch, _) = net.fetch(head).await;
+            let ranged = Request {
+                headers: vec![("range".to_string(), format!("bytes=0-{}", PACKAGE_HEAD - 1))],
+                ..Request::get(trimmed, "package", PACKAGE_HEAD)
+            };
+            let (get_fetch, _) = net.fetch(ranged).await;
+            facts.head = Some(head_fetch);
+            facts.get = Some(get_fetch);
+        }
+        "display-image" | "full-size-image" => {
+            let (get_fetch, body) = net.fetch(Request::get(trimmed, "icon", ICON_CAP)).await;
+            if get_fetch
+                .last()
+                .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)))
+            {
+                facts.png = Some(png::header(&body));
+            }
+            facts.get = Some(get_fetch);
+        }
+        _ => facts.not_fetched = Some(format!("asset kind \"{kind}\" is not fetched")),
+    }
+    facts
+}
+
+/// An http(s) input: a download page (then its links are followed), or a manifest.
+async fn fetch_url_input(net: Arc<Net>, input: &mut Input) {
+    let url = input.name.trim().to_string();
+    let (fetch, body) = net
+        .fetch(Request {
+            user_agent: SAFARI_USER_AGENT,
+            ..Request::get(&url, "page", PAGE_CAP + 1)
+        })
+        .await;
+    let ok = fetch
+        .last()
+        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)));
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let head = text
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let looks_like_plist = body.starts_with(b"bplist") || head.contains("<plist") || head.contains("<!doctype plist");
+    if ok && looks_like_plist {
+        // a manifest URL: walk it as the installer would (asked again with its User-Agent)
+        input.kind = InputKind::Manifest;
+        input.facts.walks = vec![walk(net, url, None).await];
+        return;
+    }
+    input.kind = InputKind::Page;
+    let mut page = PageFacts {
+        source: url.clone(),
+        bytes: body.len(),
+        links_found: 0,
+        fetch: Some(fetch),
+    };
+    if ok {
+        for found in html::find_links(&text) {
+            let (line, column) = line_and_column(&text, found.offset);
+            let location = Location {
+                file: url.clone(),
+                line,
+                column,
+            };
+            let mut facts_link = link::link_facts(&found.written, found.context, Some(location), found.dynamic);
+            facts_link.source_text = found.source_text;
+            input.facts.links.push(facts_link);
+        }
+    }
+    page.links_found = input.facts.links.len();
+    input.facts.page = Some(page);
+    follow_links(net, &mut input.facts).await;
+}
+
+/// Marks a run that did not go out: what would have been fetched.
+pub fn note_offline(input: &mut Input) {
+    let several = input.facts.links.len() > 1;
+    let what = match input.kind {
+        InputKind::Link | InputKind::Page if input.facts.links.is_empty() => return,
+        InputKind::Link | InputKind::Page if several => {
+            "following the links: fetching the manifests, TLS, the packages (--offline)"
+        }
+        InputKind::Link | InputKind::Page => "following the link: fetching the manifest, TLS, the package (--offline)",
+        InputKind::Manifest => "fetching the package and the icons (--offline)",
+        InputKind::Url => "fetching the URL (--offline)",
+    };
+    input.facts.skipped.push(what.to_string());
+}
