@@ -31,7 +31,13 @@ fn codes_and_names_are_unique_and_well_formed() {
     for r in ALL {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
         assert!(names.insert(r.name), "duplicate name {}", r.name);
-        assert!(r.code.starts_with(r.family.prefix()) && r.code.len() == 6, "{}", r.code);
+        let prefix = r.family.prefix();
+        assert!(
+            r.code.starts_with(prefix) && r.code.len() == prefix.len() + 3,
+            "{}",
+            r.code
+        );
+        assert!(r.code[prefix.len()..].chars().all(|c| c.is_ascii_digit()), "{}", r.code);
         assert!(
             r.name
                 .chars()
@@ -54,7 +60,8 @@ fn public_rule_set() -> Vec<(String, String, String)> {
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
             let code = *cells.get(1)?;
-            if code.len() == 6 && families.contains(&code[..3]) && code[3..].chars().all(|c| c.is_ascii_digit()) {
+            let prefix = code.trim_end_matches(|c: char| c.is_ascii_digit());
+            if families.contains(prefix) && code.len() == prefix.len() + 3 {
                 Some((code.to_string(), cells.get(2)?.to_string(), cells.get(3)?.to_string()))
             } else {
                 None
@@ -63,18 +70,26 @@ fn public_rule_set() -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Rules of RULES.md in families the registry has begun that need the package's contents
+/// (Info.plist): they arrive with the package checks. The test fails when one is registered
+/// and still listed here.
+const PENDING: &[&str] = &["MAN014", "MAN015", "MAN016", "MAN022"];
+
 #[test]
 fn registry_matches_the_public_rule_set() {
     let public = public_rule_set();
-    assert_eq!(
-        public.len(),
-        ALL.len(),
-        "RULES.md lists {} rules of these families, the registry {}",
-        public.len(),
-        ALL.len()
-    );
-    for (code, name, severity) in public {
-        let rule = lookup(&code).unwrap_or_else(|| panic!("{code} missing from the registry"));
+    for (code, name, severity) in &public {
+        let Some(rule) = lookup(code) else {
+            assert!(
+                PENDING.contains(&code.as_str()),
+                "{code} {name} is in RULES.md but not in the registry"
+            );
+            continue;
+        };
+        assert!(
+            !PENDING.contains(&code.as_str()),
+            "{code} is registered: take it off PENDING"
+        );
         assert_eq!(rule.name, name, "{code}");
         assert!(
             severity.starts_with(rule.severity.as_str()),
@@ -82,6 +97,13 @@ fn registry_matches_the_public_rule_set() {
             rule.severity.as_str()
         );
         assert_eq!(rule.by_subject, severity.contains("by subject"), "{code}: by subject");
+    }
+    for rule in ALL {
+        assert!(
+            public.iter().any(|(code, _, _)| code == rule.code),
+            "{} is not in RULES.md",
+            rule.code
+        );
     }
 }
 

@@ -36,18 +36,29 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// (command, expected output lines) pairs from the Example section's code blocks.
-fn examples(doc: &str) -> Vec<(String, Vec<String>)> {
+/// The Example section of a doc.
+fn example_section(doc: &str) -> &str {
     let start = doc.find("## Example").unwrap_or(doc.len());
     let end = doc[start..].find("\n## How to fix").map_or(doc.len(), |i| start + i);
+    &doc[start..end]
+}
+
+/// (command, expected output lines) pairs from the Example section's plain code blocks
+/// (```` ``` ````). A ```` ```console ```` block is a transcript from the test lab: shown, not run.
+fn examples(doc: &str) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut in_block = false;
-    for line in doc[start..end].lines() {
-        if line.trim_start().starts_with("```") {
-            in_block = !in_block;
+    // None: outside a block; Some(true): in a runnable block; Some(false): in a transcript
+    let mut fence: Option<bool> = None;
+    for line in example_section(doc).lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            fence = match fence {
+                Some(_) => None,
+                None => Some(trimmed == "```"),
+            };
             continue;
         }
-        if !in_block {
+        if fence != Some(true) {
             continue;
         }
         if let Some(cmd) = line.strip_prefix("$ otadoctor ") {
@@ -66,6 +77,19 @@ fn every_rule_doc_example_is_the_real_output() {
     let mut problems = Vec::new();
     for rule in ALL {
         let examples = examples(rule.doc);
+        if rule.needs_network {
+            // a network rule's example is a lab transcript; it must show the finding
+            let section = example_section(rule.doc);
+            if !section.contains("```console") || !section.contains(&format!("[{} {}]", rule.code, rule.name)) {
+                problems.push(format!(
+                    "{}: a ```console transcript showing [{} {}] is needed",
+                    rule.doc_file(),
+                    rule.code,
+                    rule.name
+                ));
+            }
+            continue;
+        }
         if examples.is_empty() {
             problems.push(format!("{}: no `$ otadoctor …` example", rule.doc_file()));
         }

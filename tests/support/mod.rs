@@ -63,6 +63,17 @@ pub fn otadoctor(args: &[&str]) -> Run {
     otadoctor_with(args, "", false, false)
 }
 
+/// Asserts that every piece appears in `out`, each after the one before.
+pub fn assert_in_order(out: &str, pieces: &[&str]) {
+    let mut at = 0;
+    for piece in pieces {
+        let found = out[at..]
+            .find(piece)
+            .unwrap_or_else(|| panic!("{piece:?} not after byte {at} in:\n{out}"));
+        at += found + piece.len();
+    }
+}
+
 /// The path of a file under `testdata/`.
 pub fn testdata(path: &str) -> String {
     format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -71,4 +82,12 @@ pub fn testdata(path: &str) -> String {
 /// The canonical correct link for a manifest URL.
 pub fn link_for(manifest_url: &str) -> String {
     otadoctor::check::repair::canonical_link(manifest_url)
+}
+
+pub mod lab;
+
+/// Runs with owned arguments.
+pub fn otadoctor_args(args: &[String]) -> Run {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    otadoctor(&argv)
 }

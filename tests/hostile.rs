@@ -1,0 +1,133 @@
+//! Hostile servers: each run ends within its time limits, with a finding, having read a
+//! bounded number of bytes — never a hang, a crash or an unbounded read.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::lab::{Route, Site};
+use support::otadoctor_args;
+
+const HOST: &str = "ota.acme-apps.test";
+
+fn run(site: &Site, extra: &[&str]) -> (support::Run, Duration) {
+    let mut args = site.args(extra);
+    args.push(site.link());
+    let start = Instant::now();
+    let run = otadoctor_args(&args);
+    (run, start.elapsed())
+}
+
+fn manifest_exchange(run: &support::Run) -> serde_json::Value {
+    run.json()["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"][0].clone()
+}
+
+#[test]
+fn a_server_that_trickles_one_byte_a_second_is_cut_at_the_timeout() {
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::MANIFEST,
+        Route::ok("text/xml", site.manifest_text()).trickle(Duration::from_secs(1)),
+    );
+    let (run, took) = run(&site, &["--timeout", "2"]);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(run.codes().contains(&"NET004".to_string()), "{:?}", run.codes());
+    let exchange = manifest_exchange(&run);
+    assert_eq!(exchange["error"]["phase"], "body");
+    assert!(exchange["body_bytes"].as_u64().unwrap_or(u64::MAX) < 10);
+}
+
+#[test]
+fn an_endless_body_is_read_only_up_to_the_cap() {
+    let site = Site::correct(HOST);
+    site.lab.route(Site::MANIFEST, Route::ok("text/xml", "").endless());
+    let (run, took) = run(&site, &["--timeout", "5"]);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(run.codes().contains(&"HTTP013".to_string()), "{:?}", run.codes());
+    let exchange = manifest_exchange(&run);
+    assert_eq!(
+        exchange["body_bytes"].as_u64(),
+        Some(1024 * 1024 + 1),
+        "read exactly the cap plus one byte"
+    );
+    assert_eq!(exchange["body_truncated"], true);
+}
+
+#[test]
+fn a_two_gib_manifest_is_not_downloaded() {
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::MANIFEST,
+        Route::ok("text/xml", "")
+            .endless()
+            .header("content-length", "2147483648"),
+    );
+    let (run, took) = run(&site, &["--timeout", "5"]);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(run.codes().contains(&"HTTP013".to_string()), "{:?}", run.codes());
+    assert!(manifest_exchange(&run)["body_bytes"].as_u64().unwrap_or(u64::MAX) <= 1024 * 1024 + 1);
+}
+
+#[test]
+fn a_redirect_loop_stops_after_ten_hops() {
+    let site = Site::correct(HOST);
+    site.lab.route("/a", Route::redirect(302, &site.url("/b")));
+    site.lab.route("/b", Route::redirect(302, &site.url("/a")));
+    let mut args = site.args(&[]);
+    args.push(otadoctor::check::repair::canonical_link(&site.url("/a")));
+    let start = Instant::now();
+    let run = otadoctor_args(&args);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(run.codes(), ["HTTP003"]);
+    let exchanges = run.json()["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(exchanges, Some(11), "the first request and ten redirects");
+    let requests = site
+        .lab
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/a" || r.path == "/b")
+        .count();
+    assert_eq!(requests, 22, "11 hops, as the installer and as a browser");
+}
+
+#[test]
+fn an_entity_bomb_manifest_is_refused_not_expanded() {
+    let site = Site::correct(HOST);
+    let mut bomb = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE plist [\n<!ENTITY a \"aaaaaaaaaa\">\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i", "j"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        bomb.push_str(&format!("<!ENTITY {name} \"{}\">\n", format!("&{prev};").repeat(10)));
+    }
+    bomb.push_str("]>\n<plist version=\"1.0\"><dict><key>items</key><string>&j;</string></dict></plist>\n");
+    site.serve_manifest(&bomb);
+    let (run, took) = run(&site, &[]);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(run.codes(), ["MAN001"]);
+    let message = run.json()["results"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("entities"), "{message}");
+}
+
+#[test]
+fn a_file_url_in_the_manifest_is_never_read() {
+    let site = Site::correct(HOST);
+    site.serve_manifest(
+        &site
+            .manifest_text()
+            .replace(&site.url(Site::DISPLAY), "file:///etc/passwd"),
+    );
+    let (run, _) = run(&site, &[]);
+    assert_eq!(run.codes(), ["URL001"]);
+    let doc = run.json();
+    let asset = &doc["results"][0]["facts"]["walks"][0]["assets"][1];
+    assert_eq!(asset["url"], "file:///etc/passwd");
+    assert!(asset["not_fetched"].is_string());
+    assert!(asset["get"].is_null());
+    assert!(!run.stdout.contains("root:x:0:0"), "/etc/passwd must never be read");
+}

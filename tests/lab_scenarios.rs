@@ -1,0 +1,330 @@
+//! Every network scenario in `testdata/lab-scenarios.json`: a real HTTPS site on loopback set
+//! up the named way, walked through the CLI entry point; the run must raise exactly the rules
+//! listed, and a neighbour must not raise the rules it is the neighbour of. The human output of
+//! each run is kept in target/tmp/lab-transcripts/ (the rule docs quote it).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use support::lab::{Route, Site, manifest, package, png};
+use support::{otadoctor_args, testdata};
+
+#[derive(Deserialize)]
+struct Scenario {
+    name: String,
+    setup: String,
+    raises: Vec<String>,
+    #[serde(default)]
+    neighbour_of: Vec<String>,
+}
+
+const HOST: &str = "ota.acme-apps.test";
+
+/// Builds the site for `setup` and returns it with the arguments to run.
+fn build(setup: &str) -> (Site, Vec<String>) {
+    let site = Site::correct(HOST);
+    let lab = &site.lab;
+    let mut input = site.link();
+    let mut extra: Vec<String> = Vec::new();
+    let broken_manifest = |text: String| site.serve_manifest(&text);
+    match setup {
+        "correct-site" => {}
+        "correct-page" => input = site.url(Site::PAGE),
+        "manifest-url-input" => input = site.url(Site::MANIFEST),
+        "unknown-host" => {
+            input = otadoctor::check::repair::canonical_link(&format!(
+                "https://nowhere.acme-apps.test:{}/app/manifest.plist",
+                lab.addr.port()
+            ))
+        }
+        "private-dns-answer" => {
+            // no --resolve: the name goes to the lab's DNS server, which answers 127.0.0.1
+            lab.dns_answer(HOST, Ipv4Addr::LOCALHOST);
+            let mut args = lab.args(&[]);
+            args.extend([
+                "--timeout".to_string(),
+                "3".to_string(),
+                "--format".to_string(),
+                "json".to_string(),
+                input,
+            ]);
+            return (site, args);
+        }
+        "connection-refused" => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap_or(9);
+            input = otadoctor::check::repair::canonical_link(&format!("https://closed.acme-apps.test:{port}/m.plist"));
+            extra = vec!["--resolve".into(), format!("closed.acme-apps.test:{port}:127.0.0.1")];
+        }
+        "first-byte-timeout" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::ok("text/xml", site.manifest_text()).delay(Duration::from_millis(2500)),
+            );
+            extra = vec!["--timeout".into(), "1".into()];
+        }
+        "slow-first-byte" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::ok("text/xml", site.manifest_text()).delay(Duration::from_millis(5300)),
+            );
+            extra = vec!["--timeout".into(), "8".into()];
+        }
+        "manifest-404" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::status(404, "text/html", "<html><body>Not Found</body></html>").header("server", "nginx/1.24.0"),
+            );
+        }
+        "package-404" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::status(404, "application/xml", "<Error><Code>NoSuchKey</Code></Error>")
+                    .header("server", "AmazonS3"),
+            );
+        }
+        "s3-access-denied" => {
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+            lab.route(
+                Site::PACKAGE,
+                Route::status(403, "application/xml", body).header("server", "AmazonS3"),
+            );
+        }
+        "package-redirect-signed" => {
+            let signed = format!(
+                "{}?X-Amz-Credential=sso%2Fauth&X-Amz-Signature=login",
+                site.url("/cdn/Field.ipa")
+            );
+            lab.route(
+                "/cdn/Field.ipa",
+                Route::ok("application/octet-stream", package(64 * 1024)),
+            );
+            lab.route("/dl/Field.ipa", Route::redirect(302, &signed));
+            broken_manifest(manifest(
+                &site.url("/dl/Field.ipa"),
+                &site.url(Site::DISPLAY),
+                &site.url(Site::FULL),
+                "com.acme.field",
+                "Field Service",
+            ));
+        }
+        "iis-404" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::status(
+                    404,
+                    "text/html",
+                    "<html><body>404 - File or directory not found.</body></html>",
+                )
+                .header("server", "Microsoft-IIS/10.0"),
+            );
+        }
+        "manifest-redirect" => {
+            lab.route("/old/manifest.plist", Route::redirect(301, &site.url(Site::MANIFEST)));
+            input = otadoctor::check::repair::canonical_link(&site.url("/old/manifest.plist"));
+        }
+        "package-redirect" => {
+            lab.route("/dl/Field.ipa", Route::redirect(302, &site.url(Site::PACKAGE)));
+            broken_manifest(manifest(
+                &site.url("/dl/Field.ipa"),
+                &site.url(Site::DISPLAY),
+                &site.url(Site::FULL),
+                "com.acme.field",
+                "Field Service",
+            ));
+        }
+        "redirect-loop" => {
+            lab.route("/loop/a", Route::redirect(302, &site.url("/loop/b")));
+            lab.route("/loop/b", Route::redirect(302, &site.url("/loop/a")));
+            input = otadoctor::check::repair::canonical_link(&site.url("/loop/a"));
+        }
+        "basic-auth" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::status(401, "text/html", "<html><body>401</body></html>")
+                    .header("www-authenticate", "Basic realm=\"builds\""),
+            );
+        }
+        "login-redirect" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::redirect(302, &site.url("/sso/login?next=/app/manifest.plist")),
+            );
+            lab.route(
+                "/sso/login",
+                Route::ok(
+                    "text/html",
+                    "<html><head><title>Sign in</title></head><body>form</body></html>",
+                ),
+            );
+        }
+        "html-manifest" => {
+            lab.route(
+                Site::MANIFEST,
+                Route::ok(
+                    "text/html",
+                    "<!DOCTYPE html><html><head><title>Field Service – Download</title></head><body>app</body></html>",
+                ),
+            );
+        }
+        "html-package" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok(
+                    "text/html",
+                    "<!doctype html><html><head><title>Dropbox</title></head><body>preview</body></html>",
+                ),
+            );
+        }
+        "waf-challenge" => {
+            lab.route(Site::MANIFEST, Route::status(403, "text/html", "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge-platform</body></html>").header("cf-mitigated", "challenge").header("server", "cloudflare"));
+        }
+        "manifest-as-text-html" => {
+            lab.route(Site::MANIFEST, Route::ok("text/html", site.manifest_text()));
+        }
+        "head-refused" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(256 * 1024)).head(403),
+            );
+        }
+        "no-content-length" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(64 * 1024)).no_length(),
+            );
+        }
+        "range-ignored" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(64 * 1024)).no_ranges(),
+            );
+        }
+        "lfs-pointer" => {
+            lab.route(Site::PACKAGE, Route::ok("application/octet-stream", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48211733\n"));
+        }
+        "agent-dependent" => {
+            let page = Route::ok(
+                "text/html",
+                "<!doctype html><html><head><title>Open on your iPhone</title></head><body>use Safari</body></html>",
+            );
+            lab.route(
+                Site::MANIFEST,
+                page.for_agent("Safari", Route::ok("text/xml", site.manifest_text())),
+            );
+        }
+        "huge-manifest" => {
+            lab.route(Site::MANIFEST, Route::ok("text/xml", vec![b' '; 2 * 1024 * 1024]));
+        }
+        "raw-ampersand" => {
+            let text = site.manifest_text().replace(
+                "Field.ipa</string>",
+                "Field.ipa?X-Amz-Date=20261125T090000Z&X-Amz-Expires=604800&X-Amz-Signature=9f2c</string>",
+            );
+            broken_manifest(text);
+        }
+        "icons-wrong" => {
+            lab.route(Site::DISPLAY, Route::ok("image/jpeg", b"\xff\xd8\xff\xe0JFIF".to_vec()));
+            lab.route(Site::FULL, Route::ok("image/png", png(1024, 1024)));
+        }
+        "hash-chunks" => {
+            let text = site.manifest_text().replace(
+                "<string>software-package</string>",
+                "<string>software-package</string>\n\t\t\t\t\t<key>md5-size</key>\n\t\t\t\t\t<integer>65536</integer>\n\t\t\t\t\t<key>md5s</key>\n\t\t\t\t\t<array><string>a</string><string>b</string></array>",
+            );
+            broken_manifest(text);
+        }
+        "hash-chunks-right" => {
+            let md5s: String = (0..4).map(|i| format!("<string>{i:032x}</string>")).collect();
+            let text = site.manifest_text().replace(
+                "<string>software-package</string>",
+                &format!("<string>software-package</string>\n\t\t\t\t\t<key>md5-size</key>\n\t\t\t\t\t<integer>65536</integer>\n\t\t\t\t\t<key>md5s</key>\n\t\t\t\t\t<array>{md5s}</array>"),
+            );
+            broken_manifest(text);
+        }
+        "http-package-url" => {
+            let text = site.manifest_text().replace(
+                &format!("https://{HOST}:{}/app/Field.ipa", lab.addr.port()),
+                &format!("http://{HOST}:{}/app/Field.ipa", lab.addr.port()),
+            );
+            broken_manifest(text);
+        }
+        "file-asset-url" => {
+            let text = site
+                .manifest_text()
+                .replace(&site.url(Site::DISPLAY), "file:///etc/passwd");
+            broken_manifest(text);
+        }
+        other => panic!("unknown setup {other}"),
+    }
+    let mut args = site.args(&[]);
+    if !extra.iter().any(|a| a == "--timeout") {
+        args.extend(["--timeout".to_string(), "3".to_string()]);
+    }
+    args.extend(extra);
+    args.push(input);
+    (site, args)
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let text = std::fs::read_to_string(testdata("lab-scenarios.json")).expect("testdata/lab-scenarios.json");
+    serde_json::from_str(&text).expect("a list of scenarios")
+}
+
+fn transcript(name: &str, args: &[String]) {
+    let mut human: Vec<String> = args.to_vec();
+    if let Some(i) = human.iter().position(|a| a == "--format") {
+        human.drain(i..i + 2);
+    }
+    let run = otadoctor_args(&human);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lab-transcripts");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join(format!("{name}.txt")),
+        format!("$ otadoctor {}\n{}", quoted(&human).join(" "), run.stdout),
+    );
+}
+
+/// The arguments as a shell needs them.
+fn quoted(args: &[String]) -> Vec<String> {
+    args.iter()
+        .map(|a| {
+            if a.contains(['&', '?', ' ']) {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_lab_scenario_raises_exactly_its_rules() {
+    let mut failures = Vec::new();
+    for s in scenarios() {
+        let (site, args) = build(&s.setup);
+        let run = otadoctor_args(&args);
+        let codes: BTreeSet<String> = run.codes().into_iter().collect();
+        let expected: BTreeSet<String> = s.raises.iter().cloned().collect();
+        if codes != expected || run.code == 2 {
+            failures.push(format!(
+                "{} ({}): expected {:?}, got {:?} (exit {}) {}",
+                s.name, s.setup, expected, codes, run.code, run.stderr
+            ));
+        }
+        for silent in &s.neighbour_of {
+            if codes.contains(silent) {
+                failures.push(format!("{}: neighbour of {silent} raised it", s.name));
+            }
+        }
+        transcript(&s.setup, &args);
+        drop(site);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,708 @@
+//! A real OTA site for the tests: HTTPS servers on 127.0.0.1:0 (rustls, tokio) with a PKI made
+//! by rcgen with explicit dates (root → intermediate → leaf), routes with switches for every
+//! way a server can get OTA wrong, a request log, and a DNS server on loopback UDP.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::NOW;
+
+/// A root and an intermediate CA; leaves for any names and dates.
+pub struct Pki {
+    pub root_pem: String,
+    root_der: CertificateDer<'static>,
+    intermediate_params: CertificateParams,
+    intermediate_key: KeyPair,
+    intermediate_der: CertificateDer<'static>,
+}
+
+/// A leaf with its chain, ready to serve.
+#[derive(Clone)]
+pub struct ServerCert {
+    /// Leaf first; the intermediate unless left out on purpose.
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: Arc<PrivateKeyDer<'static>>,
+}
+
+fn days(n: i64) -> time::Duration {
+    time::Duration::days(n)
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let root_key = KeyPair::generate().expect("root key");
+        let mut root = CertificateParams::new(Vec::<String>::new()).expect("root params");
+        root.distinguished_name.push(DnType::CommonName, "otadoctor test root");
+        root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        root.not_before = NOW - days(400);
+        root.not_after = NOW + days(3650);
+        let root_cert = root.self_signed(&root_key).expect("root cert");
+        let issuer = Issuer::new(root, root_key);
+        let intermediate_key = KeyPair::generate().expect("intermediate key");
+        let mut inter = CertificateParams::new(Vec::<String>::new()).expect("intermediate params");
+        inter
+            .distinguished_name
+            .push(DnType::CommonName, "otadoctor test intermediate");
+        inter.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        inter.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        inter.not_before = NOW - days(300);
+        inter.not_after = NOW + days(1800);
+        let intermediate_der = inter
+            .signed_by(&intermediate_key, &issuer)
+            .expect("intermediate cert")
+            .der()
+            .clone();
+        Pki {
+            root_pem: root_cert.pem(),
+            root_der: root_cert.der().clone(),
+            intermediate_params: inter,
+            intermediate_key,
+            intermediate_der,
+        }
+    }
+
+    /// A 90-day server certificate for `names`, issued by the intermediate, chain included.
+    pub fn leaf(&self, names: &[&str]) -> ServerCert {
+        self.leaf_with(names, NOW - days(10), NOW + days(80))
+    }
+
+    pub fn leaf_with(&self, names: &[&str], not_before: OffsetDateTime, not_after: OffsetDateTime) -> ServerCert {
+        let key = KeyPair::generate().expect("leaf key");
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("leaf params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let issuer = Issuer::from_params(&self.intermediate_params, &self.intermediate_key);
+        let cert = params.signed_by(&key, &issuer).expect("leaf cert");
+        ServerCert {
+            chain: vec![cert.der().clone(), self.intermediate_der.clone()],
+            key: Arc::new(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()))),
+        }
+    }
+
+    /// Writes the root as PEM for `--ca-file` and returns the path.
+    pub fn root_file(&self) -> String {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("root-{}.pem", hex8(self.root_der.as_ref())));
+        let mut f = std::fs::File::create(&path).expect("root file");
+        f.write_all(self.root_pem.as_bytes()).expect("write root");
+        path.display().to_string()
+    }
+}
+
+fn hex8(der: &[u8]) -> String {
+    let sum = der
+        .iter()
+        .fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(*b)));
+    format!("{sum:016x}")
+}
+
+/// How one path answers.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Send a Content-Length (else close the connection after the body).
+    pub content_length: bool,
+    /// Answer `Range` with 206 (else ignore it and send the whole body).
+    pub ranges: bool,
+    /// The status for HEAD, when it differs from GET's.
+    pub head_status: Option<u16>,
+    /// Wait this long before the status line.
+    pub first_byte_delay: Duration,
+    /// Send the body one byte per interval.
+    pub trickle: Option<Duration>,
+    /// Never stop sending the body.
+    pub endless: bool,
+    /// Another answer for requests whose User-Agent contains the key.
+    pub for_agent: Vec<(String, Route)>,
+}
+
+impl Route {
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            content_length: true,
+            ranges: true,
+            head_status: None,
+            first_byte_delay: Duration::ZERO,
+            trickle: None,
+            endless: false,
+            for_agent: Vec::new(),
+        }
+    }
+    pub fn status(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status,
+            ..Route::ok(content_type, body)
+        }
+    }
+    pub fn redirect(status: u16, location: &str) -> Route {
+        Route::status(status, "text/html", "<a href=\"moved\">moved</a>").header("location", location)
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Route {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn no_length(mut self) -> Route {
+        self.content_length = false;
+        self
+    }
+    pub fn no_ranges(mut self) -> Route {
+        self.ranges = false;
+        self
+    }
+    pub fn head(mut self, status: u16) -> Route {
+        self.head_status = Some(status);
+        self
+    }
+    pub fn delay(mut self, d: Duration) -> Route {
+        self.first_byte_delay = d;
+        self
+    }
+    pub fn trickle(mut self, per_byte: Duration) -> Route {
+        self.trickle = Some(per_byte);
+        self
+    }
+    pub fn endless(mut self) -> Route {
+        self.endless = true;
+        self.content_length = false;
+        self
+    }
+    pub fn for_agent(mut self, contains: &str, other: Route) -> Route {
+        self.for_agent.push((contains.into(), other));
+        self
+    }
+}
+
+/// One request the server saw.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub range: Option<String>,
+    pub user_agent: String,
+    pub connection: usize,
+}
+
+type Routes = Arc<Mutex<HashMap<String, Route>>>;
+
+/// An HTTPS server on 127.0.0.1:0 and a DNS server, on their own runtime thread.
+pub struct Lab {
+    pub addr: SocketAddr,
+    pub dns: SocketAddr,
+    pub pki: Arc<Pki>,
+    routes: Routes,
+    log: Arc<Mutex<Vec<Logged>>>,
+    connections: Arc<AtomicUsize>,
+    dns_names: Arc<Mutex<HashMap<String, Ipv4Addr>>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Lab {
+    /// A server for `names` with a correct certificate chain.
+    pub fn start(names: &[&str]) -> Lab {
+        let pki = Arc::new(Pki::new());
+        let cert = pki.leaf(names);
+        Lab::start_with(pki, cert)
+    }
+
+    pub fn start_with(pki: Arc<Pki>, cert: ServerCert) -> Lab {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("lab runtime");
+        let routes: Routes = Arc::default();
+        let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let dns_names: Arc<Mutex<HashMap<String, Ipv4Addr>>> = Arc::default();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(cert.chain.clone(), cert.key.clone_key())
+            .expect("server cert");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let udp = runtime
+            .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
+            .expect("bind dns");
+        let dns = udp.local_addr().expect("dns addr");
+        {
+            let (routes, log, connections) = (routes.clone(), log.clone(), connections.clone());
+            runtime.spawn(async move {
+                while let Ok((tcp, _)) = listener.accept().await {
+                    let _ = tcp.set_nodelay(true);
+                    let id = connections.fetch_add(1, Ordering::SeqCst) + 1;
+                    let (acceptor, routes, log) = (acceptor.clone(), routes.clone(), log.clone());
+                    tokio::spawn(async move {
+                        if let Ok(tls) = acceptor.accept(tcp).await {
+                            serve_connection(tls, routes, log, id).await;
+                        }
+                    });
+                }
+            });
+        }
+        runtime.spawn(serve_dns(udp, dns_names.clone()));
+        Lab {
+            addr,
+            dns,
+            pki,
+            routes,
+            log,
+            connections,
+            dns_names,
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn route(&self, path: &str, route: Route) -> &Lab {
+        if let Ok(mut routes) = self.routes.lock() {
+            routes.insert(path.to_string(), route);
+        }
+        self
+    }
+
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("https://{host}:{}{path}", self.addr.port())
+    }
+
+    /// Makes the lab's DNS server answer `name` with `ip`.
+    pub fn dns_answer(&self, name: &str, ip: Ipv4Addr) {
+        if let Ok(mut names) = self.dns_names.lock() {
+            names.insert(name.trim_end_matches('.').to_ascii_lowercase(), ip);
+        }
+    }
+
+    /// The options that point `hosts` at this server, trust its root and keep every other
+    /// name inside the lab (its DNS server answers NXDOMAIN): nothing leaves loopback.
+    pub fn args(&self, hosts: &[&str]) -> Vec<String> {
+        let mut args = vec![
+            "--ca-file".to_string(),
+            self.pki.root_file(),
+            "--dns-server".to_string(),
+            self.dns.to_string(),
+        ];
+        for host in hosts {
+            args.push("--resolve".to_string());
+            args.push(format!("{host}:{}:127.0.0.1", self.addr.port()));
+        }
+        args
+    }
+
+    pub fn requests(&self) -> Vec<Logged> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+async fn serve_connection<S>(mut stream: S, routes: Routes, log: Arc<Mutex<Vec<Logged>>>, id: usize)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let Some(head) = read_head(&mut stream, &mut pending).await else {
+            return;
+        };
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap_or_default();
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default().to_string();
+        let path = parts.next().unwrap_or_default().to_string();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            })
+            .collect();
+        let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let user_agent = get("user-agent").unwrap_or_default();
+        let range = get("range");
+        if let Ok(mut log) = log.lock() {
+            log.push(Logged {
+                method: method.clone(),
+                path: path.clone(),
+                range: range.clone(),
+                user_agent: user_agent.clone(),
+                connection: id,
+            });
+        }
+        let route_path = path.split('?').next().unwrap_or_default().to_string();
+        let route = routes.lock().ok().and_then(|r| r.get(&route_path).cloned());
+        let route = match route {
+            Some(r) => r
+                .for_agent
+                .iter()
+                .find(|(k, _)| user_agent.contains(k.as_str()))
+                .map(|(_, r)| r.clone())
+                .unwrap_or(r),
+            None => Route::status(404, "text/html", "<html><body>not found</body></html>"),
+        };
+        if !respond(&mut stream, &method, range.as_deref(), &route).await {
+            return;
+        }
+    }
+}
+
+/// Reads one request head (up to the blank line); `None` at EOF or past 16 KiB.
+async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, pending: &mut Vec<u8>) -> Option<String> {
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+            pending.drain(..end + 4);
+            return Some(head);
+        }
+        if pending.len() > 16 * 1024 {
+            return None;
+        }
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        pending.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Writes the response; returns whether the connection may be kept.
+async fn respond<S: tokio::io::AsyncWrite + Unpin>(
+    stream: &mut S,
+    method: &str,
+    range: Option<&str>,
+    route: &Route,
+) -> bool {
+    tokio::time::sleep(route.first_byte_delay).await;
+    let total = route.body.len();
+    let mut status = if method == "HEAD" {
+        route.head_status.unwrap_or(route.status)
+    } else {
+        route.status
+    };
+    let mut body: &[u8] = &route.body;
+    let mut headers = route.headers.clone();
+    if route.ranges && route.status == 200 {
+        headers.push(("accept-ranges".into(), "bytes".into()));
+        if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
+            status = 206;
+            body = &route.body[start..=end];
+            headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
+        }
+    }
+    let keep = route.content_length && !route.endless;
+    if route.content_length {
+        headers.push(("content-length".into(), body.len().to_string()));
+    } else {
+        headers.push(("connection".into(), "close".into()));
+    }
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in &headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    if method == "HEAD" {
+        let _ = stream.flush().await;
+        return keep;
+    }
+    if route.endless {
+        let chunk = vec![b'A'; 64 * 1024];
+        loop {
+            if stream.write_all(&chunk).await.is_err() {
+                return false;
+            }
+        }
+    }
+    if let Some(per_byte) = route.trickle {
+        for b in body {
+            if stream.write_all(&[*b]).await.is_err() || stream.flush().await.is_err() {
+                return false;
+            }
+            tokio::time::sleep(per_byte).await;
+        }
+    } else if stream.write_all(body).await.is_err() {
+        return false;
+    }
+    let _ = stream.flush().await;
+    if !keep {
+        let _ = stream.shutdown().await;
+    }
+    keep
+}
+
+fn parse_range(header: &str, total: usize) -> Option<(usize, usize)> {
+    let spec = header.strip_prefix("bytes=")?;
+    let (a, b) = spec.split_once('-')?;
+    if total == 0 {
+        return None;
+    }
+    if a.is_empty() {
+        let n: usize = b.parse().ok()?;
+        return Some((total.saturating_sub(n), total - 1));
+    }
+    let start: usize = a.parse().ok()?;
+    let end: usize = if b.is_empty() {
+        total - 1
+    } else {
+        b.parse::<usize>().ok()?.min(total - 1)
+    };
+    (start <= end).then_some((start, end))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Answers A queries for the names it knows, NXDOMAIN for the rest.
+async fn serve_dns(socket: tokio::net::UdpSocket, names: Arc<Mutex<HashMap<String, Ipv4Addr>>>) {
+    let mut buf = [0u8; 512];
+    while let Ok((n, peer)) = socket.recv_from(&mut buf).await {
+        let query = &buf[..n];
+        if n < 12 {
+            continue;
+        }
+        let mut at = 12;
+        let mut labels = Vec::new();
+        while at < n && query[at] != 0 {
+            let len = query[at] as usize;
+            labels.push(String::from_utf8_lossy(&query[at + 1..(at + 1 + len).min(n)]).to_ascii_lowercase());
+            at += 1 + len;
+        }
+        let question_end = (at + 5).min(n);
+        let qtype = if at + 3 <= n {
+            u16::from_be_bytes([query[at + 1], query[at + 2]])
+        } else {
+            0
+        };
+        let name = labels.join(".");
+        let known = names.lock().ok().and_then(|m| m.get(&name).copied());
+        let mut reply = Vec::with_capacity(64);
+        reply.extend_from_slice(&query[..2]);
+        let rcode: u8 = if known.is_some() { 0 } else { 3 };
+        reply.extend_from_slice(&[0x81, 0x80 | rcode]);
+        reply.extend_from_slice(&[0, 1]);
+        let answer = known.filter(|_| qtype == 1);
+        reply.extend_from_slice(&[0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+        reply.extend_from_slice(&query[12..question_end]);
+        if let Some(ip) = answer {
+            reply.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+            reply.extend_from_slice(&ip.octets());
+        }
+        let _ = socket.send_to(&reply, peer).await;
+    }
+}
+
+/// A PNG of `w`×`h` (a real header; the pixels are not needed by anything here).
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut crc_input = kind.to_vec();
+    crc_input.extend_from_slice(data);
+    out.extend_from_slice(&crc_input);
+    out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A package body: a zip local-file header and filler, `len` bytes.
+pub fn package(len: usize) -> Vec<u8> {
+    let mut out = b"PK\x03\x04\x14\x00\x00\x00\x00\x00".to_vec();
+    out.resize(len.max(out.len()), b'.');
+    out
+}
+
+/// A manifest as Xcode writes it, with the given asset URLs.
+pub fn manifest(package: &str, display: &str, full: &str, bundle_id: &str, title: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>items</key>
+	<array>
+		<dict>
+			<key>assets</key>
+			<array>
+				<dict>
+					<key>kind</key>
+					<string>software-package</string>
+					<key>url</key>
+					<string>{package}</string>
+				</dict>
+				<dict>
+					<key>kind</key>
+					<string>display-image</string>
+					<key>url</key>
+					<string>{display}</string>
+				</dict>
+				<dict>
+					<key>kind</key>
+					<string>full-size-image</string>
+					<key>url</key>
+					<string>{full}</string>
+				</dict>
+			</array>
+			<key>metadata</key>
+			<dict>
+				<key>bundle-identifier</key>
+				<string>{bundle_id}</string>
+				<key>bundle-version</key>
+				<string>4.2</string>
+				<key>kind</key>
+				<string>software</string>
+				<key>platform-identifier</key>
+				<string>com.apple.platform.iphoneos</string>
+				<key>title</key>
+				<string>{title}</string>
+			</dict>
+		</dict>
+	</array>
+</dict>
+</plist>
+"#
+    )
+}
+
+/// The correct site on `host`: a download page, its manifest, a package and two icons.
+pub struct Site {
+    pub lab: Lab,
+    pub host: String,
+}
+
+impl Site {
+    pub const PAGE: &'static str = "/install.html";
+    pub const MANIFEST: &'static str = "/app/manifest.plist";
+    pub const PACKAGE: &'static str = "/app/Field.ipa";
+    pub const DISPLAY: &'static str = "/app/icon-57.png";
+    pub const FULL: &'static str = "/app/icon-512.png";
+
+    pub fn correct(host: &str) -> Site {
+        Site::with_lab(Lab::start(&[host]), host)
+    }
+
+    /// The correct site's files on `lab` (whatever certificate it serves).
+    pub fn with_lab(lab: Lab, host: &str) -> Site {
+        let site = Site {
+            lab,
+            host: host.to_string(),
+        };
+        site.serve_manifest(&site.manifest_text());
+        site.lab.route(
+            Site::PACKAGE,
+            Route::ok("application/octet-stream", package(256 * 1024)),
+        );
+        site.lab.route(Site::DISPLAY, Route::ok("image/png", png(57, 57)));
+        site.lab.route(Site::FULL, Route::ok("image/png", png(512, 512)));
+        let page = format!(
+            "<!doctype html><html><body><a href=\"{}\">Install</a></body></html>",
+            site.link().replace('&', "&amp;")
+        );
+        site.lab.route(Site::PAGE, Route::ok("text/html; charset=utf-8", page));
+        site
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.lab.url(&self.host, path)
+    }
+
+    pub fn manifest_text(&self) -> String {
+        manifest(
+            &self.url(Site::PACKAGE),
+            &self.url(Site::DISPLAY),
+            &self.url(Site::FULL),
+            "com.acme.field",
+            "Field Service",
+        )
+    }
+
+    pub fn serve_manifest(&self, text: &str) {
+        self.lab
+            .route(Site::MANIFEST, Route::ok("text/xml", text.as_bytes().to_vec()));
+    }
+
+    pub fn link(&self) -> String {
+        otadoctor::check::repair::canonical_link(&self.url(Site::MANIFEST))
+    }
+
+    /// `otadoctor` options for this site plus `extra`.
+    pub fn args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = self.lab.args(&[&self.host]);
+        args.extend(["--format".to_string(), "json".to_string()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+}
