@@ -41,6 +41,8 @@ struct Cli {
     check: CheckArgs,
 }
 
+// CheckArgs is large; the enum is parsed once per run
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check links, download pages and files (the default command).
@@ -95,6 +97,12 @@ struct CheckArgs {
     /// Extra trusted roots (PEM), as if installed on the device and fully trusted (repeatable).
     #[arg(long, value_name = "PEM")]
     ca_file: Vec<std::path::PathBuf>,
+    /// Public roots (PEM) to use instead of Apple's iOS trust store (air-gapped networks).
+    #[arg(long, value_name = "PEM")]
+    trust_store: Option<std::path::PathBuf>,
+    /// Apple's CT log list (JSON, schema v5) to use instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    ct_log_list: Option<std::path::PathBuf>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
@@ -214,7 +222,11 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
         inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
     }
     let now = args.now.unwrap_or(io.now);
-    let ctx = Context { now };
+    let mut ctx = Context::at(now);
+    if let Some(path) = &args.ct_log_list {
+        let json = std::fs::read_to_string(path).map_err(|e| format!("--ct-log-list {}: {e}", path.display()))?;
+        ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&path.display().to_string(), &json)?);
+    }
     if args.offline {
         for input in &mut inputs {
             walk::note_offline(input);
@@ -270,6 +282,13 @@ fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> 
         pins: args.resolve.clone(),
         dns_server: args.dns_server,
         ca_pem,
+        trust_store: match &args.trust_store {
+            Some(path) => Some((
+                path.display().to_string(),
+                std::fs::read(path).map_err(|e| format!("--trust-store {}: {e}", path.display()))?,
+            )),
+            None => None,
+        },
         now,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

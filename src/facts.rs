@@ -385,6 +385,12 @@ pub struct ProbeFacts {
     pub error: Option<NetError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSeen>,
+    /// When the handshake failed, what kind of failure it was: `protocol-version` (the server
+    /// offers only older TLS), `handshake-failure` (no common cipher suite or parameters),
+    /// `client-certificate` (the server demands one), `reset` (the connection was dropped),
+    /// or `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_failure: Option<String>,
 }
 
 /// The server certificate chain a TLS connection presented, the standard verdict on it, and
@@ -408,6 +414,11 @@ pub struct TlsSeen {
     pub alpn: Option<String>,
     /// Length of the stapled OCSP response (0: none).
     pub ocsp_staple_bytes: usize,
+    /// The stapled OCSP response, hex (for SCTs delivered by OCSP).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ocsp_staple_hex: String,
+    /// True when the server asked for a client certificate (none was sent).
+    pub client_certificate_requested: bool,
 }
 
 impl TlsSeen {
@@ -424,6 +435,18 @@ pub struct TrustStoreFacts {
     pub roots: usize,
     /// Roots from --ca-file (private: installed on devices by profile).
     pub private_roots: usize,
+    /// Every root's subject, and whether it is public (the rules look up issuers here).
+    #[serde(skip)]
+    pub anchors: Vec<Anchor>,
+}
+
+/// A trusted root, as the TLS rules need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchor {
+    pub subject: String,
+    /// The root's DER, hex.
+    pub der_hex: String,
+    pub public: bool,
 }
 
 /// An asset of the manifest and what fetching it gave.

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod collect;
+pub mod ctlog;
 pub mod facts;
 pub mod finding;
 pub mod registry;

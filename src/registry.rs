@@ -17,6 +17,8 @@ pub enum Family {
     Url,
     #[serde(rename = "NET")]
     Net,
+    #[serde(rename = "TLS")]
+    Tls,
     #[serde(rename = "HTTP")]
     Http,
     #[serde(rename = "MAN")]
@@ -24,13 +26,21 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: &'static [Family] = &[Family::Lnk, Family::Url, Family::Net, Family::Http, Family::Man];
+    pub const ALL: &'static [Family] = &[
+        Family::Lnk,
+        Family::Url,
+        Family::Net,
+        Family::Tls,
+        Family::Http,
+        Family::Man,
+    ];
 
     pub fn prefix(self) -> &'static str {
         match self {
             Family::Lnk => "LNK",
             Family::Url => "URL",
             Family::Net => "NET",
+            Family::Tls => "TLS",
             Family::Http => "HTTP",
             Family::Man => "MAN",
         }
@@ -41,6 +51,7 @@ impl Family {
             Family::Lnk => "the itms-services link itself",
             Family::Url => "hygiene of every URL in the chain",
             Family::Net => "reaching each host",
+            Family::Tls => "the certificate and handshake as iOS judges them",
             Family::Http => "how each resource is served",
             Family::Man => "the manifest plist",
         }
@@ -273,6 +284,101 @@ rules! {
         family: Net, severity: Warning, basis: Field, network: true,
         summary: "the first byte took more than 5 s",
         device: "the icon sits at \"Waiting…\", then the install may fail",
+    }
+    HANDSHAKE_FAILED = "TLS001" "handshake-failed" {
+        family: Tls, severity: Error, basis: Inferred, network: true,
+        summary: "the TLS handshake failed for a reason not covered by another TLS rule",
+        device: "\"Cannot Connect to …\"",
+    }
+    TLS_VERSION_TOO_OLD = "TLS002" "tls-version-too-old" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "the server only speaks TLS 1.0/1.1 (or SSL)",
+        device: "\"Cannot Connect to …\"",
+    }
+    NO_AEAD_CIPHER_SUITE = "TLS003" "no-aead-cipher-suite" {
+        family: Tls, severity: Warning, basis: Apple, network: true,
+        summary: "the TLS 1.2 handshake fails on the cipher choice (iOS may still accept ECDHE-CBC suites)",
+        device: "possibly \"Cannot Connect to …\"",
+    }
+    UNTRUSTED_ROOT = "TLS004" "untrusted-root" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "the chain does not lead to a root iOS trusts",
+        device: "\"Cannot Connect to …\"",
+    }
+    PRIVATE_ROOT = "TLS005" "private-root" {
+        family: Tls, severity: Info, basis: Apple, network: true,
+        summary: "the chain ends at a --ca-file root: devices need it installed and fully trusted",
+        device: "\"Cannot Connect to …\" on every phone without the root installed and trusted",
+    }
+    SELF_SIGNED_CERTIFICATE = "TLS006" "self-signed-certificate" {
+        family: Tls, severity: Error, basis: Field, network: true,
+        summary: "the server certificate is self-signed",
+        device: "\"Cannot Connect to …\"",
+    }
+    INCOMPLETE_CHAIN = "TLS007" "incomplete-chain" {
+        family: Tls, severity: Warning, basis: Apple, network: true,
+        summary: "the server does not send its intermediate certificate(s)",
+        device: "often works; fails on networks that block the CA, or when the leaf has no AIA URL",
+    }
+    HOSTNAME_MISMATCH = "TLS008" "hostname-mismatch" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "the host is not in the certificate's SAN (the CN is ignored)",
+        device: "\"Cannot Connect to …\"",
+    }
+    CERTIFICATE_EXPIRED = "TLS009" "certificate-expired" {
+        family: Tls, severity: Error, basis: Inferred, network: true,
+        summary: "a certificate in the served chain is past its notAfter",
+        device: "\"Cannot Connect to …\"",
+    }
+    CERTIFICATE_NOT_YET_VALID = "TLS010" "certificate-not-yet-valid" {
+        family: Tls, severity: Error, basis: Inferred, network: true,
+        summary: "a certificate in the served chain is before its notBefore",
+        device: "\"Cannot Connect to …\"",
+    }
+    WEAK_KEY = "TLS011" "weak-key" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "RSA below 2048 or EC below 256 bits in the leaf or an issuing CA",
+        device: "\"Cannot Connect to …\"",
+    }
+    SHA1_SIGNATURE = "TLS012" "sha1-signature" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "a SHA-1 (or MD5) signature on the leaf or an intermediate",
+        device: "\"Cannot Connect to …\"",
+    }
+    MISSING_SERVER_AUTH_EKU = "TLS013" "missing-server-auth-eku" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "notBefore on or after 2019-07-01 and no serverAuth extended key usage",
+        device: "\"Cannot Connect to …\"",
+    }
+    VALIDITY_OVER_825_DAYS = "TLS014" "validity-over-825-days" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "notBefore on or after 2019-07-01 and a lifetime over 825 days (private CAs too)",
+        device: "\"Cannot Connect to …\"",
+    }
+    VALIDITY_OVER_398_DAYS = "TLS015" "validity-over-398-days" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "a public root, notBefore on or after 2020-09-01 and a lifetime over 398 days",
+        device: "\"Cannot Connect to …\"",
+    }
+    CT_NONCOMPLIANT = "TLS016" "ct-noncompliant" {
+        family: Tls, severity: Error, basis: Apple, network: true,
+        summary: "a public root and too few SCTs for Apple's Certificate Transparency policy",
+        device: "\"Cannot Connect to …\"",
+    }
+    VALIDITY_OVER_CABF_LIMIT = "TLS017" "validity-over-cabf-limit" {
+        family: Tls, severity: Warning, basis: Inferred, network: true,
+        summary: "a public root and a lifetime over the CA/Browser Forum limit in force at notBefore",
+        device: "none yet: the CA broke the rules and may have to revoke the certificate",
+    }
+    CLIENT_CERTIFICATE_REQUIRED = "TLS018" "client-certificate-required" {
+        family: Tls, severity: Error, basis: Inferred, network: true,
+        summary: "the server demands a client certificate",
+        device: "\"Cannot Connect to …\"",
+    }
+    CERTIFICATE_EXPIRING_SOON = "TLS019" "certificate-expiring-soon" {
+        family: Tls, severity: Warning, basis: Inferred, network: true,
+        summary: "a served certificate expires within 14 days",
+        device: "nothing yet; \"Cannot Connect to …\" once it expires",
     }
     HTTP_STATUS = "HTTP001" "http-status" {
         family: Http, severity: Error, by_subject: true, basis: Field, network: true,

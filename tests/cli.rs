@@ -257,3 +257,23 @@ fn the_binary_maps_findings_to_exit_codes() {
     assert_eq!(status(&["--offline", GOOD]).status.code(), Some(0));
     assert_eq!(status(&["--bogus"]).status.code(), Some(2));
 }
+
+#[test]
+fn network_options_are_checked_before_anything_goes_out() {
+    let missing = otadoctor(&["--ca-file", "no/such/root.pem", GOOD]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("--ca-file no/such/root.pem"),
+        "{}",
+        missing.stderr
+    );
+    let not_pem = otadoctor(&["--trust-store", &testdata("links/several.txt"), GOOD]);
+    assert_eq!(not_pem.code, 2);
+    assert!(not_pem.stderr.contains("no certificate in it"), "{}", not_pem.stderr);
+    let bad_list = otadoctor(&["--offline", "--ct-log-list", &testdata("links/several.txt"), GOOD]);
+    assert_eq!(bad_list.code, 2);
+    assert!(bad_list.stderr.contains("not JSON"), "{}", bad_list.stderr);
+    assert_eq!(otadoctor(&["--dns-server", "resolver.local", GOOD]).code, 2);
+    assert_eq!(otadoctor(&["--resolve", "ota.acme-apps.io:443", GOOD]).code, 2);
+    assert_eq!(otadoctor(&["--timeout", "0", GOOD]).code, 2);
+}

@@ -78,7 +78,11 @@ fn a_redirect_loop_stops_after_ten_hops() {
     let start = Instant::now();
     let run = otadoctor_args(&args);
     assert!(start.elapsed() < Duration::from_secs(5));
-    assert_eq!(run.codes(), ["HTTP003"]);
+    assert_eq!(
+        run.codes(),
+        ["TLS005", "HTTP003"],
+        "the lab root is a --ca-file root (TLS005)"
+    );
     let exchanges = run.json()["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"]
         .as_array()
         .map(Vec::len);
@@ -106,7 +110,7 @@ fn an_entity_bomb_manifest_is_refused_not_expanded() {
     site.serve_manifest(&bomb);
     let (run, took) = run(&site, &[]);
     assert!(took < Duration::from_secs(5), "took {took:?}");
-    assert_eq!(run.codes(), ["MAN001"]);
+    assert_eq!(run.codes(), ["MAN001", "TLS005"]);
     let message = run.json()["results"][0]["findings"][0]["message"]
         .as_str()
         .unwrap_or_default()
@@ -123,7 +127,7 @@ fn a_file_url_in_the_manifest_is_never_read() {
             .replace(&site.url(Site::DISPLAY), "file:///etc/passwd"),
     );
     let (run, _) = run(&site, &[]);
-    assert_eq!(run.codes(), ["URL001"]);
+    assert_eq!(run.codes(), ["URL001", "TLS005"]);
     let doc = run.json();
     let asset = &doc["results"][0]["facts"]["walks"][0]["assets"][1];
     assert_eq!(asset["url"], "file:///etc/passwd");

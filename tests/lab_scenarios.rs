@@ -26,6 +26,9 @@ const HOST: &str = "ota.acme-apps.test";
 
 /// Builds the site for `setup` and returns it with the arguments to run.
 fn build(setup: &str) -> (Site, Vec<String>) {
+    if setup.starts_with("tls-") {
+        return build_tls(setup);
+    }
     let site = Site::correct(HOST);
     let lab = &site.lab;
     let mut input = site.link();
@@ -269,6 +272,155 @@ fn build(setup: &str) -> (Site, Vec<String>) {
     }
     args.extend(extra);
     args.push(input);
+    (site, args)
+}
+
+/// SCTs from `n` logs Apple counts, from distinct operators where it can (RFC 6962 logs).
+fn valid_scts(n: usize) -> Vec<([u8; 32], u64)> {
+    let list = otadoctor::ctlog::CtLogList::shipped();
+    let mut operators: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    let at = u64::try_from((support::NOW - time::Duration::days(10)).unix_timestamp()).unwrap_or(0) * 1000;
+    for log in list.logs.iter().filter(|l| l.state == "usable" && l.rfc6962) {
+        if out.len() == n {
+            break;
+        }
+        if operators.contains(&log.operator.as_str()) && operators.len() < 2 {
+            continue;
+        }
+        operators.push(&log.operator);
+        if let Ok(id) = <[u8; 32]>::try_from(log.log_id.as_slice()) {
+            out.push((id, at));
+        }
+    }
+    out
+}
+
+/// A site whose TLS is set up the `setup` way.
+fn build_tls(setup: &str) -> (Site, Vec<String>) {
+    use support::lab::{Lab, LeafSpec, OpensslServer, Pki, TlsOptions, not_tls_server};
+    use time::Duration as D;
+    let pki = std::sync::Arc::new(Pki::new());
+    let now = support::NOW;
+    let mut spec = LeafSpec::new(&[HOST]);
+    let mut options = TlsOptions::default();
+    // --trust-store: the lab root stands for a public root (the 398-day, CT and CA/B rules apply)
+    let mut public = false;
+    let mut trusted = true;
+    match setup {
+        "tls-expired" => (spec.not_before, spec.not_after) = (now - D::days(100), now - D::days(5)),
+        "tls-not-yet-valid" => (spec.not_before, spec.not_after) = (now + D::days(5), now + D::days(95)),
+        "tls-wrong-host" => spec.names = vec!["other.acme-apps.test"],
+        "tls-cn-only" => spec.san = false,
+        "tls-no-eku" => spec.server_auth = false,
+        "tls-900-days" => spec.not_after = spec.not_before + D::days(900),
+        "tls-expiring-soon" => spec.not_after = now + D::days(10),
+        "tls-self-signed" => spec.self_signed = true,
+        "tls-missing-intermediate-aia" => {
+            spec.with_intermediate = false;
+            spec.aia = Some("http://ca.acme-apps.test/intermediate.crt".to_string());
+        }
+        "tls-missing-intermediate" => spec.with_intermediate = false,
+        "tls-untrusted-root" => trusted = false,
+        "tls-client-cert" => options.client_auth_root = Some(pki.root_der()),
+        "tls-three-problems" => {
+            spec.names = vec!["other.acme-apps.test"];
+            spec.server_auth = false;
+            (spec.not_before, spec.not_after) = (now - D::days(100), now - D::days(5));
+        }
+        "tls-400-days-public" => {
+            public = true;
+            spec.not_after = spec.not_before + D::days(400);
+            spec.scts = valid_scts(3);
+        }
+        "tls-cabf-public" => {
+            public = true;
+            spec.not_after = spec.not_before + D::days(250);
+            spec.scts = valid_scts(3);
+        }
+        "tls-ct-compliant" => {
+            public = true;
+            spec.scts = valid_scts(2);
+        }
+        "tls-ct-ocsp" => {
+            public = true;
+            let scts = valid_scts(2);
+            spec.scts = scts[..1].to_vec();
+            options.ocsp = Some(support::lab::ocsp_with_scts(&scts[1..]));
+        }
+        "tls-ct-unknown-logs" => {
+            public = true;
+            let at = u64::try_from((now - D::days(10)).unix_timestamp()).unwrap_or(0) * 1000;
+            spec.scts = vec![([0xab; 32], at), ([0xcd; 32], at)];
+        }
+        "tls-sha1" | "tls-rsa1024" | "tls-old-version" | "tls-cbc-only" | "tls-not-tls" => {}
+        other => panic!("unknown setup {other}"),
+    }
+    let fixture_root = format!("{}/testdata/pki/root.pem", env!("CARGO_MANIFEST_DIR"));
+    let fixture =
+        |name: &str| std::fs::read(format!("{}/testdata/pki/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    let cert = if setup == "tls-sha1" {
+        let chain: Vec<_> = rustls::pki_types::pem::PemObject::pem_slice_iter(&fixture("sha1-leaf.pem"))
+            .filter_map(Result::ok)
+            .collect();
+        let key = rustls::pki_types::pem::PemObject::from_pem_slice(&fixture("sha1-leaf.key")).expect("key");
+        support::lab::ServerCert {
+            chain,
+            key: std::sync::Arc::new(key),
+        }
+    } else {
+        pki.leaf_spec(&spec)
+    };
+    let site = Site::with_lab(Lab::start_tls(pki.clone(), cert, options), HOST);
+    let mut args = vec![
+        "--dns-server".to_string(),
+        site.lab.dns.to_string(),
+        "--timeout".into(),
+        "3".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    let mut port = site.lab.addr.port();
+    let mut site = site;
+    match setup {
+        "tls-sha1" => args.extend(["--ca-file".to_string(), fixture_root]),
+        "tls-rsa1024" | "tls-old-version" | "tls-cbc-only" => {
+            let (cert, key, extra): (&str, &str, &[&str]) = match setup {
+                "tls-rsa1024" => (
+                    "rsa1024-leaf.pem",
+                    "rsa1024-leaf.key",
+                    &["-cipher", "DEFAULT@SECLEVEL=0"],
+                ),
+                "tls-old-version" => (
+                    "rsa2048-leaf.pem",
+                    "rsa2048-leaf.key",
+                    &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
+                ),
+                _ => (
+                    "rsa2048-leaf.pem",
+                    "rsa2048-leaf.key",
+                    &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
+                ),
+            };
+            let server = OpensslServer::start(cert, key, extra);
+            port = server.port;
+            site.guards.push(Box::new(server));
+            args.extend(["--ca-file".to_string(), fixture_root]);
+        }
+        "tls-not-tls" => {
+            let (p, handle) = not_tls_server();
+            port = p;
+            site.guards.push(Box::new(handle));
+        }
+        _ if public => args.extend(["--trust-store".to_string(), pki.root_file()]),
+        _ if trusted => args.extend(["--ca-file".to_string(), pki.root_file()]),
+        _ => {}
+    }
+    args.extend(["--resolve".to_string(), format!("{HOST}:{port}:127.0.0.1")]);
+    args.push(otadoctor::check::repair::canonical_link(&format!(
+        "https://{HOST}:{port}{}",
+        Site::MANIFEST
+    )));
     (site, args)
 }
 

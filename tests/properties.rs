@@ -15,7 +15,7 @@ fn findings_for(text: &str, context: LinkContext) -> Vec<otadoctor::finding::Fin
         links: vec![link_facts(text, context, None, false)],
         ..Facts::default()
     };
-    check::run(&facts, &Context { now: NOW })
+    check::run(&facts, &Context::at(NOW))
 }
 
 /// A host name that is public-looking and not reserved for documentation.

@@ -89,6 +89,23 @@ fn the_walk_asks_what_the_installer_asks_and_reuses_connections() {
 }
 
 #[test]
+fn the_tls_probe_is_made_once_per_host() {
+    // a page with two links to manifests on the same host: two walks, twelve requests
+    let site = Site::correct(HOST);
+    let link = site.link().replace('&', "&amp;");
+    let page = format!("<html><body><a href=\"{link}\">one</a><a href=\"{link}\">two</a></body></html>");
+    site.lab.route("/two.html", Route::ok("text/html", page));
+    let run = walk(&site, site.url("/two.html"));
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let doc = run.json();
+    assert_eq!(doc["results"][0]["facts"]["walks"].as_array().map(Vec::len), Some(2));
+    let hosts = doc["results"][0]["facts"]["hosts"].as_array().expect("hosts").clone();
+    assert_eq!(hosts.len(), 1, "one host:port, probed once");
+    assert!(hosts[0]["probe"]["tls"].is_object());
+    assert_eq!(site.lab.requests().len(), 13, "the page, then six requests per link");
+}
+
+#[test]
 fn assets_are_fetched_concurrently() {
     let site = Site::correct(HOST);
     let slow = Duration::from_millis(1200);
@@ -213,7 +230,7 @@ fn the_human_report_shows_the_walk_step_by_step() {
         "· 404 text/html",
         "warning[HTTP001 http-status] the full-size-image answers 404",
         "host      ota.acme-apps.test:",
-        "1 warning · exit 0",
+        "1 warning · 1 info · exit 0",
     ];
     support::assert_in_order(&out, &order);
 }
@@ -238,5 +255,51 @@ fn measure_a_full_check_of_the_correct_site() {
     println!(
         "wall time per check: min {:?}, median {:?}, max {:?}",
         times[0], times[5], times[9]
+    );
+}
+
+#[test]
+fn three_tls_problems_are_all_reported_and_the_manifest_is_still_checked() {
+    use support::lab::{LeafSpec, Pki};
+    let pki = Arc::new(Pki::new());
+    let mut spec = LeafSpec::new(&["other.acme-apps.test"]);
+    spec.server_auth = false;
+    spec.not_before = support::NOW - time::Duration::days(100);
+    spec.not_after = support::NOW - time::Duration::days(5);
+    let cert = pki.leaf_spec(&spec);
+    let site = Site::with_lab(Lab::start_with(pki, cert), HOST);
+    site.serve_manifest(
+        &site
+            .manifest_text()
+            .replace("<string>software</string>", "<string>app</string>"),
+    );
+    let run = walk(&site, site.link());
+    let codes = run.codes();
+    for code in ["TLS008", "TLS009", "TLS013"] {
+        assert!(codes.contains(&code.to_string()), "{code} missing from {codes:?}");
+    }
+    assert!(
+        codes.contains(&"MAN010".to_string()),
+        "the manifest is still read and checked: {codes:?}"
+    );
+    let doc = run.json();
+    let exchange = &doc["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"][0];
+    assert_eq!(exchange["over_refused_tls"], true);
+    let tls = doc["results"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "TLS009")
+        .cloned()
+        .expect("TLS009");
+    assert_eq!(
+        tls["evidence"]["resources"],
+        serde_json::json!(["icon", "manifest", "package"])
+    );
+    assert!(
+        tls["evidence"]["chain"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("CN=other.acme-apps.test")
     );
 }

@@ -6,6 +6,7 @@ pub mod lnk;
 pub mod man;
 pub mod net;
 pub mod repair;
+pub mod tls;
 pub mod url;
 
 use time::OffsetDateTime;
@@ -19,6 +20,21 @@ use crate::registry::Rule;
 pub struct Context {
     /// The clock for every date check (`--now`, or the time the run started).
     pub now: OffsetDateTime,
+    /// The CT log list (shipped, or --ct-log-list).
+    pub ct_logs: std::sync::Arc<crate::ctlog::CtLogList>,
+}
+
+impl Context {
+    /// A context at `now` with the shipped CT log list.
+    pub fn at(now: OffsetDateTime) -> Context {
+        static SHIPPED: std::sync::OnceLock<std::sync::Arc<crate::ctlog::CtLogList>> = std::sync::OnceLock::new();
+        Context {
+            now,
+            ct_logs: SHIPPED
+                .get_or_init(|| std::sync::Arc::new(crate::ctlog::CtLogList::shipped()))
+                .clone(),
+        }
+    }
 }
 
 /// Runs every rule over the facts of one input.
@@ -31,6 +47,7 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
         man::check(walk, ctx, &mut out);
     }
     net::check(facts, ctx, &mut out);
+    tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);
     out
 }

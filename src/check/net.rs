@@ -13,11 +13,19 @@ pub const SLOW_FIRST_BYTE_MS: u64 = 5_000;
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
     // one finding per cause and host in a walk, naming every resource it cost
     let mut seen: Vec<(String, Option<usize>, String, usize)> = Vec::new();
+    // a connection a TLS handshake failure broke is the TLS rule's, not NET003's
+    let tls_failed: Vec<String> = facts
+        .hosts
+        .iter()
+        .filter(|h| h.probe.as_ref().is_some_and(|p| p.handshake_failure.is_some()))
+        .map(|h| format!("{}:{}", h.host, h.port))
+        .collect();
     for step in steps(facts) {
         let walk = step.walk.and_then(|w| w.link);
         for exchange in &step.fetch.exchanges {
             let what = step.kind.to_string();
             let found = match &exchange.error {
+                Some(NetError::Connect { .. } | NetError::Tls { .. }) if tls_failed.contains(&host_port(exchange)) => None,
                 Some(NetError::Dns { host, detail }) => Some(step.finding(
                     &rules::DNS_FAILURE,
                     format!("{host} does not resolve: {detail}"),

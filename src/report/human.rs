@@ -127,12 +127,12 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
     for walk in facts.walks.iter().filter(|w| w.link.is_none()) {
         render_walk(out, outcome, &mut shown, walk, style);
     }
+    if !facts.hosts.is_empty() {
+        render_hosts(out, outcome, &mut shown, style);
+    }
     let rest = take(&outcome.findings, &mut shown, |_| true);
     for finding in rest {
         render_finding(out, finding, style);
-    }
-    if !facts.hosts.is_empty() {
-        render_hosts(out, facts, style);
     }
     for skipped in &facts.skipped {
         let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skipped));
@@ -277,9 +277,11 @@ fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
     }
 }
 
-fn render_hosts(out: &mut String, facts: &crate::facts::Facts, style: Style) {
-    for host in &facts.hosts {
-        let mut parts = vec![format!("{}:{}", host.host, host.port)];
+/// Each host: how it resolved, its TCP and TLS, the chain as served, and its TLS findings.
+fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: Style) {
+    for host in &outcome.input.facts.hosts {
+        let target = format!("{}:{}", host.host, host.port);
+        let mut parts = vec![target.clone()];
         let via = match host.dns.source.as_str() {
             "resolve-option" => " (--resolve)",
             "dns-server" => " (--dns-server)",
@@ -297,22 +299,48 @@ fn render_hosts(out: &mut String, facts: &crate::facts::Facts, style: Style) {
                 parts.push(format!("TLS {ms} ms"));
             }
             if let Some(tls) = &probe.tls {
-                let version = tls.version.clone().unwrap_or_default();
-                let verdict = if tls.accepted() {
-                    format!("✓ ({} root)", tls.anchored_by)
+                if let Some(version) = &tls.version {
+                    parts.push(version.clone());
+                }
+                parts.push(if tls.accepted() {
+                    format!("chain ✓ ({} root)", tls.anchored_by)
                 } else {
-                    format!("✗ {}", tls.verdict)
-                };
-                parts.push(format!("{version} {verdict}"));
+                    format!("chain ✗ {}", tls.verdict)
+                });
             }
             if let Some(error) = &probe.error {
                 parts.push(describe_error(error));
             }
         }
-        parts.push(format!("serves {}", host.resources.join(", ")));
+        parts.push(format!("serves {}", crate::text::and_list(&host.resources)));
         let _ = writeln!(out, "{} {}", style.dim("  host     "), esc(&parts.join(" · ")));
+        let chain = host
+            .probe
+            .as_ref()
+            .and_then(|p| p.tls.as_ref())
+            .map(|t| t.chain_der_hex.as_slice())
+            .unwrap_or_default();
+        for (i, der) in chain.iter().enumerate() {
+            let summary = decode_hex(der)
+                .and_then(|d| crate::check::tls::parse(&d))
+                .map_or_else(|| "(not a certificate x509 can read)".to_string(), |c| c.summary());
+            let _ = writeln!(out, "{} {}", style.dim(&format!("  cert {i:<4}")), esc(&summary));
+        }
+        let _ = writeln!(out);
+        let findings = take(&outcome.findings, shown, |f| {
+            f.rule.family == Family::Tls && f.subject.target == target
+        });
+        for finding in findings {
+            render_finding(out, finding, style);
+        }
     }
-    let _ = writeln!(out);
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
 }
 
 /// A network error in words.

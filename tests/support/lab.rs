@@ -98,6 +98,56 @@ impl Pki {
         }
     }
 
+    /// A leaf described by `spec`, issued by the intermediate (or self-signed).
+    pub fn leaf_spec(&self, spec: &LeafSpec) -> ServerCert {
+        let key = KeyPair::generate().expect("leaf key");
+        let names: Vec<String> = if spec.san {
+            spec.names.iter().map(|n| n.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut params = CertificateParams::new(names).expect("leaf params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, spec.names.first().copied().unwrap_or("leaf"));
+        if spec.server_auth {
+            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        }
+        params.not_before = spec.not_before;
+        params.not_after = spec.not_after;
+        if let Some(url) = &spec.aia {
+            params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                aia_der(url),
+            ));
+        }
+        if !spec.scts.is_empty() {
+            params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2],
+                der_octet_string(&sct_list(&spec.scts)),
+            ));
+        }
+        let cert = if spec.self_signed {
+            params.self_signed(&key).expect("self-signed leaf")
+        } else {
+            let issuer = Issuer::from_params(&self.intermediate_params, &self.intermediate_key);
+            params.signed_by(&key, &issuer).expect("leaf cert")
+        };
+        let mut chain = vec![cert.der().clone()];
+        if spec.with_intermediate && !spec.self_signed {
+            chain.push(self.intermediate_der.clone());
+        }
+        ServerCert {
+            chain,
+            key: Arc::new(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()))),
+        }
+    }
+
+    /// The root's DER.
+    pub fn root_der(&self) -> CertificateDer<'static> {
+        self.root_der.clone()
+    }
+
     /// Writes the root as PEM for `--ca-file` and returns the path.
     pub fn root_file(&self) -> String {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -113,6 +163,111 @@ fn hex8(der: &[u8]) -> String {
         .iter()
         .fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(*b)));
     format!("{sum:016x}")
+}
+
+/// What a test leaf looks like; `LeafSpec::new(names)` is a correct 90-day leaf.
+#[derive(Clone, Debug)]
+pub struct LeafSpec {
+    pub names: Vec<&'static str>,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// Put the names in a subjectAltName (else only the CN carries the first name).
+    pub san: bool,
+    pub server_auth: bool,
+    pub self_signed: bool,
+    /// Serve the intermediate after the leaf.
+    pub with_intermediate: bool,
+    /// An AIA caIssuers URL.
+    pub aia: Option<String>,
+    /// Embedded SCTs: (log id, timestamp in ms).
+    pub scts: Vec<([u8; 32], u64)>,
+}
+
+impl LeafSpec {
+    pub fn new(names: &[&'static str]) -> LeafSpec {
+        LeafSpec {
+            names: names.to_vec(),
+            not_before: NOW - days(10),
+            not_after: NOW + days(80),
+            san: true,
+            server_auth: true,
+            self_signed: false,
+            with_intermediate: true,
+            aia: None,
+            scts: Vec::new(),
+        }
+    }
+}
+
+/// AuthorityInfoAccess with one caIssuers URI.
+fn aia_der(url: &str) -> Vec<u8> {
+    let oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut uri = vec![0x86];
+    push_len(&mut uri, url.len());
+    uri.extend_from_slice(url.as_bytes());
+    let mut desc = oid.to_vec();
+    desc.extend_from_slice(&uri);
+    let access = der_seq(&desc);
+    der_seq(&access)
+}
+
+fn der_seq(content: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x30];
+    push_len(&mut out, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
+fn der_octet_string(content: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x04];
+    push_len(&mut out, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+}
+
+/// A TLS-encoded SignedCertificateTimestampList (RFC 6962 §3.3) with dummy signatures.
+pub fn sct_list(scts: &[([u8; 32], u64)]) -> Vec<u8> {
+    let mut items = Vec::new();
+    for (log_id, timestamp) in scts {
+        let mut sct = vec![0u8];
+        sct.extend_from_slice(log_id);
+        sct.extend_from_slice(&timestamp.to_be_bytes());
+        sct.extend_from_slice(&[0, 0]); // no extensions
+        sct.extend_from_slice(&[4, 3, 0, 4, 1, 2, 3, 4]); // sha256/ecdsa, a 4-byte "signature"
+        items.extend_from_slice(&(sct.len() as u16).to_be_bytes());
+        items.extend_from_slice(&sct);
+    }
+    let mut out = (items.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(&items);
+    out
+}
+
+/// Bytes standing for a stapled OCSP response that carries SCTs: the SingleResponse extension
+/// (1.3.6.1.4.1.11129.2.4.5) is what otadoctor reads; rustls passes the staple on unverified.
+pub fn ocsp_with_scts(scts: &[([u8; 32], u64)]) -> Vec<u8> {
+    let list = der_octet_string(&sct_list(scts));
+    let mut ext = vec![0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x05];
+    ext.extend_from_slice(&der_octet_string(&list));
+    der_seq(&der_seq(&ext))
+}
+
+/// How the TLS server behaves beyond its certificate.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// Demand a client certificate issued by this root.
+    pub client_auth_root: Option<CertificateDer<'static>>,
+    /// Staple this OCSP response.
+    pub ocsp: Option<Vec<u8>>,
 }
 
 /// How one path answers.
@@ -229,6 +384,10 @@ impl Lab {
     }
 
     pub fn start_with(pki: Arc<Pki>, cert: ServerCert) -> Lab {
+        Lab::start_tls(pki, cert, TlsOptions::default())
+    }
+
+    pub fn start_tls(pki: Arc<Pki>, cert: ServerCert, options: TlsOptions) -> Lab {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -239,12 +398,26 @@ impl Lab {
         let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
         let connections = Arc::new(AtomicUsize::new(0));
         let dns_names: Arc<Mutex<HashMap<String, Ipv4Addr>>> = Arc::default();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(cert.chain.clone(), cert.key.clone_key())
-            .expect("server cert");
+            .expect("versions");
+        let builder = match &options.client_auth_root {
+            Some(root) => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add(root.clone()).expect("client root");
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .expect("client verifier");
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let config = match &options.ocsp {
+            Some(ocsp) => builder.with_single_cert_with_ocsp(cert.chain.clone(), cert.key.clone_key(), ocsp.clone()),
+            None => builder.with_single_cert(cert.chain.clone(), cert.key.clone_key()),
+        }
+        .expect("server cert");
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -641,6 +814,8 @@ pub fn manifest(package: &str, display: &str, full: &str, bundle_id: &str, title
 pub struct Site {
     pub lab: Lab,
     pub host: String,
+    /// Things that must live as long as the site (an openssl server).
+    pub guards: Vec<Box<dyn std::any::Any>>,
 }
 
 impl Site {
@@ -659,6 +834,7 @@ impl Site {
         let site = Site {
             lab,
             host: host.to_string(),
+            guards: Vec::new(),
         };
         site.serve_manifest(&site.manifest_text());
         site.lab.route(
@@ -705,4 +881,71 @@ impl Site {
         args.extend(extra.iter().map(|s| s.to_string()));
         args
     }
+}
+
+/// An `openssl s_server` on 127.0.0.1 for what rustls cannot serve (old TLS versions, CBC-only
+/// suites, RSA-1024 keys); killed when dropped.
+pub struct OpensslServer {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl OpensslServer {
+    /// Starts `openssl s_server` with the fixture `cert`/`key` (paths under testdata/pki) and
+    /// `extra` options, and waits until it accepts connections.
+    pub fn start(cert: &str, key: &str, extra: &[&str]) -> OpensslServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let dir = format!("{}/testdata/pki", env!("CARGO_MANIFEST_DIR"));
+        let child = std::process::Command::new("openssl")
+            .arg("s_server")
+            .args([
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+                &format!("{dir}/{cert}"),
+                "-key",
+                &format!("{dir}/{key}"),
+                "-www",
+                "-quiet",
+            ])
+            .args(extra)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server (.ci/run installs openssl)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        OpensslServer { port, child }
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP server that answers every connection with bytes that are not TLS.
+pub fn not_tls_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().map(|a| a.port()).expect("port");
+    let handle = std::thread::spawn(move || {
+        let _ = listener.set_nonblocking(false);
+        for mut stream in listener.incoming().take(64).flatten() {
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"SSH-2.0-OpenSSH_9.6\r\n\x00\x00\x00garbage that is not a TLS record",
+            );
+        }
+    });
+    (port, handle)
 }

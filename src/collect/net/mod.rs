@@ -42,6 +42,8 @@ pub struct NetOptions {
     pub dns_server: Option<SocketAddr>,
     /// (path, PEM) of every --ca-file.
     pub ca_pem: Vec<(String, Vec<u8>)>,
+    /// (path, PEM) of --trust-store, which replaces the public roots.
+    pub trust_store: Option<(String, Vec<u8>)>,
     pub now: time::OffsetDateTime,
 }
 
@@ -90,7 +92,7 @@ pub struct Net {
 impl Net {
     pub fn new(options: &NetOptions) -> Result<Net, String> {
         let provider = tls::provider();
-        let roots = TrustRoots::load(&options.ca_pem)?;
+        let roots = TrustRoots::load(&options.ca_pem, options.trust_store.as_ref())?;
         let now = tls::unix_time(options.now);
         let fetch_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
         let probe_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
@@ -314,8 +316,9 @@ impl Net {
             .lock()
             .ok()
             .and_then(|log| log.iter().rev().find(|s| s.server_name == bare).cloned());
-        if let Some(seen) = seen {
-            exchange.over_refused_tls = !seen.accepted() && exchange.status.is_some();
+        // a verdict belongs to a connection that got an answer; a failed request has none
+        if let Some(seen) = seen.filter(|_| exchange.status.is_some()) {
+            exchange.over_refused_tls = !seen.accepted();
             exchange.tls_verdict = Some(seen.verdict);
         }
     }
@@ -401,8 +404,29 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
         let phase = if e.is_connect() { Phase::Connect } else { phase };
         return NetError::Timeout { phase, after_ms };
     }
-    if e.is_connect() {
-        return NetError::Connect { detail: e.to_string() };
+    // the innermost error says what happened; reqwest's own text only names the URL
+    let mut deepest = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        deepest = err.to_string();
+        source = err.source();
     }
-    NetError::Http { detail: e.to_string() }
+    let lower = deepest.to_ascii_lowercase();
+    if [
+        "alert",
+        "handshake",
+        "certificate",
+        "tls",
+        "peer is incompatible",
+        "corrupt message",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+    {
+        return NetError::Tls { detail: deepest };
+    }
+    if e.is_connect() {
+        return NetError::Connect { detail: deepest };
+    }
+    NetError::Http { detail: deepest }
 }

@@ -10,7 +10,7 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use crate::collect::net::resolve::{DeviceResolver, elapsed_ms};
-use crate::collect::net::tls::{RecordingVerifier, client_config, describe_tls_error};
+use crate::collect::net::tls::{ClientCertRequests, RecordingVerifier, describe_tls_error, failure_kind, probe_config};
 use crate::facts::{NetError, Phase, ProbeFacts};
 
 /// Connects to `host:port` at the first resolved address and shakes hands (for https).
@@ -52,7 +52,8 @@ pub async fn probe(
         return Some(facts);
     }
     let log = verifier.log();
-    let config = match client_config(verifier, provider) {
+    let requests = Arc::new(ClientCertRequests::default());
+    let config = match probe_config(verifier, provider, requests.clone()) {
         Ok(c) => c,
         Err(e) => {
             facts.error = Some(NetError::Tls { detail: e });
@@ -70,23 +71,58 @@ pub async fn probe(
     let handshake = tokio::time::timeout(timeout, connector.connect(name, tcp)).await;
     let seen = log.lock().ok().and_then(|l| l.last().cloned());
     match handshake {
-        Ok(Ok(stream)) => {
+        Ok(Ok(mut stream)) => {
             facts.tls_ms = Some(elapsed_ms(tls_start));
+            if requests.asked() {
+                // in TLS 1.3 the server judges the (empty) client certificate after the client is
+                // done: its refusal arrives as an alert on the first read
+                let mut byte = [0u8; 1];
+                let read = tokio::time::timeout(
+                    timeout.min(Duration::from_secs(2)),
+                    tokio::io::AsyncReadExt::read(&mut stream, &mut byte),
+                )
+                .await;
+                if let Ok(Err(e)) = read {
+                    let detail = e
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                        .map(describe_tls_error)
+                        .unwrap_or_else(|| e.to_string());
+                    facts.handshake_failure = Some("client-certificate".to_string());
+                    facts.error = Some(NetError::Tls { detail });
+                }
+            }
             let (_, conn) = stream.get_ref();
             let mut seen = seen.unwrap_or_default();
             seen.version = conn.protocol_version().map(|v| format!("{v:?}"));
             seen.cipher_suite = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
             seen.key_exchange = conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name()));
             seen.alpn = conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned());
+            seen.client_certificate_requested = requests.asked();
             facts.tls = Some(seen);
         }
         Ok(Err(e)) => {
             facts.tls = seen;
-            let detail = e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-                .map(describe_tls_error)
-                .unwrap_or_else(|| e.to_string());
+            let tls_error = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
+            let detail = tls_error.map(describe_tls_error).unwrap_or_else(|| e.to_string());
+            let kind = match tls_error {
+                _ if requests.asked() => "client-certificate",
+                Some(t) => failure_kind(t),
+                None if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::BrokenPipe
+                ) =>
+                {
+                    "reset"
+                }
+                None => "other",
+            };
+            facts.handshake_failure = Some(kind.to_string());
+            if let Some(tls) = facts.tls.as_mut() {
+                tls.client_certificate_requested = requests.asked();
+            }
             facts.error = Some(NetError::Tls { detail });
         }
         Err(_) => {

@@ -36,36 +36,48 @@ pub struct TrustRoots {
 }
 
 impl TrustRoots {
-    /// Apple's iOS store plus the private roots in `ca_pem` (the contents of --ca-file files).
-    pub fn load(ca_pem: &[(String, Vec<u8>)]) -> Result<TrustRoots, String> {
-        let excluded = non_tls_roots();
+    /// Apple's iOS store (or `trust_store`, which replaces it) plus the private roots in
+    /// `ca_pem` (the contents of --ca-file files).
+    pub fn load(ca_pem: &[(String, Vec<u8>)], trust_store: Option<&(String, Vec<u8>)>) -> Result<TrustRoots, String> {
+        let mut anchors = Vec::new();
+        let public_ders: Vec<CertificateDer<'static>> = match trust_store {
+            Some((path, pem)) => pem_certificates(path, pem)?,
+            None => {
+                let excluded = non_tls_roots();
+                embedded::APPLE_ROOTS
+                    .iter()
+                    .filter(|(name, _)| !excluded.iter().any(|e| name.eq_ignore_ascii_case(&format!("{e}.cer"))))
+                    .map(|(_, der)| CertificateDer::from(der.to_vec()))
+                    .collect()
+            }
+        };
+        for der in &public_ders {
+            anchors.extend(anchor(der, true));
+        }
         let mut public = RootCertStore::empty();
-        let ders = embedded::APPLE_ROOTS
-            .iter()
-            .filter(|(name, _)| !excluded.iter().any(|e| name.eq_ignore_ascii_case(&format!("{e}.cer"))))
-            .map(|(_, der)| CertificateDer::from(der.to_vec()));
-        let (added, _unparsable) = public.add_parsable_certificates(ders);
+        let (added, _unparsable) = public.add_parsable_certificates(public_ders);
         let mut private = RootCertStore::empty();
         for (path, pem) in ca_pem {
-            let mut count = 0;
-            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(pem) {
-                let cert: CertificateDer<'static> = cert.map_err(|e| format!("{path}: not a PEM certificate ({e})"))?;
+            for cert in pem_certificates(path, pem)? {
+                anchors.extend(anchor(&cert, false));
                 private
                     .add(cert)
                     .map_err(|e| format!("{path}: the certificate cannot be a root ({e})"))?;
-                count += 1;
-            }
-            if count == 0 {
-                return Err(format!(
-                    "{path}: no certificate in it (expected PEM, -----BEGIN CERTIFICATE-----)"
-                ));
             }
         }
+        let (name, version) = match trust_store {
+            Some((path, _)) => (format!("--trust-store {path}"), "given".to_string()),
+            None => (
+                "Apple iOS trust store".to_string(),
+                APPLE_TRUST_STORE_VERSION.to_string(),
+            ),
+        };
         let facts = TrustStoreFacts {
-            name: "Apple iOS trust store".to_string(),
-            version: APPLE_TRUST_STORE_VERSION.to_string(),
+            name,
+            version,
             roots: added,
             private_roots: private.len(),
+            anchors,
         };
         Ok(TrustRoots {
             public: Arc::new(public),
@@ -73,6 +85,29 @@ impl TrustRoots {
             facts,
         })
     }
+}
+
+/// Every certificate of a PEM file; an error when there is none.
+fn pem_certificates(path: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let mut out = Vec::new();
+    for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(pem) {
+        out.push(cert.map_err(|e| format!("{path}: not a PEM certificate ({e})"))?);
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "{path}: no certificate in it (expected PEM, -----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(out)
+}
+
+fn anchor(der: &[u8], public: bool) -> Option<crate::facts::Anchor> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(crate::facts::Anchor {
+        subject: cert.subject().to_string(),
+        der_hex: hex(der),
+        public,
+    })
 }
 
 /// Roots that Apple's constraints limit to policies other than SSL.
@@ -157,7 +192,7 @@ pub fn describe_tls_error(e: &rustls::Error) -> String {
                 "the certificate is not for server authentication".to_string()
             }
             C::BadSignature | C::UnsupportedSignatureAlgorithmContext { .. } => {
-                "a signature in the chain uses an algorithm that is not accepted".to_string()
+                "a signature (in the chain, or the server's handshake signature) uses an algorithm or key that is not accepted".to_string()
             }
             C::Revoked => "a certificate is revoked".to_string(),
             other => format!("the certificate was refused ({other:?})"),
@@ -197,6 +232,7 @@ impl ServerCertVerifier for RecordingVerifier {
             verdict,
             anchored_by: anchored_by.to_string(),
             ocsp_staple_bytes: ocsp.len(),
+            ocsp_staple_hex: hex(ocsp),
             ..TlsSeen::default()
         };
         if let Ok(mut log) = self.log.lock() {
@@ -226,6 +262,68 @@ impl ServerCertVerifier for RecordingVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.public.supported_verify_schemes()
+    }
+}
+
+/// Notes that the server asked for a client certificate, and offers none (like the installer).
+#[derive(Debug, Default)]
+pub struct ClientCertRequests {
+    asked: std::sync::atomic::AtomicBool,
+}
+
+impl ClientCertRequests {
+    pub fn asked(&self) -> bool {
+        self.asked.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl rustls::client::ResolvesClientCert for ClientCertRequests {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, std::sync::atomic::Ordering::SeqCst);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        // true, so rustls consults `resolve` when a CertificateRequest arrives
+        true
+    }
+}
+
+/// A client configuration for the probe: as `client_config`, and it records a request for a
+/// client certificate.
+pub fn probe_config(
+    verifier: Arc<RecordingVerifier>,
+    provider: Arc<CryptoProvider>,
+    requests: Arc<ClientCertRequests>,
+) -> Result<ClientConfig, String> {
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(requests);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// What kind of handshake failure a rustls error is (see `ProbeFacts::handshake_failure`); a
+/// request for a client certificate is noted by the probe itself.
+pub fn failure_kind(e: &rustls::Error) -> &'static str {
+    use rustls::AlertDescription as A;
+    use rustls::PeerIncompatible as P;
+    match e {
+        rustls::Error::AlertReceived(A::ProtocolVersion)
+        | rustls::Error::PeerIncompatible(
+            P::ServerDoesNotSupportTls12Or13 | P::ServerTlsVersionIsDisabledByOurConfig,
+        ) => "protocol-version",
+        rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)
+        | rustls::Error::PeerIncompatible(P::NoCipherSuitesInCommon | P::NoKxGroupsInCommon) => "handshake-failure",
+        rustls::Error::AlertReceived(A::CertificateRequired) => "client-certificate",
+        _ => "other",
     }
 }
 
@@ -262,7 +360,7 @@ mod tests {
 
     #[test]
     fn the_embedded_ios_store_loads_without_the_roots_apple_keeps_from_tls() {
-        let roots = TrustRoots::load(&[]).expect("store");
+        let roots = TrustRoots::load(&[], None).expect("store");
         let constrained = non_tls_roots();
         let excluded = embedded::APPLE_ROOTS
             .iter()
@@ -281,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_ca_file_without_a_certificate_is_an_error() {
-        let err = TrustRoots::load(&[("x.pem".to_string(), b"not pem".to_vec())]).expect_err("no cert");
+        let err = TrustRoots::load(&[("x.pem".to_string(), b"not pem".to_vec())], None).expect_err("no cert");
         assert!(err.contains("x.pem"), "{err}");
     }
 }

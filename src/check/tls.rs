@@ -1,0 +1,720 @@
+//! TLS rules: every host's certificate chain and handshake, judged the way iOS judges them —
+//! Apple's iOS 13 rules, the 398-day and CT rules for public roots, the CA/B Forum schedule,
+//! dates against the context clock. The chain is the one the server sent, as recorded.
+
+use std::net::IpAddr;
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+use crate::check::Context;
+use crate::facts::{Anchor, Facts, HostFacts, ProbeFacts, TlsSeen};
+use crate::finding::{Finding, Resource, Subject};
+use crate::registry as rules;
+
+const EKU_AND_825_FROM: OffsetDateTime = datetime!(2019-07-01 00:00 UTC);
+const LIMIT_398_FROM: OffsetDateTime = datetime!(2020-09-01 00:00 UTC);
+const CT_NEW_TABLE_FROM: OffsetDateTime = datetime!(2021-04-21 00:00 UTC);
+const DAY: i64 = 86_400;
+
+/// One certificate of a chain, as the rules need it.
+#[derive(Debug, Clone)]
+pub struct Cert {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// `RSA 2048`, `EC 256`, …
+    pub key: String,
+    pub key_kind: &'static str,
+    pub key_bits: usize,
+    /// `sha256WithRSAEncryption`, `ecdsa-with-SHA1`, …
+    pub signature: String,
+    pub weak_hash: bool,
+    pub is_ca: bool,
+    pub has_san: bool,
+    pub san_dns: Vec<String>,
+    pub san_ip: Vec<IpAddr>,
+    /// `None`: no EKU extension; `Some(true)`: serverAuth in it.
+    pub server_auth: Option<bool>,
+    pub aia_ca_issuers: Vec<String>,
+    /// (log id, timestamp) of each embedded SCT.
+    pub scts: Vec<(Vec<u8>, OffsetDateTime)>,
+}
+
+impl Cert {
+    pub fn self_issued(&self) -> bool {
+        self.subject == self.issuer
+    }
+
+    /// Lifetime in seconds, counted inclusively as RFC 5280 does.
+    pub fn lifetime_secs(&self) -> i64 {
+        (self.not_after - self.not_before).whole_seconds() + 1
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} · issued by {} · {} → {} · {} · {}",
+            self.subject,
+            self.issuer,
+            self.not_before.date(),
+            self.not_after.date(),
+            self.key,
+            self.signature
+        )
+    }
+}
+
+/// Reads one DER certificate.
+pub fn parse(der: &[u8]) -> Option<Cert> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let when = |t: i64| OffsetDateTime::from_unix_timestamp(t).ok();
+    let (key_kind, key_bits) = match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA", rsa.key_size()),
+        Ok(PublicKey::EC(ec)) => ("EC", ec.key_size()),
+        Ok(PublicKey::DSA(_)) => ("DSA", 0),
+        _ => ("other", 0),
+    };
+    let oid = cert.signature_algorithm.algorithm.to_id_string();
+    let (signature, weak_hash) = signature_name(&oid);
+    let mut out = Cert {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        not_before: when(cert.validity().not_before.timestamp())?,
+        not_after: when(cert.validity().not_after.timestamp())?,
+        key: if key_bits > 0 {
+            format!("{key_kind} {key_bits}")
+        } else {
+            key_kind.to_string()
+        },
+        key_kind,
+        key_bits,
+        signature,
+        weak_hash,
+        is_ca: cert.is_ca(),
+        has_san: false,
+        san_dns: Vec::new(),
+        san_ip: Vec::new(),
+        server_auth: None,
+        aia_ca_issuers: Vec::new(),
+        scts: Vec::new(),
+    };
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectAlternativeName(san) => {
+                out.has_san = true;
+                for name in &san.general_names {
+                    match name {
+                        GeneralName::DNSName(d) => out.san_dns.push(d.to_ascii_lowercase()),
+                        GeneralName::IPAddress(bytes) => {
+                            if let Ok(b) = <[u8; 4]>::try_from(*bytes) {
+                                out.san_ip.push(IpAddr::from(b));
+                            } else if let Ok(b) = <[u8; 16]>::try_from(*bytes) {
+                                out.san_ip.push(IpAddr::from(b));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => out.server_auth = Some(eku.server_auth),
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for desc in &aia.accessdescs {
+                    if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"
+                        && let GeneralName::URI(uri) = &desc.access_location
+                    {
+                        out.aia_ca_issuers.push(uri.to_string());
+                    }
+                }
+            }
+            ParsedExtension::SCT(scts) => {
+                for sct in scts {
+                    let at =
+                        OffsetDateTime::from_unix_timestamp(i64::try_from(sct.timestamp / 1000).unwrap_or(0)).ok()?;
+                    out.scts.push((sct.id.key_id.to_vec(), at));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// A signature algorithm's name, and whether its hash is SHA-1 or MD5.
+fn signature_name(oid: &str) -> (String, bool) {
+    let (name, weak) = match oid {
+        "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption", true),
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => ("sha1WithRSAEncryption", true),
+        "1.2.840.10045.4.1" => ("ecdsa-with-SHA1", true),
+        "1.2.840.10040.4.3" => ("dsa-with-SHA1", true),
+        "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption", false),
+        "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption", false),
+        "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption", false),
+        "1.2.840.113549.1.1.10" => ("RSASSA-PSS", false),
+        "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256", false),
+        "1.2.840.10045.4.3.3" => ("ecdsa-with-SHA384", false),
+        "1.2.840.10045.4.3.4" => ("ecdsa-with-SHA512", false),
+        "1.3.101.112" => ("Ed25519", false),
+        other => return (other.to_string(), false),
+    };
+    (name.to_string(), weak)
+}
+
+/// SCTs in a stapled OCSP response: the SignedCertificateTimestampList extension
+/// (1.3.6.1.4.1.11129.2.4.5) of a SingleResponse.
+pub fn ocsp_scts(ocsp: &[u8]) -> Vec<(Vec<u8>, OffsetDateTime)> {
+    const OID: &[u8] = &[0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x05];
+    let Some(at) = ocsp.windows(OID.len()).position(|w| w == OID) else {
+        return Vec::new();
+    };
+    let mut rest = &ocsp[at + OID.len()..];
+    // an optional BOOLEAN critical, then the extnValue OCTET STRING, which holds an OCTET STRING
+    if rest.first() == Some(&0x01) {
+        rest = rest.get(3..).unwrap_or_default();
+    }
+    let Ok((_, value)) = der_octets(rest) else {
+        return Vec::new();
+    };
+    // the extension value is itself an OCTET STRING holding the TLS-encoded list
+    let Ok((_, scts)) = x509_parser::extensions::parse_ct_signed_certificate_timestamp_list(value) else {
+        return Vec::new();
+    };
+    scts.iter()
+        .filter_map(|s| {
+            let at = OffsetDateTime::from_unix_timestamp(i64::try_from(s.timestamp / 1000).ok()?).ok()?;
+            Some((s.id.key_id.to_vec(), at))
+        })
+        .collect()
+}
+
+/// The contents of a DER OCTET STRING at the start of `input`, and what follows it.
+fn der_octets(input: &[u8]) -> Result<(&[u8], &[u8]), ()> {
+    let (tag, rest) = input.split_first().ok_or(())?;
+    if *tag != 0x04 {
+        return Err(());
+    }
+    let (first, rest) = rest.split_first().ok_or(())?;
+    let (len, rest) = if first & 0x80 == 0 {
+        (usize::from(*first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(());
+        }
+        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return Err(());
+    }
+    Ok((&rest[len..], &rest[..len]))
+}
+
+pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
+    let anchors = facts
+        .trust_store
+        .as_ref()
+        .map(|t| t.anchors.as_slice())
+        .unwrap_or_default();
+    for host in &facts.hosts {
+        let Some(probe) = &host.probe else { continue };
+        let t = HostCheck {
+            host,
+            probe,
+            anchors,
+            ctx,
+        };
+        t.check(out);
+    }
+}
+
+struct HostCheck<'a> {
+    host: &'a HostFacts,
+    probe: &'a ProbeFacts,
+    anchors: &'a [Anchor],
+    ctx: &'a Context,
+}
+
+/// Where a served chain ends: at a trusted root (public or private), or nowhere known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Public,
+    Private,
+    /// The top of the path is a self-issued root the device does not trust.
+    UntrustedRoot,
+    /// The top's issuer is neither served nor a known root: intermediates are missing.
+    MissingIssuer,
+}
+
+impl HostCheck<'_> {
+    fn subject(&self) -> Subject {
+        let resource = if self.host.resources.iter().any(|r| r == "manifest") {
+            Resource::Manifest
+        } else if self.host.resources.iter().any(|r| r == "package") {
+            Resource::Package
+        } else if self.host.resources.iter().any(|r| r == "icon") {
+            Resource::Icon
+        } else {
+            Resource::Page
+        };
+        Subject {
+            resource,
+            target: format!("{}:{}", self.host.host, self.host.port),
+            link: None,
+        }
+    }
+
+    fn finding(&self, rule: &'static rules::Rule, message: String, fix: String, chain: &[Cert]) -> Finding {
+        let used_by = crate::text::and_list(&self.host.resources);
+        let summary: Vec<String> = chain.iter().map(Cert::summary).collect();
+        Finding::new(
+            rule,
+            self.subject(),
+            format!("{}:{} ({used_by}): {message}", self.host.host, self.host.port),
+            fix,
+        )
+        .evidence("host", format!("{}:{}", self.host.host, self.host.port))
+        .evidence("resources", self.host.resources.clone())
+        .evidence("chain", summary)
+    }
+
+    fn check(&self, out: &mut Vec<Finding>) {
+        if let Some(kind) = &self.probe.handshake_failure {
+            self.handshake(kind, out);
+        }
+        let Some(seen) = &self.probe.tls else { return };
+        let chain: Vec<Cert> = seen
+            .chain_der_hex
+            .iter()
+            .filter_map(|h| unhex(h))
+            .filter_map(|d| parse(&d))
+            .collect();
+        let Some(leaf) = chain.first() else { return };
+        let (path, ending) = self.path(&chain);
+        let public = ending == Ending::Public;
+        self.trust(&chain, &path, ending, out);
+        self.hostname(leaf, &chain, out);
+        self.dates(&chain, out);
+        self.keys_and_hashes(&chain, &path, out);
+        self.lifetimes(leaf, &chain, public, out);
+        if public {
+            self.ct(leaf, seen, &chain, out);
+        }
+    }
+
+    fn handshake(&self, kind: &str, out: &mut Vec<Finding>) {
+        let detail = match &self.probe.error {
+            Some(crate::facts::NetError::Tls { detail }) => detail.clone(),
+            _ => "the handshake failed".to_string(),
+        };
+        let requested = self.probe.tls.as_ref().is_some_and(|t| t.client_certificate_requested);
+        let no_chain: &[Cert] = &[];
+        let finding = match kind {
+            "client-certificate" => self.finding(
+                &rules::CLIENT_CERTIFICATE_REQUIRED,
+                format!("the server demands a client certificate ({detail})"),
+                "the installer has no client certificate: turn off client-certificate authentication (mTLS) for the manifest, package and icon paths (nginx: ssl_verify_client off or optional; IIS: SSL settings → Client certificates: Ignore)".to_string(),
+                no_chain,
+            ),
+            "protocol-version" => self.finding(
+                &rules::TLS_VERSION_TOO_OLD,
+                format!("the server offers no TLS 1.2 or 1.3 ({detail})"),
+                "enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; IIS: enable TLS 1.2 in SCHANNEL)".to_string(),
+                no_chain,
+            ),
+            "handshake-failure" => self.finding(
+                &rules::NO_AEAD_CIPHER_SUITE,
+                format!("the TLS handshake fails on the cipher choice ({detail}); iOS may still accept ECDHE-CBC suites"),
+                "offer ECDHE with AES-GCM or ChaCha20 (nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384)".to_string(),
+                no_chain,
+            ),
+            _ if requested => self.finding(
+                &rules::CLIENT_CERTIFICATE_REQUIRED,
+                format!("the server asked for a client certificate and the handshake then failed ({detail})"),
+                "turn off client-certificate authentication (mTLS) for the manifest, package and icon paths".to_string(),
+                no_chain,
+            ),
+            _ => self.finding(
+                &rules::HANDSHAKE_FAILED,
+                format!("the TLS handshake failed: {detail}"),
+                "test the server with openssl s_client -connect host:443 -servername host and fix its TLS configuration".to_string(),
+                no_chain,
+            ),
+        };
+        out.push(finding);
+    }
+
+    /// The path leaf → … as served, and where it ends.
+    fn path<'c>(&self, chain: &'c [Cert]) -> (Vec<&'c Cert>, Ending) {
+        let mut path = vec![&chain[0]];
+        while let Some(top) = path.last().copied().filter(|top| !top.self_issued()) {
+            match chain
+                .iter()
+                .find(|c| c.subject == top.issuer && !path.iter().any(|p| std::ptr::eq(*p, *c)))
+            {
+                Some(next) => path.push(next),
+                None => break,
+            }
+        }
+        let Some(top) = path.last().copied() else {
+            return (path, Ending::MissingIssuer);
+        };
+        let wanted = if top.self_issued() { &top.subject } else { &top.issuer };
+        let anchor = self.anchors.iter().find(|a| &a.subject == wanted);
+        // A served path that reaches a CA certificate is complete up to a root the device lacks;
+        // a leaf alone whose issuer is unknown is missing its intermediate.
+        let ending = match anchor {
+            Some(a) if a.public => Ending::Public,
+            Some(_) => Ending::Private,
+            None if top.self_issued() || (top.is_ca && path.len() > 1) => Ending::UntrustedRoot,
+            None => Ending::MissingIssuer,
+        };
+        (path, ending)
+    }
+
+    fn trust(&self, chain: &[Cert], path: &[&Cert], ending: Ending, out: &mut Vec<Finding>) {
+        let leaf = &chain[0];
+        match ending {
+            Ending::UntrustedRoot if path.len() == 1 && leaf.self_issued() => out.push(self.finding(
+                &rules::SELF_SIGNED_CERTIFICATE,
+                format!("the certificate is self-signed ({})", leaf.subject),
+                "get a certificate from a CA iOS trusts (Let's Encrypt, your CA), or sign it with a private CA whose root every device installs and trusts (then pass --ca-file)".to_string(),
+                chain,
+            )),
+            Ending::UntrustedRoot => out.push(self.finding(
+                &rules::UNTRUSTED_ROOT,
+                match path.last() {
+                    Some(top) if top.self_issued() => format!("the chain ends at {}, a root iOS does not trust", top.subject),
+                    Some(top) => format!("the chain leads to {}, a root iOS does not trust", top.issuer),
+                    None => "the chain does not lead to a root iOS trusts".to_string(),
+                },
+                "use a certificate from a CA in Apple's trust store; for a private CA, install its root on every device by profile and turn on full trust (Settings › General › About › Certificate Trust Settings), then check with --ca-file".to_string(),
+                chain,
+            )),
+            Ending::MissingIssuer => {
+                let top = path.last().copied().unwrap_or(leaf);
+                let (severity_note, aia) = match top.aia_ca_issuers.first() {
+                    Some(url) => (format!("iOS may fetch it from the AIA URL {url}, but not behind proxies or captive portals"), true),
+                    None => ("the certificate has no AIA URL, so iOS cannot fetch it".to_string(), false),
+                };
+                let mut finding = self.finding(
+                    &rules::INCOMPLETE_CHAIN,
+                    format!("the server sends no certificate for the issuer \"{}\"; {severity_note}", top.issuer),
+                    "serve the full chain: nginx ssl_certificate must hold the leaf followed by the intermediates (Let's Encrypt: fullchain.pem, not cert.pem); Apache 2.4.8+: the same in SSLCertificateFile; IIS: import the intermediates into the Intermediate Certification Authorities store".to_string(),
+                    chain,
+                );
+                if !aia {
+                    finding.severity = crate::finding::Severity::Error;
+                }
+                out.push(finding);
+            }
+            Ending::Private => out.push(self.finding(
+                &rules::PRIVATE_ROOT,
+                format!("the chain ends at the private root {} (--ca-file)", path.last().map_or("?", |c| if c.self_issued() { c.subject.as_str() } else { c.issuer.as_str() })),
+                "every device needs this root installed (a configuration profile, or MDM) and, when installed by hand, full trust turned on in Settings › General › About › Certificate Trust Settings".to_string(),
+                chain,
+            )),
+            Ending::Public => {}
+        }
+    }
+
+    fn hostname(&self, leaf: &Cert, chain: &[Cert], out: &mut Vec<Finding>) {
+        let host = self
+            .host
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let matches = match host.parse::<IpAddr>() {
+            Ok(ip) => leaf.san_ip.contains(&ip),
+            Err(_) => leaf.san_dns.iter().any(|name| dns_matches(name, &host)),
+        };
+        if matches {
+            return;
+        }
+        let message = if !leaf.has_san {
+            format!(
+                "the certificate has no subjectAltName; its CN ({}) is ignored by iOS",
+                leaf.subject
+            )
+        } else {
+            let names: Vec<&str> = leaf.san_dns.iter().map(String::as_str).collect();
+            format!(
+                "the certificate is for {}, not {host}",
+                if names.is_empty() {
+                    "IP addresses only".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )
+        };
+        out.push(self.finding(
+            &rules::HOSTNAME_MISMATCH,
+            message,
+            format!("serve a certificate whose subjectAltName includes {host} (a wildcard covers one label only)"),
+            chain,
+        ));
+    }
+
+    fn dates(&self, chain: &[Cert], out: &mut Vec<Finding>) {
+        let now = self.ctx.now;
+        for cert in chain {
+            if cert.not_after < now {
+                out.push(
+                    self.finding(
+                        &rules::CERTIFICATE_EXPIRED,
+                        format!(
+                            "{} expired on {} ({} days ago)",
+                            cert.subject,
+                            cert.not_after.date(),
+                            (now - cert.not_after).whole_days()
+                        ),
+                        "renew the certificate and install it (with its intermediates); automate renewal (ACME)"
+                            .to_string(),
+                        chain,
+                    ),
+                );
+            } else if cert.not_before > now {
+                out.push(self.finding(
+                    &rules::CERTIFICATE_NOT_YET_VALID,
+                    format!("{} is valid only from {}", cert.subject, cert.not_before.date()),
+                    "serve a certificate that is valid now; check the server's and the CA's clocks".to_string(),
+                    chain,
+                ));
+            } else if (cert.not_after - now).whole_days() < 14 {
+                out.push(self.finding(
+                    &rules::CERTIFICATE_EXPIRING_SOON,
+                    format!(
+                        "{} expires on {} (in {} days)",
+                        cert.subject,
+                        cert.not_after.date(),
+                        (cert.not_after - now).whole_days()
+                    ),
+                    "renew the certificate now; automate renewal (ACME) so it never gets this close".to_string(),
+                    chain,
+                ));
+            }
+        }
+    }
+
+    fn keys_and_hashes(&self, chain: &[Cert], path: &[&Cert], out: &mut Vec<Finding>) {
+        // the leaf and the issuing CAs; a root's own signature does not count
+        // the leaf always (even a self-signed one); above it, the issuing CAs but not a root
+        for cert in path
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i == 0 || !c.self_issued())
+            .map(|(_, c)| c)
+        {
+            let weak = match cert.key_kind {
+                "RSA" => cert.key_bits < 2048,
+                "EC" => cert.key_bits < 256,
+                "DSA" => true,
+                _ => false,
+            };
+            if weak {
+                out.push(self.finding(
+                    &rules::WEAK_KEY,
+                    format!("{} has a {} key", cert.subject, cert.key),
+                    "issue the certificate with an RSA key of 2048 bits or more, or an EC P-256 key".to_string(),
+                    chain,
+                ));
+            }
+            if cert.weak_hash {
+                out.push(self.finding(
+                    &rules::SHA1_SIGNATURE,
+                    format!("{} is signed with {}", cert.subject, cert.signature),
+                    "reissue the certificate with a SHA-256 (or stronger) signature".to_string(),
+                    chain,
+                ));
+            }
+        }
+    }
+
+    fn lifetimes(&self, leaf: &Cert, chain: &[Cert], public: bool, out: &mut Vec<Finding>) {
+        let days = leaf.lifetime_secs() as f64 / DAY as f64;
+        if leaf.not_before >= EKU_AND_825_FROM && leaf.server_auth != Some(true) {
+            let what = if leaf.server_auth.is_none() {
+                "has no extended key usage"
+            } else {
+                "has an extended key usage without serverAuth"
+            };
+            out.push(self.finding(
+                &rules::MISSING_SERVER_AUTH_EKU,
+                format!("the certificate {what} (issued {}, after 2019-07-01)", leaf.not_before.date()),
+                "reissue it with extendedKeyUsage = serverAuth (openssl: extendedKeyUsage=serverAuth in the extension section)".to_string(),
+                chain,
+            ));
+        }
+        if leaf.not_before >= EKU_AND_825_FROM && leaf.lifetime_secs() > 825 * DAY {
+            out.push(self.finding(
+                &rules::VALIDITY_OVER_825_DAYS,
+                format!("the certificate is valid for {days:.0} days, over the 825 iOS allows (private CAs too)"),
+                "reissue it valid for at most 825 days (public CAs: 398 or less)".to_string(),
+                chain,
+            ));
+        }
+        if !public {
+            return;
+        }
+        if leaf.not_before >= LIMIT_398_FROM && leaf.lifetime_secs() > 398 * DAY {
+            out.push(self.finding(
+                &rules::VALIDITY_OVER_398_DAYS,
+                format!("the certificate from a public CA is valid for {days:.0} days, over the 398 iOS allows"),
+                "reissue it valid for at most 398 days (Apple advises 397)".to_string(),
+                chain,
+            ));
+        }
+        let limit = [
+            (datetime!(2029-03-15 00:00 UTC), 47),
+            (datetime!(2027-03-15 00:00 UTC), 100),
+            (datetime!(2026-03-15 00:00 UTC), 200),
+        ]
+        .into_iter()
+        .find(|(from, _)| leaf.not_before >= *from)
+        .map(|(_, d)| d);
+        if let Some(limit) = limit
+            && leaf.lifetime_secs() > limit * DAY
+            && leaf.lifetime_secs() <= 398 * DAY
+        {
+            out.push(self.finding(
+                &rules::VALIDITY_OVER_CABF_LIMIT,
+                format!("the certificate is valid for {days:.0} days, over the {limit} the CA/Browser Forum allows for certificates issued on {}", leaf.not_before.date()),
+                "ask the CA why it issued this; renew with the allowed lifetime and automate renewal (ACME)".to_string(),
+                chain,
+            ));
+        }
+    }
+
+    fn ct(&self, leaf: &Cert, seen: &TlsSeen, chain: &[Cert], out: &mut Vec<Finding>) {
+        let logs = &self.ctx.ct_logs;
+        let ocsp = unhex(&seen.ocsp_staple_hex).map(|d| ocsp_scts(&d)).unwrap_or_default();
+        // (log, embedded), one per distinct log: Apple counts distinct logs
+        let mut counted: Vec<(&crate::ctlog::CtLog, bool)> = Vec::new();
+        let mut unknown = 0;
+        for (id, at, embedded) in leaf
+            .scts
+            .iter()
+            .map(|(i, t)| (i, t, true))
+            .chain(ocsp.iter().map(|(i, t)| (i, t, false)))
+        {
+            match logs.find(id) {
+                Some(log) if log.counts(*at) => {
+                    if !counted.iter().any(|(l, _)| l.log_id == log.log_id) {
+                        counted.push((log, embedded));
+                    }
+                }
+                _ => unknown += 1,
+            }
+        }
+        let days = leaf.lifetime_secs() as f64 / DAY as f64;
+        let rfc6962 = counted.iter().any(|(l, _)| l.rfc6962);
+        // path 1: two SCTs from currently approved logs, one of them delivered by OCSP (or the
+        // TLS extension, which otadoctor cannot see)
+        let current: Vec<_> = counted.iter().filter(|(l, _)| l.current()).collect();
+        let path1 = current.len() >= 2 && current.iter().any(|(_, embedded)| !*embedded);
+        // path 2: embedded SCTs, at least one from a currently approved log, capped per operator
+        let (needed, per_operator) = if leaf.not_before >= CT_NEW_TABLE_FROM {
+            if days <= 180.0 { (2, 1) } else { (3, 2) }
+        } else {
+            let months = days / 30.4;
+            (
+                if months < 15.0 {
+                    2
+                } else if months < 27.0 {
+                    3
+                } else if months < 39.0 {
+                    4
+                } else {
+                    5
+                },
+                usize::MAX,
+            )
+        };
+        let embedded: Vec<_> = counted.iter().filter(|(_, e)| *e).collect();
+        let mut per_op: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut capped = 0;
+        for (log, _) in &embedded {
+            let n = per_op.entry(log.operator.as_str()).or_default();
+            if *n < per_operator {
+                *n += 1;
+                capped += 1;
+            }
+        }
+        let path2 = embedded.iter().any(|(l, _)| l.current()) && capped >= needed;
+        if (path1 || path2) && rfc6962 && counted.len() >= 2 {
+            return;
+        }
+        let cap = match per_operator {
+            1 => ", at most one per log operator counting",
+            2 => ", at most two per log operator counting",
+            _ => "",
+        };
+        let mut why = format!(
+            "{} distinct SCT(s) from logs Apple counts ({} embedded, {} in the OCSP staple; {unknown} from unknown or rejected logs); a {days:.0}-day certificate needs {needed} embedded{cap}, or two with one delivered by OCSP or the TLS extension",
+            counted.len(),
+            embedded.len(),
+            counted.len() - embedded.len()
+        );
+        if (path1 || path2) && !rfc6962 {
+            why = format!(
+                "{} SCTs, but none from an RFC 6962 log (Apple wants at least one)",
+                counted.len()
+            );
+        }
+        out.push(self.finding(
+            &rules::CT_NONCOMPLIANT,
+            why,
+            format!(
+                "get the certificate from a public CA that logs it to Certificate Transparency (all major CAs do); SCTs sent only in the TLS extension are not visible to otadoctor; the list used: {}",
+                logs.source
+            ),
+            chain,
+        ));
+    }
+}
+
+/// Whether a SAN dNSName covers `host` (a `*.` wildcard covers exactly one label).
+fn dns_matches(name: &str, host: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    let host = host.trim_end_matches('.');
+    match name.strip_prefix("*.") {
+        Some(base) => host
+            .split_once('.')
+            .is_some_and(|(first, rest)| !first.is_empty() && rest == base),
+        None => name == host,
+    }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_cover_one_label() {
+        assert!(dns_matches("*.acme.io", "ota.acme.io"));
+        assert!(!dns_matches("*.acme.io", "a.b.acme.io"));
+        assert!(!dns_matches("*.acme.io", "acme.io"));
+        assert!(dns_matches("ota.acme.io.", "ota.acme.io"));
+    }
+
+    #[test]
+    fn sha1_and_md5_are_weak() {
+        assert!(signature_name("1.2.840.113549.1.1.5").1);
+        assert!(signature_name("1.2.840.10045.4.1").1);
+        assert!(!signature_name("1.2.840.10045.4.3.2").1);
+    }
+}
