@@ -303,3 +303,34 @@ fn three_tls_problems_are_all_reported_and_the_manifest_is_still_checked() {
             .contains("CN=other.acme-apps.test")
     );
 }
+
+#[test]
+fn a_page_with_many_links_follows_only_the_first_ones() {
+    let site = Site::correct(HOST);
+    let link = site.link().replace('&', "&amp;");
+    let anchors: String = (0..40).map(|i| format!("<a href=\"{link}\">{i}</a>\n")).collect();
+    site.lab.route(
+        "/many.html",
+        Route::ok("text/html", format!("<html><body>{anchors}</body></html>")),
+    );
+    let run = walk(&site, site.url("/many.html"));
+    let doc = run.json();
+    let facts = &doc["results"][0]["facts"];
+    assert_eq!(
+        facts["links"].as_array().map(Vec::len),
+        Some(40),
+        "every link is checked"
+    );
+    assert_eq!(
+        facts["walks"].as_array().map(Vec::len),
+        Some(otadoctor::collect::walk::MAX_FOLLOWED_LINKS)
+    );
+    let skipped = facts["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(skipped.contains("links 33–40 not followed"), "{skipped}");
+}

@@ -32,10 +32,24 @@ pub async fn collect(net: Arc<Net>, input: &mut Input) {
     }
 }
 
-/// Follows every link whose manifest URL iOS could fetch, all at once, in link order.
+/// The most links of one input that are followed (a page with thousands of links is checked
+/// offline in full, but only its first links go out to the network).
+pub const MAX_FOLLOWED_LINKS: usize = 32;
+/// The most walks of one input under way at once.
+const CONCURRENT_WALKS: usize = 8;
+
+/// Follows every link whose manifest URL iOS could fetch, a few at a time, in link order.
 async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
     let mut set = JoinSet::new();
-    for (index, link) in facts.links.iter().enumerate() {
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_WALKS));
+    if facts.links.len() > MAX_FOLLOWED_LINKS {
+        facts.skipped.push(format!(
+            "links {}–{} not followed: otadoctor follows the first {MAX_FOLLOWED_LINKS} links of an input (they are still checked)",
+            MAX_FOLLOWED_LINKS + 1,
+            facts.links.len()
+        ));
+    }
+    for (index, link) in facts.links.iter().enumerate().take(MAX_FOLLOWED_LINKS) {
         let url = link.parsed.manifest_url.clone().unwrap_or_default();
         if link.dynamic
             || link
@@ -54,8 +68,11 @@ async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
             ));
             continue;
         }
-        let net = net.clone();
-        set.spawn(async move { walk(net, url, Some(index)).await });
+        let (net, permits) = (net.clone(), permits.clone());
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            walk(net, url, Some(index)).await
+        });
     }
     let mut walks: Vec<WalkFacts> = set.join_all().await;
     walks.sort_by_key(|w| w.link);
