@@ -380,7 +380,7 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
                 out.push_str(&format!("{} — {}\n", family.prefix(), family.title()));
                 for r in registry::ALL.iter().filter(|r| r.family == *family) {
                     out.push_str(&format!(
-                        "  {}  {:<32} {:<20} {}\n",
+                        "  {:<7}  {:<32} {:<20} {}\n",
                         r.code,
                         r.name,
                         r.severity_label(),
