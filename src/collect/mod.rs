@@ -7,6 +7,7 @@ pub mod link;
 pub mod manifest;
 pub mod net;
 pub mod png;
+pub mod remote_zip;
 pub mod walk;
 
 use crate::text::edit_distance;

@@ -1,0 +1,439 @@
+//! Reading parts of a zip (an IPA) through byte ranges, without downloading it: one suffix
+//! request for the tail (end of central directory and the central directory), then one request
+//! per needed entry, sized to cover its local header and data. The `zip` crate parses; it reads
+//! through `View`, a `Read + Seek` over the ranges fetched so far, which fails a read outside
+//! them with `Missing`; the async driver fetches that range and tries again. The same code reads
+//! a local file (its "ranges" are file reads).
+//!
+//! This module reads and records; it does not judge the package.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+
+/// The tail fetched first: enough for the end records and a small central directory.
+pub const TAIL: u64 = 64 * 1024;
+/// Extra bytes asked for past an entry's data start estimate (local header name and extra field).
+const HEADER_SLACK: u64 = 1024;
+/// The most range requests one operation may make before it gives up.
+const MAX_ROUNDS: usize = 8;
+
+/// A source of byte ranges.
+pub trait RangeSource {
+    /// The last `n` bytes, and the total length of the file.
+    fn suffix(&self, n: u64) -> impl std::future::Future<Output = Result<(Vec<u8>, u64), String>> + Send;
+    /// Bytes `start..=end`.
+    fn range(&self, start: u64, end: u64) -> impl std::future::Future<Output = Result<Vec<u8>, String>> + Send;
+}
+
+/// A read outside the ranges fetched so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missing {
+    pub start: u64,
+    pub len: u64,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bytes {}..{} not fetched yet", self.start, self.start + self.len)
+    }
+}
+
+impl std::error::Error for Missing {}
+
+/// The ranges of the file fetched so far.
+#[derive(Debug, Clone, Default)]
+pub struct Extents {
+    pub len: u64,
+    chunks: BTreeMap<u64, Vec<u8>>,
+    /// Requests made and bytes received, for the facts.
+    pub requests: u32,
+    pub bytes: u64,
+}
+
+impl Extents {
+    fn insert(&mut self, start: u64, bytes: Vec<u8>) {
+        self.bytes += bytes.len() as u64;
+        self.requests += 1;
+        self.chunks.insert(start, bytes);
+    }
+
+    /// The fetched bytes at `pos`, as far as one chunk reaches.
+    fn at(&self, pos: u64) -> Option<&[u8]> {
+        let (start, bytes) = self.chunks.range(..=pos).next_back()?;
+        let offset = usize::try_from(pos - start).ok()?;
+        (offset < bytes.len()).then(|| &bytes[offset..])
+    }
+
+    pub fn view(&self) -> View<'_> {
+        View { extents: self, pos: 0 }
+    }
+}
+
+/// `Read + Seek` over the fetched ranges.
+pub struct View<'a> {
+    extents: &'a Extents,
+    pos: u64,
+}
+
+impl Read for View<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.extents.len || buf.is_empty() {
+            return Ok(0);
+        }
+        match self.extents.at(self.pos) {
+            Some(bytes) => {
+                let n = bytes.len().min(buf.len());
+                buf[..n].copy_from_slice(&bytes[..n]);
+                self.pos += n as u64;
+                Ok(n)
+            }
+            None => Err(std::io::Error::other(Missing {
+                start: self.pos,
+                len: buf.len() as u64,
+            })),
+        }
+    }
+}
+
+impl Seek for View<'_> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let next = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.extents.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos =
+            next.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+/// The missing range behind a zip error, if that is what it is.
+fn missing(e: &zip::result::ZipError) -> Option<Missing> {
+    match e {
+        zip::result::ZipError::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref::<Missing>()).copied(),
+        _ => None,
+    }
+}
+
+/// One entry of the central directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub compressed_size: u64,
+    pub size: u64,
+    pub header_start: u64,
+    /// The compression method's number (0 stored, 8 deflate).
+    pub method: u16,
+    pub encrypted: bool,
+    pub unix_mode: Option<u32>,
+}
+
+/// A zip opened through ranges: the fetched extents and the entries.
+#[derive(Debug, Clone)]
+pub struct RemoteZip {
+    pub extents: Extents,
+    pub entries: Vec<Entry>,
+}
+
+/// Why a zip could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZipReadError {
+    #[error("{0}")]
+    Source(String),
+    #[error("not a zip: {0}")]
+    NotZip(String),
+    #[error("no entry named {0}")]
+    NoEntry(String),
+    #[error("{0} is larger than {1} bytes once decompressed")]
+    TooLarge(String, u64),
+    #[error("the zip needs more than {MAX_ROUNDS} range requests for this")]
+    TooManyRounds,
+}
+
+/// Opens the zip: one suffix request for the tail; one more for a central directory that does
+/// not fit in it.
+pub async fn open<S: RangeSource>(source: &S) -> Result<RemoteZip, ZipReadError> {
+    let (tail, total) = source.suffix(TAIL).await.map_err(ZipReadError::Source)?;
+    let mut extents = Extents {
+        len: total,
+        ..Extents::default()
+    };
+    let tail_start = total.saturating_sub(tail.len() as u64);
+    extents.insert(tail_start, tail);
+    for _ in 0..MAX_ROUNDS {
+        match zip::ZipArchive::new(extents.view()) {
+            Ok(archive) => {
+                let mut entries = Vec::with_capacity(archive.len());
+                for i in 0..archive.len() {
+                    // the central directory record only: no local header is read
+                    let Ok(f) = archive.by_index_data(i) else { continue };
+                    entries.push(Entry {
+                        name: String::from_utf8_lossy(f.name_raw()).into_owned(),
+                        compressed_size: f.compressed_size(),
+                        size: f.size(),
+                        header_start: f.header_start(),
+                        method: compression_number(f.compression()),
+                        encrypted: f.encrypted(),
+                        unix_mode: f.unix_mode(),
+                    });
+                }
+                return Ok(RemoteZip { extents, entries });
+            }
+            Err(e) => match missing(&e) {
+                // the central directory starts before the tail: fetch all of it at once
+                Some(m) => {
+                    let end = tail_start.max(m.start + m.len).min(total).saturating_sub(1);
+                    let bytes = source.range(m.start, end).await.map_err(ZipReadError::Source)?;
+                    extents.insert(m.start, bytes);
+                }
+                None => return Err(ZipReadError::NotZip(e.to_string())),
+            },
+        }
+    }
+    Err(ZipReadError::TooManyRounds)
+}
+
+/// The method's number (0 stored, 8 deflate; others are read as unsupported).
+fn compression_number(m: zip::CompressionMethod) -> u16 {
+    #[allow(deprecated)]
+    match m {
+        zip::CompressionMethod::Stored => 0,
+        zip::CompressionMethod::Deflated => 8,
+        zip::CompressionMethod::Unsupported(n) => n,
+        _ => u16::MAX,
+    }
+}
+
+/// Reads entry `name`, at most `cap` bytes decompressed: one range request covering its local
+/// header and data.
+pub async fn read_entry<S: RangeSource>(
+    source: &S,
+    zip: &mut RemoteZip,
+    name: &str,
+    cap: u64,
+) -> Result<Vec<u8>, ZipReadError> {
+    let entry = zip
+        .entries
+        .iter()
+        .find(|e| e.name == name)
+        .cloned()
+        .ok_or_else(|| ZipReadError::NoEntry(name.to_string()))?;
+    for _ in 0..MAX_ROUNDS {
+        let attempt: Result<std::convert::Infallible, zip::result::ZipError> = {
+            let mut archive =
+                zip::ZipArchive::new(zip.extents.view()).map_err(|e| ZipReadError::NotZip(e.to_string()))?;
+            match archive.by_name(name) {
+                Ok(file) => {
+                    let mut out = Vec::new();
+                    match file.take(cap + 1).read_to_end(&mut out) {
+                        Ok(_) if out.len() as u64 > cap => return Err(ZipReadError::TooLarge(name.to_string(), cap)),
+                        Ok(_) => return Ok(out),
+                        Err(e) => Err(zip::result::ZipError::Io(e)),
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        };
+        let Err(e) = attempt;
+        match missing(&e) {
+            Some(m) => {
+                // one request from the local header to the end of the data (name and extra field
+                // lengths are only known from the local header, so ask for some slack)
+                let start = entry.header_start.min(m.start);
+                let end = (entry.header_start + 30 + name.len() as u64 + HEADER_SLACK + entry.compressed_size)
+                    .max(m.start + m.len)
+                    .min(zip.extents.len)
+                    .saturating_sub(1);
+                let bytes = source.range(start, end).await.map_err(ZipReadError::Source)?;
+                zip.extents.insert(start, bytes);
+            }
+            None => return Err(ZipReadError::NotZip(e.to_string())),
+        }
+    }
+    Err(ZipReadError::TooManyRounds)
+}
+
+/// A local file as a range source.
+pub struct LocalFile {
+    bytes: Vec<u8>,
+}
+
+impl LocalFile {
+    pub fn new(bytes: Vec<u8>) -> LocalFile {
+        LocalFile { bytes }
+    }
+}
+
+impl RangeSource for LocalFile {
+    async fn suffix(&self, n: u64) -> Result<(Vec<u8>, u64), String> {
+        let total = self.bytes.len() as u64;
+        let start = usize::try_from(total.saturating_sub(n)).map_err(|e| e.to_string())?;
+        Ok((self.bytes[start..].to_vec(), total))
+    }
+
+    async fn range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let s = usize::try_from(start).map_err(|e| e.to_string())?;
+        let e = usize::try_from(end)
+            .map_err(|e| e.to_string())?
+            .min(self.bytes.len().saturating_sub(1));
+        self.bytes
+            .get(s..=e)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("bytes {start}-{end} are past the end"))
+    }
+}
+
+/// An http(s) URL as a range source: `Range` requests through the run's client; a server that
+/// ignores Range (answers 200) is an error here, never a download of the whole file.
+pub struct HttpRanges {
+    pub net: std::sync::Arc<crate::collect::net::Net>,
+    pub url: String,
+}
+
+impl HttpRanges {
+    async fn get(&self, range: String, cap: u64) -> Result<(Vec<u8>, Option<u64>), String> {
+        let request = crate::collect::net::Request {
+            headers: vec![("range".to_string(), range)],
+            ..crate::collect::net::Request::get(&self.url, "package", cap)
+        };
+        let (fetch, body) = self.net.fetch(request).await;
+        let last = fetch.last().ok_or("no answer")?;
+        match last.status {
+            Some(206) => {}
+            Some(200) => return Err("the server ignores Range requests (200, not 206)".to_string()),
+            Some(s) => return Err(format!("the server answers {s} to a Range request")),
+            None => {
+                return Err(last
+                    .error
+                    .as_ref()
+                    .map_or_else(|| "no answer".to_string(), crate::report::human::describe_error));
+            }
+        }
+        let total = last
+            .header("content-range")
+            .and_then(|v| v.rsplit('/').next())
+            .and_then(|t| t.trim().parse().ok());
+        Ok((body, total))
+    }
+}
+
+impl RangeSource for HttpRanges {
+    async fn suffix(&self, n: u64) -> Result<(Vec<u8>, u64), String> {
+        let (body, total) = self.get(format!("bytes=-{n}"), n).await?;
+        Ok((body, total.ok_or("no total length in Content-Range")?))
+    }
+
+    async fn range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let want = end - start + 1;
+        let (body, _) = self.get(format!("bytes={start}-{end}"), want).await?;
+        if body.len() as u64 != want {
+            return Err(format!("asked for {want} bytes at {start}, got {}", body.len()));
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// An IPA-shaped zip: Info.plist and a profile first, then a large stored binary, then
+    /// `extra` small entries.
+    fn ipa(binary: usize, extra: usize, large_file: bool) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflate = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(large_file);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(large_file);
+        zip.start_file("Payload/Field.app/Info.plist", deflate).expect("entry");
+        zip.write_all(b"<?xml version=\"1.0\"?><plist><dict><key>CFBundleIdentifier</key><string>com.acme.field</string></dict></plist>").expect("write");
+        zip.start_file("Payload/Field.app/embedded.mobileprovision", stored)
+            .expect("entry");
+        zip.write_all(&[0x30; 3000]).expect("write");
+        zip.start_file("Payload/Field.app/Field", stored).expect("entry");
+        zip.write_all(&vec![0u8; binary]).expect("write");
+        for i in 0..extra {
+            zip.start_file(
+                format!("Payload/Field.app/Assets/resource-with-a-rather-long-name-{i:06}.png"),
+                stored,
+            )
+            .expect("entry");
+            zip.write_all(b"x").expect("write");
+        }
+        zip.finish().expect("finish").into_inner()
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn two_requests_read_an_entry_in_front_of_a_large_binary() {
+        let bytes = ipa(8 * 1024 * 1024, 20, false);
+        let source = LocalFile::new(bytes.clone());
+        let mut zip = block_on(open(&source)).expect("opens");
+        assert_eq!(zip.extents.requests, 1, "the tail holds the whole central directory");
+        assert_eq!(zip.entries.len(), 23);
+        let plist = block_on(read_entry(&source, &mut zip, "Payload/Field.app/Info.plist", 1 << 20)).expect("reads");
+        assert!(plist.starts_with(b"<?xml"));
+        assert_eq!(zip.extents.requests, 2);
+        assert!(
+            zip.extents.bytes < 80 * 1024,
+            "{} bytes of {}",
+            zip.extents.bytes,
+            bytes.len()
+        );
+    }
+
+    #[test]
+    fn a_large_central_directory_is_fetched_in_one_more_request() {
+        let bytes = ipa(1024, 3000, false);
+        let source = LocalFile::new(bytes);
+        let zip = block_on(open(&source)).expect("opens");
+        assert_eq!(zip.entries.len(), 3003);
+        assert_eq!(
+            zip.extents.requests, 2,
+            "the tail, then the rest of the central directory at once"
+        );
+    }
+
+    #[test]
+    fn zip64_entries_read_the_same() {
+        let bytes = ipa(64 * 1024, 5, true);
+        let source = LocalFile::new(bytes);
+        let mut zip = block_on(open(&source)).expect("opens");
+        let plist = block_on(read_entry(&source, &mut zip, "Payload/Field.app/Info.plist", 1 << 20)).expect("reads");
+        assert!(plist.ends_with(b"</plist>"));
+    }
+
+    #[test]
+    fn bombs_and_garbage_end_with_an_error() {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("Payload/Field.app/Info.plist", deflate).expect("entry");
+        zip.write_all(&vec![b'a'; 20 * 1024 * 1024]).expect("write");
+        let bomb = zip.finish().expect("finish").into_inner();
+        assert!(bomb.len() < 200 * 1024, "a small file");
+        let source = LocalFile::new(bomb);
+        let mut opened = block_on(open(&source)).expect("opens");
+        let read = block_on(read_entry(
+            &source,
+            &mut opened,
+            "Payload/Field.app/Info.plist",
+            8 << 20,
+        ));
+        assert!(matches!(read, Err(ZipReadError::TooLarge(_, _))), "{read:?}");
+        let html = LocalFile::new(b"<!doctype html><html>not a zip</html>".to_vec());
+        assert!(matches!(block_on(open(&html)), Err(ZipReadError::NotZip(_))));
+        let truncated = ipa(1024, 2, false);
+        let cut = LocalFile::new(truncated[..truncated.len() - 10].to_vec());
+        assert!(block_on(open(&cut)).is_err());
+    }
+}

@@ -1,0 +1,103 @@
+//! Reading a package over HTTP Range requests against the test lab (groundwork of the package
+//! checks): requests and bytes used, and a server that ignores Range.
+
+mod support;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use otadoctor::collect::net::{Net, NetOptions};
+use otadoctor::collect::remote_zip::{HttpRanges, open, read_entry};
+use support::lab::{Route, Site};
+
+const HOST: &str = "ota.acme-apps.test";
+
+fn ipa(binary: usize) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("Payload/Field.app/Info.plist", deflate).expect("entry");
+    zip.write_all(b"<?xml version=\"1.0\"?><plist><dict><key>CFBundleIdentifier</key><string>com.acme.field</string></dict></plist>").expect("write");
+    zip.start_file("Payload/Field.app/Field", stored).expect("entry");
+    zip.write_all(&vec![7u8; binary]).expect("write");
+    zip.finish().expect("finish").into_inner()
+}
+
+fn net(site: &Site) -> Arc<Net> {
+    let options = NetOptions {
+        timeout: std::time::Duration::from_secs(3),
+        deadline: std::time::Duration::from_secs(20),
+        pins: vec![
+            format!("{HOST}:{}:127.0.0.1", site.lab.addr.port())
+                .parse()
+                .expect("pin"),
+        ],
+        dns_server: Some(site.lab.dns),
+        ca_pem: vec![("lab".to_string(), site.lab.pki.root_pem.clone().into_bytes())],
+        trust_store: None,
+        now: support::NOW,
+    };
+    Arc::new(Net::new(&options).expect("net"))
+}
+
+#[test]
+fn info_plist_of_an_8_mib_package_takes_two_requests_and_little_data() {
+    let site = Site::correct(HOST);
+    let package = ipa(8 * 1024 * 1024);
+    site.lab
+        .route("/big.ipa", Route::ok("application/octet-stream", package.clone()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let source = HttpRanges {
+        net: net(&site),
+        url: site.url("/big.ipa"),
+    };
+    let (zip, plist) = runtime.block_on(async {
+        let mut zip = open(&source).await.expect("opens");
+        let plist = read_entry(&source, &mut zip, "Payload/Field.app/Info.plist", 1 << 20)
+            .await
+            .expect("reads");
+        (zip, plist)
+    });
+    assert!(plist.ends_with(b"</plist>"));
+    let ranges: Vec<String> = site
+        .lab
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/big.ipa")
+        .filter_map(|r| r.range.clone())
+        .collect();
+    assert_eq!(ranges.len(), 2, "{ranges:?}");
+    assert_eq!(ranges[0], "bytes=-65536");
+    assert_eq!(zip.extents.requests, 2);
+    assert!(
+        zip.extents.bytes <= 256 * 1024,
+        "{} bytes of {}",
+        zip.extents.bytes,
+        package.len()
+    );
+}
+
+#[test]
+fn a_server_that_ignores_range_is_an_error_not_a_download() {
+    let site = Site::correct(HOST);
+    site.lab.route(
+        "/big.ipa",
+        Route::ok("application/octet-stream", ipa(4 * 1024 * 1024)).no_ranges(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let source = HttpRanges {
+        net: net(&site),
+        url: site.url("/big.ipa"),
+    };
+    let result = runtime.block_on(open(&source));
+    let error = result.expect_err("no ranges");
+    assert!(error.to_string().contains("ignores Range"), "{error}");
+}
