@@ -103,6 +103,10 @@ struct CheckArgs {
     /// Apple's CT log list (JSON, schema v5) to use instead of the shipped one.
     #[arg(long, value_name = "FILE")]
     ct_log_list: Option<std::path::PathBuf>,
+    /// A local package that stands in for the package URL of every manifest input (a CI gate:
+    /// `otadoctor check --offline manifest.plist --ipa build/App.ipa`).
+    #[arg(long, value_name = "FILE")]
+    ipa: Option<std::path::PathBuf>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
@@ -220,6 +224,24 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     let mut inputs: Vec<Input> = Vec::new();
     for arg in &args.inputs {
         inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
+    }
+    if let Some(path) = &args.ipa {
+        if !path.is_file() {
+            return Err(format!("--ipa {}: no such file", path.display()));
+        }
+        let package = input::read_local_package(&path.display().to_string());
+        let mut used = false;
+        for walk in inputs
+            .iter_mut()
+            .filter(|i| i.kind == input::InputKind::Manifest)
+            .flat_map(|i| i.facts.walks.iter_mut())
+        {
+            walk.package = Some(package.clone());
+            used = true;
+        }
+        if !used {
+            return Err("--ipa goes with a manifest file input (manifest.plist)".to_string());
+        }
     }
     let now = args.now.unwrap_or(io.now);
     let mut ctx = Context::at(now);

@@ -222,6 +222,12 @@ pub struct WalkFacts {
     pub document: Option<ManifestFacts>,
     /// What was fetched for each asset of the manifest, in manifest order.
     pub assets: Vec<AssetFetch>,
+    /// The package's contents, read through Range requests or from a local file (--ipa).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageFacts>,
+    /// Why the package's contents were not read, when they were not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_not_read: Option<String>,
 }
 
 /// One resource asked for, hop by hop: each exchange is one request; a 3xx leads to the next.
@@ -522,4 +528,61 @@ pub struct ParseError {
     /// The line of the manifest where the error is, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
+}
+
+/// What reading the package (the IPA) showed: its zip index and the bundle's Info.plist.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PackageFacts {
+    /// A file path or URL.
+    pub source: String,
+    /// The package's size.
+    pub bytes: u64,
+    /// Range requests (or file reads) made, and bytes read, to get what follows.
+    pub requests: u32,
+    pub bytes_read: u64,
+    /// Why the package could not be read as a zip (not a zip, truncated, range errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub entries: usize,
+    /// The first entry names, for telling what the archive is when it is not an IPA.
+    pub first_names: Vec<String>,
+    /// Every `Payload/<Name>.app` at the root of Payload.
+    pub apps: Vec<String>,
+    /// True when the archive needs zip64 (an entry or offset of 4 GiB or more, or 65535+ entries).
+    pub zip64: bool,
+    /// Entries stored with a method other than stored (0) or deflate (8): (name, method).
+    pub odd_methods: Vec<(String, u16)>,
+    pub encrypted: Vec<String>,
+    /// How many file entries carry no Unix mode.
+    pub without_unix_modes: usize,
+    pub files: usize,
+    /// `__MACOSX/`, `.DS_Store`, `Thumbs.db` entries.
+    pub junk: Vec<String>,
+    /// The main app's executable (named by CFBundleExecutable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executable: Option<ExecutableFacts>,
+    /// The main app and every app extension, watch app and App Clip in it.
+    pub bundles: Vec<BundleFacts>,
+}
+
+/// The main executable's zip entry.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExecutableFacts {
+    pub path: String,
+    pub exists: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unix_mode: Option<u32>,
+}
+
+/// One bundle in the package and its Info.plist.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BundleFacts {
+    /// `Payload/Field.app`, `Payload/Field.app/PlugIns/Share.appex`, …
+    pub path: String,
+    /// `app`, `appex`, `watch-app`, `app-clip`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_plist: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_plist_error: Option<String>,
 }

@@ -23,6 +23,8 @@ pub enum Family {
     Http,
     #[serde(rename = "MAN")]
     Man,
+    #[serde(rename = "IPA")]
+    Ipa,
 }
 
 impl Family {
@@ -33,6 +35,7 @@ impl Family {
         Family::Tls,
         Family::Http,
         Family::Man,
+        Family::Ipa,
     ];
 
     pub fn prefix(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Family {
             Family::Tls => "TLS",
             Family::Http => "HTTP",
             Family::Man => "MAN",
+            Family::Ipa => "IPA",
         }
     }
 
@@ -54,6 +58,7 @@ impl Family {
             Family::Tls => "the certificate and handshake as iOS judges them",
             Family::Http => "how each resource is served",
             Family::Man => "the manifest plist",
+            Family::Ipa => "the archive",
         }
     }
 }
@@ -539,6 +544,42 @@ rules! {
         family: Man, severity: Info, basis: Apple, network: false,
         summary: "more than one item: each one is checked",
         device: "one prompt installs several apps",
+    }
+
+    IPA_NOT_ZIP = "IPA001" "ipa-not-zip" {
+        family: Ipa, severity: Error, basis: Field, network: false,
+        summary: "the package is not a zip: an HTML page, a JSON error, a truncated file",
+        device: "\"Unable to Install\" (PackageExtractionFailed)",
+    }
+    NO_PAYLOAD_APP = "IPA002" "no-payload-app" {
+        family: Ipa, severity: Error, basis: Field, network: false,
+        summary: "no Payload/<Name>.app/ at the root of the archive",
+        device: "\"Unable to Install\" (PackageExtractionFailed)",
+    }
+    MULTIPLE_APPS = "IPA003" "multiple-apps" {
+        family: Ipa, severity: Warning, basis: Inferred, network: false,
+        summary: "more than one .app in Payload/",
+        device: "unpredictable: the wrong app may be installed, or none",
+    }
+    IPA_TOO_LARGE = "IPA004" "ipa-too-large" {
+        family: Ipa, severity: Warning, basis: Field, network: false,
+        summary: "zip64 entries (a warning) or a package over 4 GiB (an error)",
+        device: "\"Unable to Install\" (PackageExtractionFailed) for packages over 4 GiB",
+    }
+    UNSUPPORTED_COMPRESSION = "IPA005" "unsupported-compression" {
+        family: Ipa, severity: Error, basis: Inferred, network: false,
+        summary: "an entry that is neither stored nor deflated, or an encrypted entry",
+        device: "\"Unable to Install\": extraction fails",
+    }
+    MISSING_UNIX_MODES = "IPA006" "missing-unix-modes" {
+        family: Ipa, severity: Error, basis: Field, network: false,
+        summary: "the zip was made without Unix modes, or the main executable is not executable",
+        device: "the app installs but does not launch, or \"Unable to Install\"",
+    }
+    JUNK_ENTRIES = "IPA007" "junk-entries" {
+        family: Ipa, severity: Info, basis: Inferred, network: false,
+        summary: "__MACOSX/, .DS_Store or Thumbs.db in the archive (an error inside the .app: it breaks the seal)",
+        device: "nothing outside the .app; inside it, \"integrity could not be verified\"",
     }
 }
 

@@ -209,6 +209,14 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 Route::ok("application/octet-stream", package(64 * 1024)).no_ranges(),
             );
         }
+        "remote-package-wrapped" => {
+            let wrapped = support::lab::ipa(&support::lab::IpaSpec {
+                root: "FieldService/",
+                padding: 64 * 1024,
+                ..Default::default()
+            });
+            lab.route(Site::PACKAGE, Route::ok("application/octet-stream", wrapped));
+        }
         "lfs-pointer" => {
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48211733\n"));
         }

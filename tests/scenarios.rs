@@ -74,7 +74,7 @@ struct Coverage {
 #[test]
 fn every_rule_is_raised_by_a_scenario_and_silent_in_a_neighbour() {
     let mut all: Vec<Coverage> = Vec::new();
-    for table in ["scenarios.json", "lab-scenarios.json"] {
+    for table in ["scenarios.json", "lab-scenarios.json", "ipa-scenarios.json"] {
         let text = std::fs::read_to_string(testdata(table)).expect("scenario table");
         all.extend(serde_json::from_str::<Vec<Coverage>>(&text).expect("a list of scenarios"));
     }

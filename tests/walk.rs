@@ -75,6 +75,8 @@ fn the_walk_asks_what_the_installer_asks_and_reuses_connections() {
     assert_eq!(
         seen,
         [
+            "GET /app/Field.ipa installer bytes=-65536",
+            "GET /app/Field.ipa installer bytes=0-1288",
             "GET /app/Field.ipa installer bytes=0-4095",
             "GET /app/icon-512.png installer ",
             "GET /app/icon-57.png installer ",
@@ -83,14 +85,15 @@ fn the_walk_asks_what_the_installer_asks_and_reuses_connections() {
             "HEAD /app/Field.ipa installer ",
         ]
     );
-    // six requests, one TLS probe: kept-alive connections are reused, so fewer than 7 connections
+    // eight requests (two of them read the package's tail and Info.plist), one TLS probe:
+    // kept-alive connections are reused, so fewer than 9 connections
     let connections = site.lab.connections();
-    assert!(connections < 7, "{connections} connections for 6 requests and a probe");
+    assert!(connections < 9, "{connections} connections for 8 requests and a probe");
 }
 
 #[test]
 fn the_tls_probe_is_made_once_per_host() {
-    // a page with two links to manifests on the same host: two walks, twelve requests
+    // a page with two links to manifests on the same host: two walks, sixteen requests
     let site = Site::correct(HOST);
     let link = site.link().replace('&', "&amp;");
     let page = format!("<html><body><a href=\"{link}\">one</a><a href=\"{link}\">two</a></body></html>");
@@ -102,7 +105,7 @@ fn the_tls_probe_is_made_once_per_host() {
     let hosts = doc["results"][0]["facts"]["hosts"].as_array().expect("hosts").clone();
     assert_eq!(hosts.len(), 1, "one host:port, probed once");
     assert!(hosts[0]["probe"]["tls"].is_object());
-    assert_eq!(site.lab.requests().len(), 13, "the page, then six requests per link");
+    assert_eq!(site.lab.requests().len(), 17, "the page, then eight requests per link");
 }
 
 #[test]
@@ -119,13 +122,14 @@ fn assets_are_fetched_concurrently() {
     );
     site.lab.route(
         Site::PACKAGE,
-        Route::ok("application/octet-stream", support::lab::package(64 * 1024)).delay(Duration::from_millis(600)),
+        // four package requests one after another (HEAD, GET, the tail, Info.plist), 0.3 s each
+        Route::ok("application/octet-stream", support::lab::package(64 * 1024)).delay(Duration::from_millis(300)),
     );
     let start = Instant::now();
     let run = walk(&site, site.link());
     let took = start.elapsed();
     assert_eq!(run.code, 0);
-    // one after another this takes 1.2 + 1.2 + 0.6 + 0.6 s; at once, about 1.2 s
+    // one after another this takes 1.2 + 1.2 + 4 × 0.3 s; at once, about 1.2 s
     assert!(took < Duration::from_millis(2600), "took {took:?}");
 }
 

@@ -2,6 +2,7 @@
 //! No I/O and no clock reads here; `Context::now` is the only time there is.
 
 pub mod http;
+pub mod ipa;
 pub mod lnk;
 pub mod man;
 pub mod net;
@@ -45,6 +46,7 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     }
     for walk in &facts.walks {
         man::check(walk, ctx, &mut out);
+        ipa::check(walk, ctx, &mut out);
     }
     net::check(facts, ctx, &mut out);
     tls::check(facts, ctx, &mut out);

@@ -25,6 +25,8 @@ pub enum InputKind {
     Manifest,
     /// An http(s) URL not fetched yet.
     Url,
+    /// A package (an IPA file).
+    Package,
 }
 
 /// One unit of work: the text shown as its name, what it is, and its facts so far.
@@ -131,10 +133,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
         return Ok(vec![manifest_input(name, file, bytes)]);
     }
     if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
-        return Err(InputError::NotYetSupported {
-            path: name.to_string(),
-            what: "a zip archive (a package)",
-        });
+        return Ok(vec![package_input(name, file)]);
     }
     if body.first() == Some(&0x30) && body.iter().take(64).any(|b| *b == 0) {
         return Err(InputError::NotYetSupported {
@@ -164,6 +163,30 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     Ok(link_lines(file, text))
 }
 
+/// Reads a local package (an IPA) through the same range reader as a remote one.
+pub fn read_local_package(path: &str) -> crate::facts::PackageFacts {
+    let source = crate::collect::remote_zip::LocalFile::Path(path.into());
+    let runtime = tokio::runtime::Builder::new_current_thread().build();
+    match runtime {
+        Ok(rt) => rt.block_on(crate::collect::ipa::read(&source, path)),
+        Err(e) => crate::facts::PackageFacts {
+            source: path.to_string(),
+            error: Some(e.to_string()),
+            ..Default::default()
+        },
+    }
+}
+
+/// A package file: its contents read now (they are local).
+fn package_input(name: &str, file: &str) -> Input {
+    let walk = WalkFacts {
+        manifest_url: file.to_string(),
+        package: Some(read_local_package(file)),
+        ..WalkFacts::default()
+    };
+    file_input(name, file, InputKind::Package, walk)
+}
+
 /// A manifest file: read now; its assets are fetched later unless the run is offline.
 fn manifest_input(name: &str, file: &str, bytes: &[u8]) -> Input {
     let walk = WalkFacts {
@@ -171,15 +194,19 @@ fn manifest_input(name: &str, file: &str, bytes: &[u8]) -> Input {
         document: Some(manifest::read(file, bytes)),
         ..WalkFacts::default()
     };
-    let facts = Facts {
-        walks: vec![walk],
-        ..Facts::default()
-    };
+    file_input(name, file, InputKind::Manifest, walk)
+}
+
+/// A local file input that is one walk already started.
+fn file_input(name: &str, file: &str, kind: InputKind, walk: WalkFacts) -> Input {
     Input {
         name: name.to_string(),
-        kind: InputKind::Manifest,
+        kind,
         file: Some(file.to_string()),
-        facts,
+        facts: Facts {
+            walks: vec![walk],
+            ..Facts::default()
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod html;
 pub mod input;
+pub mod ipa;
 pub mod js;
 pub mod link;
 pub mod manifest;

@@ -64,6 +64,26 @@ impl Extents {
         (offset < bytes.len()).then(|| &bytes[offset..])
     }
 
+    /// Whether the fetched records use zip64: an end-of-central-directory-64 record, or a
+    /// central header whose size or offset fields say 0xFFFFFFFF (the real value is in a zip64
+    /// extra field).
+    pub fn zip64_records(&self) -> bool {
+        self.chunks.values().any(|bytes| {
+            bytes.windows(4).enumerate().any(|(i, w)| {
+                if w == b"PK\x06\x06" {
+                    return true;
+                }
+                if w != b"PK\x01\x02" || bytes.len() < i + 46 {
+                    return false;
+                }
+                let field = |at: usize| {
+                    u32::from_le_bytes([bytes[i + at], bytes[i + at + 1], bytes[i + at + 2], bytes[i + at + 3]])
+                };
+                field(20) == u32::MAX || field(24) == u32::MAX || field(42) == u32::MAX
+            })
+        })
+    }
+
     pub fn view(&self) -> View<'_> {
         View { extents: self, pos: 0 }
     }
@@ -254,33 +274,60 @@ pub async fn read_entry<S: RangeSource>(
     Err(ZipReadError::TooManyRounds)
 }
 
-/// A local file as a range source.
-pub struct LocalFile {
-    bytes: Vec<u8>,
+/// A local file (or bytes in memory) as a range source: each range is a read of the file.
+pub enum LocalFile {
+    Path(std::path::PathBuf),
+    Bytes(Vec<u8>),
 }
 
 impl LocalFile {
     pub fn new(bytes: Vec<u8>) -> LocalFile {
-        LocalFile { bytes }
+        LocalFile::Bytes(bytes)
+    }
+
+    fn len(&self) -> Result<u64, String> {
+        match self {
+            LocalFile::Path(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|e| format!("{}: {e}", p.display())),
+            LocalFile::Bytes(b) => Ok(b.len() as u64),
+        }
+    }
+
+    fn read_at(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let len = self.len()?;
+        if start >= len || end < start {
+            return Err(format!("bytes {start}-{end} are past the end"));
+        }
+        let end = end.min(len - 1);
+        let want = usize::try_from(end - start + 1).map_err(|e| e.to_string())?;
+        match self {
+            LocalFile::Bytes(b) => {
+                let s = usize::try_from(start).map_err(|e| e.to_string())?;
+                Ok(b[s..s + want].to_vec())
+            }
+            LocalFile::Path(p) => {
+                let mut f = std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                f.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+                let mut out = vec![0u8; want];
+                f.read_exact(&mut out).map_err(|e| e.to_string())?;
+                Ok(out)
+            }
+        }
     }
 }
 
 impl RangeSource for LocalFile {
     async fn suffix(&self, n: u64) -> Result<(Vec<u8>, u64), String> {
-        let total = self.bytes.len() as u64;
-        let start = usize::try_from(total.saturating_sub(n)).map_err(|e| e.to_string())?;
-        Ok((self.bytes[start..].to_vec(), total))
+        let total = self.len()?;
+        if total == 0 {
+            return Err("the file is empty".to_string());
+        }
+        Ok((self.read_at(total.saturating_sub(n), total - 1)?, total))
     }
 
     async fn range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
-        let s = usize::try_from(start).map_err(|e| e.to_string())?;
-        let e = usize::try_from(end)
-            .map_err(|e| e.to_string())?
-            .min(self.bytes.len().saturating_sub(1));
-        self.bytes
-            .get(s..=e)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| format!("bytes {start}-{end} are past the end"))
+        self.read_at(start, end)
     }
 }
 

@@ -25,9 +25,11 @@ pub async fn collect(net: Arc<Net>, input: &mut Input) {
         InputKind::Link | InputKind::Page => follow_links(net, &mut input.facts).await,
         InputKind::Manifest => {
             if let Some(walk) = input.facts.walks.first_mut() {
-                fetch_assets(net, walk).await;
+                fetch_assets(net.clone(), walk).await;
+                read_package(net, walk).await;
             }
         }
+        InputKind::Package => {}
         InputKind::Url => fetch_url_input(net, input).await,
     }
 }
@@ -101,8 +103,38 @@ pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts 
     }
     walk.manifest = Some(fetch);
     walk.manifest_as_browser = Some(browser_fetch);
-    fetch_assets(net, &mut walk).await;
+    fetch_assets(net.clone(), &mut walk).await;
+    read_package(net, &mut walk).await;
     walk
+}
+
+/// Reads the package's contents through Range requests, when the server honours them and the
+/// first bytes are a zip.
+pub async fn read_package(net: Arc<Net>, walk: &mut WalkFacts) {
+    if walk.package.is_some() {
+        return; // --ipa stands in for it
+    }
+    let Some(asset) = walk.assets.iter().find(|a| a.kind == "software-package") else {
+        return;
+    };
+    let Some(get) = asset.get.as_ref().and_then(|f| f.last()) else {
+        return;
+    };
+    let why_not = match get.status {
+        Some(206) if get.body_magic.starts_with("504b0304") => None,
+        Some(206) => Some("its first bytes are not a zip".to_string()),
+        Some(200) => {
+            Some("the server ignores Range requests, and otadoctor does not download the whole package".to_string())
+        }
+        _ => Some("the package could not be fetched".to_string()),
+    };
+    if let Some(why) = why_not {
+        walk.package_not_read = Some(why);
+        return;
+    }
+    let url = get.url.clone();
+    let source = crate::collect::remote_zip::HttpRanges { net, url: url.clone() };
+    walk.package = Some(crate::collect::ipa::read(&source, &url).await);
 }
 
 /// Fetches every asset of the walk's manifest, concurrently; non-http(s) URLs are never read.
@@ -226,7 +258,11 @@ pub fn note_offline(input: &mut Input) {
             "following the links: fetching the manifests, TLS, the packages (--offline)"
         }
         InputKind::Link | InputKind::Page => "following the link: fetching the manifest, TLS, the package (--offline)",
+        InputKind::Manifest if input.facts.walks.first().is_some_and(|w| w.package.is_some()) => {
+            "fetching the icons (--offline; the package is --ipa)"
+        }
         InputKind::Manifest => "fetching the package and the icons (--offline)",
+        InputKind::Package => return,
         InputKind::Url => "fetching the URL (--offline)",
     };
     input.facts.skipped.push(what.to_string());

@@ -88,6 +88,7 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
         InputKind::Page => writeln!(out, "{name} {}\n", style.dim(&format!("(page: {links})"))),
         InputKind::Manifest => writeln!(out, "{name} {}\n", style.dim("(manifest)")),
         InputKind::Url => writeln!(out, "{name}\n"),
+        InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
     };
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
@@ -221,10 +222,92 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
         }
         let url = asset.url.clone();
         let findings = take(&outcome.findings, shown, |f| {
-            same_walk(f) && f.subject.resource == resource && (resource == Resource::Package || f.subject.target == url)
+            same_walk(f)
+                && f.subject.resource == resource
+                && (resource == Resource::Package || f.subject.target == url)
+                && f.rule.family != Family::Ipa
+                && !f.evidence.contains_key("package")
         });
         end_step(out, findings, style);
     }
+    render_package(out, outcome, shown, walk, style);
+}
+
+/// The package's contents: what the phone would install, and the findings about it.
+fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &WalkFacts, style: Style) {
+    let label = style.dim("  contents ");
+    if let Some(why) = &walk.package_not_read {
+        let _ = writeln!(out, "{label} {}", style.dim(&format!("not read: {}", esc(why))));
+    }
+    let Some(package) = &walk.package else { return };
+    let mut line = match &package.error {
+        Some(e) => format!("not read: {e}"),
+        None => format!("{} entries", package.entries),
+    };
+    line.push_str(&format!(
+        " · {} read of {} in {} request(s)",
+        size(package.bytes_read),
+        size(package.bytes),
+        package.requests
+    ));
+    let _ = writeln!(out, "{label} {}", esc(&line));
+    for bundle in &package.bundles {
+        let text = |k: &str| {
+            bundle
+                .info_plist
+                .as_ref()
+                .and_then(|p| p.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let mut parts = vec![bundle.path.clone()];
+        if let Some(id) = text("CFBundleIdentifier") {
+            parts.push(id);
+        }
+        match (text("CFBundleShortVersionString"), text("CFBundleVersion")) {
+            (Some(v), Some(b)) => parts.push(format!("{v} ({b})")),
+            (Some(v), None) | (None, Some(v)) => parts.push(v),
+            _ => {}
+        }
+        if let Some(min) = text("MinimumOSVersion") {
+            parts.push(format!("iOS {min}+"));
+        }
+        let families: Vec<&str> = bundle
+            .info_plist
+            .as_ref()
+            .and_then(|p| p.get("UIDeviceFamily"))
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| match f.as_i64() {
+                Some(1) => Some("iPhone"),
+                Some(2) => Some("iPad"),
+                _ => None,
+            })
+            .collect();
+        if !families.is_empty() {
+            parts.push(families.join(", "));
+        }
+        if let Some(e) = &bundle.info_plist_error {
+            parts.push(e.clone());
+        }
+        let name = if bundle.kind == "app" {
+            "app"
+        } else {
+            bundle.kind.as_str()
+        };
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.dim(&format!("  {name:<9}")),
+            esc(&parts.join(" · "))
+        );
+    }
+    let findings = take(&outcome.findings, shown, |f| {
+        f.subject.link == walk.link && f.subject.resource == Resource::Package && f.rule.family == Family::Ipa
+            || (f.subject.link == walk.link && f.rule.family == Family::Man && f.evidence.contains_key("package"))
+    });
+    end_step(out, findings, style);
 }
 
 fn end_step(out: &mut String, findings: Vec<&Finding>, style: Style) {

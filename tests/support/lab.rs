@@ -751,11 +751,93 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// A package body: a zip local-file header and filler, `len` bytes.
+/// A package: a real IPA (Info.plist, an executable with Unix mode 755) padded with a stored
+/// resource to about `len` bytes.
 pub fn package(len: usize) -> Vec<u8> {
-    let mut out = b"PK\x03\x04\x14\x00\x00\x00\x00\x00".to_vec();
-    out.resize(len.max(out.len()), b'.');
-    out
+    ipa(&IpaSpec {
+        padding: len.saturating_sub(1024),
+        ..IpaSpec::default()
+    })
+}
+
+/// What a test IPA holds.
+#[derive(Clone, Debug)]
+pub struct IpaSpec {
+    /// The .app folder names under Payload/ (or elsewhere with `root`).
+    pub apps: Vec<&'static str>,
+    /// A folder everything is put in (a wrapped archive).
+    pub root: &'static str,
+    pub info_plist: Option<String>,
+    pub executable_mode: Option<u32>,
+    /// Write no Unix modes at all (a zip made on Windows).
+    pub no_unix_modes: bool,
+    pub padding: usize,
+    pub extra: Vec<(&'static str, Vec<u8>)>,
+    pub large_file: bool,
+    pub method: zip::CompressionMethod,
+}
+
+impl Default for IpaSpec {
+    fn default() -> IpaSpec {
+        IpaSpec {
+            apps: vec!["Field.app"],
+            root: "",
+            info_plist: Some(info_plist("com.acme.field", "Field")),
+            executable_mode: Some(0o755),
+            no_unix_modes: false,
+            padding: 0,
+            extra: Vec::new(),
+            large_file: false,
+            method: zip::CompressionMethod::Deflated,
+        }
+    }
+}
+
+/// An Info.plist for `bundle_id` whose executable is `executable`.
+pub fn info_plist(bundle_id: &str, executable: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>CFBundleIdentifier</key><string>{bundle_id}</string><key>CFBundleExecutable</key><string>{executable}</string><key>CFBundleVersion</key><string>812</string><key>CFBundleShortVersionString</key><string>4.2</string><key>MinimumOSVersion</key><string>15.0</string><key>UIDeviceFamily</key><array><integer>1</integer><integer>2</integer></array></dict></plist>\n"
+    )
+}
+
+/// Builds an IPA in memory with the zip crate.
+pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = |mode: u32| {
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(spec.method)
+            .large_file(spec.large_file);
+        if spec.no_unix_modes {
+            o
+        } else {
+            o.unix_permissions(mode)
+        }
+    };
+    for app in &spec.apps {
+        let dir = format!("{}Payload/{app}", spec.root);
+        if let Some(plist) = &spec.info_plist {
+            zip.start_file(format!("{dir}/Info.plist"), options(0o644))
+                .expect("entry");
+            zip.write_all(plist.as_bytes()).expect("write");
+        }
+        let exe = app.trim_end_matches(".app");
+        zip.start_file(format!("{dir}/{exe}"), options(spec.executable_mode.unwrap_or(0o644)))
+            .expect("entry");
+        zip.write_all(b"\xcf\xfa\xed\xfe mach-o").expect("write");
+        if spec.padding > 0 {
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(spec.large_file);
+            zip.start_file(format!("{dir}/Assets.car"), stored).expect("entry");
+            zip.write_all(&vec![7u8; spec.padding]).expect("write");
+        }
+    }
+    for (name, bytes) in &spec.extra {
+        zip.start_file(name.to_string(), options(0o644)).expect("entry");
+        zip.write_all(bytes).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
 }
 
 /// A manifest as Xcode writes it, with the given asset URLs.

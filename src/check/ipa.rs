@@ -1,0 +1,177 @@
+//! IPA rules: the archive itself — a zip, with one Payload/<Name>.app, readable entries, Unix
+//! modes, no junk.
+
+use crate::check::Context;
+use crate::facts::{PackageFacts, WalkFacts};
+use crate::finding::{Finding, Resource, Severity, Subject};
+use crate::registry as rules;
+
+const FOUR_GIB: u64 = 4 * 1024 * 1024 * 1024;
+
+pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(package) = &walk.package else { return };
+    let p = Ipa { walk, package };
+    if let Some(error) = &package.error {
+        out.push(p.finding(
+            &rules::IPA_NOT_ZIP,
+            format!("the package is not a readable zip: {error}"),
+            "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
+        ));
+        return;
+    }
+    p.payload(out);
+    p.size(out);
+    p.compression(out);
+    p.unix_modes(out);
+    p.junk(out);
+}
+
+struct Ipa<'a> {
+    walk: &'a WalkFacts,
+    package: &'a PackageFacts,
+}
+
+impl Ipa<'_> {
+    fn finding(&self, rule: &'static rules::Rule, message: String, fix: String) -> Finding {
+        let subject = Subject {
+            resource: Resource::Package,
+            target: self.package.source.clone(),
+            link: self.walk.link,
+        };
+        Finding::new(rule, subject, message, fix)
+    }
+
+    fn payload(&self, out: &mut Vec<Finding>) {
+        let apps = &self.package.apps;
+        if apps.len() > 1 {
+            out.push(self.finding(
+                &rules::MULTIPLE_APPS,
+                format!("Payload/ holds {} apps: {}", apps.len(), apps.join(", ")),
+                "export one app per .ipa; an archive with several apps installs unpredictably".to_string(),
+            ));
+        }
+        if !apps.is_empty() {
+            return;
+        }
+        let names = &self.package.first_names;
+        let top: Vec<&str> = names.iter().filter_map(|n| n.split('/').next()).collect();
+        let what = if names.iter().any(|n| n.contains("/Payload/")) {
+            let wrapper = names
+                .iter()
+                .find_map(|n| n.split_once("/Payload/").map(|(w, _)| w.to_string()))
+                .unwrap_or_default();
+            format!("Payload/ is inside the folder \"{wrapper}/\": the folder was zipped, not its contents")
+        } else if top.iter().any(|t| t.ends_with(".app")) {
+            "the archive holds a .app at its root: a zipped .app, not an IPA".to_string()
+        } else if top.iter().any(|t| t.ends_with(".xcarchive"))
+            || names.iter().any(|n| n.contains("Products/Applications/"))
+        {
+            "the archive is an .xcarchive, not an exported IPA".to_string()
+        } else if names.iter().any(|n| n == "AndroidManifest.xml" || n == "classes.dex") {
+            "the archive is an Android package (.apk), not an IPA".to_string()
+        } else {
+            format!(
+                "the archive has no Payload/<Name>.app/ (it starts with {})",
+                names.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            )
+        };
+        out.push(self.finding(
+            &rules::NO_PAYLOAD_APP,
+            what,
+            "export an IPA (Xcode Organizer › Distribute App › Ad Hoc/Enterprise, or xcodebuild -exportArchive); by hand: mkdir Payload && cp -R Field.app Payload/ && zip -qry Field.ipa Payload".to_string(),
+        ));
+    }
+
+    fn size(&self, out: &mut Vec<Finding>) {
+        if self.package.bytes >= FOUR_GIB {
+            out.push(self.finding(
+                &rules::IPA_TOO_LARGE,
+                format!("the package is {} bytes, over 4 GiB", self.package.bytes),
+                "make the app smaller (on-demand resources, downloading content after install); installd refuses packages over 4 GiB".to_string(),
+            ));
+        } else if self.package.zip64 {
+            let mut f = self.finding(
+                &rules::IPA_TOO_LARGE,
+                "the package uses zip64 records".to_string(),
+                "keep the IPA under 4 GiB with fewer than 65,535 entries, zipped without forcing zip64 (zip -fz- with Info-ZIP)".to_string(),
+            );
+            f.severity = Severity::Warning;
+            out.push(f);
+        }
+    }
+
+    fn compression(&self, out: &mut Vec<Finding>) {
+        if let Some((name, method)) = self.package.odd_methods.first() {
+            out.push(self.finding(
+                &rules::UNSUPPORTED_COMPRESSION,
+                format!("{name} (and {} other entries) uses compression method {method}, not stored (0) or deflate (8)", self.package.odd_methods.len() - 1),
+                "zip the Payload with deflate (zip -r, ditto -c -k --sequesterRsrc, or Xcode's export), not 7-Zip's LZMA/BZip2/zstd".to_string(),
+            ));
+        }
+        if let Some(name) = self.package.encrypted.first() {
+            out.push(self.finding(
+                &rules::UNSUPPORTED_COMPRESSION,
+                format!(
+                    "{name} (and {} other entries) is encrypted",
+                    self.package.encrypted.len() - 1
+                ),
+                "zip the Payload without a password".to_string(),
+            ));
+        }
+    }
+
+    fn unix_modes(&self, out: &mut Vec<Finding>) {
+        let p = self.package;
+        if p.files > 0 && p.without_unix_modes == p.files {
+            out.push(self.finding(
+                &rules::MISSING_UNIX_MODES,
+                "the zip carries no Unix modes (it was made on Windows or by a tool that drops them), so the executable is not executable".to_string(),
+                "zip the Payload on macOS or Linux (zip -qry Field.ipa Payload, or ditto -c -k --sequesterRsrc --keepParent), or with a tool that keeps Unix modes".to_string(),
+            ));
+            return;
+        }
+        if let Some(exe) = &p.executable
+            && let Some(mode) = exe.unix_mode
+            && mode & 0o111 == 0
+        {
+            out.push(self.finding(
+                &rules::MISSING_UNIX_MODES,
+                format!(
+                    "the executable {} has mode {:o}: not executable",
+                    exe.path,
+                    mode & 0o7777
+                ),
+                format!(
+                    "chmod +x {} before zipping, then re-sign (the seal covers the file)",
+                    exe.path
+                ),
+            ));
+        }
+    }
+
+    fn junk(&self, out: &mut Vec<Finding>) {
+        let junk = &self.package.junk;
+        if junk.is_empty() {
+            return;
+        }
+        let inside: Vec<&String> = junk
+            .iter()
+            .filter(|j| self.package.apps.iter().any(|a| j.starts_with(&format!("{a}/"))))
+            .collect();
+        let mut f = self.finding(
+            &rules::JUNK_ENTRIES,
+            if inside.is_empty() {
+                format!("the archive holds {} junk entries ({})", junk.len(), junk.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+            } else {
+                format!("{} junk entries are inside the app ({}): files added after signing break the seal", inside.len(), inside.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            },
+            "zip without Finder metadata: zip -qry -X Field.ipa Payload -x '*.DS_Store' '__MACOSX*', or ditto -c -k --norsrc".to_string(),
+        );
+        if !inside.is_empty() {
+            f.severity = Severity::Error;
+            f.device_symptom =
+                "\"This app cannot be installed because its integrity could not be verified\"".to_string();
+        }
+        out.push(f);
+    }
+}

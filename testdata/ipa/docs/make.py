@@ -1,0 +1,138 @@
+"""Builds the small example packages used by the IPA rule docs (rules/IPA00*.md).
+
+Run from this folder: python3 make.py
+"""
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import zipfile
+
+PLIST = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>CFBundleIdentifier</key><string>com.acme.field</string>
+  <key>CFBundleExecutable</key><string>Field</string>
+  <key>CFBundleName</key><string>Field</string>
+  <key>CFBundleVersion</key><string>812</string>
+  <key>CFBundleShortVersionString</key><string>4.2</string>
+  <key>MinimumOSVersion</key><string>15.0</string>
+  <key>CFBundleSupportedPlatforms</key><array><string>iPhoneOS</string></array>
+  <key>UIDeviceFamily</key><array><integer>1</integer><integer>2</integer></array>
+</dict>
+</plist>
+"""
+EXE = b"\xcf\xfa\xed\xfe" + b"\x00" * 2044  # a Mach-O magic, then padding
+DT = (2026, 1, 15, 10, 0, 0)
+
+
+def info(name, mode, method=zipfile.ZIP_DEFLATED, unix=True):
+    zi = zipfile.ZipInfo(name, DT)
+    zi.compress_type = method
+    if unix:
+        zi.create_system = 3
+        zi.external_attr = mode << 16
+    else:
+        zi.create_system = 0
+        zi.external_attr = 0x20  # FAT "archive" bit, as Windows tools write it
+    return zi
+
+
+def app(z, prefix="Payload/Field.app", unix=True, exe_mode=0o100755, method=zipfile.ZIP_DEFLATED, extra=()):
+    z.writestr(info(f"{prefix}/Info.plist", 0o100644, method, unix), PLIST)
+    z.writestr(info(f"{prefix}/Field", exe_mode, method, unix), EXE)
+    for name, data in extra:
+        z.writestr(info(f"{prefix}/{name}", 0o100644, method, unix), data)
+
+
+def build(path, fill):
+    with zipfile.ZipFile(path, "w") as z:
+        fill(z)
+
+
+# correct
+build("Field.ipa", lambda z: app(z))
+# IPA001: a zip cut short by an interrupted upload (raises IPA001), and an HTML error page
+# saved as .ipa (not raised: a local file is recognised by its content, so this one is read
+# as a download page)
+with open("Field-error-page.ipa", "wb") as f:
+    f.write(b"<!doctype html>\n<html><head><title>403 Forbidden</title></head>\n"
+            b"<body><h1>403 Forbidden</h1></body></html>\n")
+with open("Field.ipa", "rb") as f:
+    whole = f.read()
+with open("Field-truncated.ipa", "wb") as f:
+    f.write(whole[: len(whole) // 2])
+# IPA002: the folder holding Payload/ was zipped; a zipped .app
+build("Field-wrapped.ipa", lambda z: app(z, prefix="Field-4.2/Payload/Field.app"))
+build("Field-zipped-app.ipa", lambda z: app(z, prefix="Field.app"))
+# IPA003: two apps in Payload/
+def two(z):
+    app(z)
+    app(z, prefix="Payload/Field-Staging.app")
+build("Field-two-apps.ipa", two)
+# IPA004: an entry whose zip64 size is 5 GiB. Doctored to stay small: the central directory
+# says Assets.car is 5 GiB once inflated; the data is a few bytes. otadoctor reads only the
+# central directory, so it sees what a real 5 GiB asset would show.
+build("Field-zip64.ipa", lambda z: app(z, extra=[("Assets.car", b"\x00" * 64)]))
+with open("Field-zip64.ipa", "rb") as f:
+    data = bytearray(f.read())
+eocd = data.rfind(b"PK\x05\x06")
+cd_size = struct.unpack_from("<I", data, eocd + 12)[0]
+cd_start = struct.unpack_from("<I", data, eocd + 16)[0]
+cd = data[cd_start:cd_start + cd_size]
+pos = 0
+out = bytearray()
+while pos < len(cd):
+    n, m, k = struct.unpack_from("<HHH", cd, pos + 28)
+    rec = bytearray(cd[pos:pos + 46 + n + m + k])
+    if rec[46:46 + n].endswith(b"Assets.car"):
+        struct.pack_into("<I", rec, 24, 0xFFFFFFFF)  # uncompressed size: see zip64 extra
+        struct.pack_into("<H", rec, 6, 45)  # version needed: zip64
+        extra = struct.pack("<HHQ", 0x0001, 8, 5 * 1024 ** 3)
+        struct.pack_into("<H", rec, 30, m + len(extra))
+        rec[46 + n + m:46 + n + m] = extra
+    out += rec
+    pos += 46 + n + m + k
+data[cd_start:cd_start + cd_size] = out
+struct.pack_into("<I", data, eocd - len(cd) + len(out) + 12, len(out))
+with open("Field-zip64.ipa", "wb") as f:
+    f.write(data)
+# zip64 records on small entries (python's force_zip64): otadoctor does not report these
+def forced(z):
+    z.writestr(info("Payload/Field.app/Info.plist", 0o100644), PLIST)
+    with z.open(info("Payload/Field.app/Field", 0o100755), "w", force_zip64=True) as f:
+        f.write(EXE)
+build("Field-forced-zip64.ipa", forced)
+# IPA005: LZMA (7-Zip's "LZMA" method), and BZip2
+build("Field-lzma.ipa", lambda z: app(z, method=zipfile.ZIP_LZMA))
+build("Field-bzip2.ipa", lambda z: app(z, method=zipfile.ZIP_BZIP2))
+# IPA005: a password (Info-ZIP's zip -P, traditional PKWARE encryption)
+if shutil.which("zip"):
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(f"{tmp}/Payload/Field.app")
+        with open(f"{tmp}/Payload/Field.app/Info.plist", "wb") as f:
+            f.write(PLIST)
+        with open(f"{tmp}/Payload/Field.app/Field", "wb") as f:
+            f.write(EXE)
+        os.chmod(f"{tmp}/Payload/Field.app/Field", 0o755)
+        if os.path.exists("Field-encrypted.ipa"):
+            os.remove("Field-encrypted.ipa")
+        subprocess.run(["zip", "-qry", "-P", "secret", os.path.abspath("Field-encrypted.ipa"), "Payload"], cwd=tmp, check=True)
+# IPA006: made on Windows (FAT attributes only: the archive bit); no attributes at all;
+# executable without +x
+build("Field-windows.ipa", lambda z: app(z, unix=False))
+def no_modes(z):
+    app(z, unix=False)
+    for zi in z.infolist():
+        zi.external_attr = 0  # zipfile sets 0o600 << 16 when it is 0; clear it before close
+build("Field-no-modes.ipa", no_modes)
+build("Field-not-executable.ipa", lambda z: app(z, exe_mode=0o100644))
+# IPA007: Finder junk outside and inside the app
+def junk_outside(z):
+    app(z)
+    z.writestr(info("__MACOSX/Payload/Field.app/._Info.plist", 0o100644), b"\x00\x05\x16\x07" + b"\x00" * 80)
+    z.writestr(info("Payload/.DS_Store", 0o100644), b"\x00\x00\x00\x01Bud1" + b"\x00" * 60)
+build("Field-junk.ipa", junk_outside)
+build("Field-junk-in-app.ipa", lambda z: app(z, extra=[(".DS_Store", b"\x00\x00\x00\x01Bud1" + b"\x00" * 60)]))

@@ -1,0 +1,178 @@
+//! Every package scenario in `testdata/ipa-scenarios.json`: an IPA built with the zip crate the
+//! named way, checked as a local file through the CLI entry point; the run must raise exactly
+//! the rules listed (and a neighbour not the rules it is the neighbour of).
+
+mod support;
+
+use serde::Deserialize;
+use support::lab::{IpaSpec, info_plist, ipa};
+use support::{otadoctor, testdata};
+
+#[derive(Deserialize)]
+struct Scenario {
+    name: String,
+    setup: String,
+    raises: Vec<String>,
+    #[serde(default)]
+    neighbour_of: Vec<String>,
+}
+
+/// Sets a compression method the zip crate cannot write: every local and central header.
+fn with_method(mut bytes: Vec<u8>, method: u16) -> Vec<u8> {
+    let mut i = 0;
+    while i + 12 < bytes.len() {
+        if bytes[i..i + 4] == *b"PK\x03\x04" {
+            bytes[i + 8..i + 10].copy_from_slice(&method.to_le_bytes());
+        } else if bytes[i..i + 4] == *b"PK\x01\x02" {
+            bytes[i + 10..i + 12].copy_from_slice(&method.to_le_bytes());
+        }
+        i += 1;
+    }
+    bytes
+}
+
+fn build(setup: &str) -> Vec<u8> {
+    let stored = zip::CompressionMethod::Stored;
+    match setup {
+        "correct" => ipa(&IpaSpec::default()),
+        "truncated" => {
+            let whole = ipa(&IpaSpec::default());
+            whole[..whole.len() / 2].to_vec()
+        }
+        "wrapped-folder" => ipa(&IpaSpec {
+            root: "FieldService/",
+            ..IpaSpec::default()
+        }),
+        "zipped-app" => ipa(&IpaSpec {
+            apps: Vec::new(),
+            extra: vec![
+                (
+                    "Field.app/Info.plist",
+                    info_plist("com.acme.field", "Field").into_bytes(),
+                ),
+                ("Field.app/Field", b"exe".to_vec()),
+            ],
+            ..IpaSpec::default()
+        }),
+        "two-apps" => ipa(&IpaSpec {
+            apps: vec!["Field.app", "FieldBeta.app"],
+            ..IpaSpec::default()
+        }),
+        "zip64" => ipa(&IpaSpec {
+            large_file: true,
+            ..IpaSpec::default()
+        }),
+        "bzip2" => with_method(
+            ipa(&IpaSpec {
+                method: stored,
+                ..IpaSpec::default()
+            }),
+            12,
+        ),
+        "no-unix-modes" => ipa(&IpaSpec {
+            no_unix_modes: true,
+            ..IpaSpec::default()
+        }),
+        "executable-not-executable" => ipa(&IpaSpec {
+            executable_mode: Some(0o644),
+            ..IpaSpec::default()
+        }),
+        "junk-outside" => ipa(&IpaSpec {
+            extra: vec![("__MACOSX/Payload/._Field.app", b"x".to_vec())],
+            ..IpaSpec::default()
+        }),
+        "junk-inside" => ipa(&IpaSpec {
+            extra: vec![("Payload/Field.app/.DS_Store", b"x".to_vec())],
+            ..IpaSpec::default()
+        }),
+        other => panic!("unknown setup {other}"),
+    }
+}
+
+#[test]
+fn every_package_scenario_raises_exactly_its_rules() {
+    let text = std::fs::read_to_string(testdata("ipa-scenarios.json")).expect("testdata/ipa-scenarios.json");
+    let scenarios: Vec<Scenario> = serde_json::from_str(&text).expect("a list of scenarios");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ipa-scenarios");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut failures = Vec::new();
+    for s in scenarios {
+        let path = dir.join(format!("{}.ipa", s.setup));
+        std::fs::write(&path, build(&s.setup)).expect("write ipa");
+        let run = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
+        let codes = run.codes();
+        if codes != s.raises || run.code == 2 {
+            failures.push(format!(
+                "{} ({}): expected {:?}, got {:?} (exit {}) {}",
+                s.name, s.setup, s.raises, codes, run.code, run.stderr
+            ));
+        }
+        for silent in &s.neighbour_of {
+            if codes.contains(silent) {
+                failures.push(format!("{}: neighbour of {silent} raised it", s.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_local_package_shows_what_would_be_installed() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("facts.ipa");
+    std::fs::write(&path, ipa(&IpaSpec::default())).expect("write");
+    let run = otadoctor(&["--offline", &path.display().to_string()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    support::assert_in_order(
+        &run.stdout,
+        &[
+            "(package)",
+            "contents",
+            "entries",
+            "app       Payload/Field.app · com.acme.field · 4.2 (812) · iOS 15.0+ · iPhone, iPad",
+            "no problems found · exit 0",
+        ],
+    );
+    let json = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
+    let doc = json.json();
+    let package = &doc["results"][0]["facts"]["walks"][0]["package"];
+    assert_eq!(doc["results"][0]["kind"], "package");
+    assert_eq!(package["apps"], serde_json::json!(["Payload/Field.app"]));
+    assert_eq!(
+        package["bundles"][0]["info_plist"]["CFBundleIdentifier"],
+        "com.acme.field"
+    );
+    assert_eq!(package["executable"]["unix_mode"], 0o100755);
+}
+
+#[test]
+fn the_ci_gate_reads_the_package_beside_the_manifest() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("gate.ipa");
+    std::fs::write(
+        &path,
+        ipa(&IpaSpec {
+            root: "FieldService/",
+            ..IpaSpec::default()
+        }),
+    )
+    .expect("write");
+    let manifest = testdata("manifests/good.plist");
+    let run = otadoctor(&[
+        "check",
+        "--offline",
+        "--format",
+        "json",
+        &manifest,
+        "--ipa",
+        &path.display().to_string(),
+    ]);
+    assert_eq!(run.codes(), ["IPA002"], "{}", run.stdout);
+    let alone = otadoctor(&[
+        "--offline",
+        "--ipa",
+        &path.display().to_string(),
+        "itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist",
+    ]);
+    assert_eq!(alone.code, 2, "--ipa needs a manifest file");
+}
