@@ -540,7 +540,8 @@ pub struct PackageFacts {
     /// Range requests (or file reads) made, and bytes read, to get what follows.
     pub requests: u32,
     pub bytes_read: u64,
-    /// Why the package could not be read as a zip (not a zip, truncated, range errors).
+    /// Why the package could not be read, phrased to follow "the package": "is not a readable
+    /// zip (…)" or "could not be read: …" (a range request that failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub entries: usize,

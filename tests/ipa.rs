@@ -15,6 +15,9 @@ struct Scenario {
     raises: Vec<String>,
     #[serde(default)]
     neighbour_of: Vec<String>,
+    /// The exit code, where the severity matters (info and warning exit 0).
+    #[serde(default)]
+    exit: Option<i32>,
 }
 
 /// Sets a compression method the zip crate cannot write: every local and central header.
@@ -25,6 +28,20 @@ fn with_method(mut bytes: Vec<u8>, method: u16) -> Vec<u8> {
             bytes[i + 8..i + 10].copy_from_slice(&method.to_le_bytes());
         } else if bytes[i..i + 4] == *b"PK\x01\x02" {
             bytes[i + 10..i + 12].copy_from_slice(&method.to_le_bytes());
+        }
+        i += 1;
+    }
+    bytes
+}
+
+/// Rewrites every central header as a Windows tool writes it: made by MS-DOS (host 0), with
+/// only the DOS archive attribute.
+fn made_on_dos(mut bytes: Vec<u8>) -> Vec<u8> {
+    let mut i = 0;
+    while i + 46 <= bytes.len() {
+        if bytes[i..i + 4] == *b"PK\x01\x02" {
+            bytes[i + 5] = 0;
+            bytes[i + 38..i + 42].copy_from_slice(&0x20u32.to_le_bytes());
         }
         i += 1;
     }
@@ -85,6 +102,12 @@ fn build(setup: &str) -> Vec<u8> {
             extra: vec![("Payload/Field.app/.DS_Store", b"x".to_vec())],
             ..IpaSpec::default()
         }),
+        "html-named-ipa" => b"<!doctype html><html><body><h1>Sign in</h1></body></html>".to_vec(),
+        "made-on-windows" => made_on_dos(ipa(&IpaSpec::default())),
+        "thumbs-inside" => ipa(&IpaSpec {
+            extra: vec![("Payload/Field.app/Thumbs.db", b"x".to_vec())],
+            ..IpaSpec::default()
+        }),
         other => panic!("unknown setup {other}"),
     }
 }
@@ -101,7 +124,7 @@ fn every_package_scenario_raises_exactly_its_rules() {
         std::fs::write(&path, build(&s.setup)).expect("write ipa");
         let run = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
         let codes = run.codes();
-        if codes != s.raises || run.code == 2 {
+        if codes != s.raises || run.code == 2 || s.exit.is_some_and(|e| e != run.code) {
             failures.push(format!(
                 "{} ({}): expected {:?}, got {:?} (exit {}) {}",
                 s.name, s.setup, s.raises, codes, run.code, run.stderr
@@ -175,4 +198,32 @@ fn the_ci_gate_reads_the_package_beside_the_manifest() {
         "itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist",
     ]);
     assert_eq!(alone.code, 2, "--ipa needs a manifest file");
+}
+
+#[test]
+fn a_local_package_of_any_size_is_read_through_ranges() {
+    // over the 16 MiB cap on other local inputs: only the tail and the Info.plist are read
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("large.ipa");
+    std::fs::write(
+        &path,
+        ipa(&IpaSpec {
+            padding: 20 * 1024 * 1024,
+            ..IpaSpec::default()
+        }),
+    )
+    .expect("write");
+    let run = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    let doc = run.json();
+    let package = &doc["results"][0]["facts"]["walks"][0]["package"];
+    assert_eq!(package["apps"], serde_json::json!(["Payload/Field.app"]));
+    assert!(
+        package["bytes"].as_u64().is_some_and(|b| b > 20 * 1024 * 1024),
+        "{package}"
+    );
+    assert!(
+        package["bytes_read"].as_u64().is_some_and(|b| b < 256 * 1024),
+        "{package}"
+    );
 }

@@ -14,7 +14,7 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     if let Some(error) = &package.error {
         out.push(p.finding(
             &rules::IPA_NOT_ZIP,
-            format!("the package is not a readable zip: {error}"),
+            format!("the package {error}"),
             "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
         ));
         return;
@@ -84,11 +84,13 @@ impl Ipa<'_> {
 
     fn size(&self, out: &mut Vec<Finding>) {
         if self.package.bytes >= FOUR_GIB {
-            out.push(self.finding(
+            let mut f = self.finding(
                 &rules::IPA_TOO_LARGE,
                 format!("the package is {} bytes, over 4 GiB", self.package.bytes),
                 "make the app smaller (on-demand resources, downloading content after install); installd refuses packages over 4 GiB".to_string(),
-            ));
+            );
+            f.severity = Severity::Error;
+            out.push(f);
         } else if self.package.zip64 {
             let mut f = self.finding(
                 &rules::IPA_TOO_LARGE,
@@ -104,17 +106,14 @@ impl Ipa<'_> {
         if let Some((name, method)) = self.package.odd_methods.first() {
             out.push(self.finding(
                 &rules::UNSUPPORTED_COMPRESSION,
-                format!("{name} (and {} other entries) uses compression method {method}, not stored (0) or deflate (8)", self.package.odd_methods.len() - 1),
+                format!("{name}{} uses compression method {method}, not stored (0) or deflate (8)", and_others(self.package.odd_methods.len())),
                 "zip the Payload with deflate (zip -r, ditto -c -k --sequesterRsrc, or Xcode's export), not 7-Zip's LZMA/BZip2/zstd".to_string(),
             ));
         }
         if let Some(name) = self.package.encrypted.first() {
             out.push(self.finding(
                 &rules::UNSUPPORTED_COMPRESSION,
-                format!(
-                    "{name} (and {} other entries) is encrypted",
-                    self.package.encrypted.len() - 1
-                ),
+                format!("{name}{} is encrypted", and_others(self.package.encrypted.len())),
                 "zip the Payload without a password".to_string(),
             ));
         }
@@ -142,7 +141,7 @@ impl Ipa<'_> {
                     mode & 0o7777
                 ),
                 format!(
-                    "chmod +x {} before zipping, then re-sign (the seal covers the file)",
+                    "chmod +x {} before zipping (the signature covers the file's contents, not its mode, so no re-signing is needed)",
                     exe.path
                 ),
             ));
@@ -154,16 +153,28 @@ impl Ipa<'_> {
         if junk.is_empty() {
             return;
         }
-        let inside: Vec<&String> = junk
+        // Inside the app a file outside the seal breaks it, except .DS_Store: the default
+        // signing rules (rules2 in CodeResources) omit it.
+        let inside: Vec<&str> = junk
             .iter()
             .filter(|j| self.package.apps.iter().any(|a| j.starts_with(&format!("{a}/"))))
+            .filter(|j| !j.ends_with("/.DS_Store"))
+            .map(String::as_str)
             .collect();
         let mut f = self.finding(
             &rules::JUNK_ENTRIES,
             if inside.is_empty() {
-                format!("the archive holds {} junk entries ({})", junk.len(), junk.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+                format!(
+                    "the archive holds {} ({})",
+                    count(junk.len(), "junk entry", "junk entries"),
+                    first_three(junk.iter().map(String::as_str))
+                )
             } else {
-                format!("{} junk entries are inside the app ({}): files added after signing break the seal", inside.len(), inside.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{} inside the app ({}): files added after signing break the seal",
+                    count(inside.len(), "junk entry is", "junk entries are"),
+                    first_three(inside.iter().copied())
+                )
             },
             "zip without Finder metadata: zip -qry -X Field.ipa Payload -x '*.DS_Store' '__MACOSX*', or ditto -c -k --norsrc".to_string(),
         );
@@ -174,4 +185,28 @@ impl Ipa<'_> {
         }
         out.push(f);
     }
+}
+
+/// " (and N other entries)" after the first of `n` names; nothing when it is the only one.
+fn and_others(n: usize) -> String {
+    match n {
+        0 | 1 => String::new(),
+        2 => " (and 1 other entry)".to_string(),
+        n => format!(" (and {} other entries)", n - 1),
+    }
+}
+
+/// "1 thing" / "N things".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first three names, comma-separated, with "…" when there are more.
+fn first_three<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let mut text = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        text.push_str(", …");
+    }
+    text
 }

@@ -76,10 +76,22 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, Inpu
     }
     let path = Path::new(arg);
     if path.is_file() {
-        let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
+        let mut file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
             path: arg.to_string(),
             source,
         })?;
+        // A package is read through ranges, whatever its size (IPAs are often gigabytes); a
+        // file named .ipa is one even when it is not a zip (an error page saved by a browser).
+        let mut magic = [0u8; 4];
+        let got = read_up_to(&mut file, &mut magic).map_err(|source| InputError::Unreadable {
+            path: arg.to_string(),
+            source,
+        })?;
+        let named_ipa = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ipa"));
+        if named_ipa || is_zip_magic(&magic[..got]) {
+            return Ok(vec![package_input(arg, arg)]);
+        }
+        let file = std::io::Cursor::new(magic[..got].to_vec()).chain(file);
         let bytes = read_capped(&mut file.take(MAX_LOCAL_INPUT + 1), arg)?;
         return from_bytes(arg, arg, &bytes);
     }
@@ -94,6 +106,25 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, Inpu
         return Ok(vec![link_input(arg, None)]);
     }
     Err(InputError::NoSuchInput(arg.to_string()))
+}
+
+/// Whether the bytes start like a zip: a local file header, or the end record of an empty zip.
+fn is_zip_magic(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// Fills `buf` as far as the reader goes; how many bytes were read.
+fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn read_capped(reader: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError> {
@@ -132,7 +163,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     {
         return Ok(vec![manifest_input(name, file, bytes)]);
     }
-    if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
+    if is_zip_magic(body) {
         return Ok(vec![package_input(name, file)]);
     }
     if body.first() == Some(&0x30) && body.iter().take(64).any(|b| *b == 0) {

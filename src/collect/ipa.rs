@@ -18,7 +18,13 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
     let mut zip = match remote_zip::open(source).await {
         Ok(z) => z,
         Err(e) => {
-            facts.error = Some(e.to_string());
+            facts.error = Some(match e {
+                remote_zip::ZipReadError::NotZip(why) => match source.range(0, 511).await {
+                    Ok(head) => not_zip(&head, &why),
+                    Err(_) => format!("is not a readable zip ({why})"),
+                },
+                other => format!("could not be read: {other}"),
+            });
             return facts;
         }
     };
@@ -115,4 +121,26 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
     facts.requests = zip.extents.requests;
     facts.bytes_read = zip.extents.bytes;
     facts
+}
+
+/// Why a file that is not a readable zip is not one, from its first bytes.
+fn not_zip(head: &[u8], why: &str) -> String {
+    if head.starts_with(b"PK") {
+        return format!("is not a readable zip ({why}): it starts like one, so it is probably cut short or damaged");
+    }
+    let text = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
+    let what = if text.starts_with("<!doctype html") || text.starts_with("<html") || text.contains("<body") {
+        "an HTML page"
+    } else if text.starts_with("version https://git-lfs") {
+        "a Git LFS pointer"
+    } else if text.starts_with('{') || text.starts_with('[') {
+        "JSON"
+    } else if text.starts_with("<?xml") {
+        "XML"
+    } else if head.is_empty() {
+        "empty"
+    } else {
+        "something else"
+    };
+    format!("is not a zip: it is {what}, not the .ipa")
 }

@@ -163,6 +163,8 @@ pub enum ZipReadError {
     Source(String),
     #[error("not a zip: {0}")]
     NotZip(String),
+    #[error("cannot be extracted: {0}")]
+    Extract(String),
     #[error("no entry named {0}")]
     NoEntry(String),
     #[error("{0} is larger than {1} bytes once decompressed")]
@@ -195,7 +197,12 @@ pub async fn open<S: RangeSource>(source: &S) -> Result<RemoteZip, ZipReadError>
                         header_start: f.header_start(),
                         method: compression_number(f.compression()),
                         encrypted: f.encrypted(),
-                        unix_mode: f.unix_mode(),
+                        // only a Unix (or Darwin) host's attributes hold a mode; the zip crate
+                        // invents one (664) from DOS attributes, which says nothing about the file
+                        unix_mode: matches!(f.system(), zip::System::Unix | zip::System::OsDarwin)
+                            .then(|| f.unix_mode())
+                            .flatten()
+                            .filter(|m| *m != 0),
                     });
                 }
                 return Ok(RemoteZip { extents, entries });
@@ -268,7 +275,7 @@ pub async fn read_entry<S: RangeSource>(
                 let bytes = source.range(start, end).await.map_err(ZipReadError::Source)?;
                 zip.extents.insert(start, bytes);
             }
-            None => return Err(ZipReadError::NotZip(e.to_string())),
+            None => return Err(ZipReadError::Extract(e.to_string())),
         }
     }
     Err(ZipReadError::TooManyRounds)

@@ -240,16 +240,16 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
         let _ = writeln!(out, "{label} {}", style.dim(&format!("not read: {}", esc(why))));
     }
     let Some(package) = &walk.package else { return };
-    let mut line = match &package.error {
-        Some(e) => format!("not read: {e}"),
-        None => format!("{} entries", package.entries),
+    let line = match &package.error {
+        Some(e) => format!("not read: the package {e}"),
+        None => format!(
+            "{} entries · {} read of {} in {} request(s)",
+            package.entries,
+            size(package.bytes_read),
+            size(package.bytes),
+            package.requests
+        ),
     };
-    line.push_str(&format!(
-        " · {} read of {} in {} request(s)",
-        size(package.bytes_read),
-        size(package.bytes),
-        package.requests
-    ));
     let _ = writeln!(out, "{label} {}", esc(&line));
     for bundle in &package.bundles {
         let text = |k: &str| {

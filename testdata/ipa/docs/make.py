@@ -136,3 +136,4 @@ def junk_outside(z):
     z.writestr(info("Payload/.DS_Store", 0o100644), b"\x00\x00\x00\x01Bud1" + b"\x00" * 60)
 build("Field-junk.ipa", junk_outside)
 build("Field-junk-in-app.ipa", lambda z: app(z, extra=[(".DS_Store", b"\x00\x00\x00\x01Bud1" + b"\x00" * 60)]))
+build("Field-thumbs-in-app.ipa", lambda z: app(z, extra=[("Thumbs.db", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 56)]))
