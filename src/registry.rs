@@ -25,6 +25,8 @@ pub enum Family {
     Man,
     #[serde(rename = "IPA")]
     Ipa,
+    #[serde(rename = "APP")]
+    App,
 }
 
 impl Family {
@@ -36,6 +38,7 @@ impl Family {
         Family::Http,
         Family::Man,
         Family::Ipa,
+        Family::App,
     ];
 
     pub fn prefix(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Family {
             Family::Http => "HTTP",
             Family::Man => "MAN",
             Family::Ipa => "IPA",
+            Family::App => "APP",
         }
     }
 
@@ -59,6 +63,7 @@ impl Family {
             Family::Http => "how each resource is served",
             Family::Man => "the manifest plist",
             Family::Ipa => "the archive",
+            Family::App => "the bundle's Info.plist",
         }
     }
 }
@@ -520,6 +525,16 @@ rules! {
         summary: "the chunk hash count does not fit md5-size/sha256-size and the package size",
         device: "the download restarts or never completes",
     }
+    BUNDLE_ID_MISMATCH = "MAN014" "bundle-id-mismatch" {
+        family: Man, severity: Error, basis: Field, network: false,
+        summary: "the manifest's bundle-identifier differs from the IPA's CFBundleIdentifier (exact, case-sensitive)",
+        device: "the download runs, then nothing installs, or \"Unable to Download App\"",
+    }
+    BUNDLE_VERSION_MISMATCH = "MAN015" "bundle-version-mismatch" {
+        family: Man, severity: Info, basis: Inferred, network: false,
+        summary: "bundle-version matches neither CFBundleVersion nor CFBundleShortVersionString",
+        device: "nothing at install; the version shown while it downloads is not the one installed",
+    }
     REMOVED_KEYS = "MAN018" "removed-keys" {
         family: Man, severity: Info, basis: Apple, network: false,
         summary: "needs-shine, sizeInBytes or metadata.items: keys iOS ignores",
@@ -580,6 +595,32 @@ rules! {
         family: Ipa, severity: Info, basis: Inferred, network: false,
         summary: "__MACOSX/, .DS_Store or Thumbs.db in the archive (an error inside the .app: it breaks the seal)",
         device: "nothing outside the .app; inside it, \"integrity could not be verified\"",
+    }
+
+    INFO_PLIST_UNREADABLE = "APP001" "info-plist-unreadable" {
+        family: App, severity: Error, basis: Field, network: false,
+        summary: "a bundle's Info.plist is missing or cannot be parsed",
+        device: "\"Unable to Install\" (the bundle has no readable Info.plist)",
+    }
+    MISSING_BUNDLE_KEYS = "APP002" "missing-bundle-keys" {
+        family: App, severity: Error, basis: Field, network: false,
+        summary: "CFBundleIdentifier, CFBundleExecutable (or the file it names) or CFBundleVersion is missing",
+        device: "\"Unable to Install\"",
+    }
+    SIMULATOR_BUILD = "APP005" "simulator-build" {
+        family: App, severity: Error, basis: Field, network: false,
+        summary: "the app was built for the iOS Simulator (CFBundleSupportedPlatforms/DTPlatformName)",
+        device: "\"Unable to Install\": a simulator build does not run on a device",
+    }
+    UNSUPPORTED_PLATFORM = "APP006" "unsupported-platform" {
+        family: App, severity: Error, basis: Inferred, network: false,
+        summary: "the app was built for tvOS, visionOS, watchOS or Mac Catalyst, not iOS",
+        device: "\"Unable to Install\"",
+    }
+    EXTENSION_BUNDLE_ID_PREFIX = "APP007" "extension-bundle-id-prefix" {
+        family: App, severity: Error, basis: Apple, network: false,
+        summary: "an .appex, watch app or App Clip bundle id does not start with the app's id plus \".\"",
+        device: "\"Unable to Install\"",
     }
 }
 

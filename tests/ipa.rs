@@ -6,6 +6,19 @@ mod support;
 
 use serde::Deserialize;
 use support::lab::{IpaSpec, info_plist, ipa};
+
+/// An Info.plist for `id`, executable Field, with extra keys (XML fragments).
+fn plist_with(id: &str, executable: &str, extra: &str) -> String {
+    info_plist(id, executable).replace("</dict></plist>", &format!("{extra}</dict></plist>"))
+}
+
+/// A Simulator/tvOS/iOS platform fragment.
+fn platforms(list: &str, dt: &str) -> String {
+    format!(
+        "<key>CFBundleSupportedPlatforms</key><array><string>{list}</string></array><key>DTPlatformName</key><string>{dt}</string>"
+    )
+}
+
 use support::{otadoctor, testdata};
 
 #[derive(Deserialize)]
@@ -106,6 +119,84 @@ fn build(setup: &str) -> Vec<u8> {
         "made-on-windows" => made_on_dos(ipa(&IpaSpec::default())),
         "thumbs-inside" => ipa(&IpaSpec {
             extra: vec![("Payload/Field.app/Thumbs.db", b"x".to_vec())],
+            ..IpaSpec::default()
+        }),
+        "no-info-plist" => ipa(&IpaSpec {
+            info_plist: None,
+            ..IpaSpec::default()
+        }),
+        "broken-info-plist" => ipa(&IpaSpec {
+            info_plist: Some("<?xml version=\"1.0\"?><plist><dict><key>CFBundleIdentifier".to_string()),
+            ..IpaSpec::default()
+        }),
+        "binary-info-plist" => {
+            let value =
+                plist::Value::from_reader_xml(info_plist("com.acme.field", "Field").as_bytes()).expect("xml plist");
+            let mut binary = Vec::new();
+            value.to_writer_binary(&mut binary).expect("binary plist");
+            ipa(&IpaSpec {
+                info_plist: None,
+                extra: vec![("Payload/Field.app/Info.plist", binary)],
+                ..IpaSpec::default()
+            })
+        }
+        "no-bundle-version" => ipa(&IpaSpec {
+            info_plist: Some(
+                info_plist("com.acme.field", "Field").replace("<key>CFBundleVersion</key><string>812</string>", ""),
+            ),
+            ..IpaSpec::default()
+        }),
+        "executable-missing" => ipa(&IpaSpec {
+            info_plist: Some(info_plist("com.acme.field", "FieldService")),
+            ..IpaSpec::default()
+        }),
+        "simulator" => ipa(&IpaSpec {
+            info_plist: Some(plist_with(
+                "com.acme.field",
+                "Field",
+                &platforms("iPhoneSimulator", "iphonesimulator"),
+            )),
+            ..IpaSpec::default()
+        }),
+        "tvos" => ipa(&IpaSpec {
+            info_plist: Some(plist_with(
+                "com.acme.field",
+                "Field",
+                &platforms("AppleTVOS", "appletvos"),
+            )),
+            ..IpaSpec::default()
+        }),
+        "iphoneos" => ipa(&IpaSpec {
+            info_plist: Some(plist_with(
+                "com.acme.field",
+                "Field",
+                &platforms("iPhoneOS", "iphoneos"),
+            )),
+            ..IpaSpec::default()
+        }),
+        "extension-bad-prefix" => ipa(&IpaSpec {
+            extra: vec![(
+                "Payload/Field.app/PlugIns/Share.appex/Info.plist",
+                info_plist("com.acme.share", "Share").into_bytes(),
+            )],
+            ..IpaSpec::default()
+        }),
+        "extension-good-prefix" => ipa(&IpaSpec {
+            extra: vec![
+                (
+                    "Payload/Field.app/PlugIns/Share.appex/Info.plist",
+                    info_plist("com.acme.field.share", "Share").into_bytes(),
+                ),
+                (
+                    "Payload/Field.app/Watch/FieldWatch.app/Info.plist",
+                    plist_with(
+                        "com.acme.field.watchkitapp",
+                        "FieldWatch",
+                        &platforms("WatchOS", "watchos"),
+                    )
+                    .into_bytes(),
+                ),
+            ],
             ..IpaSpec::default()
         }),
         other => panic!("unknown setup {other}"),

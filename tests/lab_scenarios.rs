@@ -217,6 +217,14 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             });
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", wrapped));
         }
+        "remote-bundle-id-mismatch" => {
+            let other = support::lab::ipa(&support::lab::IpaSpec {
+                info_plist: Some(support::lab::info_plist("com.acme.field-beta", "Field")),
+                padding: 64 * 1024,
+                ..Default::default()
+            });
+            lab.route(Site::PACKAGE, Route::ok("application/octet-stream", other));
+        }
         "lfs-pointer" => {
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48211733\n"));
         }

@@ -3,7 +3,7 @@
 
 use crate::check::Context;
 use crate::facts::{PackageFacts, WalkFacts};
-use crate::finding::{Finding, Resource, Severity, Subject};
+use crate::finding::{Finding, Severity};
 use crate::registry as rules;
 
 const FOUR_GIB: u64 = 4 * 1024 * 1024 * 1024;
@@ -33,12 +33,7 @@ struct Ipa<'a> {
 
 impl Ipa<'_> {
     fn finding(&self, rule: &'static rules::Rule, message: String, fix: String) -> Finding {
-        let subject = Subject {
-            resource: Resource::Package,
-            target: self.package.source.clone(),
-            link: self.walk.link,
-        };
-        Finding::new(rule, subject, message, fix)
+        Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
     }
 
     fn payload(&self, out: &mut Vec<Finding>) {

@@ -1,6 +1,7 @@
 //! Rules: pure functions from facts (and the context clock and options) to findings.
 //! No I/O and no clock reads here; `Context::now` is the only time there is.
 
+pub mod app;
 pub mod http;
 pub mod ipa;
 pub mod lnk;
@@ -47,11 +48,21 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     for walk in &facts.walks {
         man::check(walk, ctx, &mut out);
         ipa::check(walk, ctx, &mut out);
+        app::check(walk, ctx, &mut out);
     }
     net::check(facts, ctx, &mut out);
     tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);
     out
+}
+
+/// The subject of a finding about the package's contents (IPA and APP rules).
+fn package_subject(walk: &WalkFacts, package: &crate::facts::PackageFacts) -> Subject {
+    Subject {
+        resource: Resource::Package,
+        target: package.source.clone(),
+        link: walk.link,
+    }
 }
 
 /// One request of the walk, as the network rules see it.

@@ -96,10 +96,11 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         match remote_zip::read_entry(source, &mut zip, &name, INFO_PLIST_CAP).await {
             Ok(bytes) => match plist::Value::from_reader(std::io::Cursor::new(bytes)) {
                 Ok(value) => bundle.info_plist = Some(crate::collect::manifest::to_json(&value)),
-                Err(e) => bundle.info_plist_error = Some(format!("not a plist: {e}")),
+                Err(e) => bundle.info_plist_error = Some(format!("is not a plist ({e})")),
             },
-            Err(remote_zip::ZipReadError::NoEntry(_)) => bundle.info_plist_error = Some(format!("{name} is missing")),
-            Err(e) => bundle.info_plist_error = Some(e.to_string()),
+            Err(remote_zip::ZipReadError::NoEntry(_)) => bundle.info_plist_error = Some("is missing".to_string()),
+            Err(e @ remote_zip::ZipReadError::Extract(_)) => bundle.info_plist_error = Some(e.to_string()),
+            Err(e) => bundle.info_plist_error = Some(format!("could not be read: {e}")),
         }
         facts.bundles.push(bundle);
     }

@@ -179,7 +179,7 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
         );
     }
     let manifest_findings = take(&outcome.findings, shown, |f| {
-        same_walk(f) && f.subject.resource == Resource::Manifest
+        same_walk(f) && f.subject.resource == Resource::Manifest && !f.evidence.contains_key("package")
     });
     end_step(out, manifest_findings, style);
     for asset in &walk.assets {
@@ -225,7 +225,7 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
             same_walk(f)
                 && f.subject.resource == resource
                 && (resource == Resource::Package || f.subject.target == url)
-                && f.rule.family != Family::Ipa
+                && !matches!(f.rule.family, Family::Ipa | Family::App)
                 && !f.evidence.contains_key("package")
         });
         end_step(out, findings, style);
@@ -243,8 +243,9 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
     let line = match &package.error {
         Some(e) => format!("not read: the package {e}"),
         None => format!(
-            "{} entries · {} read of {} in {} request(s)",
+            "{} {} · {} read of {} in {} request(s)",
             package.entries,
+            if package.entries == 1 { "entry" } else { "entries" },
             size(package.bytes_read),
             size(package.bytes),
             package.requests
@@ -304,7 +305,9 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
         );
     }
     let findings = take(&outcome.findings, shown, |f| {
-        f.subject.link == walk.link && f.subject.resource == Resource::Package && f.rule.family == Family::Ipa
+        f.subject.link == walk.link
+            && f.subject.resource == Resource::Package
+            && matches!(f.rule.family, Family::Ipa | Family::App)
             || (f.subject.link == walk.link && f.rule.family == Family::Man && f.evidence.contains_key("package"))
     });
     end_step(out, findings, style);

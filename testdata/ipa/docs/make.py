@@ -40,11 +40,37 @@ def info(name, mode, method=zipfile.ZIP_DEFLATED, unix=True):
     return zi
 
 
-def app(z, prefix="Payload/Field.app", unix=True, exe_mode=0o100755, method=zipfile.ZIP_DEFLATED, extra=()):
-    z.writestr(info(f"{prefix}/Info.plist", 0o100644, method, unix), PLIST)
-    z.writestr(info(f"{prefix}/Field", exe_mode, method, unix), EXE)
+def plist(base=PLIST, **keys):
+    """`base` with keys changed: a str, a list of str, or None to remove the key."""
+    lines = base.decode().splitlines(keepends=True)
+    for key, value in keys.items():
+        if value is None:
+            line = ""
+        elif isinstance(value, list):
+            line = f"  <key>{key}</key><array>" + "".join(f"<string>{v}</string>" for v in value) + "</array>\n"
+        else:
+            line = f"  <key>{key}</key><string>{value}</string>\n"
+        at = [i for i, l in enumerate(lines) if l.startswith(f"  <key>{key}</key>")]
+        if at:
+            lines[at[0]] = line
+        else:
+            lines.insert(lines.index("</dict>\n"), line)
+    return "".join(lines).encode()
+
+
+def app(z, prefix="Payload/Field.app", unix=True, exe_mode=0o100755, method=zipfile.ZIP_DEFLATED, extra=(),
+        info_plist=PLIST, exe="Field", bundles=()):
+    """The app at `prefix`; `info_plist` or `exe` None leaves that file out; `bundles` are
+    (path inside the app, Info.plist, executable name): extensions, watch apps, App Clips."""
+    if info_plist is not None:
+        z.writestr(info(f"{prefix}/Info.plist", 0o100644, method, unix), info_plist)
+    if exe is not None:
+        z.writestr(info(f"{prefix}/{exe}", exe_mode, method, unix), EXE)
     for name, data in extra:
         z.writestr(info(f"{prefix}/{name}", 0o100644, method, unix), data)
+    for path, data, name in bundles:
+        z.writestr(info(f"{prefix}/{path}/Info.plist", 0o100644, method, unix), data)
+        z.writestr(info(f"{prefix}/{path}/{name}", 0o100755, method, unix), EXE)
 
 
 def build(path, fill):
@@ -54,9 +80,8 @@ def build(path, fill):
 
 # correct
 build("Field.ipa", lambda z: app(z))
-# IPA001: a zip cut short by an interrupted upload (raises IPA001), and an HTML error page
-# saved as .ipa (not raised: a local file is recognised by its content, so this one is read
-# as a download page)
+# IPA001: a zip cut short by an interrupted upload, and an HTML error page saved as .ipa
+# (a file named .ipa is read as a package; IPA001 says it is an HTML page)
 with open("Field-error-page.ipa", "wb") as f:
     f.write(b"<!doctype html>\n<html><head><title>403 Forbidden</title></head>\n"
             b"<body><h1>403 Forbidden</h1></body></html>\n")
@@ -137,3 +162,22 @@ def junk_outside(z):
 build("Field-junk.ipa", junk_outside)
 build("Field-junk-in-app.ipa", lambda z: app(z, extra=[(".DS_Store", b"\x00\x00\x00\x01Bud1" + b"\x00" * 60)]))
 build("Field-thumbs-in-app.ipa", lambda z: app(z, extra=[("Thumbs.db", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 56)]))
+
+# APP001: no Info.plist in the app; an Info.plist edited by hand after the build (a raw "&")
+build("Field-no-info-plist.ipa", lambda z: app(z, info_plist=None))
+build("Field-broken-plist.ipa", lambda z: app(z, info_plist=plist(CFBundleName="Field & Co")))
+# APP002: no CFBundleVersion; CFBundleExecutable names a file the app does not have
+build("Field-no-version.ipa", lambda z: app(z, info_plist=plist(CFBundleVersion=None)))
+build("Field-exe-missing.ipa", lambda z: app(z, info_plist=plist(CFBundleExecutable="FieldApp")))
+# APP005: built for the Simulator
+build("Field-simulator.ipa", lambda z: app(z, info_plist=plist(
+    CFBundleSupportedPlatforms=["iPhoneSimulator"], DTPlatformName="iphonesimulator")))
+# APP006: the tvOS target's build
+build("Field-tvos.ipa", lambda z: app(z, info_plist=plist(
+    CFBundleSupportedPlatforms=["AppleTVOS"], DTPlatformName="appletvos")))
+# APP007: a share extension whose id is not under the app's, and one whose id is
+SHARE = plist(CFBundleIdentifier="com.acme.share", CFBundleExecutable="Share", CFBundleName="Share",
+              CFBundleShortVersionString=None, MinimumOSVersion=None, UIDeviceFamily=None)
+build("Field-bad-extension-id.ipa", lambda z: app(z, bundles=[("PlugIns/Share.appex", SHARE, "Share")]))
+build("Field-extension.ipa", lambda z: app(z, bundles=[
+    ("PlugIns/Share.appex", plist(SHARE, CFBundleIdentifier="com.acme.field.share"), "Share")]))

@@ -1,0 +1,296 @@
+//! APP rules (each bundle's Info.plist) and the manifest rules that compare the manifest with
+//! the package it points at (MAN014, MAN015).
+
+use serde_json::Value;
+
+use crate::check::Context;
+use crate::facts::{BundleFacts, PackageFacts, WalkFacts};
+use crate::finding::{Finding, Location, Resource, Subject};
+use crate::registry as rules;
+
+pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(package) = &walk.package else { return };
+    if package.error.is_some() {
+        return;
+    }
+    let a = App { walk, package };
+    let main_id = package
+        .bundles
+        .first()
+        .and_then(|b| text(b, "CFBundleIdentifier"))
+        .map(str::to_string);
+    for (i, bundle) in package.bundles.iter().enumerate() {
+        let Some(plist) = &bundle.info_plist else {
+            a.unreadable(bundle, out);
+            continue;
+        };
+        if !plist.is_object() {
+            out.push(a.finding(
+                &rules::INFO_PLIST_UNREADABLE,
+                format!("{}/Info.plist of {} is not a dictionary", bundle.path, called(bundle)),
+                "write Info.plist as a dictionary (Xcode builds it from the target's Info settings)".to_string(),
+            ));
+            continue;
+        }
+        a.keys(bundle, i == 0, out);
+        a.platform(bundle, out);
+        if i > 0 {
+            a.prefix(bundle, main_id.as_deref(), out);
+        }
+    }
+    a.manifest(out);
+}
+
+/// A string value of the bundle's Info.plist.
+fn text<'a>(bundle: &'a BundleFacts, key: &str) -> Option<&'a str> {
+    bundle.info_plist.as_ref()?.get(key)?.as_str()
+}
+
+/// The strings of an array value (or a lone string).
+fn strings<'a>(bundle: &'a BundleFacts, key: &str) -> Vec<&'a str> {
+    match bundle.info_plist.as_ref().and_then(|p| p.get(key)) {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(s)) => vec![s.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+/// What a bundle is called in a message: "the app" or "the extension Share.appex".
+fn called(bundle: &BundleFacts) -> String {
+    let last = bundle.path.rsplit('/').next().unwrap_or(&bundle.path);
+    match bundle.kind.as_str() {
+        "app" => format!("the app {last}"),
+        "watch-app" => format!("the watch app {last}"),
+        "app-clip" => format!("the App Clip {last}"),
+        _ => format!("the extension {last}"),
+    }
+}
+
+struct App<'a> {
+    walk: &'a WalkFacts,
+    package: &'a PackageFacts,
+}
+
+impl App<'_> {
+    fn finding(&self, rule: &'static rules::Rule, message: String, fix: String) -> Finding {
+        Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
+    }
+
+    fn unreadable(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        // stored with a method iOS cannot read, or encrypted: that is IPA005's finding
+        let name = format!("{}/Info.plist", bundle.path);
+        if self.package.odd_methods.iter().any(|(n, _)| *n == name) || self.package.encrypted.contains(&name) {
+            return;
+        }
+        let why = bundle.info_plist_error.as_deref().unwrap_or("was not read");
+        out.push(self.finding(
+            &rules::INFO_PLIST_UNREADABLE,
+            format!("{}/Info.plist of {} {why}", bundle.path, called(bundle)),
+            "build the app with Xcode and export it; if Info.plist was edited after the build, edit the source Info.plist instead (plutil -lint Info.plist) and rebuild".to_string(),
+        ));
+    }
+
+    fn keys(&self, bundle: &BundleFacts, is_main: bool, out: &mut Vec<Finding>) {
+        let plist = bundle.info_plist.as_ref();
+        let problems: Vec<String> = ["CFBundleIdentifier", "CFBundleExecutable", "CFBundleVersion"]
+            .into_iter()
+            .filter_map(|k| match plist.and_then(|p| p.get(k)) {
+                None => Some(format!("no {k}")),
+                Some(Value::String(v)) if v.trim().is_empty() => Some(format!("an empty {k}")),
+                Some(Value::String(_)) => None,
+                Some(_) => Some(format!("a {k} that is not a string")),
+            })
+            .collect();
+        if !problems.is_empty() {
+            out.push(self.finding(
+                &rules::MISSING_BUNDLE_KEYS,
+                format!(
+                    "{}/Info.plist of {} has {}",
+                    bundle.path,
+                    called(bundle),
+                    problems.join(", ")
+                ),
+                "set the Bundle Identifier, Executable name and Build (CFBundleVersion) in the target's build settings and rebuild".to_string(),
+            ));
+            return;
+        }
+        if is_main
+            && let Some(exe) = &self.package.executable
+            && !exe.exists
+        {
+            out.push(self.finding(
+                &rules::MISSING_BUNDLE_KEYS,
+                format!(
+                    "CFBundleExecutable names \"{}\", but {} is not in the archive",
+                    text(bundle, "CFBundleExecutable").unwrap_or_default(),
+                    exe.path
+                ),
+                "make CFBundleExecutable the name of the binary in the .app (EXECUTABLE_NAME); do not rename either after the build".to_string(),
+            ));
+        }
+    }
+
+    fn platform(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        let platforms = strings(bundle, "CFBundleSupportedPlatforms");
+        let dt = text(bundle, "DTPlatformName").unwrap_or_default().to_ascii_lowercase();
+        let said =
+            |name: &str| platforms.iter().any(|p| p.eq_ignore_ascii_case(name)) || dt == name.to_ascii_lowercase();
+        let simulator = platforms
+            .iter()
+            .map(|p| p.to_ascii_lowercase())
+            .chain([dt.clone()])
+            .any(|p| p.ends_with("simulator"));
+        if simulator {
+            out.push(self.finding(
+                &rules::SIMULATOR_BUILD,
+                format!(
+                    "{} is a Simulator build ({})",
+                    called(bundle),
+                    platform_words(&platforms, &dt)
+                ),
+                "archive for a device (Product › Archive, or xcodebuild archive -destination 'generic/platform=iOS') and export the IPA from that archive".to_string(),
+            ));
+            return;
+        }
+        let watch = bundle.kind == "watch-app";
+        let other = [
+            ("AppleTVOS", "tvOS"),
+            ("XROS", "visionOS"),
+            ("WatchOS", "watchOS"),
+            ("MacOSX", "macOS (Mac Catalyst)"),
+        ]
+        .into_iter()
+        .find(|(name, _)| said(name) && !(watch && *name == "WatchOS"));
+        let ios = said("iPhoneOS");
+        if let Some((_, os)) = other
+            && !ios
+        {
+            out.push(self.finding(
+                &rules::UNSUPPORTED_PLATFORM,
+                format!(
+                    "{} is built for {os}, not iOS ({})",
+                    called(bundle),
+                    platform_words(&platforms, &dt)
+                ),
+                "archive the iOS target (destination generic/platform=iOS) and publish that IPA; other platforms are not installed over the air on an iPhone or iPad".to_string(),
+            ));
+        }
+    }
+
+    fn prefix(&self, bundle: &BundleFacts, main_id: Option<&str>, out: &mut Vec<Finding>) {
+        let (Some(main), Some(id)) = (main_id, text(bundle, "CFBundleIdentifier")) else {
+            return;
+        };
+        if id.starts_with(&format!("{main}.")) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::EXTENSION_BUNDLE_ID_PREFIX,
+            format!(
+                "{} has the bundle id \"{id}\", which does not start with the app's id plus a dot (\"{main}.\")",
+                called(bundle)
+            ),
+            format!("give it an id under the app's, such as {main}.{}, in the target's build settings (and in its App ID and profile)", suffix(id)),
+        ));
+    }
+
+    /// MAN014 and MAN015: the manifest's metadata against the app it points at.
+    fn manifest(&self, out: &mut Vec<Finding>) {
+        let Some(manifest) = &self.walk.document else { return };
+        let Some(meta) = manifest
+            .document
+            .as_ref()
+            .and_then(|d| d.get("items"))
+            .and_then(|items| items.get(0))
+            .and_then(|item| item.get("metadata"))
+        else {
+            return;
+        };
+        let Some(app) = self.package.bundles.first() else {
+            return;
+        };
+        let subject = Subject {
+            resource: Resource::Manifest,
+            target: self.walk.manifest_url.clone(),
+            link: self.walk.link,
+        };
+        let at = |key: &str| {
+            manifest
+                .key_lines
+                .get(&format!("items[0].metadata.{key}"))
+                .map(|&line| Location {
+                    file: self.walk.manifest_url.clone(),
+                    line,
+                    column: 1,
+                })
+        };
+        let mut push = |rule: &'static rules::Rule, key: &str, message: String, fix: String| {
+            let mut f = Finding::new(rule, subject.clone(), message, fix);
+            f.location = at(key);
+            f.evidence
+                .insert("package".to_string(), Value::String(self.package.source.clone()));
+            out.push(f);
+        };
+        if let (Some(said), Some(is)) = (
+            meta.get("bundle-identifier").and_then(Value::as_str),
+            text(app, "CFBundleIdentifier"),
+        ) && said != is
+        {
+            let case = if said.eq_ignore_ascii_case(is) {
+                " (they differ only in case, and the comparison is exact)"
+            } else {
+                ""
+            };
+            push(
+                &rules::BUNDLE_ID_MISMATCH,
+                "bundle-identifier",
+                format!(
+                    "the manifest's bundle-identifier is \"{said}\", the app's CFBundleIdentifier is \"{is}\"{case}"
+                ),
+                format!(
+                    "write <key>bundle-identifier</key><string>{is}</string> in the manifest (or publish the IPA built for {said})"
+                ),
+            );
+        }
+        if let Some(said) = meta.get("bundle-version").and_then(Value::as_str) {
+            let build = text(app, "CFBundleVersion");
+            let short = text(app, "CFBundleShortVersionString");
+            let known = [build, short].into_iter().flatten().collect::<Vec<_>>();
+            if !known.is_empty() && !known.contains(&said) {
+                push(
+                    &rules::BUNDLE_VERSION_MISMATCH,
+                    "bundle-version",
+                    format!(
+                        "the manifest's bundle-version is \"{said}\"; the app is {}",
+                        match (short, build) {
+                            (Some(s), Some(b)) => format!("{s} (build {b})"),
+                            (Some(v), None) | (None, Some(v)) => v.to_string(),
+                            (None, None) => String::new(),
+                        }
+                    ),
+                    format!(
+                        "write <key>bundle-version</key><string>{}</string> in the manifest",
+                        short.or(build).unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The platform keys as written, for the message.
+fn platform_words(platforms: &[&str], dt: &str) -> String {
+    let mut parts = Vec::new();
+    if !platforms.is_empty() {
+        parts.push(format!("CFBundleSupportedPlatforms {}", platforms.join(", ")));
+    }
+    if !dt.is_empty() {
+        parts.push(format!("DTPlatformName {dt}"));
+    }
+    parts.join("; ")
+}
+
+/// The last component of a bundle id, for a suggested id.
+fn suffix(id: &str) -> &str {
+    id.rsplit('.').next().unwrap_or(id)
+}
