@@ -107,9 +107,31 @@ struct CheckArgs {
     /// `otadoctor check --offline manifest.plist --ipa build/App.ipa`).
     #[arg(long, value_name = "FILE")]
     ipa: Option<std::path::PathBuf>,
+    /// The device's iOS version (17.4): the app's MinimumOSVersion is checked against it.
+    #[arg(long, value_name = "VERSION", value_parser = parse_ios)]
+    ios: Option<IosVersion>,
+    /// The device's family: the app's UIDeviceFamily is checked against it.
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    device: Option<DeviceArg>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DeviceArg {
+    Iphone,
+    Ipad,
+}
+
+/// `--ios`: a dotted version (one value, so clap needs a type of its own, not a Vec).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IosVersion(Vec<u32>);
+
+fn parse_ios(s: &str) -> Result<IosVersion, String> {
+    check::version_numbers(s)
+        .map(IosVersion)
+        .ok_or_else(|| format!("\"{s}\" is not an iOS version (17.4, 18.0.1)"))
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
@@ -245,6 +267,13 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     }
     let now = args.now.unwrap_or(io.now);
     let mut ctx = Context::at(now);
+    ctx.device = check::Device {
+        ios: args.ios.as_ref().map(|v| v.0.clone()),
+        family: args.device.map(|d| match d {
+            DeviceArg::Iphone => check::DeviceFamily::Iphone,
+            DeviceArg::Ipad => check::DeviceFamily::Ipad,
+        }),
+    };
     if let Some(path) = &args.ct_log_list {
         let json = std::fs::read_to_string(path).map_err(|e| format!("--ct-log-list {}: {e}", path.display()))?;
         ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&path.display().to_string(), &json)?);

@@ -607,6 +607,16 @@ rules! {
         summary: "CFBundleIdentifier, CFBundleExecutable (or the file it names) or CFBundleVersion is missing",
         device: "\"Unable to Install\"",
     }
+    MINIMUM_OS_TOO_HIGH = "APP003" "minimum-os-too-high" {
+        family: App, severity: Error, basis: Apple, network: false,
+        summary: "MinimumOSVersion is above the device's iOS (--ios)",
+        device: "\"Unable to Install\": the app requires a newer version of iOS",
+    }
+    DEVICE_FAMILY_UNSUPPORTED = "APP004" "device-family-unsupported" {
+        family: App, severity: Error, basis: Apple, network: false,
+        summary: "UIDeviceFamily does not include the device's family (--device; without it, an info when no iPhone can install the app)",
+        device: "\"Unable to Install\": the app is not compatible with this device",
+    }
     SIMULATOR_BUILD = "APP005" "simulator-build" {
         family: App, severity: Error, basis: Field, network: false,
         summary: "the app was built for the iOS Simulator (CFBundleSupportedPlatforms/DTPlatformName)",

@@ -28,6 +28,9 @@ struct Scenario {
     raises: Vec<String>,
     #[serde(default)]
     neighbour_of: Vec<String>,
+    /// Options before the package (the device: --ios, --device).
+    #[serde(default)]
+    args: Vec<String>,
     /// The exit code, where the severity matters (info and warning exit 0).
     #[serde(default)]
     exit: Option<i32>,
@@ -59,6 +62,28 @@ fn made_on_dos(mut bytes: Vec<u8>) -> Vec<u8> {
         i += 1;
     }
     bytes
+}
+
+/// Replaces the end record with a zip64 one (and its locator) that claims 10 million entries
+/// in the same small central directory: hostile, and must end in a finding, not an allocation.
+fn claims_ten_million_entries(bytes: Vec<u8>) -> Vec<u8> {
+    let at = bytes.windows(4).rposition(|w| w == b"PK\x05\x06").expect("end record");
+    let field = |i: usize| u32::from_le_bytes([bytes[at + i], bytes[at + i + 1], bytes[at + i + 2], bytes[at + i + 3]]);
+    let (cd_size, cd_offset) = (u64::from(field(12)), u64::from(field(16)));
+    let mut out = bytes[..at].to_vec();
+    let eocd64_at = out.len() as u64;
+    out.extend_from_slice(b"PK\x06\x06");
+    out.extend_from_slice(&44u64.to_le_bytes());
+    out.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&10_000_000u64.to_le_bytes());
+    out.extend_from_slice(&10_000_000u64.to_le_bytes());
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    out.extend_from_slice(&eocd64_at.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0");
+    out
 }
 
 fn build(setup: &str) -> Vec<u8> {
@@ -166,6 +191,21 @@ fn build(setup: &str) -> Vec<u8> {
             )),
             ..IpaSpec::default()
         }),
+        "ten-million-entries" => claims_ten_million_entries(ipa(&IpaSpec::default())),
+        "ipad-only" => ipa(&IpaSpec {
+            info_plist: Some(
+                info_plist("com.acme.field", "Field")
+                    .replace("<integer>1</integer><integer>2</integer>", "<integer>2</integer>"),
+            ),
+            ..IpaSpec::default()
+        }),
+        "iphone-only" => ipa(&IpaSpec {
+            info_plist: Some(
+                info_plist("com.acme.field", "Field")
+                    .replace("<integer>1</integer><integer>2</integer>", "<integer>1</integer>"),
+            ),
+            ..IpaSpec::default()
+        }),
         "iphoneos" => ipa(&IpaSpec {
             info_plist: Some(plist_with(
                 "com.acme.field",
@@ -213,7 +253,11 @@ fn every_package_scenario_raises_exactly_its_rules() {
     for s in scenarios {
         let path = dir.join(format!("{}.ipa", s.setup));
         std::fs::write(&path, build(&s.setup)).expect("write ipa");
-        let run = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
+        let path = path.display().to_string();
+        let mut argv = vec!["--offline", "--format", "json"];
+        argv.extend(s.args.iter().map(String::as_str));
+        argv.push(&path);
+        let run = otadoctor(&argv);
         let codes = run.codes();
         if codes != s.raises || run.code == 2 || s.exit.is_some_and(|e| e != run.code) {
             failures.push(format!(

@@ -8,7 +8,7 @@ use crate::facts::{BundleFacts, PackageFacts, WalkFacts};
 use crate::finding::{Finding, Location, Resource, Subject};
 use crate::registry as rules;
 
-pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
+pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(package) = &walk.package else { return };
     if package.error.is_some() {
         return;
@@ -33,6 +33,9 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         a.keys(bundle, i == 0, out);
+        if i == 0 {
+            a.device(bundle, ctx, out);
+        }
         a.platform(bundle, out);
         if i > 0 {
             a.prefix(bundle, main_id.as_deref(), out);
@@ -128,6 +131,71 @@ impl App<'_> {
                 "make CFBundleExecutable the name of the binary in the .app (EXECUTABLE_NAME); do not rename either after the build".to_string(),
             ));
         }
+    }
+
+    /// APP003 and APP004: the app against the device, when `--ios`/`--device` name it; without
+    /// them only an app no iPhone can install (iPad only) is worth an info.
+    fn device(&self, bundle: &BundleFacts, ctx: &Context, out: &mut Vec<Finding>) {
+        let minimum = text(bundle, "MinimumOSVersion");
+        if let (Some(ios), Some(min_text)) = (&ctx.device.ios, minimum)
+            && let Some(min) = crate::check::version_numbers(min_text)
+            && crate::check::version_cmp(&min, ios).is_gt()
+        {
+            let ios_text = ios.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+            out.push(self.finding(
+                &rules::MINIMUM_OS_TOO_HIGH,
+                format!("the app requires iOS {min_text} (MinimumOSVersion); the device runs iOS {ios_text}"),
+                format!("update the device to iOS {min_text} or later, or build with a lower deployment target (IPHONEOS_DEPLOYMENT_TARGET = {ios_text}) if the app supports it"),
+            ));
+        }
+        let families: Vec<i64> = match bundle.info_plist.as_ref().and_then(|p| p.get("UIDeviceFamily")) {
+            // numbers, or numbers written as strings (which iOS reads too)
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
+                .collect(),
+            Some(Value::Number(n)) => n.as_i64().into_iter().collect(),
+            // without the key, iOS treats the app as iPhone-only
+            _ => vec![1],
+        };
+        let names = families
+            .iter()
+            .map(|f| match f {
+                1 => "iPhone".to_string(),
+                2 => "iPad".to_string(),
+                3 => "Apple TV".to_string(),
+                4 => "Apple Watch".to_string(),
+                6 => "Mac".to_string(),
+                7 => "Apple Vision".to_string(),
+                n => format!("{n}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let names = if names.is_empty() { "empty".to_string() } else { names };
+        let iphone = families.contains(&1);
+        // an iPhone app also runs on an iPad (in compatibility mode)
+        let ipad = iphone || families.contains(&2);
+        let (refused, on) = match ctx.device.family {
+            Some(crate::check::DeviceFamily::Iphone) => (!iphone, Some("an iPhone")),
+            Some(crate::check::DeviceFamily::Ipad) => (!ipad, Some("an iPad")),
+            None => (!iphone, None),
+        };
+        if !refused {
+            return;
+        }
+        let mut f = self.finding(
+            &rules::DEVICE_FAMILY_UNSUPPORTED,
+            match on {
+                Some(device) => format!("the app's UIDeviceFamily is {names}: it does not install on {device}"),
+                None => format!("the app's UIDeviceFamily is {names}: an iPhone cannot install it"),
+            },
+            "add the device family to the target (TARGETED_DEVICE_FAMILY = 1,2 for iPhone and iPad) and rebuild, or install on a supported device".to_string(),
+        );
+        if on.is_none() {
+            // no device given: what it means for iPhones, as information
+            f.severity = crate::finding::Severity::Info;
+        }
+        out.push(f);
     }
 
     fn platform(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {

@@ -24,6 +24,37 @@ pub struct Context {
     pub now: OffsetDateTime,
     /// The CT log list (shipped, or --ct-log-list).
     pub ct_logs: std::sync::Arc<crate::ctlog::CtLogList>,
+    /// The device the install is for (`--ios`, `--device`), where given.
+    pub device: Device,
+}
+
+/// What is known of the device: its iOS version and its family.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    /// `--ios 17.4`: the version as numbers.
+    pub ios: Option<Vec<u32>>,
+    pub family: Option<DeviceFamily>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceFamily {
+    Iphone,
+    Ipad,
+}
+
+/// A dotted version as numbers (`17.4.1` → [17, 4, 1]); `None` when it is not one.
+pub fn version_numbers(text: &str) -> Option<Vec<u32>> {
+    let parts: Option<Vec<u32>> = text.trim().split('.').map(|p| p.parse().ok()).collect();
+    parts.filter(|p| !p.is_empty() && p.len() <= 4)
+}
+
+/// Compares versions with missing parts as 0 (`17` = `17.0.0`).
+pub fn version_cmp(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 impl Context {
@@ -35,6 +66,7 @@ impl Context {
             ct_logs: SHIPPED
                 .get_or_init(|| std::sync::Arc::new(crate::ctlog::CtLogList::shipped()))
                 .clone(),
+            device: Device::default(),
         }
     }
 }

@@ -181,3 +181,6 @@ SHARE = plist(CFBundleIdentifier="com.acme.share", CFBundleExecutable="Share", C
 build("Field-bad-extension-id.ipa", lambda z: app(z, bundles=[("PlugIns/Share.appex", SHARE, "Share")]))
 build("Field-extension.ipa", lambda z: app(z, bundles=[
     ("PlugIns/Share.appex", plist(SHARE, CFBundleIdentifier="com.acme.field.share"), "Share")]))
+# APP004: an iPad-only build (UIDeviceFamily [2]; plist() writes arrays of strings, so edit PLIST)
+build("Field-ipad-only.ipa", lambda z: app(z, info_plist=PLIST.replace(
+    b"<integer>1</integer><integer>2</integer>", b"<integer>2</integer>")))
