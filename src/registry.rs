@@ -555,6 +555,11 @@ rules! {
         summary: "platform-identifier is present and not com.apple.platform.iphoneos",
         device: "unknown: the value is not in Apple's schema",
     }
+    TITLE_DIFFERS_FROM_APP = "MAN022" "title-differs-from-app" {
+        family: Man, severity: Info, basis: Inferred, network: false,
+        summary: "the manifest's title shares no word with the app's display name",
+        device: "the install prompt names one app and the home screen shows another name",
+    }
     MULTIPLE_ITEMS = "MAN023" "multiple-items" {
         family: Man, severity: Info, basis: Apple, network: false,
         summary: "more than one item: each one is checked",

@@ -225,6 +225,22 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             });
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", other));
         }
+        "remote-simulator-build" => {
+            let plist = support::lab::info_plist("com.acme.field", "Field").replace(
+                "</dict></plist>",
+                "<key>DTPlatformName</key><string>iphonesimulator</string></dict></plist>",
+            );
+            let simulator = support::lab::ipa(&support::lab::IpaSpec {
+                info_plist: Some(plist),
+                extra: vec![(
+                    "Payload/Field.app/PlugIns/Share.appex/Info.plist",
+                    support::lab::info_plist("com.acme.share", "Share").into_bytes(),
+                )],
+                padding: 64 * 1024,
+                ..Default::default()
+            });
+            lab.route(Site::PACKAGE, Route::ok("application/octet-stream", simulator));
+        }
         "lfs-pointer" => {
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48211733\n"));
         }

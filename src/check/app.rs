@@ -320,6 +320,19 @@ impl App<'_> {
                 ),
             );
         }
+        if let Some(title) = meta.get("title").and_then(Value::as_str)
+            && let Some((key, name)) = ["CFBundleDisplayName", "CFBundleName"]
+                .into_iter()
+                .find_map(|k| text(app, k).filter(|n| !n.trim().is_empty()).map(|n| (k, n)))
+            && far_apart(title, name)
+        {
+            push(
+                &rules::TITLE_DIFFERS_FROM_APP,
+                "title",
+                format!("the manifest's title is \"{title}\"; the app is called \"{name}\" ({key})"),
+                format!("write a title that names the app, such as <key>title</key><string>{name}</string>"),
+            );
+        }
         if let Some(said) = meta.get("bundle-version").and_then(Value::as_str) {
             let build = text(app, "CFBundleVersion");
             let short = text(app, "CFBundleShortVersionString");
@@ -344,6 +357,23 @@ impl App<'_> {
             }
         }
     }
+}
+
+/// Whether a title and a display name have nothing in common: neither contains the other and
+/// they share no word (letters and digits, case ignored). "Field Service" and "Field" are close.
+fn far_apart(title: &str, name: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (t, n) = (words(title), words(name));
+    if t.is_empty() || n.is_empty() {
+        return false;
+    }
+    let (tj, nj) = (t.concat(), n.concat());
+    !(tj.contains(&nj) || nj.contains(&tj) || t.iter().any(|w| n.contains(w)))
 }
 
 /// The platform keys as written, for the message.
