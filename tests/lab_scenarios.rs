@@ -241,6 +241,16 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             });
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", simulator));
         }
+        "wrong-range-bytes" => {
+            let body = support::lab::ipa(&support::lab::IpaSpec {
+                padding: 256 * 1024,
+                ..Default::default()
+            });
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", body).wrong_range_bytes(4096),
+            );
+        }
         "lfs-pointer" => {
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48211733\n"));
         }

@@ -281,6 +281,9 @@ pub struct Route {
     pub content_length: bool,
     /// Answer `Range` with 206 (else ignore it and send the whole body).
     pub ranges: bool,
+    /// Answer ranges that do not start at 0 with the bytes this far before the ones asked for
+    /// (a broken cache or proxy): same length and Content-Range, wrong bytes.
+    pub range_shift: usize,
     /// The status for HEAD, when it differs from GET's.
     pub head_status: Option<u16>,
     /// Wait this long before the status line.
@@ -301,6 +304,7 @@ impl Route {
             body: Arc::new(body.into()),
             content_length: true,
             ranges: true,
+            range_shift: 0,
             head_status: None,
             first_byte_delay: Duration::ZERO,
             trickle: None,
@@ -323,6 +327,10 @@ impl Route {
     }
     pub fn no_length(mut self) -> Route {
         self.content_length = false;
+        self
+    }
+    pub fn wrong_range_bytes(mut self, shift: usize) -> Route {
+        self.range_shift = shift;
         self
     }
     pub fn no_ranges(mut self) -> Route {
@@ -596,7 +604,12 @@ async fn respond<S: tokio::io::AsyncWrite + Unpin>(
         headers.push(("accept-ranges".into(), "bytes".into()));
         if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
             status = 206;
-            body = &route.body[start..=end];
+            let from = if start > 0 {
+                start.saturating_sub(route.range_shift)
+            } else {
+                start
+            };
+            body = &route.body[from..=from + (end - start)];
             headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
         }
     }
