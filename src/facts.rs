@@ -540,10 +540,9 @@ pub struct PackageFacts {
     /// Range requests (or file reads) made, and bytes read, to get what follows.
     pub requests: u32,
     pub bytes_read: u64,
-    /// Why the package could not be read, phrased to follow "the package": "is not a readable
-    /// zip (…)" or "could not be read: …" (a range request that failed).
+    /// Why the package could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<PackageError>,
     pub entries: usize,
     /// The first entry names, for telling what the archive is when it is not an IPA.
     pub first_names: Vec<String>,
@@ -564,6 +563,19 @@ pub struct PackageFacts {
     pub executable: Option<ExecutableFacts>,
     /// The main app and every app extension, watch app and App Clip in it.
     pub bundles: Vec<BundleFacts>,
+}
+
+/// Why a package could not be read, as the reader saw it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PackageError {
+    /// `not-zip`: the bytes came but the zip did not open; `read`: a range request or file read
+    /// failed.
+    pub kind: String,
+    /// The reader's reason.
+    pub reason: String,
+    /// For `not-zip`: the first bytes (up to 512), as text with invalid UTF-8 replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
 }
 
 /// The main executable's zip entry.

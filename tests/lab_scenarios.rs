@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use serde::Deserialize;
-use support::lab::{Route, Site, manifest, package, png};
+use support::lab::{Route, Site, package, png};
 use support::{otadoctor_args, testdata};
 
 #[derive(Deserialize)]
@@ -109,13 +109,7 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 Route::ok("application/octet-stream", package(64 * 1024)),
             );
             lab.route("/dl/Field.ipa", Route::redirect(302, &signed));
-            broken_manifest(manifest(
-                &site.url("/dl/Field.ipa"),
-                &site.url(Site::DISPLAY),
-                &site.url(Site::FULL),
-                "com.acme.field",
-                "Field Service",
-            ));
+            broken_manifest(site.manifest_for_package(&site.url("/dl/Field.ipa")));
         }
         "iis-404" => {
             lab.route(
@@ -134,13 +128,7 @@ fn build(setup: &str) -> (Site, Vec<String>) {
         }
         "package-redirect" => {
             lab.route("/dl/Field.ipa", Route::redirect(302, &site.url(Site::PACKAGE)));
-            broken_manifest(manifest(
-                &site.url("/dl/Field.ipa"),
-                &site.url(Site::DISPLAY),
-                &site.url(Site::FULL),
-                "com.acme.field",
-                "Field Service",
-            ));
+            broken_manifest(site.manifest_for_package(&site.url("/dl/Field.ipa")));
         }
         "redirect-loop" => {
             lab.route("/loop/a", Route::redirect(302, &site.url("/loop/b")));

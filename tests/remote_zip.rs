@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::sync::Arc;
 
 use otadoctor::collect::net::{Net, NetOptions};
@@ -12,15 +11,26 @@ use support::lab::{Route, Site};
 
 const HOST: &str = "ota.acme-apps.test";
 
+/// An IPA whose Info.plist comes first and a `binary`-byte stored payload after it.
 fn ipa(binary: usize) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("Payload/Field.app/Info.plist", deflate).expect("entry");
-    zip.write_all(b"<?xml version=\"1.0\"?><plist><dict><key>CFBundleIdentifier</key><string>com.acme.field</string></dict></plist>").expect("write");
-    zip.start_file("Payload/Field.app/Field", stored).expect("entry");
-    zip.write_all(&vec![7u8; binary]).expect("write");
-    zip.finish().expect("finish").into_inner()
+    support::lab::ipa(&support::lab::IpaSpec {
+        padding: binary,
+        ..support::lab::IpaSpec::default()
+    })
+}
+
+/// A runtime and a range source for `path` on the site.
+fn ranges(site: &Site, path: &str) -> (tokio::runtime::Runtime, HttpRanges) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let source = HttpRanges {
+        net: net(site),
+        url: site.url(path),
+    };
+    (runtime, source)
 }
 
 fn net(site: &Site) -> Arc<Net> {
@@ -46,15 +56,7 @@ fn info_plist_of_an_8_mib_package_takes_two_requests_and_little_data() {
     let package = ipa(8 * 1024 * 1024);
     site.lab
         .route("/big.ipa", Route::ok("application/octet-stream", package.clone()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let source = HttpRanges {
-        net: net(&site),
-        url: site.url("/big.ipa"),
-    };
+    let (runtime, source) = ranges(&site, "/big.ipa");
     let (zip, plist) = runtime.block_on(async {
         let mut zip = open(&source).await.expect("opens");
         let plist = read_entry(&source, &mut zip, "Payload/Field.app/Info.plist", 1 << 20)
@@ -62,7 +64,11 @@ fn info_plist_of_an_8_mib_package_takes_two_requests_and_little_data() {
             .expect("reads");
         (zip, plist)
     });
-    assert!(plist.ends_with(b"</plist>"));
+    assert!(
+        plist.trim_ascii_end().ends_with(b"</plist>"),
+        "{}",
+        String::from_utf8_lossy(&plist)
+    );
     let ranges: Vec<String> = site
         .lab
         .requests()
@@ -88,15 +94,7 @@ fn a_server_that_ignores_range_is_an_error_not_a_download() {
         "/big.ipa",
         Route::ok("application/octet-stream", ipa(4 * 1024 * 1024)).no_ranges(),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let source = HttpRanges {
-        net: net(&site),
-        url: site.url("/big.ipa"),
-    };
+    let (runtime, source) = ranges(&site, "/big.ipa");
     let result = runtime.block_on(open(&source));
     let error = result.expect_err("no ranges");
     assert!(error.to_string().contains("ignores Range"), "{error}");

@@ -2,7 +2,7 @@
 //! modes, no junk.
 
 use crate::check::Context;
-use crate::facts::{PackageFacts, WalkFacts};
+use crate::facts::{PackageError, PackageFacts, WalkFacts};
 use crate::finding::{Finding, Severity};
 use crate::registry as rules;
 
@@ -14,7 +14,7 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     if let Some(error) = &package.error {
         out.push(p.finding(
             &rules::IPA_NOT_ZIP,
-            format!("the package {error}"),
+            not_read(error),
             "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
         ));
         return;
@@ -204,4 +204,35 @@ fn first_three<'a>(names: impl Iterator<Item = &'a str>) -> String {
         text.push_str(", …");
     }
     text
+}
+
+/// What an unreadable package is, from the reader's reason and the first bytes.
+fn not_read(error: &PackageError) -> String {
+    let why = &error.reason;
+    if error.kind != "not-zip" {
+        return format!("the package could not be read: {why}");
+    }
+    let Some(head) = &error.head else {
+        return format!("the package is not a readable zip ({why})");
+    };
+    if head.starts_with("PK") {
+        return format!(
+            "the package is not a readable zip ({why}): it starts like one, so it is probably cut short or damaged"
+        );
+    }
+    let text = head.trim_start().to_ascii_lowercase();
+    let what = if text.starts_with("<!doctype html") || text.starts_with("<html") || text.contains("<body") {
+        "an HTML page"
+    } else if text.starts_with("version https://git-lfs") {
+        "a Git LFS pointer"
+    } else if text.starts_with('{') || text.starts_with('[') {
+        "JSON"
+    } else if text.starts_with("<?xml") {
+        "XML"
+    } else if head.is_empty() {
+        "empty"
+    } else {
+        "something else"
+    };
+    format!("the package is not a zip: it is {what}, not the .ipa")
 }

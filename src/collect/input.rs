@@ -202,7 +202,11 @@ pub fn read_local_package(path: &str) -> crate::facts::PackageFacts {
         Ok(rt) => rt.block_on(crate::collect::ipa::read(&source, path)),
         Err(e) => crate::facts::PackageFacts {
             source: path.to_string(),
-            error: Some(e.to_string()),
+            error: Some(crate::facts::PackageError {
+                kind: "read".to_string(),
+                reason: e.to_string(),
+                head: None,
+            }),
             ..Default::default()
         },
     }

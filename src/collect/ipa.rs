@@ -2,7 +2,7 @@
 //! extension, through byte ranges (HTTP Range requests or a local file). Records; never judges.
 
 use crate::collect::remote_zip::{self, RangeSource};
-use crate::facts::{BundleFacts, ExecutableFacts, PackageFacts};
+use crate::facts::{BundleFacts, ExecutableFacts, PackageError, PackageFacts};
 
 /// Info.plist, decompressed, at most.
 pub const INFO_PLIST_CAP: u64 = 8 * 1024 * 1024;
@@ -19,11 +19,21 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         Ok(z) => z,
         Err(e) => {
             facts.error = Some(match e {
-                remote_zip::ZipReadError::NotZip(why) => match source.range(0, 511).await {
-                    Ok(head) => not_zip(&head, &why),
-                    Err(_) => format!("is not a readable zip ({why})"),
+                // the first bytes tell a damaged zip from something else in its place
+                remote_zip::ZipReadError::NotZip(reason) => PackageError {
+                    kind: "not-zip".to_string(),
+                    reason,
+                    head: source
+                        .range(0, 511)
+                        .await
+                        .ok()
+                        .map(|head| String::from_utf8_lossy(&head).into_owned()),
                 },
-                other => format!("could not be read: {other}"),
+                other => PackageError {
+                    kind: "read".to_string(),
+                    reason: other.to_string(),
+                    head: None,
+                },
             });
             return facts;
         }
@@ -122,26 +132,4 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
     facts.requests = zip.extents.requests;
     facts.bytes_read = zip.extents.bytes;
     facts
-}
-
-/// Why a file that is not a readable zip is not one, from its first bytes.
-fn not_zip(head: &[u8], why: &str) -> String {
-    if head.starts_with(b"PK") {
-        return format!("is not a readable zip ({why}): it starts like one, so it is probably cut short or damaged");
-    }
-    let text = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
-    let what = if text.starts_with("<!doctype html") || text.starts_with("<html") || text.contains("<body") {
-        "an HTML page"
-    } else if text.starts_with("version https://git-lfs") {
-        "a Git LFS pointer"
-    } else if text.starts_with('{') || text.starts_with('[') {
-        "JSON"
-    } else if text.starts_with("<?xml") {
-        "XML"
-    } else if head.is_empty() {
-        "empty"
-    } else {
-        "something else"
-    };
-    format!("is not a zip: it is {what}, not the .ipa")
 }

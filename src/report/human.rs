@@ -241,7 +241,7 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
     }
     let Some(package) = &walk.package else { return };
     let line = match &package.error {
-        Some(e) => format!("not read: the package {e}"),
+        Some(e) => format!("not read: {}", e.reason),
         None => format!(
             "{} {} · {} read of {} in {} request(s)",
             package.entries,

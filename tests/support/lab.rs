@@ -952,8 +952,13 @@ impl Site {
     }
 
     pub fn manifest_text(&self) -> String {
+        self.manifest_for_package(&self.url(Site::PACKAGE))
+    }
+
+    /// The correct manifest with the package at `url` instead.
+    pub fn manifest_for_package(&self, url: &str) -> String {
         manifest(
-            &self.url(Site::PACKAGE),
+            url,
             &self.url(Site::DISPLAY),
             &self.url(Site::FULL),
             "com.acme.field",
