@@ -1,9 +1,12 @@
 //! The registry against its docs and the public rule set: no orphan docs, every doc in the
 //! shared outline with the registry's own values, codes and names exactly as in RULES.md.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use otadoctor::registry::{ALL, lookup};
+use support::testdata;
 
 fn rules_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
@@ -52,9 +55,7 @@ fn codes_and_names_are_unique_and_well_formed() {
 
 /// Rows of RULES.md's tables: (code, name, severity text) for the families the registry has.
 fn public_rule_set() -> Vec<(String, String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/RULES.md");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the shared spec sits beside the repository)", path.display()));
+    let text = std::fs::read_to_string(testdata("spec/RULES.md")).expect("testdata/spec/RULES.md");
     let families: BTreeSet<&str> = ALL.iter().map(|r| r.family.prefix()).collect();
     text.lines()
         .filter_map(|line| {
@@ -140,4 +141,20 @@ fn every_doc_follows_the_outline_with_the_registry_values() {
             );
         }
     }
+}
+
+/// The copy in `testdata/spec/` is the shared spec, when the shared folder is beside the
+/// repository (a fresh clone in CI may not have it; the copy is what the tests read there).
+#[test]
+fn the_spec_copy_is_the_shared_spec() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/RULES.md");
+    let Ok(original) = std::fs::read_to_string(&shared) else {
+        return;
+    };
+    let copy = std::fs::read_to_string(testdata("spec/RULES.md")).expect("testdata/spec/RULES.md");
+    assert!(
+        copy == original,
+        "testdata/spec/RULES.md differs from {}: cp ../shared/spec/RULES.md testdata/spec/RULES.md",
+        shared.display()
+    );
 }
