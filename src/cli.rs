@@ -113,6 +113,17 @@ struct CheckArgs {
     /// The device's family: the app's UIDeviceFamily is checked against it.
     #[arg(long, value_enum, value_name = "FAMILY")]
     device: Option<DeviceArg>,
+    /// The device's UDID (40 hex digits, or 8-16 with a hyphen, as Finder and Xcode show it):
+    /// checked against the profile of the app and of each extension.
+    #[arg(long, value_name = "UDID", value_parser = parse_udid)]
+    udid: Option<String>,
+    /// Warn when a profile expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    expiry_warning: u32,
+    /// Also accept provisioning profiles signed under this root (PEM; a lab's or a test suite's
+    /// CA). A device accepts only Apple's; the report says which root was used (repeatable).
+    #[arg(long, value_name = "PEM")]
+    profile_ca: Vec<std::path::PathBuf>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
@@ -132,6 +143,16 @@ fn parse_ios(s: &str) -> Result<IosVersion, String> {
     check::version_numbers(s)
         .map(IosVersion)
         .ok_or_else(|| format!("\"{s}\" is not an iOS version (17.4, 18.0.1)"))
+}
+
+/// A UDID as the profile lists it, in upper case: 40 hex digits (older devices), or 8 and 16
+/// hex digits joined by a hyphen (the hyphen may be left out).
+fn parse_udid(s: &str) -> Result<String, String> {
+    check::normalise_udid(s).ok_or_else(|| {
+        format!(
+            "\"{s}\" is not a UDID: 40 hex digits, or 8 and 16 hex digits with a hyphen (00008030-001A35E11A88802E)"
+        )
+    })
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
@@ -274,6 +295,15 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
             DeviceArg::Ipad => check::DeviceFamily::Ipad,
         }),
     };
+    ctx.udid = args.udid.clone();
+    ctx.expiry_warning_days = args.expiry_warning;
+    let mut profile_roots = Vec::new();
+    for path in &args.profile_ca {
+        let name = path.display().to_string();
+        let text = std::fs::read(path).map_err(|e| format!("--profile-ca {name}: {e}"))?;
+        let ders = crate::collect::net::tls::pem_certificates(&name, &text).map_err(|e| format!("--profile-ca {e}"))?;
+        profile_roots.extend(ders.into_iter().map(|d| (name.clone(), d.to_vec())));
+    }
     if let Some(path) = &args.ct_log_list {
         let json = std::fs::read_to_string(path).map_err(|e| format!("--ct-log-list {}: {e}", path.display()))?;
         ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&path.display().to_string(), &json)?);
@@ -285,6 +315,13 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     } else {
         go_out(args, now, &mut inputs)?;
     }
+    if !profile_roots.is_empty() {
+        for input in &mut inputs {
+            for profile in input.facts.profiles_mut() {
+                crate::collect::profile::accept_extra_anchors(profile, &profile_roots);
+            }
+        }
+    }
     let mut outcomes = Vec::with_capacity(inputs.len());
     for input in inputs {
         let findings = check::run(&input.facts, &ctx)
@@ -292,7 +329,12 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
             .filter(|f| select.is_empty() || select.iter().any(|s| s.matches(f.rule)))
             .filter(|f| !ignore.iter().any(|s| s.matches(f.rule)))
             .collect();
-        outcomes.push(Outcome { input, findings });
+        let device = check::sig::device_answer(&input.facts, &ctx);
+        outcomes.push(Outcome {
+            input,
+            findings,
+            device,
+        });
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
     let failing = match args.fail_on.threshold() {

@@ -26,9 +26,24 @@ pub struct Facts {
     /// The roots certificates were judged against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_store: Option<TrustStoreFacts>,
+    /// A provisioning profile given on its own (a `.mobileprovision` input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileFacts>,
 }
 
 impl Facts {
+    /// Every provisioning profile of this input: a profile input, and those of every bundle of
+    /// every package.
+    pub fn profiles_mut(&mut self) -> impl Iterator<Item = &mut ProfileFacts> {
+        let bundles = self
+            .walks
+            .iter_mut()
+            .filter_map(|w| w.package.as_mut())
+            .flat_map(|p| p.bundles.iter_mut())
+            .filter_map(|b| b.profile.as_mut());
+        self.profile.iter_mut().chain(bundles)
+    }
+
     /// Every host:port an exchange of this input went to.
     pub fn hosts_used(&self) -> std::collections::BTreeSet<(String, u16)> {
         let page = self.page.iter().filter_map(|p| p.fetch.as_ref());
@@ -598,4 +613,127 @@ pub struct BundleFacts {
     pub info_plist: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_plist_error: Option<String>,
+    /// `embedded.mobileprovision`; `None` when the bundle has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileFacts>,
+    /// Set when the profile's bytes could not be fetched or read (not a finding about the
+    /// profile: the package reader's own trouble).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_error: Option<String>,
+    /// `_CodeSignature/CodeResources`; `None` when the bundle has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<SealFacts>,
+}
+
+/// A provisioning profile (`embedded.mobileprovision`, or a `.mobileprovision` file): its CMS
+/// envelope, the signature as verified here, and the plist fields the device reads.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProfileFacts {
+    /// Where it was read: a path in the package, or a file.
+    pub source: String,
+    pub bytes: u64,
+    /// Why it could not be read as a CMS-signed plist (the other fields are then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// `der`, or `ber` (indefinite lengths, as `openssl cms -stream` writes).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub encoding: String,
+    pub signature: ProfileSignature,
+    /// `development`, `ad-hoc`, `enterprise` or `app-store`, by the catalog's decision table.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_name: Option<String>,
+    pub team_identifier: Vec<String>,
+    /// `Entitlements.application-identifier`: `TEAMID.bundle.id` or a wildcard (`TEAMID.*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_task_allow: Option<bool>,
+    pub provisions_all_devices: bool,
+    /// `ProvisionedDevices`, as written.
+    pub provisioned_devices: Vec<String>,
+    pub platform: Vec<String>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<time::OffsetDateTime>,
+    /// `DeveloperCertificates`: the certificates allowed to sign the app.
+    pub developer_certificates: Vec<CertificateSummary>,
+}
+
+/// The profile's CMS signature, verified here.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProfileSignature {
+    /// `apple`: the signature verifies and its signer chains to Apple Root CA;
+    /// `other-signer`: it verifies but the signer does not chain to Apple Root CA;
+    /// `invalid`: the signature or the content digest does not verify;
+    /// `unsupported`: an algorithm this tool does not verify; `extra-anchor`: it chains to a
+    /// root given with `--profile-ca` (a lab's, not Apple's); empty when not read.
+    pub verdict: String,
+    /// Why, in words, when the verdict is not `apple`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub digest_algorithm: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub signature_algorithm: String,
+    /// The CMS `signingTime`: the chain is judged at this time.
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub signing_time: Option<time::OffsetDateTime>,
+    /// The signer first, then each issuer found: subject common names (or whole subjects).
+    pub chain: Vec<String>,
+    /// The DER of the last certificate of the chain when it does not reach Apple Root CA (for
+    /// `--profile-ca`).
+    #[serde(skip)]
+    pub top: Vec<u8>,
+}
+
+/// What a certificate is: its subject, its team and its validity.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CertificateSummary {
+    pub subject: String,
+    /// The subject's organizational unit (for Apple signing certificates, the team id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub serial: String,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<time::OffsetDateTime>,
+    /// Set when the DER in the profile did not parse as a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `_CodeSignature/CodeResources` of a bundle, and how the Info.plist in the package compares
+/// with the hash sealed in it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SealFacts {
+    /// Why CodeResources could not be read (missing, not a plist, too large).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How many files `files2` (else `files`) seals.
+    pub sealed_files: usize,
+    /// The Info.plist entry of the seal, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_plist: Option<SealedHash>,
+}
+
+/// A sealed hash and the hash of the file as it is in the package.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SealedHash {
+    /// Where the sealed hash was found: `files2.hash2` (SHA-256), `files2.hash` or `files` (SHA-1).
+    pub key: String,
+    pub algorithm: String,
+    /// Hex.
+    pub sealed: String,
+    /// Hex, of the file in the package; empty when the file could not be read.
+    pub actual: String,
 }

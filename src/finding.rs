@@ -45,6 +45,8 @@ pub enum Resource {
     Icon,
     /// A download page that holds links.
     Page,
+    /// A provisioning profile given on its own.
+    Profile,
 }
 
 impl Resource {
@@ -55,6 +57,7 @@ impl Resource {
             Resource::Package => "package",
             Resource::Icon => "icon",
             Resource::Page => "page",
+            Resource::Profile => "profile",
         }
     }
 
@@ -66,6 +69,7 @@ impl Resource {
             Resource::Package => "package URL",
             Resource::Icon => "icon URL",
             Resource::Page => "page URL",
+            Resource::Profile => "profile",
         }
     }
 }

@@ -27,6 +27,8 @@ pub enum Family {
     Ipa,
     #[serde(rename = "APP")]
     App,
+    #[serde(rename = "SIG")]
+    Sig,
 }
 
 impl Family {
@@ -39,6 +41,7 @@ impl Family {
         Family::Man,
         Family::Ipa,
         Family::App,
+        Family::Sig,
     ];
 
     pub fn prefix(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Family {
             Family::Man => "MAN",
             Family::Ipa => "IPA",
             Family::App => "APP",
+            Family::Sig => "SIG",
         }
     }
 
@@ -64,6 +68,7 @@ impl Family {
             Family::Man => "the manifest plist",
             Family::Ipa => "the archive",
             Family::App => "the bundle's Info.plist",
+            Family::Sig => "signing and provisioning",
         }
     }
 }
@@ -635,6 +640,76 @@ rules! {
     EXTENSION_BUNDLE_ID_PREFIX = "APP007" "extension-bundle-id-prefix" {
         family: App, severity: Error, basis: Apple, network: false,
         summary: "an .appex, watch app or App Clip bundle id does not start with the app's id plus \".\"",
+        device: "\"Unable to Install\"",
+    }
+    NO_EMBEDDED_PROFILE = "SIG001" "no-embedded-profile" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "no embedded.mobileprovision (an App Store or TestFlight build, or unsigned)",
+        device: "\"Unable to Download App\": \"<App>\" could not be installed at this time",
+    }
+    APP_STORE_PROFILE = "SIG002" "app-store-profile" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the profile is an App Store distribution profile (no devices, not all devices)",
+        device: "\"Unable to Download App\": \"<App>\" could not be installed at this time",
+    }
+    PROFILE_EXPIRED = "SIG003" "profile-expired" {
+        family: Sig, severity: Error, basis: Apple, network: false,
+        summary: "the profile's ExpirationDate is in the past",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    PROFILE_EXPIRING_SOON = "SIG004" "profile-expiring-soon" {
+        family: Sig, severity: Warning, basis: Apple, network: false,
+        summary: "the profile expires within 30 days (--expiry-warning DAYS)",
+        device: "it installs today; once the profile expires the app stops opening",
+    }
+    DEVICE_NOT_PROVISIONED = "SIG005" "device-not-provisioned" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "with --udid: the device is not in ProvisionedDevices (of the app and each extension)",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    APP_ID_MISMATCH = "SIG006" "app-id-mismatch" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the profile's application-identifier (wildcards allowed) does not cover TEAMID.CFBundleIdentifier",
+        device: "\"Unable to Install\"",
+    }
+    SIGNING_CERTIFICATES_EXPIRED = "SIG007" "signing-certificates-expired" {
+        family: Sig, severity: Error, basis: Apple, network: false,
+        summary: "every certificate in the profile's DeveloperCertificates has expired",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    PROFILE_NOT_APPLE_SIGNED = "SIG008" "profile-not-apple-signed" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the profile's CMS signature does not verify, or its signer does not chain to Apple Root CA",
+        device: "\"Unable to Install\" (installd: the provisioning profile does not have a valid signature)",
+    }
+    INFO_PLIST_MODIFIED_AFTER_SIGNING = "SIG009" "info-plist-modified-after-signing" {
+        family: Sig, severity: Error, basis: Inferred, network: false,
+        summary: "Info.plist's hash differs from the one sealed in _CodeSignature/CodeResources",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    MISSING_CODE_SIGNATURE = "SIG011" "missing-code-signature" {
+        family: Sig, severity: Error, basis: Inferred, network: false,
+        summary: "no _CodeSignature/CodeResources: the app is not signed",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    DEVELOPMENT_PROFILE = "SIG012" "development-profile" {
+        family: Sig, severity: Info, basis: Apple, network: false,
+        summary: "a development profile: listed devices only, plus Developer Mode",
+        device: "installs on the listed devices only; elsewhere \"Unable to Install\"",
+    }
+    DEVELOPER_MODE_REQUIRED = "SIG013" "developer-mode-required" {
+        family: Sig, severity: Info, basis: Apple, network: false,
+        summary: "an ad hoc or development build: iOS 16 and later need Developer Mode to open it",
+        device: "the app installs; opening it shows \"Developer Mode Required\" until it is turned on",
+    }
+    ENTERPRISE_TRUST_REQUIRED = "SIG014" "enterprise-trust-required" {
+        family: Sig, severity: Info, basis: Apple, network: false,
+        summary: "an enterprise build: the user must trust the developer (iOS 18 restarts)",
+        device: "the app installs; opening it shows \"Untrusted Enterprise Developer\" until the developer is trusted",
+    }
+    PROFILE_UNREADABLE = "SIG015" "profile-unreadable" {
+        family: Sig, severity: Error, basis: Inferred, network: false,
+        summary: "embedded.mobileprovision is not a CMS-signed plist",
         device: "\"Unable to Install\"",
     }
 }

@@ -127,7 +127,7 @@ fn a_file_url_in_the_manifest_is_never_read() {
             .replace(&site.url(Site::DISPLAY), "file:///etc/passwd"),
     );
     let (run, _) = run(&site, &[]);
-    assert_eq!(run.codes(), ["URL001", "TLS005"]);
+    assert_eq!(run.codes(), ["URL001", "SIG013", "TLS005"]);
     let doc = run.json();
     let asset = &doc["results"][0]["facts"]["walks"][0]["assets"][1];
     assert_eq!(asset["url"], "file:///etc/passwd");

@@ -5,7 +5,8 @@
 mod support;
 
 use serde::Deserialize;
-use support::lab::{IpaSpec, info_plist, ipa};
+use support::lab::{IpaSpec, SealSpec, info_plist, ipa, signed_bundle};
+use support::profile::{ProfileSpec, ca, to_ber};
 
 /// An Info.plist for `id`, executable Field, with extra keys (XML fragments).
 fn plist_with(id: &str, executable: &str, extra: &str) -> String {
@@ -34,6 +35,14 @@ struct Scenario {
     /// The exit code, where the severity matters (info and warning exit 0).
     #[serde(default)]
     exit: Option<i32>,
+    /// Whether the run accepts the tests' profile CA (`--profile-ca`); false shows what a
+    /// device sees: a profile not signed by Apple.
+    #[serde(default = "yes")]
+    profile_ca: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Sets a compression method the zip crate cannot write: every local and central header.
@@ -161,6 +170,10 @@ fn build(setup: &str) -> Vec<u8> {
             value.to_writer_binary(&mut binary).expect("binary plist");
             ipa(&IpaSpec {
                 info_plist: None,
+                seal: Some(SealSpec {
+                    files2: false,
+                    sealed_info_plist: Some(binary.clone()),
+                }),
                 extra: vec![("Payload/Field.app/Info.plist", binary)],
                 ..IpaSpec::default()
             })
@@ -215,32 +228,195 @@ fn build(setup: &str) -> Vec<u8> {
             ..IpaSpec::default()
         }),
         "extension-bad-prefix" => ipa(&IpaSpec {
-            extra: vec![(
-                "Payload/Field.app/PlugIns/Share.appex/Info.plist",
-                info_plist("com.acme.share", "Share").into_bytes(),
-            )],
+            nested: signed_bundle(
+                "Payload/Field.app/PlugIns/Share.appex",
+                &info_plist("com.acme.share", "Share"),
+                "com.acme.share",
+            ),
             ..IpaSpec::default()
         }),
-        "extension-good-prefix" => ipa(&IpaSpec {
-            extra: vec![
-                (
-                    "Payload/Field.app/PlugIns/Share.appex/Info.plist",
-                    info_plist("com.acme.field.share", "Share").into_bytes(),
-                ),
-                (
-                    "Payload/Field.app/Watch/FieldWatch.app/Info.plist",
-                    plist_with(
-                        "com.acme.field.watchkitapp",
-                        "FieldWatch",
-                        &platforms("WatchOS", "watchos"),
-                    )
-                    .into_bytes(),
-                ),
-            ],
+        "extension-good-prefix" => {
+            let watch = plist_with(
+                "com.acme.field.watchkitapp",
+                "FieldWatch",
+                &platforms("WatchOS", "watchos"),
+            );
+            let mut nested = signed_bundle(
+                "Payload/Field.app/PlugIns/Share.appex",
+                &info_plist("com.acme.field.share", "Share"),
+                "com.acme.field.share",
+            );
+            nested.extend(signed_bundle(
+                "Payload/Field.app/Watch/FieldWatch.app",
+                &watch,
+                "com.acme.field.watchkitapp",
+            ));
+            ipa(&IpaSpec {
+                nested,
+                ..IpaSpec::default()
+            })
+        }
+        // signing and provisioning (the profile CA is the tests'; `profile_ca: false` shows it
+        // is not Apple's)
+        "unsigned" => ipa(&IpaSpec {
+            profile: None,
+            seal: None,
             ..IpaSpec::default()
         }),
+        "no-profile" => ipa(&IpaSpec {
+            profile: None,
+            ..IpaSpec::default()
+        }),
+        "extension-without-profile" => {
+            // the app is signed; the extension has a seal but no profile of its own
+            let share = info_plist("com.acme.field.share", "Share");
+            let mut nested = signed_bundle("Payload/Field.app/PlugIns/Share.appex", &share, "com.acme.field.share");
+            nested.retain(|(name, _)| !name.ends_with("embedded.mobileprovision"));
+            ipa(&IpaSpec {
+                nested,
+                ..IpaSpec::default()
+            })
+        }
+        "app-store-profile" => signed(&ProfileSpec {
+            devices: Vec::new(),
+            ..ProfileSpec::default()
+        }),
+        "apple-app-store-profile" => ipa(&IpaSpec {
+            info_plist: Some(info_plist("tools.fastlane.app", "Field")),
+            profile: Some(
+                std::fs::read(testdata("profiles/apple/AppStore_tools.fastlane.app.mobileprovision"))
+                    .expect("the real profile"),
+            ),
+            ..IpaSpec::default()
+        }),
+        "expired-profile" => signed(&ProfileSpec {
+            created: rcgen::date_time_ymd(2025, 9, 1),
+            expires: rcgen::date_time_ymd(2026, 9, 1),
+            ..ProfileSpec::default()
+        }),
+        "expiring-profile" => signed(&ProfileSpec {
+            created: rcgen::date_time_ymd(2025, 12, 10),
+            expires: rcgen::date_time_ymd(2026, 12, 10),
+            ..ProfileSpec::default()
+        }),
+        "extension-profile-without-device" => {
+            // the extension's profile lists only the older device
+            let share = ProfileSpec {
+                application_identifier: "A1B2C3D4E5.com.acme.field.share".to_string(),
+                devices: vec![support::profile::DEVICE_OLD.to_string()],
+                ..ProfileSpec::default()
+            };
+            let plist = info_plist("com.acme.field.share", "Share");
+            let mut nested = signed_bundle("Payload/Field.app/PlugIns/Share.appex", &plist, "com.acme.field.share");
+            for (name, bytes) in &mut nested {
+                if name.ends_with("embedded.mobileprovision") {
+                    *bytes = share.signed();
+                }
+            }
+            ipa(&IpaSpec {
+                nested,
+                ..IpaSpec::default()
+            })
+        }
+        "other-app-id" => signed(&ProfileSpec {
+            application_identifier: "A1B2C3D4E5.com.acme.field.beta".to_string(),
+            ..ProfileSpec::default()
+        }),
+        "wildcard-app-id" => signed(&ProfileSpec {
+            application_identifier: "A1B2C3D4E5.com.acme.*".to_string(),
+            ..ProfileSpec::default()
+        }),
+        "expired-certificates" => signed(&ProfileSpec {
+            developer_certificates: Some(vec![ca().expired_developer_der.clone()]),
+            ..ProfileSpec::default()
+        }),
+        "one-valid-certificate" => signed(&ProfileSpec {
+            developer_certificates: Some(vec![ca().expired_developer_der.clone(), ca().developer_der.clone()]),
+            ..ProfileSpec::default()
+        }),
+        "edited-profile" => {
+            let signed = ProfileSpec::default().signed();
+            let at = signed
+                .windows(16)
+                .position(|w| w == b"001A35E11A88802E")
+                .expect("the plist is in the clear");
+            let mut edited = signed;
+            edited[at + 15] = b'F';
+            ipa(&IpaSpec {
+                profile: Some(edited),
+                ..IpaSpec::default()
+            })
+        }
+        "ber-profile" => ipa(&IpaSpec {
+            profile: Some(to_ber(&ProfileSpec::default().signed())),
+            ..IpaSpec::default()
+        }),
+        "edited-info-plist" | "edited-info-plist-files2" => ipa(&IpaSpec {
+            info_plist: Some(info_plist("com.acme.field", "Field").replace("812", "813")),
+            seal: Some(SealSpec {
+                files2: setup.ends_with("files2"),
+                sealed_info_plist: Some(info_plist("com.acme.field", "Field").into_bytes()),
+            }),
+            ..IpaSpec::default()
+        }),
+        "sealed-files2" => ipa(&IpaSpec {
+            seal: Some(SealSpec {
+                files2: true,
+                sealed_info_plist: None,
+            }),
+            ..IpaSpec::default()
+        }),
+        "no-seal" => ipa(&IpaSpec {
+            seal: None,
+            ..IpaSpec::default()
+        }),
+        "development-profile" => signed(&ProfileSpec {
+            get_task_allow: true,
+            ..ProfileSpec::default()
+        }),
+        "enterprise-profile" => signed(&ProfileSpec {
+            devices: Vec::new(),
+            all_devices: true,
+            ..ProfileSpec::default()
+        }),
+        "profile-as-text" => ipa(&IpaSpec {
+            profile: Some(ProfileSpec::default().plist().into_bytes()),
+            ..IpaSpec::default()
+        }),
+        "profile-cut-short" => {
+            let whole = ProfileSpec::default().signed();
+            ipa(&IpaSpec {
+                profile: Some(whole[..whole.len() / 2].to_vec()),
+                ..IpaSpec::default()
+            })
+        }
+        "overlapping-entries" => overlapping(ipa(&IpaSpec::default())),
         other => panic!("unknown setup {other}"),
     }
+}
+
+/// A package signed with this profile.
+fn signed(profile: &ProfileSpec) -> Vec<u8> {
+    ipa(&IpaSpec {
+        profile: Some(profile.signed()),
+        ..IpaSpec::default()
+    })
+}
+
+/// Points the central header of the last entry at the first entry's local header, so two
+/// entries share bytes (the trick of non-recursive zip bombs).
+fn overlapping(mut bytes: Vec<u8>) -> Vec<u8> {
+    let mut headers = Vec::new();
+    let mut i = 0;
+    while i + 46 <= bytes.len() {
+        if bytes[i..i + 4] == *b"PK\x01\x02" {
+            headers.push(i);
+        }
+        i += 1;
+    }
+    let last = *headers.last().expect("central headers");
+    bytes[last + 42..last + 46].copy_from_slice(&0u32.to_le_bytes());
+    bytes
 }
 
 #[test]
@@ -254,7 +430,11 @@ fn every_package_scenario_raises_exactly_its_rules() {
         let path = dir.join(format!("{}.ipa", s.setup));
         std::fs::write(&path, build(&s.setup)).expect("write ipa");
         let path = path.display().to_string();
+        let ca = support::profile::ca_file();
         let mut argv = vec!["--offline", "--format", "json"];
+        if s.profile_ca {
+            argv.extend(["--profile-ca", ca.as_str()]);
+        }
         argv.extend(s.args.iter().map(String::as_str));
         argv.push(&path);
         let run = otadoctor(&argv);
@@ -279,7 +459,8 @@ fn a_local_package_shows_what_would_be_installed() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join("facts.ipa");
     std::fs::write(&path, ipa(&IpaSpec::default())).expect("write");
-    let run = otadoctor(&["--offline", &path.display().to_string()]);
+    let ca = support::profile::ca_file();
+    let run = otadoctor(&["--offline", "--profile-ca", &ca, &path.display().to_string()]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     support::assert_in_order(
         &run.stdout,
@@ -288,9 +469,58 @@ fn a_local_package_shows_what_would_be_installed() {
             "contents",
             "entries",
             "app       Payload/Field.app · com.acme.field · 4.2 (812) · iOS 15.0+ · iPhone, iPad",
-            "no problems found · exit 0",
+            "profile   ad hoc · \"Field Ad Hoc\" · team A1B2C3D4E5 · expires 2027-06-01 · 2 devices · signed under --profile-ca, not Apple",
+            "info[SIG013 developer-mode-required]",
+            "1 info · exit 0",
         ],
     );
+    // the support engineer's question: will it install on this phone?
+    let path_text = path.display().to_string();
+    let yes = otadoctor(&[
+        "--offline",
+        "--profile-ca",
+        &ca,
+        "--udid",
+        "00008030001a35e11a88802e",
+        &path_text,
+    ]);
+    support::assert_in_order(
+        &yes.stdout,
+        &[
+            "device    00008030-001A35E11A88802E · yes, its profiles list this device",
+            "the app Field.app: listed (ad hoc profile, 2 devices)",
+        ],
+    );
+    let no = otadoctor(&[
+        "--offline",
+        "--profile-ca",
+        &ca,
+        "--udid",
+        "00008110-000A1B2C3D4E5F60",
+        &path_text,
+    ]);
+    support::assert_in_order(
+        &no.stdout,
+        &[
+            "device    00008110-000A1B2C3D4E5F60 · NO, not provisioned for this device",
+            "the app Field.app: not listed (ad hoc profile, 2 devices)",
+            "error[SIG005 device-not-provisioned]",
+        ],
+    );
+    assert_eq!(no.code, 1);
+    let answer = otadoctor(&[
+        "--offline",
+        "--format",
+        "json",
+        "--udid",
+        "00008110-000A1B2C3D4E5F60",
+        &path_text,
+    ])
+    .json();
+    assert_eq!(answer["results"][0]["device"]["provisioned"], "no");
+    let bad = otadoctor(&["--offline", "--udid", "00008110", &path_text]);
+    assert_eq!(bad.code, 2, "a malformed UDID is a usage error");
+    assert!(bad.stderr.contains("is not a UDID"), "{}", bad.stderr);
     let json = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
     let doc = json.json();
     let package = &doc["results"][0]["facts"]["walks"][0]["package"];
@@ -348,11 +578,20 @@ fn a_local_package_of_any_size_is_read_through_ranges() {
         }),
     )
     .expect("write");
-    let run = otadoctor(&["--offline", "--format", "json", &path.display().to_string()]);
+    let ca = support::profile::ca_file();
+    let run = otadoctor(&[
+        "--offline",
+        "--format",
+        "json",
+        "--profile-ca",
+        &ca,
+        &path.display().to_string(),
+    ]);
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
     let doc = run.json();
     let package = &doc["results"][0]["facts"]["walks"][0]["package"];
     assert_eq!(package["apps"], serde_json::json!(["Payload/Field.app"]));
+    assert_eq!(package["bundles"][0]["profile"]["kind"], "ad-hoc");
     assert!(
         package["bytes"].as_u64().is_some_and(|b| b > 20 * 1024 * 1024),
         "{package}"

@@ -206,8 +206,14 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             lab.route(Site::PACKAGE, Route::ok("application/octet-stream", wrapped));
         }
         "remote-bundle-id-mismatch" => {
+            // built and signed for another app id
+            let profile = support::profile::ProfileSpec {
+                application_identifier: "A1B2C3D4E5.com.acme.field-beta".to_string(),
+                ..Default::default()
+            };
             let other = support::lab::ipa(&support::lab::IpaSpec {
                 info_plist: Some(support::lab::info_plist("com.acme.field-beta", "Field")),
+                profile: Some(profile.signed()),
                 padding: 64 * 1024,
                 ..Default::default()
             });
@@ -220,10 +226,11 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             );
             let simulator = support::lab::ipa(&support::lab::IpaSpec {
                 info_plist: Some(plist),
-                extra: vec![(
-                    "Payload/Field.app/PlugIns/Share.appex/Info.plist",
-                    support::lab::info_plist("com.acme.share", "Share").into_bytes(),
-                )],
+                nested: support::lab::signed_bundle(
+                    "Payload/Field.app/PlugIns/Share.appex",
+                    &support::lab::info_plist("com.acme.share", "Share"),
+                    "com.acme.share",
+                ),
                 padding: 64 * 1024,
                 ..Default::default()
             });
@@ -294,9 +301,54 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 .replace(&site.url(Site::DISPLAY), "file:///etc/passwd");
             broken_manifest(text);
         }
+        // the package's signing, read by Range from the lab
+        "remote-unsigned"
+        | "remote-expired-profile"
+        | "remote-edited-info-plist"
+        | "remote-not-apple"
+        | "remote-udid-not-listed" => {
+            let mut spec = support::lab::IpaSpec {
+                padding: 64 * 1024,
+                ..Default::default()
+            };
+            match setup {
+                "remote-unsigned" => {
+                    spec.profile = None;
+                    spec.seal = None;
+                }
+                "remote-expired-profile" => {
+                    let expired = support::profile::ProfileSpec {
+                        created: rcgen::date_time_ymd(2025, 9, 1),
+                        expires: rcgen::date_time_ymd(2026, 9, 1),
+                        ..Default::default()
+                    };
+                    spec.profile = Some(expired.signed());
+                }
+                "remote-edited-info-plist" => {
+                    let original = support::lab::info_plist("com.acme.field", "Field");
+                    spec.info_plist = Some(original.replace("812", "813"));
+                    spec.seal = Some(support::lab::SealSpec {
+                        files2: true,
+                        sealed_info_plist: Some(original.into_bytes()),
+                    });
+                }
+                "remote-udid-not-listed" => extra = vec!["--udid".into(), "00008110-000A1B2C3D4E5F60".into()],
+                _ => {}
+            }
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", support::lab::ipa(&spec)),
+            );
+        }
         other => panic!("unknown setup {other}"),
     }
     let mut args = site.args(&[]);
+    if setup == "remote-not-apple" {
+        // as a device judges it: the tests' profile CA is not Apple's
+        if let Some(at) = args.iter().position(|a| a == "--profile-ca") {
+            args.drain(at..at + 2);
+        }
+    }
     if !extra.iter().any(|a| a == "--timeout") {
         args.extend(["--timeout".to_string(), "3".to_string()]);
     }
@@ -405,6 +457,8 @@ fn build_tls(setup: &str) -> (Site, Vec<String>) {
     let mut args = vec![
         "--dns-server".to_string(),
         site.lab.dns.to_string(),
+        "--profile-ca".to_string(),
+        support::profile::ca_file(),
         "--timeout".into(),
         "3".into(),
         "--format".into(),

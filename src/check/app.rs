@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::check::Context;
+use crate::check::{Context, called};
 use crate::facts::{BundleFacts, PackageFacts, WalkFacts};
 use crate::finding::{Finding, Location, Resource, Subject};
 use crate::registry as rules;
@@ -55,17 +55,6 @@ fn strings<'a>(bundle: &'a BundleFacts, key: &str) -> Vec<&'a str> {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         Some(Value::String(s)) => vec![s.as_str()],
         _ => Vec::new(),
-    }
-}
-
-/// What a bundle is called in a message: "the app" or "the extension Share.appex".
-fn called(bundle: &BundleFacts) -> String {
-    let last = bundle.path.rsplit('/').next().unwrap_or(&bundle.path);
-    match bundle.kind.as_str() {
-        "app" => format!("the app {last}"),
-        "watch-app" => format!("the watch app {last}"),
-        "app-clip" => format!("the App Clip {last}"),
-        _ => format!("the extension {last}"),
     }
 }
 

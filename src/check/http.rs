@@ -52,6 +52,7 @@ fn noun(step: &Step<'_>) -> String {
         Resource::Icon => step.kind.to_string(),
         Resource::Page => "page".to_string(),
         Resource::Link => "link".to_string(),
+        Resource::Profile => "profile".to_string(),
     }
 }
 

@@ -209,6 +209,9 @@ fn first_three<'a>(names: impl Iterator<Item = &'a str>) -> String {
 /// What an unreadable package is, from the reader's reason and the first bytes.
 fn not_read(error: &PackageError) -> String {
     let why = &error.reason;
+    if error.kind == "overlap" {
+        return format!("the package is not a valid zip: {why}");
+    }
     if error.kind != "not-zip" {
         return format!("the package could not be read: {why}");
     }

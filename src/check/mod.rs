@@ -8,6 +8,7 @@ pub mod lnk;
 pub mod man;
 pub mod net;
 pub mod repair;
+pub mod sig;
 pub mod tls;
 pub mod url;
 
@@ -26,6 +27,23 @@ pub struct Context {
     pub ct_logs: std::sync::Arc<crate::ctlog::CtLogList>,
     /// The device the install is for (`--ios`, `--device`), where given.
     pub device: Device,
+    /// The device's UDID (`--udid`), normalised by `normalise_udid`.
+    pub udid: Option<String>,
+    /// A profile expiring within this many days is a warning (`--expiry-warning`).
+    pub expiry_warning_days: u32,
+}
+
+/// A UDID in the form profiles list it, upper case: 40 hex digits, or 8 hex, a hyphen and 16 hex
+/// (the hyphen added when left out). `None` when it is neither.
+pub fn normalise_udid(text: &str) -> Option<String> {
+    let t = text.trim().to_ascii_uppercase();
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match t.len() {
+        40 if hex(&t) => Some(t),
+        25 if t.as_bytes()[8] == b'-' && hex(&t[..8]) && hex(&t[9..]) => Some(t),
+        24 if hex(&t) => Some(format!("{}-{}", &t[..8], &t[8..])),
+        _ => None,
+    }
 }
 
 /// What is known of the device: its iOS version and its family.
@@ -67,6 +85,8 @@ impl Context {
                 .get_or_init(|| std::sync::Arc::new(crate::ctlog::CtLogList::shipped()))
                 .clone(),
             device: Device::default(),
+            udid: None,
+            expiry_warning_days: 30,
         }
     }
 }
@@ -82,10 +102,22 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
         ipa::check(walk, ctx, &mut out);
         app::check(walk, ctx, &mut out);
     }
+    sig::check(facts, ctx, &mut out);
     net::check(facts, ctx, &mut out);
     tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);
     out
+}
+
+/// What a bundle is called in a message: "the app" or "the extension Share.appex".
+pub(crate) fn called(bundle: &crate::facts::BundleFacts) -> String {
+    let last = bundle.path.rsplit('/').next().unwrap_or(&bundle.path);
+    match bundle.kind.as_str() {
+        "app" => format!("the app {last}"),
+        "watch-app" => format!("the watch app {last}"),
+        "app-clip" => format!("the App Clip {last}"),
+        _ => format!("the extension {last}"),
+    }
 }
 
 /// The subject of a finding about the package's contents (IPA and APP rules).

@@ -27,6 +27,8 @@ pub enum InputKind {
     Url,
     /// A package (an IPA file).
     Package,
+    /// A provisioning profile (a `.mobileprovision` file).
+    Profile,
 }
 
 /// One unit of work: the text shown as its name, what it is, and its facts so far.
@@ -46,8 +48,6 @@ pub enum InputError {
     Unreadable { path: String, source: std::io::Error },
     #[error("{path} is larger than {} MiB; an input is a link, a list of links or a download page", MAX_LOCAL_INPUT / 1024 / 1024)]
     TooLarge { path: String },
-    #[error("{path} is {what}; checking it arrives in a later version of otadoctor")]
-    NotYetSupported { path: String, what: &'static str },
     #[error("{path} is not text, HTML, a plist, a zip or a profile")]
     Unrecognised { path: String },
     #[error("{0} is empty")]
@@ -152,6 +152,12 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
         bytes,
         [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, ..] | [0, b'<', ..]
     );
+    let named_profile = Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mobileprovision") || e.eq_ignore_ascii_case("provisionprofile"));
+    if named_profile || (bytes.first() == Some(&0x30) && bytes.iter().take(64).any(|b| *b == 0)) {
+        return Ok(vec![profile_input(name, file, bytes)]);
+    }
     if body.starts_with(b"bplist")
         || utf16
         || (head_lower.starts_with("<?xml") && head_lower.contains("<plist"))
@@ -165,12 +171,6 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     }
     if is_zip_magic(body) {
         return Ok(vec![package_input(name, file)]);
-    }
-    if body.first() == Some(&0x30) && body.iter().take(64).any(|b| *b == 0) {
-        return Err(InputError::NotYetSupported {
-            path: name.to_string(),
-            what: "DER data (a provisioning profile)",
-        });
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(InputError::Unrecognised { path: name.to_string() });
@@ -208,6 +208,19 @@ pub fn read_local_package(path: &str) -> crate::facts::PackageFacts {
                 head: None,
             }),
             ..Default::default()
+        },
+    }
+}
+
+/// A provisioning profile file: read and verified now.
+fn profile_input(name: &str, file: &str, bytes: &[u8]) -> Input {
+    Input {
+        name: name.to_string(),
+        kind: InputKind::Profile,
+        file: Some(file.to_string()),
+        facts: Facts {
+            profile: Some(crate::collect::profile::read(file, bytes)),
+            ..Facts::default()
         },
     }
 }

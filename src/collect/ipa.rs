@@ -1,11 +1,14 @@
 //! Reading a package (an IPA): its zip index and the Info.plist of the app and of every
 //! extension, through byte ranges (HTTP Range requests or a local file). Records; never judges.
 
+use crate::collect::profile::{self, PROFILE_CAP};
 use crate::collect::remote_zip::{self, RangeSource};
-use crate::facts::{BundleFacts, ExecutableFacts, PackageError, PackageFacts};
+use crate::facts::{BundleFacts, ExecutableFacts, PackageError, PackageFacts, SealFacts, SealedHash};
 
 /// Info.plist, decompressed, at most.
 pub const INFO_PLIST_CAP: u64 = 8 * 1024 * 1024;
+/// `_CodeSignature/CodeResources`, decompressed, at most (a seal of tens of thousands of files).
+pub const CODE_RESOURCES_CAP: u64 = 16 * 1024 * 1024;
 /// How many Info.plist files of extensions are read at most.
 const MAX_BUNDLES: usize = 32;
 
@@ -72,6 +75,16 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         }
     }
     facts.zip64 |= zip.entries.len() >= 0xffff || facts.bytes >= 0xffff_ffff || zip.extents.zip64_records();
+    if let Some(reason) = overlap(&zip.entries) {
+        facts.error = Some(PackageError {
+            kind: "overlap".to_string(),
+            reason,
+            head: None,
+        });
+        facts.requests = zip.extents.requests;
+        facts.bytes_read = zip.extents.bytes;
+        return facts;
+    }
     facts.apps = apps.clone();
     let Some(main) = apps.first().cloned() else {
         facts.requests = zip.extents.requests;
@@ -96,21 +109,64 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         };
         bundles.push((format!("{main}/{bundle}"), kind.to_string()));
     }
-    for (path, kind) in bundles.into_iter().take(MAX_BUNDLES) {
+    bundles.truncate(MAX_BUNDLES);
+    // the three files of each bundle, fetched together where they lie close
+    let wanted: Vec<String> = bundles
+        .iter()
+        .flat_map(|(path, _)| {
+            [
+                format!("{path}/Info.plist"),
+                format!("{path}/embedded.mobileprovision"),
+                format!("{path}/_CodeSignature/CodeResources"),
+            ]
+        })
+        .collect();
+    remote_zip::prefetch(source, &mut zip, &wanted, CODE_RESOURCES_CAP).await;
+    for (path, kind) in bundles {
         let name = format!("{path}/Info.plist");
         let mut bundle = BundleFacts {
             path: path.clone(),
             kind,
             ..BundleFacts::default()
         };
+        let mut info_plist_bytes = None;
         match remote_zip::read_entry(source, &mut zip, &name, INFO_PLIST_CAP).await {
-            Ok(bytes) => match plist::Value::from_reader(std::io::Cursor::new(bytes)) {
-                Ok(value) => bundle.info_plist = Some(crate::collect::manifest::to_json(&value)),
-                Err(e) => bundle.info_plist_error = Some(format!("is not a plist ({e})")),
-            },
+            Ok(bytes) => {
+                match plist::Value::from_reader(std::io::Cursor::new(&bytes)) {
+                    Ok(value) => bundle.info_plist = Some(crate::collect::manifest::to_json(&value)),
+                    Err(e) => bundle.info_plist_error = Some(format!("is not a plist ({e})")),
+                }
+                info_plist_bytes = Some(bytes);
+            }
             Err(remote_zip::ZipReadError::NoEntry(_)) => bundle.info_plist_error = Some("is missing".to_string()),
             Err(e @ remote_zip::ZipReadError::Extract(_)) => bundle.info_plist_error = Some(e.to_string()),
             Err(e) => bundle.info_plist_error = Some(format!("could not be read: {e}")),
+        }
+        let profile_name = format!("{path}/embedded.mobileprovision");
+        match remote_zip::read_entry(source, &mut zip, &profile_name, PROFILE_CAP).await {
+            Ok(bytes) => bundle.profile = Some(profile::read(&profile_name, &bytes)),
+            Err(remote_zip::ZipReadError::NoEntry(_)) => {}
+            // stored in a way that cannot be extracted (IPA005 tells why): the reader's trouble
+            Err(e @ remote_zip::ZipReadError::Extract(_)) => bundle.profile_error = Some(e.to_string()),
+            Err(e @ remote_zip::ZipReadError::TooLarge(..)) => {
+                bundle.profile = Some(crate::facts::ProfileFacts {
+                    source: profile_name,
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                });
+            }
+            Err(e) => bundle.profile_error = Some(format!("could not be read: {e}")),
+        }
+        let seal_name = format!("{path}/_CodeSignature/CodeResources");
+        match remote_zip::read_entry(source, &mut zip, &seal_name, CODE_RESOURCES_CAP).await {
+            Ok(bytes) => bundle.seal = Some(seal(&bytes, info_plist_bytes.as_deref())),
+            Err(remote_zip::ZipReadError::NoEntry(_)) => {}
+            Err(e) => {
+                bundle.seal = Some(SealFacts {
+                    error: Some(e.to_string()),
+                    ..SealFacts::default()
+                });
+            }
         }
         facts.bundles.push(bundle);
     }
@@ -131,5 +187,83 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
     }
     facts.requests = zip.extents.requests;
     facts.bytes_read = zip.extents.bytes;
+    facts
+}
+
+/// Two entries whose bytes overlap (by their local header, name and data, a lower bound as the
+/// local extra field is not known): the trick of non-recursive zip bombs, refused by iOS.
+fn overlap(entries: &[remote_zip::Entry]) -> Option<String> {
+    let mut spans: Vec<(u64, u64, &str)> = entries
+        .iter()
+        .map(|e| {
+            let end = e
+                .header_start
+                .saturating_add(30 + e.name.len() as u64)
+                .saturating_add(e.compressed_size);
+            (e.header_start, end, e.name.as_str())
+        })
+        .collect();
+    spans.sort_unstable();
+    spans.windows(2).find_map(|w| {
+        let ((_, end, a), (start, _, b)) = (w[0], w[1]);
+        (start < end).then(|| format!("the entries {a} and {b} share bytes (from offset {start}): overlapping entries, as zip bombs build them"))
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads CodeResources and compares the hash it seals for Info.plist with the file's.
+/// `files2` (hash2: SHA-256, else hash: SHA-1) first, then the older `files` (SHA-1).
+pub fn seal(code_resources: &[u8], info_plist: Option<&[u8]>) -> SealFacts {
+    let mut facts = SealFacts::default();
+    let dict = match plist::Value::from_reader(std::io::Cursor::new(code_resources)) {
+        Ok(plist::Value::Dictionary(d)) => d,
+        Ok(_) => {
+            facts.error = Some("is a plist but not a dictionary".to_string());
+            return facts;
+        }
+        Err(e) => {
+            facts.error = Some(format!("is not a plist ({e})"));
+            return facts;
+        }
+    };
+    let files2 = dict.get("files2").and_then(plist::Value::as_dictionary);
+    let files = dict.get("files").and_then(plist::Value::as_dictionary);
+    facts.sealed_files = files2.or(files).map_or(0, plist::Dictionary::len);
+    let data = |v: Option<&plist::Value>| v.and_then(plist::Value::as_data).map(<[u8]>::to_vec);
+    let sealed = files2
+        .and_then(|f| f.get("Info.plist"))
+        .and_then(|entry| match entry {
+            plist::Value::Dictionary(d) => data(d.get("hash2"))
+                .map(|h| ("files2.hash2", "sha256", h))
+                .or_else(|| data(d.get("hash")).map(|h| ("files2.hash", "sha1", h))),
+            plist::Value::Data(h) => Some(("files2.hash", "sha1", h.clone())),
+            _ => None,
+        })
+        .or_else(|| {
+            files.and_then(|f| f.get("Info.plist")).and_then(|entry| match entry {
+                plist::Value::Data(h) => Some(("files", "sha1", h.clone())),
+                plist::Value::Dictionary(d) => data(d.get("hash")).map(|h| ("files", "sha1", h)),
+                _ => None,
+            })
+        });
+    if let Some((key, algorithm, hash)) = sealed {
+        let actual = info_plist.map(|bytes| {
+            let alg = if algorithm == "sha256" {
+                &ring::digest::SHA256
+            } else {
+                &ring::digest::SHA1_FOR_LEGACY_USE_ONLY
+            };
+            hex(ring::digest::digest(alg, bytes).as_ref())
+        });
+        facts.info_plist = Some(SealedHash {
+            key: key.to_string(),
+            algorithm: algorithm.to_string(),
+            sealed: hex(&hash),
+            actual: actual.unwrap_or_default(),
+        });
+    }
     facts
 }

@@ -8,6 +8,7 @@ pub mod link;
 pub mod manifest;
 pub mod net;
 pub mod png;
+pub mod profile;
 pub mod remote_zip;
 pub mod walk;
 

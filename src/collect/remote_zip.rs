@@ -57,6 +57,11 @@ impl Extents {
         self.chunks.insert(start, bytes);
     }
 
+    /// Whether one fetched chunk holds all of `start..end`.
+    fn covers(&self, start: u64, end: u64) -> bool {
+        self.at(start).is_some_and(|b| b.len() as u64 >= end - start)
+    }
+
     /// The fetched bytes at `pos`, as far as one chunk reaches.
     fn at(&self, pos: u64) -> Option<&[u8]> {
         let (start, bytes) = self.chunks.range(..=pos).next_back()?;
@@ -246,6 +251,11 @@ pub async fn read_entry<S: RangeSource>(
         .find(|e| e.name == name)
         .cloned()
         .ok_or_else(|| ZipReadError::NoEntry(name.to_string()))?;
+    // compressed data can be smaller than what it inflates to, never much larger: an entry whose
+    // stored size is far above the cap is refused before anything is fetched
+    if entry.compressed_size > cap.saturating_add(cap / 8).saturating_add(1024) {
+        return Err(ZipReadError::TooLarge(name.to_string(), cap));
+    }
     for _ in 0..MAX_ROUNDS {
         let attempt: Result<std::convert::Infallible, zip::result::ZipError> = {
             let mut archive =
@@ -268,7 +278,7 @@ pub async fn read_entry<S: RangeSource>(
                 // one request from the local header to the end of the data (name and extra field
                 // lengths are only known from the local header, so ask for some slack)
                 let start = entry.header_start.min(m.start);
-                let end = (entry.header_start + 30 + name.len() as u64 + HEADER_SLACK + entry.compressed_size)
+                let end = entry_end(entry.header_start, name, entry.compressed_size)
                     .max(m.start + m.len)
                     .min(zip.extents.len)
                     .saturating_sub(1);
@@ -279,6 +289,52 @@ pub async fn read_entry<S: RangeSource>(
         }
     }
     Err(ZipReadError::TooManyRounds)
+}
+
+/// Where an entry's data ends at most: its local header (with slack for the name and extra
+/// field) and its compressed data.
+fn entry_end(header_start: u64, name: &str, compressed_size: u64) -> u64 {
+    header_start
+        .saturating_add(30 + name.len() as u64 + HEADER_SLACK)
+        .saturating_add(compressed_size)
+}
+
+/// Gaps between needed entries up to this size are fetched rather than paid for with another
+/// request.
+pub const MERGE_GAP: u64 = 64 * 1024;
+/// A merged request is never larger than this.
+const MERGE_MAX: u64 = 8 * 1024 * 1024;
+
+/// Fetches the named entries (local header and data) in as few requests as their layout
+/// allows: entries closer than `MERGE_GAP` share a request. Entries not in the zip, larger than
+/// `cap` compressed, or already fetched are left to `read_entry`. A failed request is left to
+/// `read_entry` too (it asks again and reports the failure for that entry).
+pub async fn prefetch<S: RangeSource>(source: &S, zip: &mut RemoteZip, names: &[String], cap: u64) {
+    let mut spans: Vec<(u64, u64)> = zip
+        .entries
+        .iter()
+        .filter(|e| names.contains(&e.name) && e.compressed_size <= cap)
+        .map(|e| {
+            let end = entry_end(e.header_start, &e.name, e.compressed_size).min(zip.extents.len);
+            (e.header_start, end)
+        })
+        .filter(|(start, end)| start < end && !zip.extents.covers(*start, *end))
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 + MERGE_GAP && end.max(last.1) - last.0 <= MERGE_MAX => {
+                last.1 = last.1.max(end);
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    for (start, end) in merged {
+        if let Ok(bytes) = source.range(start, end - 1).await {
+            zip.extents.insert(start, bytes);
+        }
+    }
 }
 
 /// A local file (or bytes in memory) as a range source: each range is a read of the file.

@@ -29,7 +29,7 @@ pub async fn collect(net: Arc<Net>, input: &mut Input) {
                 read_package(net, walk).await;
             }
         }
-        InputKind::Package => {}
+        InputKind::Package | InputKind::Profile => {}
         InputKind::Url => fetch_url_input(net, input).await,
     }
 }
@@ -262,7 +262,7 @@ pub fn note_offline(input: &mut Input) {
             "fetching the icons (--offline; the package is --ipa)"
         }
         InputKind::Manifest => "fetching the package and the icons (--offline)",
-        InputKind::Package => return,
+        InputKind::Package | InputKind::Profile => return,
         InputKind::Url => "fetching the URL (--offline)",
     };
     input.facts.skipped.push(what.to_string());

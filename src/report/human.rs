@@ -89,6 +89,7 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
         InputKind::Manifest => writeln!(out, "{name} {}\n", style.dim("(manifest)")),
         InputKind::Url => writeln!(out, "{name}\n"),
         InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
+        InputKind::Profile => writeln!(out, "{name} {}\n", style.dim("(provisioning profile)")),
     };
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
@@ -127,6 +128,14 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
     }
     for walk in facts.walks.iter().filter(|w| w.link.is_none()) {
         render_walk(out, outcome, &mut shown, walk, style);
+    }
+    if let Some(profile) = &facts.profile {
+        let _ = writeln!(out, "{} {}", style.dim("  profile  "), esc(&profile_line(profile)));
+        if let Some(id) = &profile.application_identifier {
+            let _ = writeln!(out, "{} {}", style.dim("  app id   "), esc(id));
+        }
+        render_device(out, outcome, style);
+        let _ = writeln!(out);
     }
     if !facts.hosts.is_empty() {
         render_hosts(out, outcome, &mut shown, style);
@@ -181,7 +190,10 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
     let manifest_findings = take(&outcome.findings, shown, |f| {
         same_walk(f) && f.subject.resource == Resource::Manifest && !f.evidence.contains_key("package")
     });
-    end_step(out, manifest_findings, style);
+    // a package input has no manifest step
+    if walk.manifest.is_some() || walk.document.is_some() || !manifest_findings.is_empty() {
+        end_step(out, manifest_findings, style);
+    }
     for asset in &walk.assets {
         let resource = if asset.kind == "software-package" {
             Resource::Package
@@ -304,13 +316,87 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
             esc(&parts.join(" · "))
         );
     }
+    for bundle in &package.bundles {
+        if package.bundles.len() > 1 || bundle.profile.is_some() || bundle.profile_error.is_some() {
+            let what = match (&bundle.profile, &bundle.profile_error) {
+                (Some(p), _) => profile_line(p),
+                (None, Some(e)) => format!("not read: {e}"),
+                (None, None) => "none (no embedded.mobileprovision)".to_string(),
+            };
+            let owner = if package.bundles.len() > 1 {
+                format!("{} · ", bundle.path.rsplit('/').next().unwrap_or(&bundle.path))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{} {}", style.dim("  profile  "), esc(&format!("{owner}{what}")));
+        }
+    }
+    render_device(out, outcome, style);
     let findings = take(&outcome.findings, shown, |f| {
         f.subject.link == walk.link
             && f.subject.resource == Resource::Package
-            && matches!(f.rule.family, Family::Ipa | Family::App)
+            && matches!(f.rule.family, Family::Ipa | Family::App | Family::Sig)
             || (f.subject.link == walk.link && f.rule.family == Family::Man && f.evidence.contains_key("package"))
     });
     end_step(out, findings, style);
+}
+
+/// A profile in one line: type, name, team, expiry, devices, signature.
+fn profile_line(p: &crate::facts::ProfileFacts) -> String {
+    if let Some(e) = &p.error {
+        return format!("unreadable: {e}");
+    }
+    let mut parts = vec![match p.kind.as_str() {
+        "ad-hoc" => "ad hoc".to_string(),
+        "app-store" => "App Store".to_string(),
+        other => other.to_string(),
+    }];
+    if let Some(name) = &p.name {
+        parts.push(format!("\"{name}\""));
+    }
+    if let Some(team) = p.team_identifier.first() {
+        parts.push(format!("team {team}"));
+    }
+    if let Some(t) = p.expiration_date {
+        parts.push(format!(
+            "expires {:04}-{:02}-{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day()
+        ));
+    }
+    parts.push(if p.provisions_all_devices {
+        "all devices".to_string()
+    } else {
+        match p.provisioned_devices.len() {
+            0 => "no devices".to_string(),
+            1 => "1 device".to_string(),
+            n => format!("{n} devices"),
+        }
+    });
+    parts.push(
+        match p.signature.verdict.as_str() {
+            "apple" => "signed by Apple",
+            "extra-anchor" => "signed under --profile-ca, not Apple",
+            _ => "not signed by Apple",
+        }
+        .to_string(),
+    );
+    parts.join(" · ")
+}
+
+/// The `--udid` answer: yes or no, and why for each profile.
+fn render_device(out: &mut String, outcome: &Outcome, style: Style) {
+    let Some(answer) = &outcome.device else { return };
+    let verdict = match answer.provisioned.as_str() {
+        "yes" => style.paint("yes, its profiles list this device", |s| s.green()),
+        "no" => style.paint("NO, not provisioned for this device", |s| s.red()),
+        _ => "unknown".to_string(),
+    };
+    let _ = writeln!(out, "{} {} · {verdict}", style.dim("  device   "), esc(&answer.udid));
+    for reason in &answer.reasons {
+        let _ = writeln!(out, "{} {}", style.dim("           "), esc(reason));
+    }
 }
 
 fn end_step(out: &mut String, findings: Vec<&Finding>, style: Style) {

@@ -30,6 +30,9 @@ struct ResultEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a str>,
     findings: &'a [Finding],
+    /// With `--udid`: whether the profiles let that device install the app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<&'a crate::check::sig::DeviceAnswer>,
     facts: &'a Facts,
 }
 
@@ -48,6 +51,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 kind: o.input.kind,
                 file: o.input.file.as_deref(),
                 findings: &o.findings,
+                device: o.device.as_ref(),
                 facts: &o.input.facts,
             })
             .collect(),

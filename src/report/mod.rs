@@ -13,6 +13,8 @@ use crate::finding::{Finding, Severity};
 pub struct Outcome {
     pub input: Input,
     pub findings: Vec<Finding>,
+    /// With `--udid`: whether the package's profiles let that device install it.
+    pub device: Option<crate::check::sig::DeviceAnswer>,
 }
 
 /// How many findings of each severity.

@@ -485,11 +485,14 @@ impl Lab {
     /// The options that point `hosts` at this server, trust its root and keep every other
     /// name inside the lab (its DNS server answers NXDOMAIN): nothing leaves loopback.
     pub fn args(&self, hosts: &[&str]) -> Vec<String> {
+        // the test packages' profiles are signed by the tests' profile CA
         let mut args = vec![
             "--ca-file".to_string(),
             self.pki.root_file(),
             "--dns-server".to_string(),
             self.dns.to_string(),
+            "--profile-ca".to_string(),
+            super::profile::ca_file(),
         ];
         for host in hosts {
             args.push("--resolve".to_string());
@@ -768,8 +771,10 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// A package: a real IPA (Info.plist, an executable with Unix mode 755) padded with a stored
 /// resource to about `len` bytes.
 pub fn package(len: usize) -> Vec<u8> {
+    // what the files other than the padding take (with a margin for the padding's own headers)
+    let base = ipa(&IpaSpec::default()).len() + 256;
     ipa(&IpaSpec {
-        padding: len.saturating_sub(1024),
+        padding: len.saturating_sub(base),
         ..IpaSpec::default()
     })
 }
@@ -787,8 +792,24 @@ pub struct IpaSpec {
     pub no_unix_modes: bool,
     pub padding: usize,
     pub extra: Vec<(&'static str, Vec<u8>)>,
+    /// More entries, named at run time (`signed_bundle`).
+    pub nested: Vec<(String, Vec<u8>)>,
     pub large_file: bool,
     pub method: zip::CompressionMethod,
+    /// `embedded.mobileprovision` of every app (a test-CA-signed ad hoc profile by default).
+    pub profile: Option<Vec<u8>>,
+    /// `_CodeSignature/CodeResources` of every app (sealing its Info.plist by default).
+    pub seal: Option<SealSpec>,
+}
+
+/// How the test package's CodeResources seals Info.plist.
+#[derive(Clone, Debug, Default)]
+pub struct SealSpec {
+    /// Seal it in `files2` too (SHA-256), not only in `files` (SHA-1, as Xcode does).
+    pub files2: bool,
+    /// Seal these bytes instead of the Info.plist written (an Info.plist edited after signing,
+    /// or a binary one written through `extra`).
+    pub sealed_info_plist: Option<Vec<u8>>,
 }
 
 impl Default for IpaSpec {
@@ -801,10 +822,30 @@ impl Default for IpaSpec {
             no_unix_modes: false,
             padding: 0,
             extra: Vec::new(),
+            nested: Vec::new(),
             large_file: false,
             method: zip::CompressionMethod::Deflated,
+            profile: Some(super::profile::ProfileSpec::default().signed()),
+            seal: Some(SealSpec::default()),
         }
     }
+}
+
+/// The entries of a nested bundle (an extension, a watch app) at `path`, signed like the app:
+/// its Info.plist, a profile for its own id and a CodeResources sealing the Info.plist.
+pub fn signed_bundle(path: &str, info_plist: &str, bundle_id: &str) -> Vec<(String, Vec<u8>)> {
+    let profile = super::profile::ProfileSpec {
+        application_identifier: format!("A1B2C3D4E5.{bundle_id}"),
+        ..Default::default()
+    };
+    vec![
+        (format!("{path}/Info.plist"), info_plist.as_bytes().to_vec()),
+        (format!("{path}/embedded.mobileprovision"), profile.signed()),
+        (
+            format!("{path}/_CodeSignature/CodeResources"),
+            super::profile::code_resources(info_plist.as_bytes(), false).into_bytes(),
+        ),
+    ]
 }
 
 /// An Info.plist for `bundle_id` whose executable is `executable`.
@@ -830,10 +871,26 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
     };
     for app in &spec.apps {
         let dir = format!("{}Payload/{app}", spec.root);
+        if let Some(seal) = &spec.seal {
+            let sealed: &[u8] = match (&seal.sealed_info_plist, &spec.info_plist) {
+                (Some(bytes), _) => bytes,
+                (None, Some(text)) => text.as_bytes(),
+                (None, None) => b"",
+            };
+            zip.start_file(format!("{dir}/_CodeSignature/CodeResources"), options(0o644))
+                .expect("entry");
+            zip.write_all(super::profile::code_resources(sealed, seal.files2).as_bytes())
+                .expect("write");
+        }
         if let Some(plist) = &spec.info_plist {
             zip.start_file(format!("{dir}/Info.plist"), options(0o644))
                 .expect("entry");
             zip.write_all(plist.as_bytes()).expect("write");
+        }
+        if let Some(profile) = &spec.profile {
+            zip.start_file(format!("{dir}/embedded.mobileprovision"), options(0o644))
+                .expect("entry");
+            zip.write_all(profile).expect("write");
         }
         let exe = app.trim_end_matches(".app");
         zip.start_file(format!("{dir}/{exe}"), options(spec.executable_mode.unwrap_or(0o644)))
@@ -847,7 +904,8 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
             zip.write_all(&vec![7u8; spec.padding]).expect("write");
         }
     }
-    for (name, bytes) in &spec.extra {
+    let nested = spec.nested.iter().map(|(n, b)| (n.as_str(), b));
+    for (name, bytes) in spec.extra.iter().map(|(n, b)| (*n, b)).chain(nested) {
         zip.start_file(name.to_string(), options(0o644)).expect("entry");
         zip.write_all(bytes).expect("write");
     }

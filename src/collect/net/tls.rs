@@ -88,7 +88,7 @@ impl TrustRoots {
 }
 
 /// Every certificate of a PEM file; an error when there is none.
-fn pem_certificates(path: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub fn pem_certificates(path: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut out = Vec::new();
     for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(pem) {
         out.push(cert.map_err(|e| format!("{path}: not a PEM certificate ({e})"))?);

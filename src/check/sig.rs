@@ -1,0 +1,527 @@
+//! SIG rules: the provisioning profile of the app and of each extension, and the code-signature
+//! seal of Info.plist. Also the "will it install on this device" answer for `--udid`.
+
+use time::OffsetDateTime;
+
+use crate::check::{Context, called};
+use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, WalkFacts};
+use crate::finding::{Finding, Resource, Subject};
+use crate::registry as rules;
+
+/// Runs the SIG rules over every package of the input and over a profile input.
+pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
+    for walk in &facts.walks {
+        if let Some(package) = &walk.package
+            && package.error.is_none()
+            && !package.bundles.is_empty()
+        {
+            package_rules(walk, package, ctx, out);
+        }
+    }
+    if let Some(profile) = &facts.profile {
+        let subject = Subject {
+            resource: Resource::Profile,
+            target: profile.source.clone(),
+            link: None,
+        };
+        let p = Checked {
+            subject,
+            profile,
+            owner: "the profile".to_string(),
+            main: true,
+        };
+        p.profile_rules(None, ctx, out);
+    }
+}
+
+/// "has" for one, "have" for more.
+fn has(items: &[String]) -> &'static str {
+    if items.len() == 1 { "has" } else { "have" }
+}
+
+/// "a, b and c"
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// ` "Field Ad Hoc"`: the profile's name, after the owner in a message.
+fn quoted_name(p: &ProfileFacts) -> String {
+    p.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| day(t))
+}
+
+fn day(t: OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+fn package_rules(walk: &WalkFacts, package: &PackageFacts, ctx: &Context, out: &mut Vec<Finding>) {
+    let subject = super::package_subject(walk, package);
+    // bundles whose Info.plist was not read are APP001's; their profile is still checked
+    let unprofiled: Vec<String> = package
+        .bundles
+        .iter()
+        .filter(|b| b.profile.is_none() && b.profile_error.is_none())
+        .map(called)
+        .collect();
+    if !unprofiled.is_empty() {
+        let main_missing = package.bundles.first().is_some_and(|b| b.profile.is_none());
+        let message = format!(
+            "{} {} no embedded.mobileprovision",
+            and_list(&unprofiled),
+            has(&unprofiled)
+        );
+        let (message, fix) = if main_missing {
+            (
+                format!("{message}: it is an App Store or TestFlight build, or it was never signed for distribution"),
+                "export the archive for Ad Hoc, Enterprise or Development distribution (Xcode Organizer › Distribute App, or xcodebuild -exportArchive with method ad-hoc/enterprise/development); a package downloaded from App Store Connect or TestFlight cannot be installed over the air",
+            )
+        } else {
+            (
+                format!("{message}: every extension needs a profile of its own"),
+                "sign each extension with a profile for its own App ID (Xcode does it on export when each extension target has automatic signing or a profile chosen)",
+            )
+        };
+        out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
+    }
+    let unsealed: Vec<String> = package
+        .bundles
+        .iter()
+        .filter(|b| b.seal.is_none())
+        .map(called)
+        .collect();
+    if !unsealed.is_empty() {
+        out.push(Finding::new(
+            &rules::MISSING_CODE_SIGNATURE,
+            subject.clone(),
+            format!(
+                "{} {} no _CodeSignature/CodeResources: {}",
+                and_list(&unsealed),
+                has(&unsealed),
+                if unsealed.len() == 1 {
+                    "it is not signed, or the signature was stripped"
+                } else {
+                    "they are not signed, or the signature was stripped"
+                }
+            ),
+            "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
+        ));
+    }
+    for (i, bundle) in package.bundles.iter().enumerate() {
+        if let Some(seal) = &bundle.seal {
+            seal_rules(bundle, seal, &subject, out);
+        }
+        let Some(profile) = &bundle.profile else { continue };
+        let p = Checked {
+            subject: subject.clone(),
+            profile,
+            owner: format!("the profile of {}", called(bundle)),
+            main: i == 0,
+        };
+        p.profile_rules(Some(bundle), ctx, out);
+    }
+}
+
+/// SIG009: the Info.plist in the package against the hash CodeResources seals for it.
+fn seal_rules(bundle: &BundleFacts, seal: &crate::facts::SealFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    let Some(sealed) = &seal.info_plist else { return };
+    if sealed.actual.is_empty() || sealed.actual == sealed.sealed {
+        return;
+    }
+    out.push(
+        Finding::new(
+            &rules::INFO_PLIST_MODIFIED_AFTER_SIGNING,
+            subject.clone(),
+            format!(
+                "{}/Info.plist was changed after signing: its {} is {}…, CodeResources ({}) sealed {}…",
+                bundle.path,
+                sealed.algorithm.to_uppercase().replace("SHA", "SHA-"),
+                &sealed.actual[..sealed.actual.len().min(12)],
+                sealed.key,
+                &sealed.sealed[..sealed.sealed.len().min(12)],
+            ),
+            "do not edit Info.plist (or anything in the .app) after signing: change the source Info.plist and export again, or re-sign after the edit (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
+        )
+        .evidence("sealed", sealed.sealed.clone())
+        .evidence("actual", sealed.actual.clone())
+        .evidence("algorithm", sealed.algorithm.clone()),
+    );
+}
+
+/// One profile, and where it is.
+struct Checked<'a> {
+    subject: Subject,
+    profile: &'a ProfileFacts,
+    /// "the profile of the app Field.app", or "the profile".
+    owner: String,
+    /// The main app's (or a profile input): the build's type is told once, from it.
+    main: bool,
+}
+
+impl Checked<'_> {
+    fn finding(&self, rule: &'static rules::Rule, message: String, fix: impl Into<String>) -> Finding {
+        Finding::new(rule, self.subject.clone(), message, fix)
+    }
+
+    fn profile_rules(&self, bundle: Option<&BundleFacts>, ctx: &Context, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if let Some(error) = &p.error {
+            out.push(self.finding(
+                &rules::PROFILE_UNREADABLE,
+                format!("{} ({}) is not a CMS-signed plist: {error}", self.owner, p.source),
+                "download the profile again from the Apple Developer portal (or let Xcode manage signing) and export again; a profile edited by hand or saved as text is not a profile",
+            ));
+            return;
+        }
+        // errors first, then what the type means for users
+        self.signature(out);
+        self.app_store(out);
+        self.device(ctx, out);
+        self.expiry(ctx, out);
+        self.certificates(ctx, out);
+        if let Some(bundle) = bundle {
+            self.app_id(bundle, out);
+        }
+        self.kind_notes(ctx, out);
+    }
+
+    /// SIG008
+    fn signature(&self, out: &mut Vec<Finding>) {
+        let sig = &self.profile.signature;
+        if sig.verdict == "apple" || sig.verdict == "extra-anchor" {
+            return;
+        }
+        let why = sig.reason.as_deref().unwrap_or("its signature was not verified");
+        out.push(
+            self.finding(
+                &rules::PROFILE_NOT_APPLE_SIGNED,
+                format!("{} is not signed by Apple: {why}", self.owner),
+                "use a profile as the Apple Developer portal issues it (Certificates, Identifiers & Profiles › Profiles › Download, or Xcode's automatic signing); never edit or re-sign a .mobileprovision",
+            )
+            .evidence("verdict", sig.verdict.clone())
+            .evidence("chain", sig.chain.clone()),
+        );
+    }
+
+    /// SIG002: no device installs an App Store profile's build.
+    fn app_store(&self, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if p.kind != "app-store" {
+            return;
+        }
+        out.push(self.finding(
+            &rules::APP_STORE_PROFILE,
+            format!(
+                "{}{} is an App Store distribution profile (no ProvisionedDevices, not ProvisionsAllDevices): no device installs it over the air",
+                self.owner,
+                quoted_name(p)
+            ),
+            "export with an Ad Hoc profile that lists the devices (or an In-House profile for an Enterprise team): Xcode Organizer › Distribute App › Ad Hoc; for testers outside your devices, use TestFlight",
+        ));
+    }
+
+    /// SIG005: with `--udid`, the device must be listed (an enterprise profile lists every
+    /// device; an App Store profile none, which SIG002 says).
+    fn device(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        let Some(udid) = &ctx.udid else { return };
+        if p.kind == "enterprise" || p.kind == "app-store" || lists(p, udid) {
+            return;
+        }
+        let n = p.provisioned_devices.len();
+        out.push(
+            self.finding(
+                &rules::DEVICE_NOT_PROVISIONED,
+                format!(
+                    "the device {udid} is not in {} ({n} device{} listed)",
+                    self.owner,
+                    if n == 1 { "" } else { "s" }
+                ),
+                format!(
+                    "register {udid} (Apple Developer portal › Devices, or Xcode › Devices), add it to the profile{}, download it, export again and publish the new package",
+                    quoted_name(p)
+                ),
+            )
+            .evidence("udid", udid.clone())
+            .evidence("devices", n),
+        );
+    }
+
+    /// SIG012, SIG013, SIG014: what the build's type asks of its users (told once, for the app).
+    fn kind_notes(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if !self.main {
+            return;
+        }
+        match p.kind.as_str() {
+            "enterprise" => out.push(self.finding(
+                &rules::ENTERPRISE_TRUST_REQUIRED,
+                format!(
+                    "{}{} is an enterprise (In-House) profile: on first launch the user must trust the developer{}",
+                    self.owner,
+                    quoted_name(p),
+                    p.team_name.as_deref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
+                ),
+                "tell users: Settings › General › VPN & Device Management › the developer › Trust (with an internet connection; iOS 18 asks to Allow & Restart)",
+            )),
+            "development" => out.push(self.finding(
+                &rules::DEVELOPMENT_PROFILE,
+                format!(
+                    "{}{} is a development profile: only its {} listed devices install the app",
+                    self.owner,
+                    quoted_name(p),
+                    p.provisioned_devices.len()
+                ),
+                "for testers, export for Ad Hoc distribution (the same device list, no debugger entitlement); development builds are for devices attached to Xcode",
+            )),
+            _ => {}
+        }
+        let before_16 = ctx
+            .device
+            .ios
+            .as_ref()
+            .is_some_and(|ios| ios.first().is_some_and(|major| *major < 16));
+        if (p.kind == "development" || p.kind == "ad-hoc") && !before_16 {
+            out.push(self.finding(
+                &rules::DEVELOPER_MODE_REQUIRED,
+                format!(
+                    "{} is {} profile: on iOS 16 and later the app opens only with Developer Mode on",
+                    self.owner,
+                    if p.kind == "development" { "a development" } else { "an ad hoc" }
+                ),
+                "tell users: Settings › Privacy & Security › Developer Mode › On, then restart and confirm (the switch appears once an ad hoc or development app is installed)",
+            ));
+        }
+    }
+
+    /// SIG003, SIG004
+    fn expiry(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let Some(expires) = self.profile.expiration_date else {
+            return;
+        };
+        let fix = "renew the profile in the Apple Developer portal (or let Xcode refresh it), export the app again with it and publish the new package; installed copies stop opening when their profile expires";
+        if expires < ctx.now {
+            out.push(
+                self.finding(
+                    &rules::PROFILE_EXPIRED,
+                    format!(
+                        "{} expired on {} (ExpirationDate {})",
+                        self.owner,
+                        day(expires),
+                        rfc3339(expires)
+                    ),
+                    fix,
+                )
+                .evidence("expiration_date", rfc3339(expires)),
+            );
+        } else {
+            let left = (expires - ctx.now).whole_days();
+            if left < i64::from(ctx.expiry_warning_days) {
+                out.push(
+                    self.finding(
+                        &rules::PROFILE_EXPIRING_SOON,
+                        format!(
+                            "{} expires on {}, in {left} day{}",
+                            self.owner,
+                            day(expires),
+                            if left == 1 { "" } else { "s" }
+                        ),
+                        fix,
+                    )
+                    .evidence("expiration_date", rfc3339(expires))
+                    .evidence("days_left", left),
+                );
+            }
+        }
+    }
+
+    /// SIG007: every certificate allowed to sign the app has expired.
+    fn certificates(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let certs = &self.profile.developer_certificates;
+        let dates: Vec<OffsetDateTime> = certs.iter().filter_map(|c| c.not_after).collect();
+        if certs.is_empty() || dates.len() != certs.len() || dates.iter().any(|d| *d >= ctx.now) {
+            return;
+        }
+        let latest = dates.iter().max().copied().unwrap_or(ctx.now);
+        let names: Vec<String> = certs.iter().map(|c| format!("\"{}\"", c.subject)).collect();
+        out.push(self.finding(
+            &rules::SIGNING_CERTIFICATES_EXPIRED,
+            format!(
+                "every signing certificate in {} has expired ({}; the last on {})",
+                self.owner,
+                and_list(&names),
+                day(latest)
+            ),
+            "create a new distribution certificate (Apple Developer portal › Certificates, or Xcode › Settings › Accounts › Manage Certificates), regenerate the profile with it, and export and sign the app again",
+        ));
+    }
+
+    /// SIG006: application-identifier against TEAMID.CFBundleIdentifier.
+    fn app_id(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        let Some(app_id) = &self.profile.application_identifier else {
+            return;
+        };
+        let Some(bundle_id) = bundle
+            .info_plist
+            .as_ref()
+            .and_then(|p| p.get("CFBundleIdentifier"))
+            .and_then(|v| v.as_str())
+        else {
+            return;
+        };
+        let Some((prefix, pattern)) = app_id.split_once('.') else {
+            out.push(self.finding(
+                &rules::APP_ID_MISMATCH,
+                format!(
+                    "{} has the application-identifier \"{app_id}\", which has no team prefix",
+                    self.owner
+                ),
+                "use a profile made for this App ID in the Apple Developer portal",
+            ));
+            return;
+        };
+        if covers(pattern, bundle_id) {
+            return;
+        }
+        out.push(
+            self.finding(
+                &rules::APP_ID_MISMATCH,
+                format!(
+                    "{} is for \"{app_id}\", which does not cover {prefix}.{bundle_id} (CFBundleIdentifier of {})",
+                    self.owner,
+                    called(bundle)
+                ),
+                format!(
+                    "sign {} with a profile for the App ID {bundle_id} (or a wildcard App ID such as {prefix}.{}*), or set its bundle id to match the profile",
+                    called(bundle),
+                    bundle_id.rsplit_once('.').map(|(head, _)| format!("{head}.")).unwrap_or_default()
+                ),
+            )
+            .evidence("application_identifier", app_id.clone())
+            .evidence("bundle_id", bundle_id.to_string()),
+        );
+    }
+}
+
+/// Whether an App ID pattern (`com.acme.field`, `com.acme.*`, `*`) covers a bundle id: exactly,
+/// or by the wildcard's prefix.
+pub fn covers(pattern: &str, bundle_id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => bundle_id.starts_with(prefix) && bundle_id.len() > prefix.len(),
+        None => pattern == bundle_id,
+    }
+}
+
+/// Whether the profile lists the device (`udid` normalised; the profile's entries compared the
+/// same way).
+pub fn lists(profile: &ProfileFacts, udid: &str) -> bool {
+    profile
+        .provisioned_devices
+        .iter()
+        .any(|d| crate::check::normalise_udid(d).is_some_and(|d| d == udid))
+}
+
+/// The answer for `--udid`: will this package's profiles let the device install it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceAnswer {
+    pub udid: String,
+    /// `yes`, `no`, or `unknown` (no package or profile was read).
+    pub provisioned: String,
+    /// Why, one line per profile.
+    pub reasons: Vec<String>,
+}
+
+/// Whether the device is provisioned by every profile of the input (the app's and each
+/// extension's), with the reason for each.
+pub fn device_answer(facts: &Facts, ctx: &Context) -> Option<DeviceAnswer> {
+    let udid = ctx.udid.clone()?;
+    let mut profiles: Vec<(String, Option<&ProfileFacts>)> = Vec::new();
+    for package in facts.walks.iter().filter_map(|w| w.package.as_ref()) {
+        for bundle in &package.bundles {
+            profiles.push((called(bundle), bundle.profile.as_ref()));
+        }
+    }
+    if let Some(p) = &facts.profile {
+        profiles.push(("the profile".to_string(), Some(p)));
+    }
+    if profiles.is_empty() {
+        return Some(DeviceAnswer {
+            udid,
+            provisioned: "unknown".to_string(),
+            reasons: vec!["no package or profile was read (run without --offline, or pass --ipa)".to_string()],
+        });
+    }
+    let mut all = true;
+    let mut reasons = Vec::new();
+    for (owner, profile) in profiles {
+        let (ok, why) = match profile {
+            None => (false, format!("{owner}: no embedded.mobileprovision")),
+            Some(p) if p.error.is_some() => (false, format!("{owner}: the profile is unreadable")),
+            Some(p) => match p.kind.as_str() {
+                "enterprise" => (true, format!("{owner}: enterprise profile, every device")),
+                "app-store" => (false, format!("{owner}: App Store profile, no device")),
+                _ => {
+                    let listed = lists(p, &udid);
+                    let what = format!(
+                        "{}listed ({} profile, {} devices)",
+                        if listed { "" } else { "not " },
+                        if p.kind == "ad-hoc" { "ad hoc" } else { p.kind.as_str() },
+                        p.provisioned_devices.len()
+                    );
+                    (listed, format!("{owner}: {what}"))
+                }
+            },
+        };
+        all &= ok;
+        reasons.push(why);
+    }
+    Some(DeviceAnswer {
+        udid,
+        provisioned: if all { "yes" } else { "no" }.to_string(),
+        reasons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_cover_by_prefix_and_exact_ids_exactly() {
+        assert!(covers("com.acme.field", "com.acme.field"));
+        assert!(!covers("com.acme.field", "com.acme.field.share"));
+        assert!(covers("com.acme.*", "com.acme.field"));
+        assert!(covers("*", "com.acme.field"));
+        assert!(!covers("com.acme.*", "com.acme."));
+        assert!(!covers("com.acme.*", "com.other.field"));
+        assert!(!covers("com.acme.field", "com.acme.Field"));
+    }
+
+    #[test]
+    fn udids_compare_in_both_formats_and_any_case() {
+        let p = ProfileFacts {
+            provisioned_devices: vec![
+                "00008030-001a35e11a88802e".to_string(),
+                "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678".to_string(),
+            ],
+            ..ProfileFacts::default()
+        };
+        for udid in [
+            "00008030-001A35E11A88802E",
+            "00008030001A35E11A88802E",
+            "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678",
+        ] {
+            let n = crate::check::normalise_udid(udid).unwrap_or_default();
+            assert!(lists(&p, &n), "{udid}");
+        }
+        assert!(!lists(&p, "00008030-001A35E11A88802F"));
+        assert_eq!(crate::check::normalise_udid("not a udid"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The signed example packages and profiles the SIG rule docs run on
+//! (`testdata/ipa/docs/Field-*.ipa` with a profile, `testdata/profiles/docs/`), signed by a lab
+//! CA whose root is `testdata/profiles/docs/lab-ca.pem`.
+//!
+//! They are committed; this regenerates all of them, with a new CA, when run by hand:
+//! `cargo test --test doc_fixtures -- --ignored`. The docs show no key-dependent bytes, so
+//! `tests/rule_docs.rs` passes after a regeneration. The other check here makes sure the
+//! committed fixtures still verify under the committed root.
+
+mod support;
+
+use support::lab::{IpaSpec, SealSpec, info_plist, ipa};
+use support::profile::{ProfileCa, ProfileSpec};
+
+fn ymd(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
+    rcgen::date_time_ymd(y, m, d)
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// An ad hoc package with this profile.
+fn with_profile(ca: &ProfileCa, spec: &ProfileSpec) -> IpaSpec {
+    IpaSpec {
+        profile: Some(ca.sign(spec.plist().as_bytes(), spec.created)),
+        ..IpaSpec::default()
+    }
+}
+
+#[test]
+#[ignore = "rewrites committed fixtures; run by hand"]
+fn regenerate_signed_doc_fixtures() {
+    let ca = ProfileCa::new();
+    let docs = root().join("ipa/docs");
+    let profiles = root().join("profiles/docs");
+    std::fs::create_dir_all(&profiles).expect("dir");
+    std::fs::write(profiles.join("lab-ca.pem"), &ca.root_pem).expect("root");
+    let adhoc = ProfileSpec {
+        developer_certificates: Some(vec![ca.developer_der.clone()]),
+        ..ProfileSpec::default()
+    };
+    let write = |name: &str, spec: IpaSpec| std::fs::write(docs.join(name), ipa(&spec)).expect("write");
+    let write_profile = |name: &str, spec: &ProfileSpec| {
+        std::fs::write(profiles.join(name), ca.sign(spec.plist().as_bytes(), spec.created)).expect("write")
+    };
+
+    write("Field-adhoc.ipa", with_profile(&ca, &adhoc));
+    write_profile("Field_AdHoc.mobileprovision", &adhoc);
+    let enterprise = ProfileSpec {
+        name: "Field In House".to_string(),
+        devices: Vec::new(),
+        all_devices: true,
+        ..adhoc.clone()
+    };
+    write("Field-enterprise.ipa", with_profile(&ca, &enterprise));
+    write_profile("Field_InHouse.mobileprovision", &enterprise);
+    let development = ProfileSpec {
+        name: "Field Development".to_string(),
+        get_task_allow: true,
+        ..adhoc.clone()
+    };
+    write("Field-development.ipa", with_profile(&ca, &development));
+    let app_store = ProfileSpec {
+        name: "Field App Store".to_string(),
+        devices: Vec::new(),
+        ..adhoc.clone()
+    };
+    write("Field-app-store.ipa", with_profile(&ca, &app_store));
+    write_profile("Field_AppStore.mobileprovision", &app_store);
+    // a package signed with a real Apple App Store profile (fastlane's test app id)
+    let apple = std::fs::read(root().join("profiles/apple/AppStore_tools.fastlane.app.mobileprovision"))
+        .expect("apple profile");
+    write(
+        "FastlaneApp-app-store.ipa",
+        IpaSpec {
+            info_plist: Some(info_plist("tools.fastlane.app", "Field")),
+            profile: Some(apple),
+            ..IpaSpec::default()
+        },
+    );
+    write(
+        "Field-expired-profile.ipa",
+        with_profile(
+            &ca,
+            &ProfileSpec {
+                created: ymd(2025, 9, 1),
+                expires: ymd(2026, 9, 1),
+                ..adhoc.clone()
+            },
+        ),
+    );
+    write(
+        "Field-expiring-profile.ipa",
+        with_profile(
+            &ca,
+            &ProfileSpec {
+                created: ymd(2025, 12, 10),
+                expires: ymd(2026, 12, 10),
+                ..adhoc.clone()
+            },
+        ),
+    );
+    write(
+        "Field-other-app-id.ipa",
+        with_profile(
+            &ca,
+            &ProfileSpec {
+                name: "Field Beta Ad Hoc".to_string(),
+                application_identifier: "A1B2C3D4E5.com.acme.field.beta".to_string(),
+                ..adhoc.clone()
+            },
+        ),
+    );
+    write(
+        "Field-wildcard.ipa",
+        with_profile(
+            &ca,
+            &ProfileSpec {
+                name: "Acme Wildcard Ad Hoc".to_string(),
+                application_identifier: "A1B2C3D4E5.com.acme.*".to_string(),
+                ..adhoc.clone()
+            },
+        ),
+    );
+    write(
+        "Field-expired-certificate.ipa",
+        with_profile(
+            &ca,
+            &ProfileSpec {
+                created: ymd(2024, 6, 1),
+                expires: ymd(2027, 6, 1),
+                developer_certificates: Some(vec![ca.expired_developer_der.clone()]),
+                ..adhoc.clone()
+            },
+        ),
+    );
+    // the profile's plist edited after signing: one device added by hand
+    let signed = ca.sign(adhoc.plist().as_bytes(), adhoc.created);
+    let edited = String::from_utf8_lossy(&signed).contains("001A35E11A88802E");
+    assert!(edited, "the plist is inside the CMS in the clear");
+    let tampered = replace_bytes(&signed, b"001A35E11A88802E", b"001A35E11A88802F");
+    write(
+        "Field-edited-profile.ipa",
+        IpaSpec {
+            profile: Some(tampered),
+            ..IpaSpec::default()
+        },
+    );
+    // Info.plist edited after signing (the version bumped)
+    let mut edited_info = with_profile(&ca, &adhoc);
+    edited_info.seal = Some(SealSpec {
+        files2: false,
+        sealed_info_plist: Some(info_plist("com.acme.field", "Field").into_bytes()),
+    });
+    edited_info.info_plist = Some(info_plist("com.acme.field", "Field").replace("812", "813"));
+    write("Field-edited-info-plist.ipa", edited_info);
+    let mut no_seal = with_profile(&ca, &adhoc);
+    no_seal.seal = None;
+    write("Field-no-seal.ipa", no_seal);
+    write(
+        "Field-no-profile.ipa",
+        IpaSpec {
+            profile: None,
+            ..IpaSpec::default()
+        },
+    );
+    write(
+        "Field-profile-as-text.ipa",
+        IpaSpec {
+            profile: Some(adhoc.plist().into_bytes()),
+            ..IpaSpec::default()
+        },
+    );
+    std::fs::write(profiles.join("Field_AdHoc-as-text.mobileprovision"), adhoc.plist()).expect("write");
+}
+
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = haystack.to_vec();
+    if let Some(at) = out.windows(from.len()).position(|w| w == from) {
+        out[at..at + to.len()].copy_from_slice(to);
+    }
+    out
+}
+
+#[test]
+fn the_committed_signed_fixtures_verify_under_the_committed_lab_root() {
+    let ca = root().join("profiles/docs/lab-ca.pem").display().to_string();
+    let package = root().join("ipa/docs/Field-adhoc.ipa").display().to_string();
+    let run = support::otadoctor(&["--offline", "--format", "json", "--profile-ca", &ca, &package]);
+    assert_eq!(run.codes(), ["SIG013"], "{}", run.stdout);
+    let alone = support::otadoctor(&["--offline", "--format", "json", &package]);
+    assert_eq!(alone.codes(), ["SIG008", "SIG013"], "{}", alone.stdout);
+}

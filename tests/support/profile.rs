@@ -1,0 +1,429 @@
+//! Provisioning profiles made in the tests: a plist like the Developer portal's, signed as CMS
+//! SignedData (built with the `cms` crate's types, signed with ring) by a test CA of three
+//! levels like Apple's (root → intermediate → "Test Provisioning Profile Signing"), with
+//! explicit dates. otadoctor must call these `profile-not-apple-signed` unless the run passes
+//! the test root with `--profile-ca`.
+
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use cms::cert::CertificateChoices;
+use cms::cert::x509::Certificate;
+use cms::cert::x509::attr::Attribute;
+use cms::cert::x509::spki::AlgorithmIdentifierOwned;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec, UtcTime};
+use der::{Any, Decode, Encode};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+
+const ID_DATA: &str = "1.2.840.113549.1.7.1";
+const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+
+/// The test CA: its root (PEM, for `--profile-ca`), the chain the profile carries, and the
+/// signer's key.
+pub struct ProfileCa {
+    pub root_pem: String,
+    pub root_der: Vec<u8>,
+    pub intermediate_der: Vec<u8>,
+    pub signer_der: Vec<u8>,
+    signer_key: Vec<u8>,
+    /// A certificate like a team's "Apple Distribution" one, for `DeveloperCertificates`.
+    pub developer_der: Vec<u8>,
+    /// The same, expired (2025).
+    pub expired_developer_der: Vec<u8>,
+}
+
+fn ymd(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
+    rcgen::date_time_ymd(y, m, d)
+}
+
+fn ca_params(cn: &str, from: (i32, u8, u8), to: (i32, u8, u8)) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.distinguished_name.push(DnType::OrganizationName, "otadoctor tests");
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    p.not_before = ymd(from.0, from.1, from.2);
+    p.not_after = ymd(to.0, to.1, to.2);
+    p
+}
+
+fn leaf_params(cn: &str, ou: Option<&str>, from: (i32, u8, u8), to: (i32, u8, u8)) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+    p.distinguished_name.push(DnType::CommonName, cn);
+    if let Some(ou) = ou {
+        p.distinguished_name.push(DnType::OrganizationalUnitName, ou);
+    }
+    p.distinguished_name.push(DnType::OrganizationName, "otadoctor tests");
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.not_before = ymd(from.0, from.1, from.2);
+    p.not_after = ymd(to.0, to.1, to.2);
+    p
+}
+
+impl ProfileCa {
+    pub fn new() -> ProfileCa {
+        let root_key = KeyPair::generate().expect("key");
+        let root_params = ca_params("otadoctor Test Root CA", (2020, 1, 1), (2040, 1, 1));
+        let root = root_params.self_signed(&root_key).expect("root");
+        let root_issuer = Issuer::new(root_params, root_key);
+        let inter_key = KeyPair::generate().expect("key");
+        let inter_params = ca_params(
+            "otadoctor Test iPhone Certification Authority",
+            (2020, 1, 1),
+            (2035, 1, 1),
+        );
+        let inter = inter_params.signed_by(&inter_key, &root_issuer).expect("intermediate");
+        let inter_issuer = Issuer::new(inter_params, inter_key);
+        let signer_key = KeyPair::generate().expect("key");
+        let signer = leaf_params("Test Provisioning Profile Signing", None, (2024, 1, 1), (2034, 1, 1))
+            .signed_by(&signer_key, &inter_issuer)
+            .expect("signer");
+        let dev_key = KeyPair::generate().expect("key");
+        let developer = leaf_params(
+            "iPhone Distribution: Acme Field Services (A1B2C3D4E5)",
+            Some("A1B2C3D4E5"),
+            (2026, 1, 10),
+            (2027, 1, 10),
+        )
+        .signed_by(&dev_key, &inter_issuer)
+        .expect("developer");
+        let expired = leaf_params(
+            "iPhone Distribution: Acme Field Services (A1B2C3D4E5)",
+            Some("A1B2C3D4E5"),
+            (2024, 3, 1),
+            (2025, 3, 1),
+        )
+        .signed_by(&dev_key, &inter_issuer)
+        .expect("developer");
+        ProfileCa {
+            root_pem: root.pem(),
+            root_der: root.der().to_vec(),
+            intermediate_der: inter.der().to_vec(),
+            signer_der: signer.der().to_vec(),
+            signer_key: signer_key.serialize_der(),
+            developer_der: developer.der().to_vec(),
+            expired_developer_der: expired.der().to_vec(),
+        }
+    }
+
+    /// Signs `content` as CMS SignedData (DER), as Apple signs profiles: signed attributes with
+    /// the content type, the signing time and the digest; the signer and its intermediate in the
+    /// certificate set.
+    pub fn sign(&self, content: &[u8], signing_time: time::OffsetDateTime) -> Vec<u8> {
+        let oid = |s: &str| ObjectIdentifier::new_unwrap(s);
+        let sha256 = AlgorithmIdentifierOwned {
+            oid: oid(ID_SHA256),
+            parameters: None,
+        };
+        let digest = ring::digest::digest(&ring::digest::SHA256, content);
+        let attr = |o: &str, value: Any| Attribute {
+            oid: oid(o),
+            values: SetOfVec::try_from(vec![value]).expect("one value"),
+        };
+        let unix = std::time::Duration::from_secs(u64::try_from(signing_time.unix_timestamp()).expect("after 1970"));
+        let attrs = SetOfVec::try_from(vec![
+            attr(CONTENT_TYPE, Any::encode_from(&oid(ID_DATA)).expect("oid")),
+            attr(
+                SIGNING_TIME,
+                Any::encode_from(&UtcTime::from_unix_duration(unix).expect("utc time")).expect("time"),
+            ),
+            attr(
+                MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(digest.as_ref()).expect("octets")).expect("digest"),
+            ),
+        ])
+        .expect("attributes");
+        let rng = ring::rand::SystemRandom::new();
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &self.signer_key,
+            &rng,
+        )
+        .expect("signer key");
+        let signature = key.sign(&rng, &attrs.to_der().expect("attributes DER")).expect("sign");
+        let signer = Certificate::from_der(&self.signer_der).expect("signer cert");
+        let info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber {
+                issuer: signer.tbs_certificate.issuer.clone(),
+                serial_number: signer.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: sha256.clone(),
+            signed_attrs: Some(attrs),
+            signature_algorithm: AlgorithmIdentifierOwned {
+                oid: oid(ECDSA_WITH_SHA256),
+                parameters: None,
+            },
+            signature: OctetString::new(signature.as_ref()).expect("signature"),
+            unsigned_attrs: None,
+        };
+        let certs = vec![
+            CertificateChoices::Certificate(signer),
+            CertificateChoices::Certificate(Certificate::from_der(&self.intermediate_der).expect("intermediate")),
+        ];
+        let signed = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![sha256]).expect("digests"),
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: oid(ID_DATA),
+                econtent: Some(Any::new(der::Tag::OctetString, content).expect("content")),
+            },
+            certificates: Some(CertificateSet(SetOfVec::try_from(certs).expect("certificates"))),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![info]).expect("signer infos")),
+        };
+        ContentInfo {
+            content_type: oid(ID_SIGNED_DATA),
+            content: Any::encode_from(&signed).expect("signed data"),
+        }
+        .to_der()
+        .expect("content info")
+    }
+}
+
+/// The test CA of this test process.
+pub fn ca() -> &'static ProfileCa {
+    static CA: OnceLock<ProfileCa> = OnceLock::new();
+    CA.get_or_init(ProfileCa::new)
+}
+
+/// The test root as a PEM file (for `--profile-ca`), written once per process.
+pub fn ca_file() -> String {
+    static FILE: OnceLock<String> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("profile-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, &ca().root_pem).expect("write the profile CA");
+        path.display().to_string()
+    })
+    .clone()
+}
+
+/// What a test profile says.
+#[derive(Clone, Debug)]
+pub struct ProfileSpec {
+    pub name: String,
+    pub application_identifier: String,
+    pub team: String,
+    pub devices: Vec<String>,
+    pub all_devices: bool,
+    pub get_task_allow: bool,
+    pub created: time::OffsetDateTime,
+    pub expires: time::OffsetDateTime,
+    /// DER certificates for `DeveloperCertificates` (the CA's current one when `None`).
+    pub developer_certificates: Option<Vec<Vec<u8>>>,
+}
+
+/// Two devices, one in each UDID format.
+pub const DEVICE_NEW: &str = "00008030-001A35E11A88802E";
+pub const DEVICE_OLD: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+
+impl Default for ProfileSpec {
+    /// An ad hoc profile for com.acme.field, valid 2026-06-01 → 2027-06-01, two devices.
+    fn default() -> ProfileSpec {
+        ProfileSpec {
+            name: "Field Ad Hoc".to_string(),
+            application_identifier: "A1B2C3D4E5.com.acme.field".to_string(),
+            team: "A1B2C3D4E5".to_string(),
+            devices: vec![DEVICE_NEW.to_string(), DEVICE_OLD.to_string()],
+            all_devices: false,
+            get_task_allow: false,
+            created: ymd(2026, 6, 1),
+            expires: ymd(2027, 6, 1),
+            developer_certificates: None,
+        }
+    }
+}
+
+fn plist_date(t: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+impl ProfileSpec {
+    /// The profile's plist, laid out like the Developer portal's.
+    pub fn plist(&self) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let certs = self
+            .developer_certificates
+            .clone()
+            .unwrap_or_else(|| vec![ca().developer_der.clone()]);
+        let certs: String = certs
+            .iter()
+            .map(|c| format!("\t\t<data>{}</data>\n", b64.encode(c)))
+            .collect();
+        let devices = if self.all_devices {
+            "\t<key>ProvisionsAllDevices</key>\n\t<true/>\n".to_string()
+        } else if self.devices.is_empty() {
+            String::new()
+        } else {
+            let list: String = self
+                .devices
+                .iter()
+                .map(|d| format!("\t\t<string>{d}</string>\n"))
+                .collect();
+            format!("\t<key>ProvisionedDevices</key>\n\t<array>\n{list}\t</array>\n")
+        };
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>AppIDName</key>
+	<string>Field</string>
+	<key>ApplicationIdentifierPrefix</key>
+	<array>
+		<string>{team}</string>
+	</array>
+	<key>CreationDate</key>
+	<date>{created}</date>
+	<key>Platform</key>
+	<array>
+		<string>iOS</string>
+	</array>
+	<key>DeveloperCertificates</key>
+	<array>
+{certs}	</array>
+	<key>Entitlements</key>
+	<dict>
+		<key>application-identifier</key>
+		<string>{app_id}</string>
+		<key>get-task-allow</key>
+		<{gta}/>
+		<key>com.apple.developer.team-identifier</key>
+		<string>{team}</string>
+	</dict>
+	<key>ExpirationDate</key>
+	<date>{expires}</date>
+	<key>Name</key>
+	<string>{name}</string>
+{devices}	<key>TeamIdentifier</key>
+	<array>
+		<string>{team}</string>
+	</array>
+	<key>TeamName</key>
+	<string>Acme Field Services</string>
+	<key>TimeToLive</key>
+	<integer>365</integer>
+	<key>UUID</key>
+	<string>6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b</string>
+	<key>Version</key>
+	<integer>1</integer>
+</dict>
+</plist>
+"#,
+            team = self.team,
+            created = plist_date(self.created),
+            expires = plist_date(self.expires),
+            app_id = self.application_identifier,
+            gta = if self.get_task_allow { "true" } else { "false" },
+            name = self.name,
+        )
+    }
+
+    /// The signed profile (DER), signed on its creation date.
+    pub fn signed(&self) -> Vec<u8> {
+        ca().sign(self.plist().as_bytes(), self.created)
+    }
+}
+
+/// A CodeResources plist that seals `info_plist` as Xcode's does: SHA-1 in `files` (Xcode's
+/// `rules2` leave Info.plist out of `files2`, as the code directory binds it), or — with
+/// `files2` — SHA-1 and SHA-256 in `files2` as well.
+pub fn code_resources(info_plist: &[u8], files2: bool) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sha1 = b64.encode(ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        info_plist,
+    ));
+    let sha256 = b64.encode(ring::digest::digest(&ring::digest::SHA256, info_plist));
+    let in_files2 = if files2 {
+        format!(
+            "\t\t<key>Info.plist</key>\n\t\t<dict>\n\t\t\t<key>hash</key>\n\t\t\t<data>{sha1}</data>\n\t\t\t<key>hash2</key>\n\t\t\t<data>{sha256}</data>\n\t\t</dict>\n"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>files</key>
+	<dict>
+		<key>Info.plist</key>
+		<data>{sha1}</data>
+	</dict>
+	<key>files2</key>
+	<dict>
+{in_files2}		<key>embedded.mobileprovision</key>
+		<dict>
+			<key>hash2</key>
+			<data>{sha256}</data>
+		</dict>
+	</dict>
+	<key>rules</key>
+	<dict/>
+	<key>rules2</key>
+	<dict/>
+</dict>
+</plist>
+"#
+    )
+}
+
+/// Re-encodes DER as BER the way `openssl cms -stream` writes it: every constructed element
+/// with an indefinite length, and OCTET STRINGs over 64 bytes split into constructed chunks.
+pub fn to_ber(der: &[u8]) -> Vec<u8> {
+    fn element(input: &[u8], out: &mut Vec<u8>) -> usize {
+        let tag = input[0];
+        let (len, header) = if input[1] & 0x80 == 0 {
+            (usize::from(input[1]), 2)
+        } else {
+            let n = usize::from(input[1] & 0x7f);
+            (
+                input[2..2 + n].iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+                2 + n,
+            )
+        };
+        let content = &input[header..header + len];
+        if tag & 0x20 != 0 {
+            out.extend_from_slice(&[tag, 0x80]);
+            let mut at = 0;
+            while at < content.len() {
+                at += element(&content[at..], out);
+            }
+            out.extend_from_slice(&[0, 0]);
+        } else if tag == 0x04 && content.len() > 64 {
+            out.extend_from_slice(&[0x24, 0x80]);
+            for chunk in content.chunks(64) {
+                out.push(0x04);
+                out.push(chunk.len() as u8);
+                out.extend_from_slice(chunk);
+            }
+            out.extend_from_slice(&[0, 0]);
+        } else {
+            out.extend_from_slice(&input[..header + len]);
+        }
+        header + len
+    }
+    let mut out = Vec::new();
+    element(der, &mut out);
+    out
+}
