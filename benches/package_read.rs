@@ -46,7 +46,8 @@ fn otadoctor_run(site: &Site) -> (Duration, u64, u64, usize) {
     (median(times), facts.0, facts.1, facts.2)
 }
 
-/// The baseline: GET the whole package, then read Info.plist from it with the zip crate.
+/// The baseline: GET the whole package, then read Info.plist and the profile from it with the
+/// zip crate.
 fn baseline(site: &Site) -> (Duration, u64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -76,12 +77,13 @@ fn baseline(site: &Site) -> (Duration, u64) {
             .block_on(async { client.get(&url).send().await?.bytes().await })
             .expect("download");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&body[..])).expect("zip");
-        let mut plist = Vec::new();
-        std::io::Read::read_to_end(
-            &mut zip.by_name("Payload/Field.app/Info.plist").expect("entry"),
-            &mut plist,
-        )
-        .expect("read");
+        for name in [
+            "Payload/Field.app/Info.plist",
+            "Payload/Field.app/embedded.mobileprovision",
+        ] {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut zip.by_name(name).expect("entry"), &mut bytes).expect("read");
+        }
         times.push(start.elapsed());
         len = body.len() as u64;
     }

@@ -79,6 +79,10 @@ struct CheckArgs {
     /// No network: check only what is local (links, files) and report what was skipped.
     #[arg(long)]
     offline: bool,
+    /// Read the whole package: its MD5/SHA-256 against the manifest's, and every file of every
+    /// bundle against its code-signature seal (a remote package is downloaded in 8 MiB ranges).
+    #[arg(long)]
+    deep: bool,
     /// The clock for every date check, as RFC 3339 (2026-11-25T12:00:00Z).
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<OffsetDateTime>,
@@ -88,7 +92,7 @@ struct CheckArgs {
     /// Seconds allowed for each network phase: connect, first byte, body.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: f64,
-    /// Seconds allowed for the whole run (default: 6 × --timeout).
+    /// Seconds allowed for the whole run (default: 6 × --timeout; 30 minutes with --deep).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     deadline: Option<f64>,
     /// Connect to ADDR for HOST:PORT, like curl; names, SNI and Host still use HOST (repeatable).
@@ -315,6 +319,21 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     } else {
         go_out(args, now, &mut inputs)?;
     }
+    if args.deep {
+        // local packages (a package input, --ipa): read from the file
+        for walk in inputs.iter_mut().flat_map(|i| i.facts.walks.iter_mut()) {
+            let sizes = walk::chunk_sizes(walk);
+            if let Some(package) = walk.package.as_mut()
+                && package.error.is_none()
+                && package.deep.is_none()
+                && !package.source.starts_with("http://")
+                && !package.source.starts_with("https://")
+            {
+                let path = std::path::PathBuf::from(&package.source);
+                package.deep = Some(crate::collect::deep::check_file(&path, package, sizes));
+            }
+        }
+    }
     if !profile_roots.is_empty() {
         for input in &mut inputs {
             for profile in input.facts.profiles_mut() {
@@ -371,7 +390,14 @@ fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> 
     let timeout = std::time::Duration::from_secs_f64(args.timeout);
     let options = NetOptions {
         timeout,
-        deadline: args.deadline.map_or(timeout * 6, std::time::Duration::from_secs_f64),
+        deadline: args.deadline.map_or(
+            if args.deep {
+                (timeout * 6).max(std::time::Duration::from_secs(30 * 60))
+            } else {
+                timeout * 6
+            },
+            std::time::Duration::from_secs_f64,
+        ),
         pins: args.resolve.clone(),
         dns_server: args.dns_server,
         ca_pem,
@@ -383,6 +409,7 @@ fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> 
             None => None,
         },
         now,
+        deep: args.deep,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

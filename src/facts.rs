@@ -555,6 +555,9 @@ pub struct PackageFacts {
     /// Range requests (or file reads) made, and bytes read, to get what follows.
     pub requests: u32,
     pub bytes_read: u64,
+    /// Read whole from one GET, because the server ignores Range (packages up to 64 MiB).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub streamed: bool,
     /// Why the package could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<PackageError>,
@@ -578,6 +581,9 @@ pub struct PackageFacts {
     pub executable: Option<ExecutableFacts>,
     /// The main app and every app extension, watch app and App Clip in it.
     pub bundles: Vec<BundleFacts>,
+    /// `--deep`: the whole package hashed and every seal checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deep: Option<DeepFacts>,
 }
 
 /// Why a package could not be read, as the reader saw it.
@@ -736,4 +742,39 @@ pub struct SealedHash {
     pub sealed: String,
     /// Hex, of the file in the package; empty when the file could not be read.
     pub actual: String,
+}
+
+/// What `--deep` found: the whole package hashed, and every bundle's seal checked file by file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeepFacts {
+    /// Why the deep check could not be made (the other fields are then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Requests made to download the package (0 for a local file) and bytes hashed.
+    pub requests: u32,
+    pub bytes: u64,
+    /// Hex digests of the whole package.
+    pub md5: String,
+    pub sha256: String,
+    /// Per-chunk digests when the manifest gives `md5-size` / `sha256-size`: (chunk size, hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5s: Option<(u64, Vec<String>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256s: Option<(u64, Vec<String>)>,
+    /// One per bundle with a readable CodeResources.
+    pub seals: Vec<SealCheck>,
+}
+
+/// A bundle's files against its CodeResources (`files2`, else `files`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SealCheck {
+    pub bundle: String,
+    /// Files checked against their sealed hash.
+    pub checked: usize,
+    /// In the bundle, not sealed, and not omitted by the seal's rules.
+    pub added: Vec<String>,
+    /// Sealed (not optional), not in the bundle.
+    pub removed: Vec<String>,
+    /// Sealed with another hash.
+    pub changed: Vec<String>,
 }

@@ -540,6 +540,11 @@ rules! {
         summary: "bundle-version matches neither CFBundleVersion nor CFBundleShortVersionString",
         device: "nothing at install; the version shown while it downloads is not the one installed",
     }
+    HASH_MISMATCH = "MAN016" "hash-mismatch" {
+        family: Man, severity: Error, basis: Apple, network: false,
+        summary: "--deep: md5/md5s or sha256/sha256s do not match the package",
+        device: "the download completes, then \"Unable to Download App\"; or it restarts and never completes",
+    }
     REMOVED_KEYS = "MAN018" "removed-keys" {
         family: Man, severity: Info, basis: Apple, network: false,
         summary: "needs-shine, sizeInBytes or metadata.items: keys iOS ignores",
@@ -685,6 +690,11 @@ rules! {
     INFO_PLIST_MODIFIED_AFTER_SIGNING = "SIG009" "info-plist-modified-after-signing" {
         family: Sig, severity: Error, basis: Inferred, network: false,
         summary: "Info.plist's hash differs from the one sealed in _CodeSignature/CodeResources",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
+    }
+    SEAL_BROKEN = "SIG010" "seal-broken" {
+        family: Sig, severity: Error, basis: Inferred, network: false,
+        summary: "--deep: files added, removed or changed in a bundle after it was signed",
         device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified",
     }
     MISSING_CODE_SIGNATURE = "SIG011" "missing-code-signature" {

@@ -152,6 +152,7 @@ fn regenerate_signed_doc_fixtures() {
     edited_info.seal = Some(SealSpec {
         files2: false,
         sealed_info_plist: Some(info_plist("com.acme.field", "Field").into_bytes()),
+        ..Default::default()
     });
     edited_info.info_plist = Some(info_plist("com.acme.field", "Field").replace("812", "813"));
     write("Field-edited-info-plist.ipa", edited_info);
@@ -173,6 +174,49 @@ fn regenerate_signed_doc_fixtures() {
         },
     );
     std::fs::write(profiles.join("Field_AdHoc-as-text.mobileprovision"), adhoc.plist()).expect("write");
+
+    // SIG010 (--deep): a resource changed, a file added after signing
+    let config = |env: &str| format!("{{\"env\":\"{env}\"}}\n").into_bytes();
+    let mut changed = with_profile(&ca, &adhoc);
+    changed.seal = Some(SealSpec {
+        resources: vec![("config.json".to_string(), config("production"))],
+        ..Default::default()
+    });
+    changed.extra = vec![("Payload/Field.app/config.json", config("staging"))];
+    write("Field-file-changed.ipa", changed);
+    let mut added = with_profile(&ca, &adhoc);
+    added.extra = vec![("Payload/Field.app/config.json", config("staging"))];
+    write("Field-file-added.ipa", added);
+
+    // MAN016 (--deep): manifests whose hashes are, and are not, those of Field-adhoc.ipa
+    let package = std::fs::read(docs.join("Field-adhoc.ipa")).expect("Field-adhoc.ipa");
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let md5 = {
+        use md5::Digest as _;
+        hex(&md5::Md5::digest(&package))
+    };
+    let sha256 = hex(ring::digest::digest(&ring::digest::SHA256, &package).as_ref());
+    let good = std::fs::read_to_string(root().join("manifests/good.plist")).expect("good.plist");
+    let with_hashes = |md5: &str, sha256: &str| {
+        good.replacen(
+            "<string>software-package</string>",
+            &format!(
+                "<string>software-package</string>\n\t\t\t\t\t<key>md5</key>\n\t\t\t\t\t<string>{md5}</string>\n\t\t\t\t\t<key>sha256</key>\n\t\t\t\t\t<string>{sha256}</string>"
+            ),
+            1,
+        )
+    };
+    let manifests = root().join("manifests/docs");
+    std::fs::write(manifests.join("MAN016-hashes.plist"), with_hashes(&md5, &sha256)).expect("write");
+    // the hashes of an earlier build of the same app
+    let earlier = ring::digest::digest(&ring::digest::SHA256, b"Field 4.1 (811)");
+    let old_md5 = hex(&earlier.as_ref()[..16]);
+    let old_sha256 = hex(earlier.as_ref());
+    std::fs::write(
+        manifests.join("MAN016-old-hashes.plist"),
+        with_hashes(&old_md5, &old_sha256),
+    )
+    .expect("write");
 }
 
 fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

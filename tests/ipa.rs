@@ -173,6 +173,7 @@ fn build(setup: &str) -> Vec<u8> {
                 seal: Some(SealSpec {
                     files2: false,
                     sealed_info_plist: Some(binary.clone()),
+                    ..Default::default()
                 }),
                 extra: vec![("Payload/Field.app/Info.plist", binary)],
                 ..IpaSpec::default()
@@ -356,6 +357,7 @@ fn build(setup: &str) -> Vec<u8> {
             seal: Some(SealSpec {
                 files2: setup.ends_with("files2"),
                 sealed_info_plist: Some(info_plist("com.acme.field", "Field").into_bytes()),
+                ..Default::default()
             }),
             ..IpaSpec::default()
         }),
@@ -363,6 +365,7 @@ fn build(setup: &str) -> Vec<u8> {
             seal: Some(SealSpec {
                 files2: true,
                 sealed_info_plist: None,
+                ..Default::default()
             }),
             ..IpaSpec::default()
         }),
@@ -391,6 +394,38 @@ fn build(setup: &str) -> Vec<u8> {
             })
         }
         "overlapping-entries" => overlapping(ipa(&IpaSpec::default())),
+        // --deep: every file against the seal
+        "deep-file-changed" => ipa(&IpaSpec {
+            seal: Some(SealSpec {
+                resources: vec![("config.json".to_string(), b"{\"env\":\"production\"}".to_vec())],
+                ..Default::default()
+            }),
+            extra: vec![("Payload/Field.app/config.json", b"{\"env\":\"staging\"}".to_vec())],
+            ..IpaSpec::default()
+        }),
+        "deep-file-added" => ipa(&IpaSpec {
+            extra: vec![("Payload/Field.app/config.json", b"{\"env\":\"staging\"}".to_vec())],
+            ..IpaSpec::default()
+        }),
+        "deep-file-removed" => ipa(&IpaSpec {
+            seal: Some(SealSpec {
+                resources: vec![("config.json".to_string(), b"{\"env\":\"production\"}".to_vec())],
+                ..Default::default()
+            }),
+            ..IpaSpec::default()
+        }),
+        "deep-sealed-resources" => ipa(&IpaSpec {
+            seal: Some(SealSpec {
+                resources: vec![("config.json".to_string(), b"{\"env\":\"production\"}".to_vec())],
+                ..Default::default()
+            }),
+            extra: vec![
+                ("Payload/Field.app/config.json", b"{\"env\":\"production\"}".to_vec()),
+                ("Payload/Field.app/.DS_Store", b"\0\0\0\x01Bud1".to_vec()),
+            ],
+            padding: 256 * 1024,
+            ..IpaSpec::default()
+        }),
         other => panic!("unknown setup {other}"),
     }
 }
@@ -600,4 +635,47 @@ fn a_local_package_of_any_size_is_read_through_ranges() {
         package["bytes_read"].as_u64().is_some_and(|b| b < 256 * 1024),
         "{package}"
     );
+}
+
+/// Setups whose remote run differs, and why: the HTML page and the truncated file are not zips
+/// from their first bytes (the walk reports them, the contents are not read); the real Apple
+/// profile's app is not the lab manifest's (MAN014), and its `--now` (2016) predates the lab's
+/// certificates (TLS010).
+const LOCAL_ONLY: &[&str] = &["html-named-ipa", "truncated", "apple-app-store-profile"];
+
+#[test]
+fn every_package_scenario_raises_the_same_rules_when_served_by_the_lab() {
+    // the same packages, read by Range from a loopback HTTPS site through the whole link check:
+    // the rules are the local ones plus TLS005 (the lab's private root)
+    let text = std::fs::read_to_string(testdata("ipa-scenarios.json")).expect("testdata/ipa-scenarios.json");
+    let scenarios: Vec<Scenario> = serde_json::from_str(&text).expect("a list of scenarios");
+    let site = support::lab::Site::correct("ota.acme-apps.test");
+    let mut failures = Vec::new();
+    for s in scenarios.iter().filter(|s| !LOCAL_ONLY.contains(&s.setup.as_str())) {
+        site.lab.route(
+            support::lab::Site::PACKAGE,
+            support::lab::Route::ok("application/octet-stream", build(&s.setup)),
+        );
+        let mut args = site.args(&[]);
+        if !s.profile_ca
+            && let Some(at) = args.iter().position(|a| a == "--profile-ca")
+        {
+            args.drain(at..at + 2);
+        }
+        args.extend(s.args.iter().cloned());
+        args.push(site.link());
+        let run = support::otadoctor_args(&args);
+        let mut codes = run.codes();
+        codes.sort();
+        let mut expected = s.raises.clone();
+        expected.push("TLS005".to_string());
+        expected.sort();
+        if codes != expected {
+            failures.push(format!(
+                "{} ({}): expected {expected:?}, got {codes:?}",
+                s.name, s.setup
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

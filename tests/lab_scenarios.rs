@@ -191,6 +191,12 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 Route::ok("application/octet-stream", package(64 * 1024)).no_length(),
             );
         }
+        "range-ignored-large" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(65 * 1024 * 1024)).no_ranges(),
+            );
+        }
         "range-ignored" => {
             lab.route(
                 Site::PACKAGE,
@@ -301,6 +307,42 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 .replace(&site.url(Site::DISPLAY), "file:///etc/passwd");
             broken_manifest(text);
         }
+        // --deep: the package downloaded in ranges, hashed and its seal checked
+        "deep-hashes-right" | "deep-hashes-wrong" | "deep-remote-file-added" => {
+            let mut spec = support::lab::IpaSpec {
+                padding: 300 * 1024,
+                ..Default::default()
+            };
+            if setup == "deep-remote-file-added" {
+                spec.extra = vec![("Payload/Field.app/config.json", b"{}".to_vec())];
+            }
+            let bytes = support::lab::ipa(&spec);
+            let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+            let md5 = {
+                use md5::Digest as _;
+                hex(&md5::Md5::digest(&bytes))
+            };
+            let chunk = 128 * 1024;
+            let mut sha256s: Vec<String> = bytes
+                .chunks(chunk)
+                .map(|c| hex(ring::digest::digest(&ring::digest::SHA256, c).as_ref()))
+                .collect();
+            let md5 = if setup == "deep-hashes-wrong" {
+                // the hashes of the build before this one
+                sha256s[1] = "0".repeat(64);
+                md5.replace(|c: char| c.is_ascii_digit(), "a")
+            } else {
+                md5
+            };
+            let list: String = sha256s.drain(..).map(|h| format!("<string>{h}</string>")).collect();
+            lab.route(Site::PACKAGE, Route::ok("application/octet-stream", bytes));
+            let text = site.manifest_text().replace(
+                "<string>software-package</string>",
+                &format!("<string>software-package</string>\n\t\t\t\t\t<key>md5</key>\n\t\t\t\t\t<string>{md5}</string>\n\t\t\t\t\t<key>sha256-size</key>\n\t\t\t\t\t<integer>{chunk}</integer>\n\t\t\t\t\t<key>sha256s</key>\n\t\t\t\t\t<array>{list}</array>"),
+            );
+            broken_manifest(text);
+            extra = vec!["--deep".into()];
+        }
         // the package's signing, read by Range from the lab
         "remote-unsigned"
         | "remote-expired-profile"
@@ -330,6 +372,7 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                     spec.seal = Some(support::lab::SealSpec {
                         files2: true,
                         sealed_info_plist: Some(original.into_bytes()),
+                        ..Default::default()
                     });
                 }
                 "remote-udid-not-listed" => extra = vec!["--udid".into(), "00008110-000A1B2C3D4E5F60".into()],

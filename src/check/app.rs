@@ -42,6 +42,7 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
         }
     }
     a.manifest(out);
+    a.hashes(out);
 }
 
 /// A string value of the bundle's Info.plist.
@@ -252,6 +253,95 @@ impl App<'_> {
     }
 
     /// MAN014 and MAN015: the manifest's metadata against the app it points at.
+    /// MAN016 (`--deep`): the manifest's md5/md5s/sha256/sha256s against the package.
+    fn hashes(&self, out: &mut Vec<Finding>) {
+        let Some(deep) = self.package.deep.as_ref().filter(|d| d.error.is_none()) else {
+            return;
+        };
+        let Some(manifest) = &self.walk.document else { return };
+        let Some(document) = manifest.document.as_ref() else {
+            return;
+        };
+        let assets = document
+            .get("items")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .flat_map(|(i, item)| {
+                item.get("assets")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .map(move |(a, asset)| (i, a, asset))
+            });
+        let Some((i, a, asset)) = assets
+            .into_iter()
+            .find(|(_, _, a)| a.get("kind").and_then(Value::as_str) == Some("software-package"))
+        else {
+            return;
+        };
+        let subject = Subject {
+            resource: Resource::Manifest,
+            target: self.walk.manifest_url.clone(),
+            link: self.walk.link,
+        };
+        let mut wrong: Vec<String> = Vec::new();
+        for (key, actual) in [("md5", &deep.md5), ("sha256", &deep.sha256)] {
+            if let Some(said) = asset.get(key).and_then(Value::as_str)
+                && !said.trim().eq_ignore_ascii_case(actual)
+            {
+                let said = said.trim();
+                wrong.push(format!("{key} {}… is not the package's", &said[..said.len().min(12)]));
+            }
+        }
+        for (key, actual) in [("md5s", &deep.md5s), ("sha256s", &deep.sha256s)] {
+            let (Some(said), Some((size, actual))) = (asset.get(key).and_then(Value::as_array), actual) else {
+                continue;
+            };
+            let said: Vec<&str> = said.iter().filter_map(Value::as_str).map(str::trim).collect();
+            let bad: Vec<usize> = (0..said.len().max(actual.len()))
+                .filter(|&n| match (said.get(n), actual.get(n)) {
+                    (Some(s), Some(a)) => !s.eq_ignore_ascii_case(a),
+                    _ => true,
+                })
+                .collect();
+            if let Some(first) = bad.first() {
+                wrong.push(format!(
+                    "{key}: {} of {} chunks of {size} bytes differ from the package (the first is chunk {})",
+                    bad.len(),
+                    actual.len().max(said.len()),
+                    first + 1
+                ));
+            }
+        }
+        if wrong.is_empty() {
+            return;
+        }
+        let mut f = Finding::new(
+            &rules::HASH_MISMATCH,
+            subject,
+            format!("the manifest's hashes do not match the package: {}", wrong.join("; ")),
+            "regenerate the hashes from the exact .ipa you publish (md5 -q App.ipa; shasum -a 256 App.ipa), or remove them: they are optional",
+        );
+        f.location = manifest
+            .key_lines
+            .get(&format!("items[{i}].assets[{a}].url"))
+            .map(|&line| Location {
+                file: self.walk.manifest_url.clone(),
+                line,
+                column: 1,
+            });
+        f.evidence
+            .insert("package".to_string(), Value::String(self.package.source.clone()));
+        f.evidence
+            .insert("package_md5".to_string(), Value::String(deep.md5.clone()));
+        f.evidence
+            .insert("package_sha256".to_string(), Value::String(deep.sha256.clone()));
+        out.push(f);
+    }
+
     fn manifest(&self, out: &mut Vec<Finding>) {
         let Some(manifest) = &self.walk.document else { return };
         let Some(meta) = manifest

@@ -114,6 +114,9 @@ fn package_rules(walk: &WalkFacts, package: &PackageFacts, ctx: &Context, out: &
             "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
         ));
     }
+    if let Some(deep) = &package.deep {
+        broken_seals(deep, &subject, out);
+    }
     for (i, bundle) in package.bundles.iter().enumerate() {
         if let Some(seal) = &bundle.seal {
             seal_rules(bundle, seal, &subject, out);
@@ -126,6 +129,47 @@ fn package_rules(walk: &WalkFacts, package: &PackageFacts, ctx: &Context, out: &
             main: i == 0,
         };
         p.profile_rules(Some(bundle), ctx, out);
+    }
+}
+
+/// SIG010 (`--deep`): files added, removed or changed after the bundle was sealed.
+fn broken_seals(deep: &crate::facts::DeepFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    for check in &deep.seals {
+        let mut parts = Vec::new();
+        for (what, names) in [
+            ("changed", &check.changed),
+            ("added", &check.added),
+            ("removed", &check.removed),
+        ] {
+            if names.is_empty() {
+                continue;
+            }
+            let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+            let more = if names.len() > 5 {
+                format!(" and {} more", names.len() - 5)
+            } else {
+                String::new()
+            };
+            parts.push(format!("{what}: {}{more}", shown.join(", ")));
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                &rules::SEAL_BROKEN,
+                subject.clone(),
+                format!(
+                    "{} does not match its seal (_CodeSignature/CodeResources) — {}",
+                    check.bundle,
+                    parts.join("; ")
+                ),
+                "change nothing inside the .app after signing: make the change in the project and export again, or re-sign the bundle after the change (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app); check with codesign --verify --deep --strict",
+            )
+            .evidence("changed", check.changed.clone())
+            .evidence("added", check.added.clone())
+            .evidence("removed", check.removed.clone()),
+        );
     }
 }
 

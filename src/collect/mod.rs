@@ -1,5 +1,6 @@
 //! Collectors: all reading of inputs happens here, and nothing here judges.
 
+pub mod deep;
 pub mod html;
 pub mod input;
 pub mod ipa;

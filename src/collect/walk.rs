@@ -25,8 +25,7 @@ pub async fn collect(net: Arc<Net>, input: &mut Input) {
         InputKind::Link | InputKind::Page => follow_links(net, &mut input.facts).await,
         InputKind::Manifest => {
             if let Some(walk) = input.facts.walks.first_mut() {
-                fetch_assets(net.clone(), walk).await;
-                read_package(net, walk).await;
+                fetch_assets_and_package(net, walk).await;
             }
         }
         InputKind::Package | InputKind::Profile => {}
@@ -103,14 +102,42 @@ pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts 
     }
     walk.manifest = Some(fetch);
     walk.manifest_as_browser = Some(browser_fetch);
-    fetch_assets(net.clone(), &mut walk).await;
-    read_package(net, &mut walk).await;
+    fetch_assets_and_package(net, &mut walk).await;
     walk
 }
 
-/// Reads the package's contents through Range requests, when the server honours them and the
-/// first bytes are a zip.
-pub async fn read_package(net: Arc<Net>, walk: &mut WalkFacts) {
+/// Fetches the manifest's assets as the installer does (package HEAD then GET, icons) and, at
+/// the same time, starts reading the package's contents through Range requests: the contents
+/// do not wait for the HEAD and first-bytes round trips. What the installer's requests showed
+/// then decides whether that read stands (see `read_package`).
+pub async fn fetch_assets_and_package(net: Arc<Net>, walk: &mut WalkFacts) {
+    let package_url = match (&walk.package, walk.document.as_ref().and_then(|d| d.document.as_ref())) {
+        (None, Some(document)) => manifest::assets(document)
+            .into_iter()
+            .find(|(_, _, kind, _)| kind == "software-package")
+            .map(|(_, _, _, url)| url.trim().to_string())
+            .filter(|u| {
+                u.to_ascii_lowercase().starts_with("https://") || u.to_ascii_lowercase().starts_with("http://")
+            }),
+        _ => None,
+    };
+    let early = async {
+        let url = package_url?;
+        let source = crate::collect::remote_zip::HttpRanges {
+            net: net.clone(),
+            url: url.clone(),
+        };
+        Some((url.clone(), crate::collect::ipa::read(&source, &url).await))
+    };
+    let ((), early) = tokio::join!(fetch_assets(net.clone(), walk), early);
+    read_package(net, walk, early).await;
+}
+
+/// Decides what is known of the package's contents: the read started beside the installer's
+/// requests (`early`: its URL and result) when the package GET answered 206 with a zip from
+/// that same URL; a new Range read from where redirects led; one stream when Range is ignored;
+/// nothing when the first bytes are not a zip.
+async fn read_package(net: Arc<Net>, walk: &mut WalkFacts, early: Option<(String, crate::facts::PackageFacts)>) {
     if walk.package.is_some() {
         return; // --ipa stands in for it
     }
@@ -123,9 +150,13 @@ pub async fn read_package(net: Arc<Net>, walk: &mut WalkFacts) {
     let why_not = match get.status {
         Some(206) if get.body_magic.starts_with("504b0304") => None,
         Some(206) => Some("its first bytes are not a zip".to_string()),
-        Some(200) => {
-            Some("the server ignores Range requests, and otadoctor does not download the whole package".to_string())
+        Some(200) if get.body_magic.starts_with("504b0304") => {
+            // Range ignored: the package is read as one stream, up to a cap
+            let url = get.url.clone();
+            read_streamed(net, walk, &url).await;
+            return;
         }
+        Some(200) => Some("its first bytes are not a zip".to_string()),
         _ => Some("the package could not be fetched".to_string()),
     };
     if let Some(why) = why_not {
@@ -134,7 +165,63 @@ pub async fn read_package(net: Arc<Net>, walk: &mut WalkFacts) {
     }
     let url = get.url.clone();
     let source = crate::collect::remote_zip::HttpRanges { net, url: url.clone() };
-    walk.package = Some(crate::collect::ipa::read(&source, &url).await);
+    let mut package = match early {
+        Some((early_url, package)) if early_url == url => package,
+        _ => crate::collect::ipa::read(&source, &url).await,
+    };
+    if source.net.deep && package.error.is_none() {
+        let sizes = chunk_sizes(walk);
+        package.deep = Some(crate::collect::deep::check_remote(&source, package.bytes, &package, sizes).await);
+    }
+    walk.package = Some(package);
+}
+
+/// The `md5-size`/`sha256-size` of the walk's manifest.
+pub fn chunk_sizes(walk: &WalkFacts) -> crate::collect::deep::ChunkSizes {
+    walk.document
+        .as_ref()
+        .and_then(|d| d.document.as_ref())
+        .map_or((None, None), crate::collect::deep::chunk_sizes)
+}
+
+/// A package whose server ignores Range is read as one GET, up to this many bytes.
+pub const STREAM_CAP: u64 = 64 * 1024 * 1024;
+
+/// Reads a package from a server that ignores Range: one GET, kept in memory up to
+/// `STREAM_CAP`; a larger package is not read (it is never downloaded whole).
+async fn read_streamed(net: Arc<Net>, walk: &mut WalkFacts, url: &str) {
+    let (fetch, body) = net.fetch(Request::get(url, "package", STREAM_CAP)).await;
+    let Some(last) = fetch.last() else {
+        walk.package_not_read = Some("the package could not be fetched".to_string());
+        return;
+    };
+    if last.body_truncated {
+        walk.package_not_read = Some(match &last.error {
+            None => format!(
+                "the server ignores Range requests and the package is larger than {} MiB: otadoctor reads no further",
+                STREAM_CAP / 1024 / 1024
+            ),
+            Some(_) => "the server ignores Range requests and the package stream broke off".to_string(),
+        });
+        return;
+    }
+    let received = body.len() as u64;
+    let kept = net.deep.then(|| body.clone());
+    let source = crate::collect::remote_zip::LocalFile::new(body);
+    let mut package = crate::collect::ipa::read(&source, url).await;
+    if let Some(bytes) = kept
+        && package.error.is_none()
+    {
+        let sizes = chunk_sizes(walk);
+        let mut deep = crate::collect::deep::check_reader(std::io::Cursor::new(bytes), &package, sizes);
+        deep.requests = 1;
+        package.deep = Some(deep);
+    }
+    // what crossed the network: one request for all of it
+    package.requests = 1;
+    package.bytes_read = received;
+    package.streamed = true;
+    walk.package = Some(package);
 }
 
 /// Fetches every asset of the walk's manifest, concurrently; non-http(s) URLs are never read.

@@ -254,6 +254,12 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
     let Some(package) = &walk.package else { return };
     let line = match &package.error {
         Some(e) => format!("not read: {}", e.reason),
+        None if package.streamed => format!(
+            "{} {} · read whole in one request ({}): the server ignores Range",
+            package.entries,
+            if package.entries == 1 { "entry" } else { "entries" },
+            size(package.bytes_read),
+        ),
         None => format!(
             "{} {} · {} read of {} in {} request(s)",
             package.entries,
@@ -264,6 +270,26 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
         ),
     };
     let _ = writeln!(out, "{label} {}", esc(&line));
+    if let Some(deep) = &package.deep {
+        let what = match &deep.error {
+            Some(e) => format!("not checked: {e}"),
+            None => {
+                let checked: usize = deep.seals.iter().map(|s| s.checked).sum();
+                let how = if deep.requests == 0 {
+                    "read whole".to_string()
+                } else {
+                    format!("downloaded in {} request(s)", deep.requests)
+                };
+                format!(
+                    "{how}, {} · SHA-256 {}… · {checked} sealed file(s) checked in {} bundle(s)",
+                    size(deep.bytes),
+                    &deep.sha256[..deep.sha256.len().min(16)],
+                    deep.seals.len()
+                )
+            }
+        };
+        let _ = writeln!(out, "{} {}", style.dim("  deep     "), esc(&what));
+    }
     for bundle in &package.bundles {
         let text = |k: &str| {
             bundle

@@ -810,6 +810,9 @@ pub struct SealSpec {
     /// Seal these bytes instead of the Info.plist written (an Info.plist edited after signing,
     /// or a binary one written through `extra`).
     pub sealed_info_plist: Option<Vec<u8>>,
+    /// More sealed resources (path inside the app, sealed bytes); the package holds them only
+    /// when they are also written (`extra`), with the same or other bytes.
+    pub resources: Vec<(String, Vec<u8>)>,
 }
 
 impl Default for IpaSpec {
@@ -838,13 +841,17 @@ pub fn signed_bundle(path: &str, info_plist: &str, bundle_id: &str) -> Vec<(Stri
         application_identifier: format!("A1B2C3D4E5.{bundle_id}"),
         ..Default::default()
     };
+    let signed = profile.signed();
+    let seal = super::profile::code_resources(
+        info_plist.as_bytes(),
+        false,
+        &[("embedded.mobileprovision".to_string(), signed.clone())],
+        &[],
+    );
     vec![
         (format!("{path}/Info.plist"), info_plist.as_bytes().to_vec()),
-        (format!("{path}/embedded.mobileprovision"), profile.signed()),
-        (
-            format!("{path}/_CodeSignature/CodeResources"),
-            super::profile::code_resources(info_plist.as_bytes(), false).into_bytes(),
-        ),
+        (format!("{path}/embedded.mobileprovision"), signed),
+        (format!("{path}/_CodeSignature/CodeResources"), seal.into_bytes()),
     ]
 }
 
@@ -877,9 +884,30 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
                 (None, Some(text)) => text.as_bytes(),
                 (None, None) => b"",
             };
+            // what the signer saw: the profile, the payload (when small enough to hash in a
+            // test), the extra resources, and nested code as cdhash entries
+            let mut resources = seal.resources.clone();
+            if let Some(profile) = &spec.profile {
+                resources.push(("embedded.mobileprovision".to_string(), profile.clone()));
+            }
+            if spec.padding > 0 && spec.padding <= 64 * 1024 * 1024 {
+                resources.push(("Assets.car".to_string(), vec![7u8; spec.padding]));
+            }
+            let mut nested: Vec<String> = spec
+                .nested
+                .iter()
+                .filter_map(|(name, _)| {
+                    let rest = name.strip_prefix(&format!("{dir}/"))?;
+                    let mut parts = rest.split('/');
+                    let (folder, bundle) = (parts.next()?, parts.next()?);
+                    (bundle.ends_with(".appex") || bundle.ends_with(".app")).then(|| format!("{folder}/{bundle}"))
+                })
+                .collect();
+            nested.sort();
+            nested.dedup();
             zip.start_file(format!("{dir}/_CodeSignature/CodeResources"), options(0o644))
                 .expect("entry");
-            zip.write_all(super::profile::code_resources(sealed, seal.files2).as_bytes())
+            zip.write_all(super::profile::code_resources(sealed, seal.files2, &resources, &nested).as_bytes())
                 .expect("write");
         }
         if let Some(plist) = &spec.info_plist {

@@ -343,23 +343,39 @@ impl ProfileSpec {
     }
 }
 
-/// A CodeResources plist that seals `info_plist` as Xcode's does: SHA-1 in `files` (Xcode's
-/// `rules2` leave Info.plist out of `files2`, as the code directory binds it), or — with
-/// `files2` — SHA-1 and SHA-256 in `files2` as well.
-pub fn code_resources(info_plist: &[u8], files2: bool) -> String {
+/// A CodeResources plist as Xcode writes it: Info.plist sealed with SHA-1 in `files` (Xcode's
+/// `rules2` leave it out of `files2`, as the code directory binds it) — or, with `files2`, in
+/// `files2` too —; each of `resources` (paths inside the bundle) with SHA-1 and SHA-256; each
+/// of `nested` (nested code such as `PlugIns/Share.appex`) as a `cdhash` entry; and Xcode's rules.
+pub fn code_resources(info_plist: &[u8], files2: bool, resources: &[(String, Vec<u8>)], nested: &[String]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let sha1 = b64.encode(ring::digest::digest(
-        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-        info_plist,
-    ));
-    let sha256 = b64.encode(ring::digest::digest(&ring::digest::SHA256, info_plist));
-    let in_files2 = if files2 {
-        format!(
-            "\t\t<key>Info.plist</key>\n\t\t<dict>\n\t\t\t<key>hash</key>\n\t\t\t<data>{sha1}</data>\n\t\t\t<key>hash2</key>\n\t\t\t<data>{sha256}</data>\n\t\t</dict>\n"
-        )
-    } else {
-        String::new()
-    };
+    let sha1 = |b: &[u8]| b64.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, b));
+    let sha256 = |b: &[u8]| b64.encode(ring::digest::digest(&ring::digest::SHA256, b));
+    let mut files = format!("\t\t<key>Info.plist</key>\n\t\t<data>{}</data>\n", sha1(info_plist));
+    let mut files2_text = String::new();
+    if files2 {
+        files2_text.push_str(&format!(
+            "\t\t<key>Info.plist</key>\n\t\t<dict>\n\t\t\t<key>hash</key>\n\t\t\t<data>{}</data>\n\t\t\t<key>hash2</key>\n\t\t\t<data>{}</data>\n\t\t</dict>\n",
+            sha1(info_plist),
+            sha256(info_plist)
+        ));
+    }
+    let mut sorted: Vec<&(String, Vec<u8>)> = resources.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, bytes) in sorted {
+        files.push_str(&format!("\t\t<key>{path}</key>\n\t\t<data>{}</data>\n", sha1(bytes)));
+        files2_text.push_str(&format!(
+            "\t\t<key>{path}</key>\n\t\t<dict>\n\t\t\t<key>hash</key>\n\t\t\t<data>{}</data>\n\t\t\t<key>hash2</key>\n\t\t\t<data>{}</data>\n\t\t</dict>\n",
+            sha1(bytes),
+            sha256(bytes)
+        ));
+    }
+    for path in nested {
+        files2_text.push_str(&format!(
+            "\t\t<key>{path}</key>\n\t\t<dict>\n\t\t\t<key>cdhash</key>\n\t\t\t<data>{}</data>\n\t\t\t<key>requirement</key>\n\t\t\t<string>identifier \"{path}\"</string>\n\t\t</dict>\n",
+            sha1(path.as_bytes())
+        ));
+    }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -367,21 +383,48 @@ pub fn code_resources(info_plist: &[u8], files2: bool) -> String {
 <dict>
 	<key>files</key>
 	<dict>
-		<key>Info.plist</key>
-		<data>{sha1}</data>
-	</dict>
+{files}	</dict>
 	<key>files2</key>
 	<dict>
-{in_files2}		<key>embedded.mobileprovision</key>
-		<dict>
-			<key>hash2</key>
-			<data>{sha256}</data>
-		</dict>
-	</dict>
+{files2_text}	</dict>
 	<key>rules</key>
-	<dict/>
+	<dict>
+		<key>^.*</key>
+		<true/>
+		<key>^.*\.lproj/</key>
+		<dict><key>optional</key><true/><key>weight</key><real>1000</real></dict>
+		<key>^Base\.lproj/</key>
+		<dict><key>weight</key><real>1010</real></dict>
+		<key>^version.plist$</key>
+		<true/>
+	</dict>
 	<key>rules2</key>
-	<dict/>
+	<dict>
+		<key>.*\.dSYM($|/)</key>
+		<dict><key>weight</key><real>11</real></dict>
+		<key>^(.*/)?\.DS_Store$</key>
+		<dict><key>omit</key><true/><key>weight</key><real>2000</real></dict>
+		<key>^.*</key>
+		<true/>
+		<key>^.*\.lproj/</key>
+		<dict><key>optional</key><true/><key>weight</key><real>1000</real></dict>
+		<key>^.*\.lproj/locversion.plist$</key>
+		<dict><key>omit</key><true/><key>weight</key><real>1100</real></dict>
+		<key>^Base\.lproj/</key>
+		<dict><key>weight</key><real>1010</real></dict>
+		<key>^Info\.plist$</key>
+		<dict><key>omit</key><true/><key>weight</key><real>20</real></dict>
+		<key>^PkgInfo$</key>
+		<dict><key>omit</key><true/><key>weight</key><real>20</real></dict>
+		<key>^embedded\.provisionprofile$</key>
+		<dict><key>weight</key><real>20</real></dict>
+		<key>^version\.plist$</key>
+		<dict><key>weight</key><real>20</real></dict>
+		<key>^[^/]+$</key>
+		<dict><key>nested</key><true/><key>weight</key><real>10</real></dict>
+		<key>^(Frameworks|SharedFrameworks|PlugIns|Plug-ins|XPCServices|Helpers|MacOS|Library/(Automator|Spotlight|LoginItems))/</key>
+		<dict><key>nested</key><true/><key>weight</key><real>10</real></dict>
+	</dict>
 </dict>
 </plist>
 "#
