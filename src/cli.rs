@@ -52,21 +52,43 @@ enum Command {
         /// A rule code (LNK006) or name (html-entity-in-link).
         rule: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output: `otadoctor manpage > otadoctor.1`.
+    Manpage,
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+    },
+    /// Start a practice OTA site on 127.0.0.1 and diagnose each of its scenarios (the correct
+    /// site and the usual breakages); exit 0 when every one shows what it is for.
+    Demo {
+        /// Keep the site running until Ctrl-C and print, for each scenario, the command that
+        /// diagnoses it from another terminal.
+        #[arg(long)]
+        serve: bool,
+        /// The clock the site's certificates and profiles are dated around, as RFC 3339.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+        now: Option<OffsetDateTime>,
     },
 }
 
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// itms-services links, download pages (.html), files of links, or - for standard input.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "input_file", value_name = "INPUT")]
     inputs: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// The file SARIF results and GitHub annotations point at for inputs that are not files
+    /// (a link or URL given as an argument, standard input); required for those with --format sarif.
+    #[arg(long, value_name = "PATH")]
+    sarif_anchor: Option<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     fail_on: FailOn,
@@ -128,6 +150,17 @@ struct CheckArgs {
     /// CA). A device accepts only Apple's; the report says which root was used (repeatable).
     #[arg(long, value_name = "PEM")]
     profile_ca: Vec<std::path::PathBuf>,
+    /// What the device showed ("Unable to Download App", "Cannot Connect to …", "nothing
+    /// happens"): the findings that explain it come first, or the report says none does.
+    #[arg(long, value_name = "TEXT")]
+    symptom: Option<String>,
+    /// A file of inputs, one per line (blank lines and lines starting with # are skipped);
+    /// checked with the inputs given as arguments (repeatable).
+    #[arg(long, value_name = "FILE")]
+    input_file: Vec<std::path::PathBuf>,
+    /// How many inputs are checked at once (they share connections and TLS probes).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
@@ -177,8 +210,16 @@ fn parse_dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Read top-down by a person; coloured on a terminal.
     Human,
+    /// One JSON document, schema version 1.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub's upload-sarif).
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// A report to paste into a ticket or a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +266,9 @@ pub struct Io<'a> {
     pub stderr: &'a mut dyn Write,
     /// Whether standard output is a terminal.
     pub stdout_is_tty: bool,
+    /// Whether standard error is a terminal: the human report then shows a progress line there
+    /// while the network is being walked.
+    pub stderr_is_tty: bool,
     /// Whether `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
     /// The time the run started; `--now` replaces it.
@@ -255,6 +299,9 @@ where
         None => check_command(&cli.check, io),
         Some(Command::Explain { rule }) => explain_command(&rule, io),
         Some(Command::Rules { format }) => rules_command(format, io),
+        Some(Command::Completions { shell }) => completions_command(shell, io),
+        Some(Command::Manpage) => manpage_command(io),
+        Some(Command::Demo { serve, now }) => demo_command(serve, now, io),
     };
     match result {
         Ok(code) => code,
@@ -269,7 +316,20 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     let select = selectors(&args.select, "--select")?;
     let ignore = selectors(&args.ignore, "--ignore")?;
     let mut inputs: Vec<Input> = Vec::new();
-    for arg in &args.inputs {
+    let mut arguments: Vec<String> = args.inputs.clone();
+    for path in &args.input_file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("--input-file {}: {e}", path.display()))?;
+        arguments.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    if arguments.is_empty() {
+        return Err("no input: give links, pages, files or - as arguments, or --input-file FILE".to_string());
+    }
+    for arg in &arguments {
         inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
     }
     if let Some(path) = &args.ipa {
@@ -317,7 +377,9 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
             walk::note_offline(input);
         }
     } else {
-        go_out(args, now, &mut inputs)?;
+        let progress: Option<&mut dyn Write> =
+            (io.stderr_is_tty && args.format == Format::Human).then_some(&mut *io.stderr);
+        go_out(args, now, &mut inputs, progress)?;
     }
     if args.deep {
         // local packages (a package input, --ipa): read from the file
@@ -349,10 +411,16 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
             .filter(|f| !ignore.iter().any(|s| s.matches(f.rule)))
             .collect();
         let device = check::sig::device_answer(&input.facts, &ctx);
+        let mut findings: Vec<crate::finding::Finding> = findings;
+        let triage = args
+            .symptom
+            .as_deref()
+            .map(|text| crate::symptom::triage(text, &mut findings));
         outcomes.push(Outcome {
             input,
             findings,
             device,
+            triage,
         });
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
@@ -373,6 +441,23 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
             };
             human::render(&outcomes, code, human::Style { color })
         }
+        Format::Sarif => {
+            let cwd = std::env::current_dir().ok();
+            let places = crate::report::sarif::Places {
+                anchor: args.sarif_anchor.as_deref(),
+                cwd: cwd.as_deref(),
+            };
+            crate::report::sarif::render(&outcomes, places)?
+        }
+        Format::Github => {
+            let cwd = std::env::current_dir().ok();
+            let places = crate::report::sarif::Places {
+                anchor: args.sarif_anchor.as_deref(),
+                cwd: cwd.as_deref(),
+            };
+            crate::report::github::render(&outcomes, code, places)
+        }
+        Format::Markdown => crate::report::markdown::render(&outcomes, code),
     };
     io.stdout
         .write_all(rendered.as_bytes())
@@ -381,7 +466,12 @@ fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
 }
 
 /// Collects from the network for every input, on one runtime and one client.
-fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> Result<(), String> {
+fn go_out(
+    args: &CheckArgs,
+    now: time::OffsetDateTime,
+    inputs: &mut Vec<Input>,
+    mut progress: Option<&mut dyn Write>,
+) -> Result<(), String> {
     let mut ca_pem = Vec::new();
     for path in &args.ca_file {
         let bytes = std::fs::read(path).map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
@@ -416,10 +506,45 @@ fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> 
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let jobs = usize::from(args.jobs);
     let result = runtime.block_on(async {
         let net = std::sync::Arc::new(Net::new(&options)?);
-        for input in inputs.iter_mut() {
-            walk::collect(net.clone(), input).await;
+        // every input at once, `jobs` at a time, on the one client (connections and TLS probes
+        // are shared); a stuck host holds only its own input, for its timeouts
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs));
+        let mut set = tokio::task::JoinSet::new();
+        for (index, mut input) in std::mem::take(inputs).into_iter().enumerate() {
+            let net = net.clone();
+            let permits = permits.clone();
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                walk::collect(net, &mut input).await;
+                (index, input)
+            });
+        }
+        let mut done: Vec<(usize, Input)> = Vec::new();
+        let total = set.len();
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(150));
+        loop {
+            tokio::select! {
+                joined = set.join_next() => match joined {
+                    Some(joined) => done.push(joined.map_err(|e| format!("an input's check failed: {e}"))?),
+                    None => break,
+                },
+                _ = tick.tick(), if progress.is_some() => {
+                    if let Some(out) = progress.as_mut() {
+                        show_progress(&mut **out, done.len(), total, &net.activity());
+                    }
+                }
+            }
+        }
+        if let Some(out) = progress.as_mut() {
+            // the line is gone before the report starts
+            let _ = write!(out, "\r\x1b[2K");
+            let _ = out.flush();
+        }
+        done.sort_by_key(|(index, _)| *index);
+        for (_, mut input) in done {
             let used = input.facts.hosts_used();
             input.facts.hosts = net
                 .hosts()
@@ -429,12 +554,23 @@ fn go_out(args: &CheckArgs, now: time::OffsetDateTime, inputs: &mut [Input]) -> 
             if !input.facts.hosts.is_empty() {
                 input.facts.trust_store = Some(net.trust_store.clone());
             }
+            inputs.push(input);
         }
         Ok::<(), String>(())
     });
     // connections still open (a server that never ends its body) close with the runtime
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     result
+}
+
+/// One progress line, rewritten in place: inputs done, and the request under way.
+fn show_progress(out: &mut dyn Write, done: usize, total: usize, activity: &str) {
+    let mut line = format!("otadoctor · {done}/{total} checked · {activity}");
+    if line.chars().count() > 100 {
+        line = line.chars().take(99).collect::<String>() + "…";
+    }
+    let _ = write!(out, "\r\x1b[2K{}", crate::text::escape_for_terminal(&line));
+    let _ = out.flush();
 }
 
 fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {
@@ -465,6 +601,34 @@ fn suggestion(key: &str) -> String {
         .unwrap_or_else(|| "; `otadoctor rules` lists them".to_string())
 }
 
+/// A completion script for `shell`, generated from the command-line definition.
+fn completions_command(shell: clap_complete::Shell, io: &mut Io<'_>) -> Result<i32, String> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "otadoctor", &mut script);
+    io.stdout.write_all(&script).map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}
+
+/// The manual page, generated from the command-line definition (with the `check` options, the
+/// default command's, and a page section per subcommand).
+fn manpage_command(io: &mut Io<'_>) -> Result<i32, String> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone())
+        .render(&mut page)
+        .map_err(|e| format!("cannot render the manual page: {e}"))?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("otadoctor-{}", sub.get_name());
+        let sub = sub.clone().name(name).version(env!("CARGO_PKG_VERSION"));
+        clap_mangen::Man::new(sub)
+            .render(&mut page)
+            .map_err(|e| format!("cannot render the manual page: {e}"))?;
+    }
+    io.stdout.write_all(&page).map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}
+
 fn explain_command(key: &str, io: &mut Io<'_>) -> Result<i32, String> {
     let rule = registry::lookup(key).ok_or_else(|| format!("unknown rule \"{key}\"{}", suggestion(key)))?;
     io.stdout.write_all(rule.doc.as_bytes()).map_err(|e| e.to_string())?;
@@ -487,6 +651,7 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
                         "needs_network": r.needs_network,
                         "summary": r.summary,
                         "device_symptom": r.device_symptom,
+                        "symptoms": crate::symptom::of_rule(r),
                         "doc": format!("rules/{}", r.doc_file()),
                     })
                 })
@@ -515,4 +680,9 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
+}
+
+/// `otadoctor demo [--serve] [--now RFC3339]`: the practice site (see `crate::demo`).
+fn demo_command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Result<i32, String> {
+    crate::demo::command(serve, now, io)
 }

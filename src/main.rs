@@ -9,6 +9,7 @@ fn main() {
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
         stdout_is_tty: std::io::stdout().is_terminal(),
+        stderr_is_tty: std::io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         now: time::OffsetDateTime::now_utc(),
     };

@@ -91,6 +91,7 @@ fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
         InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
         InputKind::Profile => writeln!(out, "{name} {}\n", style.dim("(provisioning profile)")),
     };
+    render_triage(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
         let _ = writeln!(out);
@@ -365,6 +366,55 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
             || (f.subject.link == walk.link && f.rule.family == Family::Man && f.evidence.contains_key("package"))
     });
     end_step(out, findings, style);
+}
+
+/// `--symptom`: what it matched, and the findings that explain it, first; or, when none does,
+/// what to check on the phone.
+fn render_triage(out: &mut String, outcome: &Outcome, style: Style) {
+    let Some(triage) = &outcome.triage else { return };
+    let label = style.dim("  symptom  ");
+    if triage.matched.is_empty() {
+        let known: Vec<&str> = crate::symptom::Symptom::ALL.iter().map(|s| s.message()).collect();
+        let _ = writeln!(
+            out,
+            "{label} \"{}\" is not a message otadoctor knows ({}); findings keep their order",
+            esc(&triage.text),
+            known.join("; ")
+        );
+        let _ = writeln!(out);
+        return;
+    }
+    let named: Vec<&str> = triage.matched.iter().map(|s| s.message()).collect();
+    if triage.explained_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "{label} {}: no finding explains it. Check on the phone:",
+            esc(&named.join(" / "))
+        );
+        for check in &triage.check_on_device {
+            let _ = writeln!(out, "            · {check}");
+        }
+        let _ = writeln!(out);
+        return;
+    }
+    let _ = writeln!(out, "{label} {}: explained by", esc(&named.join(" / ")));
+    for finding in outcome.findings.iter().take(triage.explained_by.len()) {
+        let _ = writeln!(
+            out,
+            "            {} {}",
+            style.severity(
+                finding.severity,
+                &format!(
+                    "{}[{} {}]",
+                    finding.severity.as_str(),
+                    finding.rule.code,
+                    finding.rule.name
+                )
+            ),
+            esc(&finding.message)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// A profile in one line: type, name, team, expiry, devices, signature.

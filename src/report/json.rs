@@ -33,6 +33,9 @@ struct ResultEntry<'a> {
     /// With `--udid`: whether the profiles let that device install the app.
     #[serde(skip_serializing_if = "Option::is_none")]
     device: Option<&'a crate::check::sig::DeviceAnswer>,
+    /// With `--symptom`: the known messages it matched and the findings that explain it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symptom: Option<&'a crate::symptom::Triage>,
     facts: &'a Facts,
 }
 
@@ -52,6 +55,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 file: o.input.file.as_deref(),
                 findings: &o.findings,
                 device: o.device.as_ref(),
+                symptom: o.triage.as_ref(),
                 facts: &o.input.facts,
             })
             .collect(),

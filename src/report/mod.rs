@@ -1,7 +1,10 @@
 //! Reports: render findings and facts. Nothing here decides what is wrong.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 
 use serde::Serialize;
 
@@ -15,6 +18,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// With `--udid`: whether the package's profiles let that device install it.
     pub device: Option<crate::check::sig::DeviceAnswer>,
+    /// With `--symptom`: what it matched and which findings explain it (they come first).
+    pub triage: Option<crate::symptom::Triage>,
 }
 
 /// How many findings of each severity.
@@ -40,5 +45,22 @@ impl Summary {
 
     pub fn total(self) -> usize {
         self.error + self.warning + self.info
+    }
+
+    /// "2 errors · 1 warning", or "no problems found", as the human output writes it (uncoloured).
+    pub fn words(self) -> String {
+        if self.total() == 0 {
+            return "no problems found".to_string();
+        }
+        [
+            (self.error, "error", "errors"),
+            (self.warning, "warning", "warnings"),
+            (self.info, "info", "info"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect::<Vec<_>>()
+        .join(" · ")
     }
 }

@@ -733,39 +733,9 @@ async fn serve_dns(socket: tokio::net::UdpSocket, names: Arc<Mutex<HashMap<Strin
     }
 }
 
-/// A PNG of `w`×`h` (a real header; the pixels are not needed by anything here).
+/// A PNG of `w`×`h` (the demo's builder).
 pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let mut crc_input = kind.to_vec();
-    crc_input.extend_from_slice(data);
-    out.extend_from_slice(&crc_input);
-    out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for b in bytes {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    otadoctor::demo::package::png(w, h)
 }
 
 /// A package: a real IPA (Info.plist, an executable with Unix mode 755) padded with a stored
@@ -940,56 +910,9 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
     zip.finish().expect("finish").into_inner()
 }
 
-/// A manifest as Xcode writes it, with the given asset URLs.
+/// A manifest as Xcode writes it, with the given asset URLs (the demo's builder).
 pub fn manifest(package: &str, display: &str, full: &str, bundle_id: &str, title: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-	<key>items</key>
-	<array>
-		<dict>
-			<key>assets</key>
-			<array>
-				<dict>
-					<key>kind</key>
-					<string>software-package</string>
-					<key>url</key>
-					<string>{package}</string>
-				</dict>
-				<dict>
-					<key>kind</key>
-					<string>display-image</string>
-					<key>url</key>
-					<string>{display}</string>
-				</dict>
-				<dict>
-					<key>kind</key>
-					<string>full-size-image</string>
-					<key>url</key>
-					<string>{full}</string>
-				</dict>
-			</array>
-			<key>metadata</key>
-			<dict>
-				<key>bundle-identifier</key>
-				<string>{bundle_id}</string>
-				<key>bundle-version</key>
-				<string>4.2</string>
-				<key>kind</key>
-				<string>software</string>
-				<key>platform-identifier</key>
-				<string>com.apple.platform.iphoneos</string>
-				<key>title</key>
-				<string>{title}</string>
-			</dict>
-		</dict>
-	</array>
-</dict>
-</plist>
-"#
-    )
+    otadoctor::demo::package::manifest(package, display, full, bundle_id, title)
 }
 
 /// The correct site on `host`: a download page, its manifest, a package and two icons.

@@ -46,11 +46,36 @@ pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> 
         stdout: &mut stdout,
         stderr: &mut stderr,
         stdout_is_tty: tty,
+        stderr_is_tty: false,
         no_color,
         now: NOW,
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);
+    let code = run(argv, &mut io);
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Runs with standard error on a terminal (where the progress line goes).
+pub fn otadoctor_stderr_on_terminal(args: &[String]) -> Run {
+    let mut input: &[u8] = b"";
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stdout_is_tty: false,
+        stderr: &mut stderr,
+        stderr_is_tty: true,
+        no_color: false,
+        now: NOW,
+    };
+    let mut argv = vec!["otadoctor".to_string()];
+    argv.extend(args.iter().cloned());
     let code = run(argv, &mut io);
     Run {
         code,

@@ -1,5 +1,5 @@
 //! Provisioning profiles made in the tests: a plist like the Developer portal's, signed as CMS
-//! SignedData (built with the `cms` crate's types, signed with ring) by a test CA of three
+//! SignedData (by the library's builder, `otadoctor::demo::pki::sign_cms`) by a test CA of three
 //! levels like Apple's (root → intermediate → "Test Provisioning Profile Signing"), with
 //! explicit dates. otadoctor must call these `profile-not-apple-signed` unless the run passes
 //! the test root with `--profile-ca`.
@@ -7,25 +7,7 @@
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use cms::cert::CertificateChoices;
-use cms::cert::x509::Certificate;
-use cms::cert::x509::attr::Attribute;
-use cms::cert::x509::spki::AlgorithmIdentifierOwned;
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
-use der::asn1::{ObjectIdentifier, OctetString, SetOfVec, UtcTime};
-use der::{Any, Decode, Encode};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-
-const ID_DATA: &str = "1.2.840.113549.1.7.1";
-const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
-const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
-const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
-const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
-const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 
 /// The test CA: its root (PEM, for `--profile-ca`), the chain the profile carries, and the
 /// signer's key.
@@ -115,78 +97,17 @@ impl ProfileCa {
         }
     }
 
-    /// Signs `content` as CMS SignedData (DER), as Apple signs profiles: signed attributes with
-    /// the content type, the signing time and the digest; the signer and its intermediate in the
-    /// certificate set.
+    /// Signs `content` as CMS SignedData (DER), as Apple signs profiles, with the library's
+    /// builder (the demo's): the signer and its intermediate in the certificate set.
     pub fn sign(&self, content: &[u8], signing_time: time::OffsetDateTime) -> Vec<u8> {
-        let oid = |s: &str| ObjectIdentifier::new_unwrap(s);
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: oid(ID_SHA256),
-            parameters: None,
-        };
-        let digest = ring::digest::digest(&ring::digest::SHA256, content);
-        let attr = |o: &str, value: Any| Attribute {
-            oid: oid(o),
-            values: SetOfVec::try_from(vec![value]).expect("one value"),
-        };
-        let unix = std::time::Duration::from_secs(u64::try_from(signing_time.unix_timestamp()).expect("after 1970"));
-        let attrs = SetOfVec::try_from(vec![
-            attr(CONTENT_TYPE, Any::encode_from(&oid(ID_DATA)).expect("oid")),
-            attr(
-                SIGNING_TIME,
-                Any::encode_from(&UtcTime::from_unix_duration(unix).expect("utc time")).expect("time"),
-            ),
-            attr(
-                MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(digest.as_ref()).expect("octets")).expect("digest"),
-            ),
-        ])
-        .expect("attributes");
-        let rng = ring::rand::SystemRandom::new();
-        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
-            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        otadoctor::demo::pki::sign_cms(
+            content,
+            signing_time,
+            &self.signer_der,
+            std::slice::from_ref(&self.intermediate_der),
             &self.signer_key,
-            &rng,
         )
-        .expect("signer key");
-        let signature = key.sign(&rng, &attrs.to_der().expect("attributes DER")).expect("sign");
-        let signer = Certificate::from_der(&self.signer_der).expect("signer cert");
-        let info = SignerInfo {
-            version: CmsVersion::V1,
-            sid: SignerIdentifier::IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber {
-                issuer: signer.tbs_certificate.issuer.clone(),
-                serial_number: signer.tbs_certificate.serial_number.clone(),
-            }),
-            digest_alg: sha256.clone(),
-            signed_attrs: Some(attrs),
-            signature_algorithm: AlgorithmIdentifierOwned {
-                oid: oid(ECDSA_WITH_SHA256),
-                parameters: None,
-            },
-            signature: OctetString::new(signature.as_ref()).expect("signature"),
-            unsigned_attrs: None,
-        };
-        let certs = vec![
-            CertificateChoices::Certificate(signer),
-            CertificateChoices::Certificate(Certificate::from_der(&self.intermediate_der).expect("intermediate")),
-        ];
-        let signed = SignedData {
-            version: CmsVersion::V1,
-            digest_algorithms: SetOfVec::try_from(vec![sha256]).expect("digests"),
-            encap_content_info: EncapsulatedContentInfo {
-                econtent_type: oid(ID_DATA),
-                econtent: Some(Any::new(der::Tag::OctetString, content).expect("content")),
-            },
-            certificates: Some(CertificateSet(SetOfVec::try_from(certs).expect("certificates"))),
-            crls: None,
-            signer_infos: SignerInfos(SetOfVec::try_from(vec![info]).expect("signer infos")),
-        };
-        ContentInfo {
-            content_type: oid(ID_SIGNED_DATA),
-            content: Any::encode_from(&signed).expect("signed data"),
-        }
-        .to_der()
-        .expect("content info")
+        .expect("sign the test profile")
     }
 }
 

@@ -91,6 +91,8 @@ pub struct Net {
     pub trust_store: TrustStoreFacts,
     /// `--deep`: packages are downloaded whole, hashed and their seals checked.
     pub deep: bool,
+    /// The request most recently started, for the progress line.
+    activity: Mutex<String>,
 }
 
 impl Net {
@@ -124,6 +126,7 @@ impl Net {
             resources: Mutex::new(HashMap::new()),
             trust_store: roots.facts,
             deep: options.deep,
+            activity: Mutex::new(String::new()),
         })
     }
 
@@ -164,7 +167,15 @@ impl Net {
         (fetch, body)
     }
 
+    /// The request most recently started ("GET https://…"), for a progress line.
+    pub fn activity(&self) -> String {
+        self.activity.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
     async fn exchange(&self, request: &Request, url: &str) -> (Exchange, Vec<u8>) {
+        if let Ok(mut activity) = self.activity.lock() {
+            *activity = format!("{} {url}", request.method);
+        }
         let mut exchange = Exchange {
             method: request.method.to_string(),
             url: url.to_string(),

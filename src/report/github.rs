@@ -1,0 +1,132 @@
+//! `--format github`: GitHub Actions workflow commands, one line per finding, so each shows as an
+//! annotation on the run (and on the file, when the input is in the repository):
+//!
+//! ```text
+//! ::error file=dist/install.html,line=11,title=LNK006 html-entity-in-link::the attribute holds …
+//! ```
+//!
+//! `::error`, `::warning` or `::notice` by severity; `file` is the input's file, else
+//! `--sarif-anchor`, left out when there is neither; `line` is the finding's line in that file.
+//! The message carries the finding's message, what the device shows and the fix, on lines of
+//! their own (escaped as `%0A`). Then one plain line, not a command: the human output's last line.
+//!
+//! Text from the input or the network is escaped for the terminal first (no control character
+//! reaches the log) and then by GitHub's rules, so it can neither end the command early nor start
+//! a new one.
+
+use std::fmt::Write as _;
+
+use crate::collect::input::Input;
+use crate::finding::{Finding, Severity};
+use crate::report::sarif::{Places, message_with_subject};
+use crate::report::{Outcome, Summary};
+use crate::text::escape_for_terminal;
+
+/// Renders one workflow command per finding, then the summary line.
+pub fn render(outcomes: &[Outcome], exit_code: i32, places: Places<'_>) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        for finding in &outcome.findings {
+            let _ = writeln!(out, "{}", annotation(&outcome.input, finding, places));
+        }
+    }
+    let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
+    let _ = writeln!(out, "{} · exit {exit_code}", Summary::words(summary));
+    out
+}
+
+/// The workflow command for one finding.
+fn annotation(input: &Input, finding: &Finding, places: Places<'_>) -> String {
+    let mut properties = Vec::new();
+    if let Some(place) = places.place(input, finding) {
+        properties.push(format!("file={}", escape_property(&place.path)));
+        if let Some(line) = place.line {
+            properties.push(format!("line={line}"));
+        }
+    }
+    let title = format!("{} {}", finding.rule.code, finding.rule.name);
+    properties.push(format!("title={}", escape_property(&title)));
+    format!(
+        "::{} {}::{}",
+        command(finding.severity),
+        properties.join(","),
+        escape_data(&message(finding))
+    )
+}
+
+/// The workflow command for a severity.
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// The annotation's text: the message (with its subject), the device symptom and the fix, each
+/// line escaped for the terminal, joined by line breaks.
+fn message(finding: &Finding) -> String {
+    let text = format!(
+        "{}\ndevice: {}\nfix: {}",
+        message_with_subject(finding),
+        finding.device_symptom,
+        finding.fix
+    );
+    text.split('\n').map(escape_for_terminal).collect::<Vec<_>>().join("\n")
+}
+
+/// Escapes a command's message (after `::`): `%`, CR and LF.
+pub fn escape_data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value (`file=`, `title=`): as the message, and `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_escapes_percent_and_line_breaks_only() {
+        assert_eq!(escape_data("100% done\r\nnext: a, b"), "100%25 done%0D%0Anext: a, b");
+    }
+
+    #[test]
+    fn properties_also_escape_colons_and_commas() {
+        assert_eq!(escape_property("C:\\dir,x/100%\nfile"), "C%3A\\dir%2Cx/100%25%0Afile");
+        assert_eq!(
+            escape_property("LNK006 html-entity-in-link"),
+            "LNK006 html-entity-in-link"
+        );
+    }
+
+    #[test]
+    fn escaping_is_not_decoded_twice() {
+        // a literal "%0A" in the text must not become a line break
+        assert_eq!(escape_data("%0A"), "%250A");
+        assert_eq!(escape_property("%2C"), "%252C");
+    }
+
+    #[test]
+    fn summary_words_match_the_human_output() {
+        let summary = Summary {
+            error: 2,
+            warning: 1,
+            info: 1,
+        };
+        assert_eq!(Summary::words(summary), "2 errors · 1 warning · 1 info");
+        assert_eq!(Summary::words(Summary::default()), "no problems found");
+    }
+}

@@ -1,0 +1,414 @@
+//! `--format sarif`: SARIF 2.1.0, one run, for code scanning (GitHub's upload-sarif and others).
+//!
+//! Every rule of the registry is listed with its doc as `help`; every finding is one result
+//! with a `physicalLocation` (GitHub rejects the whole file without one): the file its input
+//! came from, else the path given with `--sarif-anchor`. An input without either is a usage
+//! error, whether or not it has findings, so a CI job does not fail only on the day it goes red.
+
+use std::path::Path;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Serialize;
+
+use crate::collect::input::Input;
+use crate::finding::{Finding, Severity};
+use crate::registry::{self, Family, Rule};
+use crate::report::Outcome;
+
+/// The schema the document declares: the `id` of the OASIS SARIF 2.1.0 schema (errata 01).
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The file name standard input is read under; it is no file a result can point at.
+const STDIN_FILE: &str = "<stdin>";
+
+/// Where results point: the file each input came from, else `--sarif-anchor`, written relative
+/// to the working directory when they lie under it. Shared with `--format github`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Places<'a> {
+    /// `--sarif-anchor PATH`: the file results of inputs without a file point at.
+    pub anchor: Option<&'a str>,
+    /// The working directory, to make absolute paths relative.
+    pub cwd: Option<&'a Path>,
+}
+
+/// The file a result points at, and its line when the finding has one in that file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The path as given, made relative to the working directory where it lies under it.
+    pub path: String,
+    /// 1-based line in `path`.
+    pub line: Option<usize>,
+}
+
+impl Places<'_> {
+    /// The file `finding` (about `input`) points at: the input's own file, with the finding's
+    /// line when it is in that file; else the anchor, with no line (the line of a fetched page
+    /// or of standard input means nothing in the anchor file); else `None`.
+    pub fn place(&self, input: &Input, finding: &Finding) -> Option<Place> {
+        if let Some(file) = own_file(input) {
+            let line = finding
+                .location
+                .as_ref()
+                .filter(|l| l.file == file && l.line > 0)
+                .map(|l| l.line);
+            return Some(Place {
+                path: self.relative(file),
+                line,
+            });
+        }
+        self.anchor.map(|anchor| Place {
+            path: self.relative(anchor),
+            line: None,
+        })
+    }
+
+    /// `path` relative to the working directory when it lies under it, with `/` separators.
+    pub fn relative(&self, path: &str) -> String {
+        let as_path = Path::new(path);
+        let shown = match self.cwd {
+            Some(cwd) if as_path.is_absolute() => as_path.strip_prefix(cwd).unwrap_or(as_path),
+            _ => as_path,
+        };
+        let text = shown.to_string_lossy().replace('\\', "/");
+        text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+    }
+}
+
+/// The file an input was read from; standard input is none.
+fn own_file(input: &Input) -> Option<&str> {
+    input.file.as_deref().filter(|f| *f != STDIN_FILE)
+}
+
+/// What `--sarif-anchor` is for, when an input needs it and it is missing.
+fn missing_anchor(input: &Input) -> String {
+    format!(
+        "--format sarif needs a file for every result to point at, and the input \"{}\" is not one \
+         (a link, a URL or standard input): pass --sarif-anchor PATH, the repository file the link \
+         is kept in (the page or the workflow that holds it)",
+        crate::text::ellipsize(&input.name, 80)
+    )
+}
+
+/// Renders every outcome as one SARIF log; `Err` (a usage error) when an input has no file and
+/// no `--sarif-anchor` was given.
+pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String> {
+    if places.anchor.is_none()
+        && let Some(outcome) = outcomes.iter().find(|o| own_file(&o.input).is_none())
+    {
+        return Err(missing_anchor(&outcome.input));
+    }
+    let mut results = Vec::new();
+    for outcome in outcomes {
+        for finding in &outcome.findings {
+            let place = places
+                .place(&outcome.input, finding)
+                .ok_or_else(|| missing_anchor(&outcome.input))?;
+            results.push(result(&outcome.input, finding, place));
+        }
+    }
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "otadoctor",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: registry::ALL.iter().copied().map(descriptor).collect(),
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: true,
+            }],
+            column_kind: "utf16CodeUnits",
+            results,
+        }],
+    };
+    serde_json::to_string_pretty(&log)
+        .map(|s| s + "\n")
+        .map_err(|e| format!("cannot write the SARIF report: {e}"))
+}
+
+/// SARIF's name for a severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// `html-entity-in-link` → `HtmlEntityInLink`.
+pub fn pascal_case(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The finding's message, followed by its subject in parentheses unless it already names it.
+pub fn message_with_subject(finding: &Finding) -> String {
+    let target = &finding.subject.target;
+    if target.is_empty() || finding.message.contains(target.as_str()) {
+        finding.message.clone()
+    } else {
+        format!("{} ({target})", finding.message)
+    }
+}
+
+fn descriptor(rule: &'static Rule) -> Descriptor {
+    Descriptor {
+        id: rule.code,
+        name: pascal_case(rule.name),
+        short_description: Text { text: rule.summary },
+        full_description: Text { text: rule.summary },
+        help: Help {
+            text: rule.doc,
+            markdown: rule.doc,
+        },
+        default_configuration: Configuration {
+            level: level(rule.severity),
+        },
+        properties: RuleProperties {
+            family: rule.family,
+            basis: rule.basis.as_str(),
+            device_symptom: rule.device_symptom,
+        },
+    }
+}
+
+fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: finding.rule.code,
+        rule_index: registry::ALL.iter().position(|r| r.code == finding.rule.code),
+        level: level(finding.severity),
+        message: OwnedText {
+            text: message_with_subject(finding),
+        },
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_for(&place.path),
+                },
+                region: place.line.map(|line| Region { start_line: line }),
+            },
+        }],
+        properties: ResultProperties {
+            subject: &finding.subject.target,
+            resource: finding.subject.resource.as_str(),
+            device_symptom: &finding.device_symptom,
+            fix: &finding.fix,
+            basis: finding.rule.basis.as_str(),
+            corrected_link: finding.corrected.as_deref(),
+            input: &input.name,
+        },
+    }
+}
+
+/// What a URI path may not hold as is: controls, space and the delimiters `"#%<>?[\]^`{|}`.
+const NOT_IN_PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// As `NOT_IN_PATH`, and `:` (a relative reference's first segment must not hold one).
+const NOT_IN_RELATIVE_PATH: &AsciiSet = &NOT_IN_PATH.add(b':');
+
+/// A path as a URI reference: relative paths stay relative, absolute ones become `file:` URIs;
+/// characters a URI cannot hold are percent-encoded.
+pub fn uri_for(path: &str) -> String {
+    if path.starts_with('/') {
+        format!("file://{}", utf8_percent_encode(path, NOT_IN_PATH))
+    } else if Path::new(path).is_absolute() {
+        // C:/dir/file on Windows
+        format!("file:///{}", utf8_percent_encode(path, NOT_IN_PATH))
+    } else {
+        utf8_percent_encode(path, NOT_IN_RELATIVE_PATH).to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    invocations: [Invocation; 1],
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+}
+
+/// A rule: SARIF's `reportingDescriptor`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: &'static str,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: &'static str,
+}
+
+#[derive(Serialize)]
+struct OwnedText {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: &'static str,
+    markdown: &'static str,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    family: Family,
+    basis: &'static str,
+    device_symptom: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: OwnedText,
+    locations: [Location; 1],
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+/// otadoctor's own fields of a result (SARIF's property bag), named as in the JSON report.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    subject: &'a str,
+    resource: &'static str,
+    device_symptom: &'a str,
+    fix: &'a str,
+    basis: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrected_link: Option<&'a str>,
+    input: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_names_become_pascal_case() {
+        assert_eq!(pascal_case("html-entity-in-link"), "HtmlEntityInLink");
+        assert_eq!(pascal_case("url-not-https"), "UrlNotHttps");
+        assert_eq!(pascal_case(""), "");
+    }
+
+    #[test]
+    fn severities_map_to_sarif_levels() {
+        assert_eq!(level(Severity::Error), "error");
+        assert_eq!(level(Severity::Warning), "warning");
+        assert_eq!(level(Severity::Info), "note");
+    }
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            uri_for("testdata/pages/install-broken.html"),
+            "testdata/pages/install-broken.html"
+        );
+        assert_eq!(uri_for("dist/beta build/100%.html"), "dist/beta%20build/100%25.html");
+        assert_eq!(uri_for("a:b/é.html"), "a%3Ab/%C3%A9.html");
+        assert_eq!(uri_for("/srv/www/install.html"), "file:///srv/www/install.html");
+    }
+
+    #[test]
+    fn absolute_paths_under_the_working_directory_become_relative() {
+        let places = Places {
+            anchor: None,
+            cwd: Some(Path::new("/work/repo")),
+        };
+        assert_eq!(places.relative("/work/repo/dist/install.html"), "dist/install.html");
+        assert_eq!(places.relative("/elsewhere/install.html"), "/elsewhere/install.html");
+        assert_eq!(places.relative("./dist/install.html"), "dist/install.html");
+        assert_eq!(places.relative("dist/install.html"), "dist/install.html");
+    }
+}
