@@ -134,3 +134,40 @@ proptest! {
         let _ = otadoctor::collect::html::find_links(&html);
     }
 }
+
+/// A real Apple-signed profile, the base of the mutations below.
+fn apple_profile() -> Vec<u8> {
+    std::fs::read(support::testdata(
+        "profiles/apple/AppStore_tools.fastlane.app.mobileprovision",
+    ))
+    .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Hostile profile bytes end in facts (an error or a verdict), never a panic; and a profile
+    /// changed anywhere is never called Apple's, unless the change left the DER the same.
+    #[test]
+    fn a_damaged_profile_is_never_a_panic_nor_apples(at in 0usize..7434, byte in any::<u8>(), cut in 0usize..7434) {
+        let mut bytes = apple_profile();
+        prop_assume!(at < bytes.len());
+        let original = bytes[at];
+        bytes[at] = byte;
+        let facts = otadoctor::collect::profile::read("p", &bytes);
+        // the signed plist is bytes 62..3319 of this profile (its OCTET STRING's content): a
+        // change there is never Apple's
+        if byte != original && (62..3319).contains(&at) {
+            prop_assert_ne!(facts.signature.verdict, "apple");
+        }
+        let truncated = &apple_profile()[..cut.min(bytes.len())];
+        let _ = otadoctor::collect::profile::read("p", truncated);
+        let _ = otadoctor::collect::profile::ber_to_der(truncated);
+    }
+
+    #[test]
+    fn random_bytes_are_not_a_profile(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let facts = otadoctor::collect::profile::read("p", &bytes);
+        prop_assert!(facts.error.is_some() || facts.signature.verdict != "apple");
+    }
+}

@@ -26,6 +26,7 @@ const MAX_DEPTH: usize = 64;
 const MAX_CHAIN: usize = 8;
 
 const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 
@@ -393,6 +394,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
     let message: Vec<u8> = match &info.signed_attrs {
         Some(attrs) => {
             let mut digest_ok = None;
+            let mut type_ok = None;
             for attr in attrs.iter() {
                 let oid = attr.oid.to_string();
                 let Some(value) = attr.values.iter().next() else {
@@ -402,6 +404,10 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                     let expected = value.decode_as::<der::asn1::OctetString>().ok();
                     let actual = ring::digest::digest(digest_alg, content);
                     digest_ok = Some(expected.is_some_and(|e| e.as_bytes() == actual.as_ref()));
+                } else if oid == OID_CONTENT_TYPE {
+                    // RFC 5652 §11.1: the signed content type is the encapsulated one
+                    let signed_type = value.decode_as::<der::asn1::ObjectIdentifier>().ok();
+                    type_ok = Some(signed_type == Some(signed.encap_content_info.econtent_type));
                 } else if oid == OID_SIGNING_TIME {
                     sig.signing_time = value.to_der().ok().and_then(|d| {
                         x509_parser::time::ASN1Time::from_der(&d)
@@ -409,6 +415,13 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                             .map(|(_, t)| t.to_datetime())
                     });
                 }
+            }
+            if type_ok != Some(true) {
+                return fail(
+                    sig,
+                    "invalid",
+                    "its signed content-type attribute is missing or is not the content's type".to_string(),
+                );
             }
             match digest_ok {
                 Some(true) => {}
