@@ -670,3 +670,32 @@ fn the_readme_examples_are_real() {
         "the README's Markdown example is stale"
     );
 }
+
+#[test]
+fn the_markdown_report_carries_the_symptom_and_device_answers() {
+    let package = support::testdata("ipa/docs/Field-app-store.ipa");
+    let ca = support::testdata("profiles/docs/lab-ca.pem");
+    let run = support::otadoctor(&[
+        "--offline",
+        "--format",
+        "markdown",
+        "--now",
+        "2026-11-25T12:00:00Z",
+        "--profile-ca",
+        &ca,
+        "--symptom",
+        "Unable to Download App",
+        "--udid",
+        "00008030-001A35E11A88802E",
+        &package,
+    ]);
+    support::assert_in_order(
+        &run.stdout,
+        &[
+            "**Symptom** Unable to Download App (could not be installed at this time): explained by `SIG002` (listed first)",
+            "**Device** `00008030-001A35E11A88802E`: **no**, not provisioned for this device",
+            "- the app Field.app: App Store profile, no device",
+            "- **error** `SIG002` app-store-profile",
+        ],
+    );
+}

@@ -40,17 +40,65 @@ fn render_outcome(out: &mut String, outcome: &Outcome) {
         describe_input(input.kind, &input.facts),
         Summary::words(summary)
     );
+    render_answers(out, outcome);
     render_chain(out, &input.facts);
     for skipped in &input.facts.skipped {
         let _ = writeln!(out, "Skipped: {}\n", text(skipped));
     }
-    // worst first; a stable sort keeps the report's order within a severity
+    // worst first (a stable sort keeps the report's order within a severity); with --symptom,
+    // the order triage gave: the findings that explain it first
     let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if outcome.triage.is_none() {
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
     for finding in &findings {
         render_finding(out, finding);
     }
     if !findings.is_empty() {
+        out.push('\n');
+    }
+}
+
+/// The `--symptom` triage and the `--udid` answer, when asked for.
+fn render_answers(out: &mut String, outcome: &Outcome) {
+    if let Some(triage) = &outcome.triage {
+        let named: Vec<&str> = triage.matched.iter().map(|s| s.message()).collect();
+        if named.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Symptom** {}: not a message otadoctor knows\n",
+                text(&triage.text)
+            );
+        } else if triage.explained_by.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Symptom** {}: no finding explains it. Check on the phone:\n",
+                text(&named.join(" / "))
+            );
+            for check in &triage.check_on_device {
+                let _ = writeln!(out, "- {}", text(check));
+            }
+            out.push('\n');
+        } else {
+            let codes: Vec<String> = triage.explained_by.iter().map(|c| format!("`{c}`")).collect();
+            let _ = writeln!(
+                out,
+                "**Symptom** {}: explained by {} (listed first)\n",
+                text(&named.join(" / ")),
+                codes.join(", ")
+            );
+        }
+    }
+    if let Some(device) = &outcome.device {
+        let verdict = match device.provisioned.as_str() {
+            "yes" => "yes, its profiles list this device",
+            "no" => "**no**, not provisioned for this device",
+            _ => "unknown",
+        };
+        let _ = writeln!(out, "**Device** {}: {verdict}\n", code_span(&device.udid));
+        for reason in &device.reasons {
+            let _ = writeln!(out, "- {}", text(reason));
+        }
         out.push('\n');
     }
 }
