@@ -79,7 +79,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// itms-services links, download pages (.html), files of links, or - for standard input.
+    /// itms-services links, https URLs, download pages (.html), manifests (.plist), packages
+    /// (.ipa), provisioning profiles (.mobileprovision), files of links, or - for standard input.
     #[arg(required_unless_present = "input_file", value_name = "INPUT")]
     inputs: Vec<String>,
     /// Output format.
