@@ -109,6 +109,11 @@ pub fn ellipsize(s: &str, max_chars: usize) -> String {
     format!("{kept}…")
 }
 
+/// Bytes as lower-case hex, two digits each.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,24 +262,7 @@ impl App<'_> {
         let Some(document) = manifest.document.as_ref() else {
             return;
         };
-        let assets = document
-            .get("items")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .flat_map(|(i, item)| {
-                item.get("assets")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(move |(a, asset)| (i, a, asset))
-            });
-        let Some((i, a, asset)) = assets
-            .into_iter()
-            .find(|(_, _, a)| a.get("kind").and_then(Value::as_str) == Some("software-package"))
-        else {
+        let Some((i, a, asset)) = crate::collect::manifest::package_asset(document) else {
             return;
         };
         let subject = Subject {

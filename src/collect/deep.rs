@@ -11,7 +11,9 @@ use std::io::{Read, Seek};
 use md5::Digest as _;
 
 use crate::collect::remote_zip::RangeSource;
+use crate::collect::seal::{Sealed, sealed_entry};
 use crate::facts::{DeepFacts, PackageFacts, SealCheck};
+use crate::text::hex;
 
 /// The size of each Range request of a download.
 pub const CHUNK: u64 = 8 * 1024 * 1024;
@@ -83,19 +85,9 @@ fn failed(error: String) -> DeepFacts {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The chunk sizes of the manifest's (first) software-package asset.
 pub fn chunk_sizes(document: &serde_json::Value) -> ChunkSizes {
-    let asset = document
-        .get("items")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .flat_map(|item| item.get("assets").and_then(|v| v.as_array()).into_iter().flatten())
-        .find(|a| a.get("kind").and_then(|k| k.as_str()) == Some("software-package"));
+    let asset = crate::collect::manifest::package_asset(document).map(|(_, _, asset)| asset);
     let size = |key: &str| asset.and_then(|a| a.get(key)).and_then(serde_json::Value::as_u64);
     (size("md5-size"), size("sha256-size"))
 }
@@ -303,37 +295,6 @@ fn rule_for<'r>(rules: &'r [SealRule], path: &str) -> Option<&'r SealRule> {
         .max_by(|a, b| a.weight.total_cmp(&b.weight))
 }
 
-/// How a file is sealed: a digest and its algorithm, code sealed by its own signature, or a
-/// symlink; and whether it may be missing.
-enum Sealed {
-    Hash(&'static ring::digest::Algorithm, Vec<u8>),
-    NestedCode,
-    Other,
-}
-
-fn sealed_entry(value: &plist::Value) -> (Sealed, bool) {
-    match value {
-        plist::Value::Data(h) => (Sealed::Hash(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, h.clone()), false),
-        plist::Value::Dictionary(d) => {
-            let optional = d.get("optional").and_then(plist::Value::as_boolean).unwrap_or(false);
-            if d.contains_key("cdhash") || d.contains_key("requirement") {
-                return (Sealed::NestedCode, optional);
-            }
-            if let Some(h) = d.get("hash2").and_then(plist::Value::as_data) {
-                return (Sealed::Hash(&ring::digest::SHA256, h.to_vec()), optional);
-            }
-            if let Some(h) = d.get("hash").and_then(plist::Value::as_data) {
-                return (
-                    Sealed::Hash(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, h.to_vec()),
-                    optional,
-                );
-            }
-            (Sealed::Other, optional)
-        }
-        _ => (Sealed::Other, false),
-    }
-}
-
 fn check_seal<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     names: &[String],
@@ -370,28 +331,24 @@ fn check_seal<R: Read + Seek>(
         .collect();
     for (path, value) in &files {
         let (sealed, optional) = sealed_entry(value);
-        let full = format!("{prefix}{path}");
-        match sealed {
-            Sealed::Hash(algorithm, expected) => {
-                if !present.contains(path.as_str()) {
-                    if !optional && check.removed.len() < MAX_NAMES {
-                        check.removed.push(path.clone());
-                    }
-                    continue;
-                }
-                let actual = hash_entry(archive, &full, algorithm, budget)?;
-                check.checked += 1;
-                if actual != expected && check.changed.len() < MAX_NAMES {
-                    check.changed.push(path.clone());
-                }
+        // nested code is sealed as its folder; a file by its own entry
+        let here = present.contains(path.as_str())
+            || (matches!(sealed, Sealed::NestedCode) && present.iter().any(|p| p.starts_with(&format!("{path}/"))));
+        if matches!(sealed, Sealed::Other) {
+            continue;
+        }
+        if !here {
+            if !optional && check.removed.len() < MAX_NAMES {
+                check.removed.push(path.clone());
             }
-            Sealed::NestedCode => {
-                let is_dir = present.iter().any(|p| p.starts_with(&format!("{path}/")));
-                if !is_dir && !present.contains(path.as_str()) && !optional && check.removed.len() < MAX_NAMES {
-                    check.removed.push(path.clone());
-                }
+            continue;
+        }
+        if let Some((algorithm, expected)) = sealed.digest() {
+            let actual = hash_entry(archive, &format!("{prefix}{path}"), algorithm, budget)?;
+            check.checked += 1;
+            if actual != expected && check.changed.len() < MAX_NAMES {
+                check.changed.push(path.clone());
             }
-            Sealed::Other => {}
         }
     }
     for path in &present {

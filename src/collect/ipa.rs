@@ -3,7 +3,9 @@
 
 use crate::collect::profile::{self, PROFILE_CAP};
 use crate::collect::remote_zip::{self, RangeSource};
+use crate::collect::seal;
 use crate::facts::{BundleFacts, ExecutableFacts, PackageError, PackageFacts, SealFacts, SealedHash};
+use crate::text::hex;
 
 /// Info.plist, decompressed, at most.
 pub const INFO_PLIST_CAP: u64 = 8 * 1024 * 1024;
@@ -210,10 +212,6 @@ fn overlap(entries: &[remote_zip::Entry]) -> Option<String> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Reads CodeResources and compares the hash it seals for Info.plist with the file's.
 /// `files2` (hash2: SHA-256, else hash: SHA-1) first, then the older `files` (SHA-1).
 pub fn seal(code_resources: &[u8], info_plist: Option<&[u8]>) -> SealFacts {
@@ -232,37 +230,27 @@ pub fn seal(code_resources: &[u8], info_plist: Option<&[u8]>) -> SealFacts {
     let files2 = dict.get("files2").and_then(plist::Value::as_dictionary);
     let files = dict.get("files").and_then(plist::Value::as_dictionary);
     facts.sealed_files = files2.or(files).map_or(0, plist::Dictionary::len);
-    let data = |v: Option<&plist::Value>| v.and_then(plist::Value::as_data).map(<[u8]>::to_vec);
-    let sealed = files2
-        .and_then(|f| f.get("Info.plist"))
-        .and_then(|entry| match entry {
-            plist::Value::Dictionary(d) => data(d.get("hash2"))
-                .map(|h| ("files2.hash2", "sha256", h))
-                .or_else(|| data(d.get("hash")).map(|h| ("files2.hash", "sha1", h))),
-            plist::Value::Data(h) => Some(("files2.hash", "sha1", h.clone())),
+    // files2 first; Xcode's rules leave Info.plist out of it, so then the older files
+    let sealed = [("files2", files2), ("files", files)]
+        .into_iter()
+        .find_map(|(name, dict)| match seal::sealed_entry(dict?.get("Info.plist")?).0 {
+            seal::Sealed::Sha256(h) => Some((name, "sha256", &ring::digest::SHA256, h)),
+            seal::Sealed::Sha1(h) => Some((name, "sha1", &ring::digest::SHA1_FOR_LEGACY_USE_ONLY, h)),
             _ => None,
-        })
-        .or_else(|| {
-            files.and_then(|f| f.get("Info.plist")).and_then(|entry| match entry {
-                plist::Value::Data(h) => Some(("files", "sha1", h.clone())),
-                plist::Value::Dictionary(d) => data(d.get("hash")).map(|h| ("files", "sha1", h)),
-                _ => None,
-            })
         });
-    if let Some((key, algorithm, hash)) = sealed {
-        let actual = info_plist.map(|bytes| {
-            let alg = if algorithm == "sha256" {
-                &ring::digest::SHA256
-            } else {
-                &ring::digest::SHA1_FOR_LEGACY_USE_ONLY
-            };
-            hex(ring::digest::digest(alg, bytes).as_ref())
-        });
+    if let Some((name, algorithm, digest, hash)) = sealed {
+        let key = match (name, algorithm) {
+            ("files2", "sha256") => "files2.hash2",
+            ("files2", _) => "files2.hash",
+            _ => "files",
+        };
         facts.info_plist = Some(SealedHash {
             key: key.to_string(),
             algorithm: algorithm.to_string(),
             sealed: hex(&hash),
-            actual: actual.unwrap_or_default(),
+            actual: info_plist
+                .map(|bytes| hex(ring::digest::digest(digest, bytes).as_ref()))
+                .unwrap_or_default(),
         });
     }
     facts

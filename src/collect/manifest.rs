@@ -242,6 +242,19 @@ pub fn to_json(value: &plist::Value) -> serde_json::Value {
     }
 }
 
+/// The first `software-package` asset of the manifest: (item index, asset index, the asset).
+pub fn package_asset(document: &serde_json::Value) -> Option<(usize, usize, &serde_json::Value)> {
+    let items = document.get("items")?.as_array()?;
+    items.iter().enumerate().find_map(|(i, item)| {
+        let assets = item.get("assets")?.as_array()?;
+        assets
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.get("kind").and_then(|k| k.as_str()) == Some("software-package"))
+            .map(|(a, asset)| (i, a, asset))
+    })
+}
+
 /// The URL-bearing assets of a parsed manifest: (item, asset, kind, url).
 pub fn assets(document: &serde_json::Value) -> Vec<(usize, usize, String, String)> {
     let mut out = Vec::new();

@@ -11,6 +11,7 @@ pub mod net;
 pub mod png;
 pub mod profile;
 pub mod remote_zip;
+pub mod seal;
 pub mod walk;
 
 use crate::text::edit_distance;

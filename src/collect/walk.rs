@@ -112,10 +112,9 @@ pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts 
 /// then decides whether that read stands (see `read_package`).
 pub async fn fetch_assets_and_package(net: Arc<Net>, walk: &mut WalkFacts) {
     let package_url = match (&walk.package, walk.document.as_ref().and_then(|d| d.document.as_ref())) {
-        (None, Some(document)) => manifest::assets(document)
-            .into_iter()
-            .find(|(_, _, kind, _)| kind == "software-package")
-            .map(|(_, _, _, url)| url.trim().to_string())
+        (None, Some(document)) => manifest::package_asset(document)
+            .and_then(|(_, _, asset)| asset.get("url")?.as_str())
+            .map(|url| url.trim().to_string())
             .filter(|u| {
                 u.to_ascii_lowercase().starts_with("https://") || u.to_ascii_lowercase().starts_with("http://")
             }),

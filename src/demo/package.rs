@@ -43,15 +43,46 @@ fn plist_date(t: OffsetDateTime) -> String {
     )
 }
 
-impl Profile {
-    /// The profile's plist.
-    fn plist(&self, developer_der: &[u8]) -> String {
+/// The plist of a provisioning profile, laid out like the Developer portal's. The demo's
+/// profiles and the test suite's are written with it.
+#[derive(Clone, Debug)]
+pub struct ProfilePlist<'a> {
+    pub name: &'a str,
+    pub team: &'a str,
+    pub team_name: &'a str,
+    /// `TEAMID.bundle.id`, or a wildcard.
+    pub application_identifier: &'a str,
+    /// `ProvisionedDevices` (none: the key is left out).
+    pub devices: &'a [String],
+    /// `ProvisionsAllDevices` (an enterprise profile).
+    pub all_devices: bool,
+    pub get_task_allow: bool,
+    pub created: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    /// `DeveloperCertificates`, DER.
+    pub developer_certificates: &'a [Vec<u8>],
+    pub uuid: &'a str,
+}
+
+impl ProfilePlist<'_> {
+    pub fn text(&self) -> String {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let devices = if self.ad_hoc {
-            let list: String = DEVICES.iter().map(|d| format!("\t\t<string>{d}</string>\n")).collect();
-            format!("\t<key>ProvisionedDevices</key>\n\t<array>\n{list}\t</array>\n")
-        } else {
+        let certificates: String = self
+            .developer_certificates
+            .iter()
+            .map(|c| format!("\t\t<data>{}</data>\n", b64.encode(c)))
+            .collect();
+        let devices = if self.all_devices {
+            "\t<key>ProvisionsAllDevices</key>\n\t<true/>\n".to_string()
+        } else if self.devices.is_empty() {
             String::new()
+        } else {
+            let list: String = self
+                .devices
+                .iter()
+                .map(|d| format!("\t\t<string>{d}</string>\n"))
+                .collect();
+            format!("\t<key>ProvisionedDevices</key>\n\t<array>\n{list}\t</array>\n")
         };
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -62,7 +93,7 @@ impl Profile {
 	<string>Field</string>
 	<key>ApplicationIdentifierPrefix</key>
 	<array>
-		<string>{TEAM_ID}</string>
+		<string>{team}</string>
 	</array>
 	<key>CreationDate</key>
 	<date>{created}</date>
@@ -72,16 +103,15 @@ impl Profile {
 	</array>
 	<key>DeveloperCertificates</key>
 	<array>
-		<data>{certificate}</data>
-	</array>
+{certificates}	</array>
 	<key>Entitlements</key>
 	<dict>
 		<key>application-identifier</key>
-		<string>{TEAM_ID}.{bundle_id}</string>
+		<string>{app_id}</string>
 		<key>get-task-allow</key>
-		<false/>
+		<{get_task_allow}/>
 		<key>com.apple.developer.team-identifier</key>
-		<string>{TEAM_ID}</string>
+		<string>{team}</string>
 	</dict>
 	<key>ExpirationDate</key>
 	<date>{expires}</date>
@@ -89,26 +119,53 @@ impl Profile {
 	<string>{name}</string>
 {devices}	<key>TeamIdentifier</key>
 	<array>
-		<string>{TEAM_ID}</string>
+		<string>{team}</string>
 	</array>
 	<key>TeamName</key>
-	<string>Demo Field Services</string>
+	<string>{team_name}</string>
 	<key>TimeToLive</key>
 	<integer>365</integer>
 	<key>UUID</key>
-	<string>0d3e5a7c-1b2f-4c6d-8e9a-0000de3000{serial:02x}</string>
+	<string>{uuid}</string>
 	<key>Version</key>
 	<integer>1</integer>
 </dict>
 </plist>
 "#,
+            team = self.team,
             created = plist_date(self.created),
             expires = plist_date(self.expires),
-            certificate = b64.encode(developer_der),
-            bundle_id = self.bundle_id,
+            app_id = self.application_identifier,
+            get_task_allow = self.get_task_allow,
             name = self.name,
-            serial = self.serial,
+            team_name = self.team_name,
+            uuid = self.uuid,
         )
+    }
+}
+
+impl Profile {
+    /// The profile's plist.
+    fn plist(&self, developer_der: &[u8]) -> String {
+        let devices: Vec<String> = if self.ad_hoc {
+            DEVICES.iter().map(|d| d.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        ProfilePlist {
+            name: self.name,
+            team: TEAM_ID,
+            team_name: "Demo Field Services",
+            application_identifier: &format!("{TEAM_ID}.{}", self.bundle_id),
+            devices: &devices,
+            all_devices: false,
+            get_task_allow: false,
+            created: self.created,
+            expires: self.expires,
+            developer_certificates: &[developer_der.to_vec()],
+            uuid: &format!("0d3e5a7c-1b2f-4c6d-8e9a-0000de3000{:02x}", self.serial),
+        }
+        .text()
     }
 
     /// The profile signed by the demo CA on its creation date (DER).

@@ -165,97 +165,27 @@ impl Default for ProfileSpec {
     }
 }
 
-fn plist_date(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 impl ProfileSpec {
-    /// The profile's plist, laid out like the Developer portal's.
+    /// The profile's plist, laid out like the Developer portal's (the library's builder).
     pub fn plist(&self) -> String {
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let certs = self
+        let certificates = self
             .developer_certificates
             .clone()
             .unwrap_or_else(|| vec![ca().developer_der.clone()]);
-        let certs: String = certs
-            .iter()
-            .map(|c| format!("\t\t<data>{}</data>\n", b64.encode(c)))
-            .collect();
-        let devices = if self.all_devices {
-            "\t<key>ProvisionsAllDevices</key>\n\t<true/>\n".to_string()
-        } else if self.devices.is_empty() {
-            String::new()
-        } else {
-            let list: String = self
-                .devices
-                .iter()
-                .map(|d| format!("\t\t<string>{d}</string>\n"))
-                .collect();
-            format!("\t<key>ProvisionedDevices</key>\n\t<array>\n{list}\t</array>\n")
-        };
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-	<key>AppIDName</key>
-	<string>Field</string>
-	<key>ApplicationIdentifierPrefix</key>
-	<array>
-		<string>{team}</string>
-	</array>
-	<key>CreationDate</key>
-	<date>{created}</date>
-	<key>Platform</key>
-	<array>
-		<string>iOS</string>
-	</array>
-	<key>DeveloperCertificates</key>
-	<array>
-{certs}	</array>
-	<key>Entitlements</key>
-	<dict>
-		<key>application-identifier</key>
-		<string>{app_id}</string>
-		<key>get-task-allow</key>
-		<{gta}/>
-		<key>com.apple.developer.team-identifier</key>
-		<string>{team}</string>
-	</dict>
-	<key>ExpirationDate</key>
-	<date>{expires}</date>
-	<key>Name</key>
-	<string>{name}</string>
-{devices}	<key>TeamIdentifier</key>
-	<array>
-		<string>{team}</string>
-	</array>
-	<key>TeamName</key>
-	<string>Acme Field Services</string>
-	<key>TimeToLive</key>
-	<integer>365</integer>
-	<key>UUID</key>
-	<string>6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b</string>
-	<key>Version</key>
-	<integer>1</integer>
-</dict>
-</plist>
-"#,
-            team = self.team,
-            created = plist_date(self.created),
-            expires = plist_date(self.expires),
-            app_id = self.application_identifier,
-            gta = if self.get_task_allow { "true" } else { "false" },
-            name = self.name,
-        )
+        otadoctor::demo::package::ProfilePlist {
+            name: &self.name,
+            team: &self.team,
+            team_name: "Acme Field Services",
+            application_identifier: &self.application_identifier,
+            devices: &self.devices,
+            all_devices: self.all_devices,
+            get_task_allow: self.get_task_allow,
+            created: self.created,
+            expires: self.expires,
+            developer_certificates: &certificates,
+            uuid: "6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+        }
+        .text()
     }
 
     /// The signed profile (DER), signed on its creation date.

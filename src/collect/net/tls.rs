@@ -350,9 +350,7 @@ pub fn unix_time(now: time::OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now.unix_timestamp()).unwrap_or(0)))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::text::hex;
 
 #[cfg(test)]
 mod tests {
