@@ -473,6 +473,7 @@ fn every_package_scenario_raises_exactly_its_rules() {
         argv.extend(s.args.iter().map(String::as_str));
         argv.push(&path);
         let run = otadoctor(&argv);
+        support::dump_json("ipa-local", &s.name, &run);
         let codes = run.codes();
         if codes != s.raises || run.code == 2 || s.exit.is_some_and(|e| e != run.code) {
             failures.push(format!(
@@ -665,6 +666,7 @@ fn every_package_scenario_raises_the_same_rules_when_served_by_the_lab() {
         args.extend(s.args.iter().cloned());
         args.push(site.link());
         let run = support::otadoctor_args(&args);
+        support::dump_json("ipa-lab", &s.name, &run);
         let mut codes = run.codes();
         codes.sort();
         let mut expected = s.raises.clone();

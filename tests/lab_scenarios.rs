@@ -589,6 +589,7 @@ fn every_lab_scenario_raises_exactly_its_rules() {
     for s in scenarios() {
         let (site, args) = build(&s.setup);
         let run = otadoctor_args(&args);
+        support::dump_json("lab", &s.name, &run);
         let codes: BTreeSet<String> = run.codes().into_iter().collect();
         let expected: BTreeSet<String> = s.raises.iter().cloned().collect();
         if codes != expected || run.code == 2 {

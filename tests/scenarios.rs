@@ -45,6 +45,7 @@ fn every_scenario_raises_exactly_its_rules() {
             .unwrap_or_default();
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = otadoctor_with(&argv, &stdin, false, false);
+        support::dump_json("scenarios", &s.name, &run);
         let codes = run.codes();
         let expected_exit = if s.raises.is_empty() { 0 } else { run.code };
         if codes != s.raises || run.code != expected_exit || run.code == 2 {

@@ -117,3 +117,91 @@ pub fn otadoctor_args(args: &[String]) -> Run {
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     otadoctor(&argv)
 }
+
+/// With `OTADOCTOR_JSON_DUMP=DIR`, writes a scenario's `--format json` output to
+/// `DIR/<table>/<name>.json`, with what differs from run to run replaced (ports, timings, the
+/// throwaway keys' bytes), so that two builds can be compared byte for byte
+/// (`scripts/json-unchanged`). Does nothing otherwise.
+pub fn dump_json(table: &str, name: &str, run: &Run) {
+    let Some(root) = std::env::var_os("OTADOCTOR_JSON_DUMP") else {
+        return;
+    };
+    let dir = std::path::Path::new(&root).join(table);
+    std::fs::create_dir_all(&dir).expect("dump dir");
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let text = match serde_json::from_str::<serde_json::Value>(&run.stdout) {
+        Ok(mut doc) => {
+            redact(&mut doc, "");
+            serde_json::to_string_pretty(&doc).expect("json") + "\n"
+        }
+        Err(_) => redact_text(&run.stdout),
+    };
+    let text = format!("exit {}\n{}{}", run.code, text, redact_text(&run.stderr));
+    std::fs::write(dir.join(format!("{slug}.json")), text).expect("dump");
+}
+
+/// Replaces what changes between two runs of the same build (see `dump_json`).
+fn redact(value: &mut serde_json::Value, key: &str) {
+    use serde_json::Value;
+    match value {
+        // sizes vary with the length of the throwaway keys' signatures
+        Value::Number(_) if key.ends_with("ms") || key == "port" || key.contains("bytes") => *value = Value::from(0),
+        Value::String(s)
+            if s.chars()
+                .any(|c| c == '\u{fffd}' || (c.is_control() && !"\n\r\t".contains(c))) =>
+        {
+            *s = "<binary>".to_string()
+        }
+        Value::String(s) => *s = redact_text(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact(v, key)),
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                redact(v, k);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn redact_text(text: &str) -> String {
+    use std::sync::OnceLock;
+    static PATTERNS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            // loopback ports
+            (r"(\.test|localhost|127\.0\.0\.1|\])(:|%3A)\d{2,5}\b", "$1$2PORT"),
+            // files named after the test process
+            (r"-\d+\.(pem|ipa|plist)\b", "-PID.$1"),
+            // sizes (the signatures' lengths vary), but not rule codes or versions
+            (r"^\d+$", "N"),
+            (r"\bbytes \d+-\d+/\d+", "bytes N-N/N"),
+            (r"\b\d+-byte\b", "N-byte"),
+            (r"expected \d+, actual \d+", "expected N, actual N"),
+            (r"\b[0-9a-f]{12}…", "<hex>…"),
+            (r"\b\d+(\.\d+)? ?(bytes|B|KB|KiB|MB|MiB)\b", "N $2"),
+            // durations
+            (r"\b\d+(\.\d+)? ?(ms|s)\b", "N $2"),
+            // the throwaway keys' bytes: hex, colon hex, base64
+            (r"\b[0-9A-Fa-f]{16,}\b", "<hex>"),
+            (r"\b[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){7,}\b", "<hex>"),
+            (r"[A-Za-z0-9+/]{40,}={0,2}", "<base64>"),
+        ]
+        .into_iter()
+        .map(|(p, r)| (regex::Regex::new(p).expect("pattern"), r))
+        .collect()
+    });
+    let mut out = text.to_string();
+    for (pattern, replacement) in patterns {
+        out = pattern.replace_all(&out, *replacement).into_owned();
+    }
+    out
+}
