@@ -1,29 +1,21 @@
-//! The command line: parsing, running the three stages, rendering, and the exit code.
+//! The command line: clap's definitions, and the translation of arguments into the pipeline's
+//! options (`run::Options`, `run::ReportOptions`). Nothing else: the run itself is `run`.
 //!
 //! `run` is the one entry point, used by `main` and by the tests alike.
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::check::{self, Context};
-use crate::collect::input::{self, Input};
-use crate::collect::net::{Net, NetOptions, resolve};
-use crate::collect::walk;
-use crate::finding::Severity;
+use crate::check;
+use crate::collect::net::resolve;
 use crate::registry::{self, Selector};
-use crate::report::{Outcome, Summary, human, json};
+use crate::report::json;
+use crate::run::{self, EXIT_OK, EXIT_USAGE, Io};
+use crate::severity::Severity;
 use crate::text::edit_distance;
-
-/// Exit code: no finding at or above `--fail-on`.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: at least one finding at or above `--fail-on`.
-pub const EXIT_FINDINGS: i32 = 1;
-/// Exit code: usage error, unreadable input, or internal error.
-pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -260,22 +252,6 @@ fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("not an RFC 3339 time ({e}); write e.g. 2026-11-25T12:00:00Z"))
 }
 
-/// What the process has around it: streams, terminal, environment and the clock.
-pub struct Io<'a> {
-    pub stdin: &'a mut dyn Read,
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    /// Whether standard output is a terminal.
-    pub stdout_is_tty: bool,
-    /// Whether standard error is a terminal: the human report then shows a progress line there
-    /// while the network is being walked.
-    pub stderr_is_tty: bool,
-    /// Whether `NO_COLOR` is set to a non-empty value.
-    pub no_color: bool,
-    /// The time the run started; `--now` replaces it.
-    pub now: OffsetDateTime,
-}
-
 /// Runs the command line `args` (with the program name first) and returns the exit code.
 pub fn run<I, T>(args: I, io: &mut Io<'_>) -> i32
 where
@@ -314,264 +290,57 @@ where
 }
 
 fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
-    let select = selectors(&args.select, "--select")?;
-    let ignore = selectors(&args.ignore, "--ignore")?;
-    let mut inputs: Vec<Input> = Vec::new();
-    let mut arguments: Vec<String> = args.inputs.clone();
-    for path in &args.input_file {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("--input-file {}: {e}", path.display()))?;
-        arguments.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_string),
-        );
-    }
-    if arguments.is_empty() {
-        return Err("no input: give links, pages, files or - as arguments, or --input-file FILE".to_string());
-    }
-    for arg in &arguments {
-        inputs.extend(input::read_argument(arg, io.stdin).map_err(|e| e.to_string())?);
-    }
-    if let Some(path) = &args.ipa {
-        if !path.is_file() {
-            return Err(format!("--ipa {}: no such file", path.display()));
-        }
-        let package = input::read_local_package(&path.display().to_string());
-        let mut used = false;
-        for walk in inputs
-            .iter_mut()
-            .filter(|i| i.kind == input::InputKind::Manifest)
-            .flat_map(|i| i.facts.walks.iter_mut())
-        {
-            walk.package = Some(package.clone());
-            used = true;
-        }
-        if !used {
-            return Err("--ipa goes with a manifest file input (manifest.plist)".to_string());
-        }
-    }
+    let (options, report) = options(args, io)?;
+    run::check(&options, &report, io).map_err(|e| e.to_string())
+}
+
+/// The pipeline's options for a `check` command line.
+fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOptions), String> {
     let now = args.now.unwrap_or(io.now);
-    let mut ctx = Context::at(now);
-    ctx.device = check::Device {
+    let mut options = run::Options::new(args.inputs.clone(), now);
+    let collect = &mut options.collect;
+    collect.input_files = args.input_file.clone();
+    collect.offline = args.offline;
+    collect.deep = args.deep;
+    collect.ipa = args.ipa.clone();
+    collect.profile_ca = args.profile_ca.clone();
+    collect.ca_files = args.ca_file.clone();
+    collect.trust_store = args.trust_store.clone();
+    collect.timeout = std::time::Duration::from_secs_f64(args.timeout);
+    collect.deadline = args.deadline.map(std::time::Duration::from_secs_f64);
+    collect.pins = args.resolve.clone();
+    collect.dns_server = args.dns_server;
+    collect.jobs = usize::from(args.jobs);
+    options.context.device = check::Device {
         ios: args.ios.as_ref().map(|v| v.0.clone()),
         family: args.device.map(|d| match d {
             DeviceArg::Iphone => check::DeviceFamily::Iphone,
             DeviceArg::Ipad => check::DeviceFamily::Ipad,
         }),
     };
-    ctx.udid = args.udid.clone();
-    ctx.expiry_warning_days = args.expiry_warning;
-    let mut profile_roots = Vec::new();
-    for path in &args.profile_ca {
-        let name = path.display().to_string();
-        let text = std::fs::read(path).map_err(|e| format!("--profile-ca {name}: {e}"))?;
-        let ders = crate::collect::net::tls::pem_certificates(&name, &text).map_err(|e| format!("--profile-ca {e}"))?;
-        profile_roots.extend(ders.into_iter().map(|d| (name.clone(), d.to_vec())));
-    }
-    if let Some(path) = &args.ct_log_list {
-        let json = std::fs::read_to_string(path).map_err(|e| format!("--ct-log-list {}: {e}", path.display()))?;
-        ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&path.display().to_string(), &json)?);
-    }
-    if args.offline {
-        for input in &mut inputs {
-            walk::note_offline(input);
-        }
-    } else {
-        let progress: Option<&mut dyn Write> =
-            (io.stderr_is_tty && args.format == Format::Human).then_some(&mut *io.stderr);
-        go_out(args, now, &mut inputs, progress)?;
-    }
-    if args.deep {
-        // local packages (a package input, --ipa): read from the file
-        for walk in inputs.iter_mut().flat_map(|i| i.facts.walks.iter_mut()) {
-            let sizes = walk::chunk_sizes(walk);
-            if let Some(package) = walk.package.as_mut()
-                && package.error.is_none()
-                && package.deep.is_none()
-                && !package.source.starts_with("http://")
-                && !package.source.starts_with("https://")
-            {
-                let path = std::path::PathBuf::from(&package.source);
-                package.deep = Some(crate::collect::deep::check_file(&path, package, sizes));
-            }
-        }
-    }
-    if !profile_roots.is_empty() {
-        for input in &mut inputs {
-            for profile in input.facts.profiles_mut() {
-                crate::collect::profile::accept_extra_anchors(profile, &profile_roots);
-            }
-        }
-    }
-    let mut outcomes = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let findings = check::run(&input.facts, &ctx)
-            .into_iter()
-            .filter(|f| select.is_empty() || select.iter().any(|s| s.matches(f.rule)))
-            .filter(|f| !ignore.iter().any(|s| s.matches(f.rule)))
-            .collect();
-        let device = check::sig::device_answer(&input.facts, &ctx);
-        let mut findings: Vec<crate::finding::Finding> = findings;
-        let triage = args
-            .symptom
-            .as_deref()
-            .map(|text| crate::symptom::triage(text, &mut findings));
-        outcomes.push(Outcome {
-            input,
-            findings,
-            device,
-            triage,
-        });
-    }
-    let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
-    let failing = match args.fail_on.threshold() {
-        None => false,
-        Some(Severity::Error) => summary.error > 0,
-        Some(Severity::Warning) => summary.error + summary.warning > 0,
-        Some(Severity::Info) => summary.total() > 0,
-    };
-    let code = if failing { EXIT_FINDINGS } else { EXIT_OK };
-    let rendered = match args.format {
-        Format::Json => json::render(&outcomes),
-        Format::Human => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => io.stdout_is_tty && !io.no_color,
-            };
-            human::render(&outcomes, code, human::Style { color })
-        }
-        Format::Sarif => {
-            let cwd = std::env::current_dir().ok();
-            let places = crate::report::sarif::Places {
-                anchor: args.sarif_anchor.as_deref(),
-                cwd: cwd.as_deref(),
-            };
-            crate::report::sarif::render(&outcomes, places)?
-        }
-        Format::Github => {
-            let cwd = std::env::current_dir().ok();
-            let places = crate::report::sarif::Places {
-                anchor: args.sarif_anchor.as_deref(),
-                cwd: cwd.as_deref(),
-            };
-            crate::report::github::render(&outcomes, code, places)
-        }
-        Format::Markdown => crate::report::markdown::render(&outcomes, code),
-    };
-    io.stdout
-        .write_all(rendered.as_bytes())
-        .map_err(|e| format!("cannot write the report: {e}"))?;
-    Ok(code)
-}
-
-/// Collects from the network for every input, on one runtime and one client.
-fn go_out(
-    args: &CheckArgs,
-    now: time::OffsetDateTime,
-    inputs: &mut Vec<Input>,
-    mut progress: Option<&mut dyn Write>,
-) -> Result<(), String> {
-    let mut ca_pem = Vec::new();
-    for path in &args.ca_file {
-        let bytes = std::fs::read(path).map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
-        ca_pem.push((path.display().to_string(), bytes));
-    }
-    let timeout = std::time::Duration::from_secs_f64(args.timeout);
-    let options = NetOptions {
-        timeout,
-        deadline: args.deadline.map_or(
-            if args.deep {
-                (timeout * 6).max(std::time::Duration::from_secs(30 * 60))
-            } else {
-                timeout * 6
-            },
-            std::time::Duration::from_secs_f64,
-        ),
-        pins: args.resolve.clone(),
-        dns_server: args.dns_server,
-        ca_pem,
-        trust_store: match &args.trust_store {
-            Some(path) => Some((
-                path.display().to_string(),
-                std::fs::read(path).map_err(|e| format!("--trust-store {}: {e}", path.display()))?,
-            )),
-            None => None,
+    options.context.udid = args.udid.clone();
+    options.context.expiry_warning_days = args.expiry_warning;
+    options.ct_log_list = args.ct_log_list.clone();
+    options.select = selectors(&args.select, "--select")?;
+    options.ignore = selectors(&args.ignore, "--ignore")?;
+    options.symptom = args.symptom.clone();
+    options.fail_on = args.fail_on.threshold();
+    let report = run::ReportOptions {
+        format: match args.format {
+            Format::Human => run::Format::Human,
+            Format::Json => run::Format::Json,
+            Format::Sarif => run::Format::Sarif,
+            Format::Github => run::Format::Github,
+            Format::Markdown => run::Format::Markdown,
         },
-        now,
-        deep: args.deep,
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => io.stdout_is_tty && !io.no_color,
+        },
+        sarif_anchor: args.sarif_anchor.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let jobs = usize::from(args.jobs);
-    let result = runtime.block_on(async {
-        let net = std::sync::Arc::new(Net::new(&options)?);
-        // every input at once, `jobs` at a time, on the one client (connections and TLS probes
-        // are shared); a stuck host holds only its own input, for its timeouts
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs));
-        let mut set = tokio::task::JoinSet::new();
-        for (index, mut input) in std::mem::take(inputs).into_iter().enumerate() {
-            let net = net.clone();
-            let permits = permits.clone();
-            set.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                walk::collect(net, &mut input).await;
-                (index, input)
-            });
-        }
-        let mut done: Vec<(usize, Input)> = Vec::new();
-        let total = set.len();
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(150));
-        loop {
-            tokio::select! {
-                joined = set.join_next() => match joined {
-                    Some(joined) => done.push(joined.map_err(|e| format!("an input's check failed: {e}"))?),
-                    None => break,
-                },
-                _ = tick.tick(), if progress.is_some() => {
-                    if let Some(out) = progress.as_mut() {
-                        show_progress(&mut **out, done.len(), total, &net.activity());
-                    }
-                }
-            }
-        }
-        if let Some(out) = progress.as_mut() {
-            // the line is gone before the report starts
-            let _ = write!(out, "\r\x1b[2K");
-            let _ = out.flush();
-        }
-        done.sort_by_key(|(index, _)| *index);
-        for (_, mut input) in done {
-            let used = input.facts.hosts_used();
-            input.facts.hosts = net
-                .hosts()
-                .into_iter()
-                .filter(|h| used.contains(&(h.host.clone(), h.port)))
-                .collect();
-            if !input.facts.hosts.is_empty() {
-                input.facts.trust_store = Some(net.trust_store.clone());
-            }
-            inputs.push(input);
-        }
-        Ok::<(), String>(())
-    });
-    // connections still open (a server that never ends its body) close with the runtime
-    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    result
-}
-
-/// One progress line, rewritten in place: inputs done, and the request under way.
-fn show_progress(out: &mut dyn Write, done: usize, total: usize, activity: &str) {
-    let mut line = format!("otadoctor · {done}/{total} checked · {activity}");
-    if line.chars().count() > 100 {
-        line = line.chars().take(99).collect::<String>() + "…";
-    }
-    let _ = write!(out, "\r\x1b[2K{}", crate::text::escape_for_terminal(&line));
-    let _ = out.flush();
+    Ok((options, report))
 }
 
 fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {

@@ -7,6 +7,34 @@ use serde::Serialize;
 
 use crate::finding::Location;
 
+/// What an input was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// An itms-services link.
+    Link,
+    /// A download page (a file, or an https URL that served HTML).
+    Page,
+    /// A manifest plist (a file, or an https URL that served one).
+    Manifest,
+    /// An http(s) URL not fetched yet.
+    Url,
+    /// A package (an IPA file).
+    Package,
+    /// A provisioning profile (a `.mobileprovision` file).
+    Profile,
+}
+
+/// One unit of work: the text shown as its name, what it is, and its facts so far.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub kind: InputKind,
+    /// The file the input came from, if any (for locations).
+    pub file: Option<String>,
+    pub facts: Facts,
+}
+
 /// Everything observed for one input.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
@@ -298,7 +326,7 @@ pub struct Exchange {
     pub error: Option<NetError>,
     /// The server certificate verdict for the connection this came over (`None`: not https).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls_verdict: Option<String>,
+    pub tls_verdict: Option<ChainVerdict>,
     /// True when the content came over a connection whose certificate iOS would refuse
     /// (otadoctor goes on to report everything; the phone would stop here).
     pub over_refused_tls: bool,
@@ -351,6 +379,24 @@ pub enum NetError {
     Http { detail: String },
 }
 
+impl std::fmt::Display for NetError {
+    /// The error in words, as reports and messages quote it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetError::Dns { host, detail } => write!(f, "{host} does not resolve: {detail}"),
+            NetError::Connect { detail } => write!(f, "cannot connect: {detail}"),
+            NetError::Timeout { phase, after_ms } => write!(f, "timed out {} (after {after_ms} ms)", phase.describe()),
+            NetError::Tls { detail } => write!(f, "TLS handshake failed: {detail}"),
+            NetError::Deadline => f.write_str("the run's deadline passed"),
+            NetError::TooManyRedirects { limit } => write!(f, "more than {limit} redirects"),
+            NetError::RedirectNotFollowed { location } => {
+                write!(f, "redirect to {location} not followed (not http or https)")
+            }
+            NetError::Http { detail } => f.write_str(detail),
+        }
+    }
+}
+
 /// The network phases a timeout can hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -386,8 +432,7 @@ pub struct HostFacts {
 /// What name resolution gave for one host.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DnsFacts {
-    /// `resolve-option` (pinned with --resolve), `dns-server` (--dns-server), `system`, `ip-literal`.
-    pub source: String,
+    pub source: DnsSource,
     pub addresses: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -406,12 +451,9 @@ pub struct ProbeFacts {
     pub error: Option<NetError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSeen>,
-    /// When the handshake failed, what kind of failure it was: `protocol-version` (the server
-    /// offers only older TLS), `handshake-failure` (no common cipher suite or parameters),
-    /// `client-certificate` (the server demands one), `reset` (the connection was dropped),
-    /// or `other`.
+    /// When the handshake failed, what kind of failure it was.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub handshake_failure: Option<String>,
+    pub handshake_failure: Option<HandshakeFailure>,
 }
 
 /// The server certificate chain a TLS connection presented, the standard verdict on it, and
@@ -421,10 +463,9 @@ pub struct TlsSeen {
     pub server_name: String,
     /// The chain exactly as served, leaf first, DER as hex.
     pub chain_der_hex: Vec<String>,
-    /// `ok`, or webpki's reason for refusing the chain.
-    pub verdict: String,
-    /// Which roots accepted the chain: `public` (the iOS store), `private` (--ca-file) or `none`.
-    pub anchored_by: String,
+    pub verdict: ChainVerdict,
+    /// Which roots accepted the chain.
+    pub anchored_by: AnchoredBy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -444,8 +485,84 @@ pub struct TlsSeen {
 
 impl TlsSeen {
     pub fn accepted(&self) -> bool {
-        self.verdict == "ok"
+        self.verdict == ChainVerdict::Ok
     }
+}
+
+/// The standard (webpki) verdict on a served chain: serialized as `ok`, or as webpki's reason
+/// for refusing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChainVerdict {
+    #[default]
+    Ok,
+    Refused(String),
+}
+
+impl std::fmt::Display for ChainVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainVerdict::Ok => f.write_str("ok"),
+            ChainVerdict::Refused(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl Serialize for ChainVerdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Which roots accepted a chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnchoredBy {
+    /// The public store (Apple's iOS trust store, or --trust-store).
+    Public,
+    /// A root given with --ca-file (installed on devices by profile).
+    Private,
+    #[default]
+    None,
+}
+
+impl AnchoredBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnchoredBy::Public => "public",
+            AnchoredBy::Private => "private",
+            AnchoredBy::None => "none",
+        }
+    }
+}
+
+/// How a host name was resolved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsSource {
+    /// Pinned with --resolve.
+    ResolveOption,
+    /// Asked of --dns-server.
+    DnsServer,
+    /// The system resolver.
+    #[default]
+    System,
+    /// The URL names an IP address.
+    IpLiteral,
+}
+
+/// The kind of a failed TLS handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandshakeFailure {
+    /// The server offers only older TLS versions.
+    ProtocolVersion,
+    /// No common cipher suite or parameters.
+    HandshakeFailure,
+    /// The server demands a client certificate.
+    ClientCertificate,
+    /// The connection was dropped.
+    Reset,
+    Other,
 }
 
 /// The root store the run judged certificates against.
@@ -505,8 +622,7 @@ pub struct ManifestFacts {
     /// Where it came from (a URL or a file).
     pub source: String,
     pub bytes: usize,
-    /// `xml`, `binary` or `unknown`.
-    pub format: String,
+    pub format: ManifestFormat,
     pub utf8_bom: bool,
     /// `utf-16le`/`utf-16be` when the bytes start with a UTF-16 byte order mark or pattern.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -530,6 +646,26 @@ pub struct ManifestFacts {
     /// The line of each `<key>` by its path (`items[0].metadata.kind`), for XML manifests.
     #[serde(skip)]
     pub key_lines: std::collections::BTreeMap<String, usize>,
+}
+
+/// How a manifest is encoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ManifestFormat {
+    Xml,
+    Binary,
+    #[default]
+    Unknown,
+}
+
+impl ManifestFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestFormat::Xml => "xml",
+            ManifestFormat::Binary => "binary",
+            ManifestFormat::Unknown => "unknown",
+        }
+    }
 }
 
 /// A plist parse error and where it is.
@@ -589,14 +725,25 @@ pub struct PackageFacts {
 /// Why a package could not be read, as the reader saw it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PackageError {
-    /// `not-zip`: the bytes came but the zip did not open; `read`: a range request or file read
-    /// failed.
-    pub kind: String,
+    pub kind: PackageErrorKind,
     /// The reader's reason.
     pub reason: String,
     /// For `not-zip`: the first bytes (up to 512), as text with invalid UTF-8 replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<String>,
+}
+
+/// What kind of trouble the package reader had.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackageErrorKind {
+    /// The bytes came but the zip did not open.
+    NotZip,
+    /// A range request or a file read failed.
+    #[default]
+    Read,
+    /// Entries overlap in the archive.
+    Overlap,
 }
 
 /// The main executable's zip entry.
@@ -613,8 +760,7 @@ pub struct ExecutableFacts {
 pub struct BundleFacts {
     /// `Payload/Field.app`, `Payload/Field.app/PlugIns/Share.appex`, …
     pub path: String,
-    /// `app`, `appex`, `watch-app`, `app-clip`.
-    pub kind: String,
+    pub kind: BundleKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_plist: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -631,6 +777,30 @@ pub struct BundleFacts {
     pub seal: Option<SealFacts>,
 }
 
+/// What a bundle in the package is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BundleKind {
+    /// The main app.
+    #[default]
+    App,
+    /// An app extension.
+    Appex,
+    WatchApp,
+    AppClip,
+}
+
+impl BundleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleKind::App => "app",
+            BundleKind::Appex => "appex",
+            BundleKind::WatchApp => "watch-app",
+            BundleKind::AppClip => "app-clip",
+        }
+    }
+}
+
 /// A provisioning profile (`embedded.mobileprovision`, or a `.mobileprovision` file): its CMS
 /// envelope, the signature as verified here, and the plist fields the device reads.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -645,9 +815,9 @@ pub struct ProfileFacts {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub encoding: String,
     pub signature: ProfileSignature,
-    /// `development`, `ad-hoc`, `enterprise` or `app-store`, by the catalog's decision table.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub kind: String,
+    /// The profile's type, by the catalog's decision table (`None` when not read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ProfileKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -674,15 +844,32 @@ pub struct ProfileFacts {
     pub developer_certificates: Vec<CertificateSummary>,
 }
 
+/// A provisioning profile's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileKind {
+    Development,
+    AdHoc,
+    Enterprise,
+    AppStore,
+}
+
+impl ProfileKind {
+    /// How the reports and messages name it ("ad hoc", "App Store").
+    pub fn words(self) -> &'static str {
+        match self {
+            ProfileKind::Development => "development",
+            ProfileKind::AdHoc => "ad hoc",
+            ProfileKind::Enterprise => "enterprise",
+            ProfileKind::AppStore => "App Store",
+        }
+    }
+}
+
 /// The profile's CMS signature, verified here.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProfileSignature {
-    /// `apple`: the signature verifies and its signer chains to Apple Root CA;
-    /// `other-signer`: it verifies but the signer does not chain to Apple Root CA;
-    /// `invalid`: the signature or the content digest does not verify;
-    /// `unsupported`: an algorithm this tool does not verify; `extra-anchor`: it chains to a
-    /// root given with `--profile-ca` (a lab's, not Apple's); empty when not read.
-    pub verdict: String,
+    pub verdict: SignatureVerdict,
     /// Why, in words, when the verdict is not `apple`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -695,10 +882,39 @@ pub struct ProfileSignature {
     pub signing_time: Option<time::OffsetDateTime>,
     /// The signer first, then each issuer found: subject common names (or whole subjects).
     pub chain: Vec<String>,
-    /// The DER of the last certificate of the chain when it does not reach Apple Root CA (for
-    /// `--profile-ca`).
-    #[serde(skip)]
-    pub top: Vec<u8>,
+}
+
+/// What verifying a profile's signature gave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureVerdict {
+    /// Not read (serialized as an empty string).
+    #[default]
+    #[serde(rename = "")]
+    NotRead,
+    /// The signature verifies and its signer chains to Apple Root CA.
+    Apple,
+    /// It verifies, but the signer does not chain to Apple Root CA.
+    OtherSigner,
+    /// The signature or the content digest does not verify.
+    Invalid,
+    /// An algorithm this tool does not verify.
+    Unsupported,
+    /// It chains to a root given with `--profile-ca` (a lab's, not Apple's).
+    ExtraAnchor,
+}
+
+impl SignatureVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVerdict::NotRead => "",
+            SignatureVerdict::Apple => "apple",
+            SignatureVerdict::OtherSigner => "other-signer",
+            SignatureVerdict::Invalid => "invalid",
+            SignatureVerdict::Unsupported => "unsupported",
+            SignatureVerdict::ExtraAnchor => "extra-anchor",
+        }
+    }
 }
 
 /// What a certificate is: its subject, its team and its validity.

@@ -4,32 +4,7 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use crate::registry::Rule;
-
-/// How bad a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    fn lowered(self) -> Severity {
-        match self {
-            Severity::Error => Severity::Warning,
-            Severity::Warning | Severity::Info => Severity::Info,
-        }
-    }
-}
+use crate::severity::Severity;
 
 /// Which resource of the install a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -189,4 +164,23 @@ impl Serialize for Finding {
         s.serialize_field("evidence", &self.evidence)?;
         s.end()
     }
+}
+
+/// The answer for `--udid`: will this package's profiles let the device install it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAnswer {
+    pub udid: String,
+    pub provisioned: Provisioned,
+    /// Why, one line per profile.
+    pub reasons: Vec<String>,
+}
+
+/// Whether every profile of the input lets the device install the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provisioned {
+    Yes,
+    No,
+    /// No package or profile was read.
+    Unknown,
 }

@@ -2,7 +2,7 @@
 //! rule codes, every reason the over-the-air install would fail.
 //!
 //! Three stages, data flowing one way: `collect` (all I/O) → `facts::Facts` → `check` (pure
-//! rules) → `finding::Finding`s → `report`. `cli::run` drives them.
+//! rules) → `finding::Finding`s → `report`. `run` is the one pipeline through them; `cli` turns a command line into its options.
 
 pub mod check;
 pub mod cli;
@@ -11,7 +11,12 @@ pub mod ctlog;
 pub mod demo;
 pub mod facts;
 pub mod finding;
+pub mod link;
+pub mod manifest;
 pub mod registry;
 pub mod report;
+pub mod run;
+pub mod severity;
 pub mod symptom;
 pub mod text;
+pub mod x509;

@@ -4,7 +4,7 @@ fn main() {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let mut io = otadoctor::cli::Io {
+    let mut io = otadoctor::run::Io {
         stdin: &mut stdin.lock(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::finding::Severity;
+use crate::severity::Severity;
 
 /// The family a rule belongs to; its code prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

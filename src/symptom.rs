@@ -227,7 +227,7 @@ mod tests {
     fn every_error_rule_explains_a_symptom() {
         let silent: Vec<&str> = crate::registry::ALL
             .iter()
-            .filter(|r| r.severity == crate::finding::Severity::Error && of_rule(r).is_empty())
+            .filter(|r| r.severity == crate::severity::Severity::Error && of_rule(r).is_empty())
             .map(|r| r.code)
             .collect();
         assert!(silent.is_empty(), "error rules that explain no symptom: {silent:?}");

@@ -188,9 +188,9 @@ fn sarif_rules_carry_the_registry() {
         assert_eq!(rule["properties"]["family"], registered.family.prefix());
         assert_eq!(rule["properties"]["basis"], registered.basis.as_str());
         let level = match registered.severity {
-            otadoctor::finding::Severity::Error => "error",
-            otadoctor::finding::Severity::Warning => "warning",
-            otadoctor::finding::Severity::Info => "note",
+            otadoctor::severity::Severity::Error => "error",
+            otadoctor::severity::Severity::Warning => "warning",
+            otadoctor::severity::Severity::Info => "note",
         };
         assert_eq!(rule["defaultConfiguration"]["level"], level);
     }

@@ -58,7 +58,7 @@ fn lnk007_unencoded_presigned_s3_query_gets_a_corrected_link_that_passes() {
     );
     assert_passes(&c);
     // and the phone, decoding once, gets the signed URL back with every parameter
-    let parsed = otadoctor::collect::link::parse(&c);
+    let parsed = otadoctor::link::parse(&c);
     assert_eq!(parsed.manifest_url.as_deref(), Some(manifest));
 }
 

@@ -4,9 +4,9 @@
 mod support;
 
 use otadoctor::check::{self, Context};
-use otadoctor::collect::link::{link_facts, parse};
 use otadoctor::facts::{Facts, LinkContext};
-use otadoctor::finding::Severity;
+use otadoctor::link::{link_facts, parse};
+use otadoctor::severity::Severity;
 use proptest::prelude::*;
 use support::NOW;
 
@@ -154,20 +154,20 @@ proptest! {
         prop_assume!(at < bytes.len());
         let original = bytes[at];
         bytes[at] = byte;
-        let facts = otadoctor::collect::profile::read("p", &bytes);
+        let facts = otadoctor::collect::profile::read("p", &bytes, &[]);
         // the signed plist is bytes 62..3319 of this profile (its OCTET STRING's content): a
         // change there is never Apple's
         if byte != original && (62..3319).contains(&at) {
-            prop_assert_ne!(facts.signature.verdict, "apple");
+            prop_assert_ne!(facts.signature.verdict, otadoctor::facts::SignatureVerdict::Apple);
         }
         let truncated = &apple_profile()[..cut.min(bytes.len())];
-        let _ = otadoctor::collect::profile::read("p", truncated);
+        let _ = otadoctor::collect::profile::read("p", truncated, &[]);
         let _ = otadoctor::collect::profile::ber_to_der(truncated);
     }
 
     #[test]
     fn random_bytes_are_not_a_profile(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let facts = otadoctor::collect::profile::read("p", &bytes);
-        prop_assert!(facts.error.is_some() || facts.signature.verdict != "apple");
+        let facts = otadoctor::collect::profile::read("p", &bytes, &[]);
+        prop_assert!(facts.error.is_some() || facts.signature.verdict != otadoctor::facts::SignatureVerdict::Apple);
     }
 }

@@ -46,7 +46,6 @@ fn net(site: &Site) -> Arc<Net> {
         ca_pem: vec![("lab".to_string(), site.lab.pki.root_pem.clone().into_bytes())],
         trust_store: None,
         now: support::NOW,
-        deep: false,
     };
     Arc::new(Net::new(&options).expect("net"))
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use otadoctor::check::tls::{ocsp_scts, parse};
+use otadoctor::x509::{ocsp_scts, parse};
 
 fn fixture(name: &str) -> Vec<u8> {
     let pem = std::fs::read(support::testdata(&format!("pki/{name}"))).expect("fixture");

@@ -183,7 +183,7 @@ impl App<'_> {
         );
         if on.is_none() {
             // no device given: what it means for iPhones, as information
-            f.severity = crate::finding::Severity::Info;
+            f.severity = crate::severity::Severity::Info;
         }
         out.push(f);
     }
@@ -210,7 +210,7 @@ impl App<'_> {
             ));
             return;
         }
-        let watch = bundle.kind == "watch-app";
+        let watch = bundle.kind == crate::facts::BundleKind::WatchApp;
         let other = [
             ("AppleTVOS", "tvOS"),
             ("XROS", "visionOS"),
@@ -262,7 +262,7 @@ impl App<'_> {
         let Some(document) = manifest.document.as_ref() else {
             return;
         };
-        let Some((i, a, asset)) = crate::collect::manifest::package_asset(document) else {
+        let Some((i, a, asset)) = crate::manifest::package_asset(document) else {
             return;
         };
         let subject = Subject {

@@ -2,8 +2,9 @@
 
 use crate::check::{Context, Step, steps};
 use crate::facts::{Exchange, Facts, Fetch};
-use crate::finding::{Finding, Resource, Severity};
+use crate::finding::{Finding, Resource};
 use crate::registry as rules;
+use crate::severity::Severity;
 
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
     for step in steps(facts) {
@@ -114,15 +115,15 @@ fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
         })
         .collect();
     let final_url = step.fetch.last().map(|e| e.url.clone()).unwrap_or_default();
-    let looped = step
-        .fetch
-        .last()
-        .is_some_and(|e| matches!(e.error, Some(crate::facts::NetError::TooManyRedirects { .. })));
-    let message = if looped {
+    let limit = step.fetch.last().and_then(|e| match e.error {
+        Some(crate::facts::NetError::TooManyRedirects { limit }) => Some(limit),
+        _ => None,
+    });
+    let looped = limit.is_some();
+    let message = if let Some(limit) = limit {
         format!(
-            "the {} redirects more than {} times (a loop?): {}",
+            "the {} redirects more than {limit} times (a loop?): {}",
             noun(step),
-            crate::collect::net::MAX_REDIRECTS,
             chain.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
         )
     } else {
@@ -369,7 +370,7 @@ fn body_checks(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) {
             &rules::RESPONSE_TOO_LARGE,
             format!(
                 "the manifest is larger than {} (read no further): not a manifest",
-                crate::report::human::size(last.body_cap.saturating_sub(1))
+                crate::text::size(last.body_cap.saturating_sub(1))
             ),
             "point the link at the manifest plist (a few KB), not at the package or a page".to_string(),
         ));
@@ -469,7 +470,7 @@ fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Find
         )),
         (None, Some(error)) => out.push(step.finding(
             &rules::HEAD_NOT_SUPPORTED,
-            format!("HEAD on the package got no answer ({}) while GET works", crate::report::human::describe_error(error)),
+            format!("HEAD on the package got no answer ({}) while GET works", error),
             "make the server answer HEAD for the package path like GET, without a body".to_string(),
         )),
         (Some(_), _) => {

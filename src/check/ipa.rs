@@ -2,9 +2,10 @@
 //! modes, no junk.
 
 use crate::check::Context;
-use crate::facts::{PackageError, PackageFacts, WalkFacts};
-use crate::finding::{Finding, Severity};
+use crate::facts::{PackageError, PackageErrorKind, PackageFacts, WalkFacts};
+use crate::finding::Finding;
 use crate::registry as rules;
+use crate::severity::Severity;
 
 const FOUR_GIB: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -209,10 +210,10 @@ fn first_three<'a>(names: impl Iterator<Item = &'a str>) -> String {
 /// What an unreadable package is, from the reader's reason and the first bytes.
 fn not_read(error: &PackageError) -> String {
     let why = &error.reason;
-    if error.kind == "overlap" {
+    if error.kind == PackageErrorKind::Overlap {
         return format!("the package is not a valid zip: {why}");
     }
-    if error.kind != "not-zip" {
+    if error.kind != PackageErrorKind::NotZip {
         return format!("the package could not be read: {why}");
     }
     let Some(head) = &error.head else {

@@ -55,7 +55,7 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
         }
         return;
     };
-    if facts.format == "binary" {
+    if facts.format == crate::facts::ManifestFormat::Binary {
         out.push(m.finding(
             &rules::MANIFEST_BINARY_PLIST,
             "the manifest is a binary plist".to_string(),

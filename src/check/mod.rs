@@ -14,7 +14,7 @@ pub mod url;
 
 use time::OffsetDateTime;
 
-use crate::facts::{Facts, Fetch, WalkFacts};
+use crate::facts::{BundleKind, Facts, Fetch, WalkFacts};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::Rule;
 
@@ -112,11 +112,11 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
 /// What a bundle is called in a message: "the app" or "the extension Share.appex".
 pub(crate) fn called(bundle: &crate::facts::BundleFacts) -> String {
     let last = bundle.path.rsplit('/').next().unwrap_or(&bundle.path);
-    match bundle.kind.as_str() {
-        "app" => format!("the app {last}"),
-        "watch-app" => format!("the watch app {last}"),
-        "app-clip" => format!("the App Clip {last}"),
-        _ => format!("the extension {last}"),
+    match bundle.kind {
+        BundleKind::App => format!("the app {last}"),
+        BundleKind::WatchApp => format!("the watch app {last}"),
+        BundleKind::AppClip => format!("the App Clip {last}"),
+        BundleKind::Appex => format!("the extension {last}"),
     }
 }
 

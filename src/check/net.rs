@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::check::{Context, steps};
-use crate::facts::{Facts, NetError};
+use crate::facts::{DnsSource, Facts, NetError};
 use crate::finding::Finding;
 use crate::registry as rules;
 
@@ -99,7 +99,7 @@ fn host_port(exchange: &crate::facts::Exchange) -> String {
 /// NET002, once per host, about the first resource on it.
 fn private_addresses(facts: &Facts, out: &mut Vec<Finding>) {
     for host in &facts.hosts {
-        if !matches!(host.dns.source.as_str(), "system" | "dns-server") {
+        if !matches!(host.dns.source, DnsSource::System | DnsSource::DnsServer) {
             continue;
         }
         let private: Vec<&String> = host

@@ -1,8 +1,8 @@
 //! What the author of a link meant, and the corrected link: the judgement behind every
 //! "fix" that shows a link, kept in one place so every rule shows the same corrected link.
 
-use crate::collect::link::parse;
 use crate::facts::LinkFacts;
+use crate::link::parse;
 use crate::text::encode_component;
 
 /// The manifest URL a link was meant to carry, two ways.
@@ -178,8 +178,8 @@ pub fn host_range(url: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::link::link_facts;
     use crate::facts::LinkContext;
+    use crate::link::link_facts;
 
     fn intent_of(text: &str) -> Intent {
         intent(&link_facts(text, LinkContext::Raw, None, false)).expect("intent")

@@ -4,8 +4,8 @@
 use time::OffsetDateTime;
 
 use crate::check::{Context, called};
-use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, WalkFacts};
-use crate::finding::{Finding, Resource, Subject};
+use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, ProfileKind, SignatureVerdict, WalkFacts};
+use crate::finding::{DeviceAnswer, Finding, Provisioned, Resource, Subject};
 use crate::registry as rules;
 
 /// Runs the SIG rules over every package of the input and over a profile input.
@@ -239,7 +239,7 @@ impl Checked<'_> {
     /// SIG008
     fn signature(&self, out: &mut Vec<Finding>) {
         let sig = &self.profile.signature;
-        if sig.verdict == "apple" || sig.verdict == "extra-anchor" {
+        if matches!(sig.verdict, SignatureVerdict::Apple | SignatureVerdict::ExtraAnchor) {
             return;
         }
         let why = sig.reason.as_deref().unwrap_or("its signature was not verified");
@@ -249,7 +249,7 @@ impl Checked<'_> {
                 format!("{} is not signed by Apple: {why}", self.owner),
                 "use a profile as the Apple Developer portal issues it (Certificates, Identifiers & Profiles › Profiles › Download, or Xcode's automatic signing); never edit or re-sign a .mobileprovision",
             )
-            .evidence("verdict", sig.verdict.clone())
+            .evidence("verdict", sig.verdict.as_str())
             .evidence("chain", sig.chain.clone()),
         );
     }
@@ -257,7 +257,7 @@ impl Checked<'_> {
     /// SIG002: no device installs an App Store profile's build.
     fn app_store(&self, out: &mut Vec<Finding>) {
         let p = self.profile;
-        if p.kind != "app-store" {
+        if p.kind != Some(ProfileKind::AppStore) {
             return;
         }
         out.push(self.finding(
@@ -276,7 +276,7 @@ impl Checked<'_> {
     fn device(&self, ctx: &Context, out: &mut Vec<Finding>) {
         let p = self.profile;
         let Some(udid) = &ctx.udid else { return };
-        if p.kind == "enterprise" || p.kind == "app-store" || lists(p, udid) {
+        if matches!(p.kind, Some(ProfileKind::Enterprise | ProfileKind::AppStore)) || lists(p, udid) {
             return;
         }
         let n = p.provisioned_devices.len();
@@ -304,8 +304,8 @@ impl Checked<'_> {
         if !self.main {
             return;
         }
-        match p.kind.as_str() {
-            "enterprise" => out.push(self.finding(
+        match p.kind {
+            Some(ProfileKind::Enterprise) => out.push(self.finding(
                 &rules::ENTERPRISE_TRUST_REQUIRED,
                 format!(
                     "{}{} is an enterprise (In-House) profile: on first launch the user must trust the developer{}",
@@ -315,7 +315,7 @@ impl Checked<'_> {
                 ),
                 "tell users: Settings › General › VPN & Device Management › the developer › Trust (with an internet connection; iOS 18 asks to Allow & Restart)",
             )),
-            "development" => out.push(self.finding(
+            Some(ProfileKind::Development) => out.push(self.finding(
                 &rules::DEVELOPMENT_PROFILE,
                 format!(
                     "{}{} is a development profile: only its {} listed devices install the app",
@@ -332,13 +332,13 @@ impl Checked<'_> {
             .ios
             .as_ref()
             .is_some_and(|ios| ios.first().is_some_and(|major| *major < 16));
-        if (p.kind == "development" || p.kind == "ad-hoc") && !before_16 {
+        if matches!(p.kind, Some(ProfileKind::Development | ProfileKind::AdHoc)) && !before_16 {
             out.push(self.finding(
                 &rules::DEVELOPER_MODE_REQUIRED,
                 format!(
                     "{} is {} profile: on iOS 16 and later the app opens only with Developer Mode on",
                     self.owner,
-                    if p.kind == "development" { "a development" } else { "an ad hoc" }
+                    if p.kind == Some(ProfileKind::Development) { "a development" } else { "an ad hoc" }
                 ),
                 "tell users: Settings › Privacy & Security › Developer Mode › On, then restart and confirm (the switch appears once an ad hoc or development app is installed)",
             ));
@@ -472,16 +472,6 @@ pub fn lists(profile: &ProfileFacts, udid: &str) -> bool {
         .any(|d| crate::check::normalise_udid(d).is_some_and(|d| d == udid))
 }
 
-/// The answer for `--udid`: will this package's profiles let the device install it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DeviceAnswer {
-    pub udid: String,
-    /// `yes`, `no`, or `unknown` (no package or profile was read).
-    pub provisioned: String,
-    /// Why, one line per profile.
-    pub reasons: Vec<String>,
-}
-
 /// Whether the device is provisioned by every profile of the input (the app's and each
 /// extension's), with the reason for each.
 pub fn device_answer(facts: &Facts, ctx: &Context) -> Option<DeviceAnswer> {
@@ -498,7 +488,7 @@ pub fn device_answer(facts: &Facts, ctx: &Context) -> Option<DeviceAnswer> {
     if profiles.is_empty() {
         return Some(DeviceAnswer {
             udid,
-            provisioned: "unknown".to_string(),
+            provisioned: Provisioned::Unknown,
             reasons: vec!["no package or profile was read (run without --offline, or pass --ipa)".to_string()],
         });
     }
@@ -508,15 +498,15 @@ pub fn device_answer(facts: &Facts, ctx: &Context) -> Option<DeviceAnswer> {
         let (ok, why) = match profile {
             None => (false, format!("{owner}: no embedded.mobileprovision")),
             Some(p) if p.error.is_some() => (false, format!("{owner}: the profile is unreadable")),
-            Some(p) => match p.kind.as_str() {
-                "enterprise" => (true, format!("{owner}: enterprise profile, every device")),
-                "app-store" => (false, format!("{owner}: App Store profile, no device")),
-                _ => {
+            Some(p) => match p.kind {
+                Some(ProfileKind::Enterprise) => (true, format!("{owner}: enterprise profile, every device")),
+                Some(ProfileKind::AppStore) => (false, format!("{owner}: App Store profile, no device")),
+                kind => {
                     let listed = lists(p, &udid);
                     let what = format!(
                         "{}listed ({} profile, {} devices)",
                         if listed { "" } else { "not " },
-                        if p.kind == "ad-hoc" { "ad hoc" } else { p.kind.as_str() },
+                        kind.map_or("", ProfileKind::words),
                         p.provisioned_devices.len()
                     );
                     (listed, format!("{owner}: {what}"))
@@ -528,7 +518,7 @@ pub fn device_answer(facts: &Facts, ctx: &Context) -> Option<DeviceAnswer> {
     }
     Some(DeviceAnswer {
         udid,
-        provisioned: if all { "yes" } else { "no" }.to_string(),
+        provisioned: if all { Provisioned::Yes } else { Provisioned::No },
         reasons,
     })
 }

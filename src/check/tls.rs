@@ -6,212 +6,18 @@ use std::net::IpAddr;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::prelude::{FromDer, X509Certificate};
-use x509_parser::public_key::PublicKey;
 
 use crate::check::Context;
-use crate::facts::{Anchor, Facts, HostFacts, ProbeFacts, TlsSeen};
+use crate::facts::{Anchor, Facts, HandshakeFailure, HostFacts, ProbeFacts, TlsSeen};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry as rules;
+use crate::text::unhex;
+use crate::x509::{Cert, ocsp_scts, parse};
 
 const EKU_AND_825_FROM: OffsetDateTime = datetime!(2019-07-01 00:00 UTC);
 const LIMIT_398_FROM: OffsetDateTime = datetime!(2020-09-01 00:00 UTC);
 const CT_NEW_TABLE_FROM: OffsetDateTime = datetime!(2021-04-21 00:00 UTC);
 const DAY: i64 = 86_400;
-
-/// One certificate of a chain, as the rules need it.
-#[derive(Debug, Clone)]
-pub struct Cert {
-    pub subject: String,
-    pub issuer: String,
-    pub not_before: OffsetDateTime,
-    pub not_after: OffsetDateTime,
-    /// `RSA 2048`, `EC 256`, …
-    pub key: String,
-    pub key_kind: &'static str,
-    pub key_bits: usize,
-    /// `sha256WithRSAEncryption`, `ecdsa-with-SHA1`, …
-    pub signature: String,
-    pub weak_hash: bool,
-    pub is_ca: bool,
-    pub has_san: bool,
-    pub san_dns: Vec<String>,
-    pub san_ip: Vec<IpAddr>,
-    /// `None`: no EKU extension; `Some(true)`: serverAuth in it.
-    pub server_auth: Option<bool>,
-    pub aia_ca_issuers: Vec<String>,
-    /// (log id, timestamp) of each embedded SCT.
-    pub scts: Vec<(Vec<u8>, OffsetDateTime)>,
-}
-
-impl Cert {
-    pub fn self_issued(&self) -> bool {
-        self.subject == self.issuer
-    }
-
-    /// Lifetime in seconds, counted inclusively as RFC 5280 does.
-    pub fn lifetime_secs(&self) -> i64 {
-        (self.not_after - self.not_before).whole_seconds() + 1
-    }
-
-    pub fn summary(&self) -> String {
-        format!(
-            "{} · issued by {} · {} → {} · {} · {}",
-            self.subject,
-            self.issuer,
-            self.not_before.date(),
-            self.not_after.date(),
-            self.key,
-            self.signature
-        )
-    }
-}
-
-/// Reads one DER certificate.
-pub fn parse(der: &[u8]) -> Option<Cert> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let when = |t: i64| OffsetDateTime::from_unix_timestamp(t).ok();
-    let (key_kind, key_bits) = match cert.public_key().parsed() {
-        Ok(PublicKey::RSA(rsa)) => ("RSA", rsa.key_size()),
-        Ok(PublicKey::EC(ec)) => ("EC", ec.key_size()),
-        Ok(PublicKey::DSA(_)) => ("DSA", 0),
-        _ => ("other", 0),
-    };
-    let oid = cert.signature_algorithm.algorithm.to_id_string();
-    let (signature, weak_hash) = signature_name(&oid);
-    let mut out = Cert {
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
-        not_before: when(cert.validity().not_before.timestamp())?,
-        not_after: when(cert.validity().not_after.timestamp())?,
-        key: if key_bits > 0 {
-            format!("{key_kind} {key_bits}")
-        } else {
-            key_kind.to_string()
-        },
-        key_kind,
-        key_bits,
-        signature,
-        weak_hash,
-        is_ca: cert.is_ca(),
-        has_san: false,
-        san_dns: Vec::new(),
-        san_ip: Vec::new(),
-        server_auth: None,
-        aia_ca_issuers: Vec::new(),
-        scts: Vec::new(),
-    };
-    for ext in cert.extensions() {
-        match ext.parsed_extension() {
-            ParsedExtension::SubjectAlternativeName(san) => {
-                out.has_san = true;
-                for name in &san.general_names {
-                    match name {
-                        GeneralName::DNSName(d) => out.san_dns.push(d.to_ascii_lowercase()),
-                        GeneralName::IPAddress(bytes) => {
-                            if let Ok(b) = <[u8; 4]>::try_from(*bytes) {
-                                out.san_ip.push(IpAddr::from(b));
-                            } else if let Ok(b) = <[u8; 16]>::try_from(*bytes) {
-                                out.san_ip.push(IpAddr::from(b));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            ParsedExtension::ExtendedKeyUsage(eku) => out.server_auth = Some(eku.server_auth),
-            ParsedExtension::AuthorityInfoAccess(aia) => {
-                for desc in &aia.accessdescs {
-                    if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"
-                        && let GeneralName::URI(uri) = &desc.access_location
-                    {
-                        out.aia_ca_issuers.push(uri.to_string());
-                    }
-                }
-            }
-            ParsedExtension::SCT(scts) => {
-                for sct in scts {
-                    let at =
-                        OffsetDateTime::from_unix_timestamp(i64::try_from(sct.timestamp / 1000).unwrap_or(0)).ok()?;
-                    out.scts.push((sct.id.key_id.to_vec(), at));
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(out)
-}
-
-/// A signature algorithm's name, and whether its hash is SHA-1 or MD5.
-fn signature_name(oid: &str) -> (String, bool) {
-    let (name, weak) = match oid {
-        "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption", true),
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => ("sha1WithRSAEncryption", true),
-        "1.2.840.10045.4.1" => ("ecdsa-with-SHA1", true),
-        "1.2.840.10040.4.3" => ("dsa-with-SHA1", true),
-        "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption", false),
-        "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption", false),
-        "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption", false),
-        "1.2.840.113549.1.1.10" => ("RSASSA-PSS", false),
-        "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256", false),
-        "1.2.840.10045.4.3.3" => ("ecdsa-with-SHA384", false),
-        "1.2.840.10045.4.3.4" => ("ecdsa-with-SHA512", false),
-        "1.3.101.112" => ("Ed25519", false),
-        other => return (other.to_string(), false),
-    };
-    (name.to_string(), weak)
-}
-
-/// SCTs in a stapled OCSP response: the SignedCertificateTimestampList extension
-/// (1.3.6.1.4.1.11129.2.4.5) of a SingleResponse.
-pub fn ocsp_scts(ocsp: &[u8]) -> Vec<(Vec<u8>, OffsetDateTime)> {
-    const OID: &[u8] = &[0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x05];
-    let Some(at) = ocsp.windows(OID.len()).position(|w| w == OID) else {
-        return Vec::new();
-    };
-    let mut rest = &ocsp[at + OID.len()..];
-    // an optional BOOLEAN critical, then the extnValue OCTET STRING, which holds an OCTET STRING
-    if rest.first() == Some(&0x01) {
-        rest = rest.get(3..).unwrap_or_default();
-    }
-    let Ok((_, value)) = der_octets(rest) else {
-        return Vec::new();
-    };
-    // the extension value is itself an OCTET STRING holding the TLS-encoded list
-    let Ok((_, scts)) = x509_parser::extensions::parse_ct_signed_certificate_timestamp_list(value) else {
-        return Vec::new();
-    };
-    scts.iter()
-        .filter_map(|s| {
-            let at = OffsetDateTime::from_unix_timestamp(i64::try_from(s.timestamp / 1000).ok()?).ok()?;
-            Some((s.id.key_id.to_vec(), at))
-        })
-        .collect()
-}
-
-/// The contents of a DER OCTET STRING at the start of `input`, and what follows it.
-fn der_octets(input: &[u8]) -> Result<(&[u8], &[u8]), ()> {
-    let (tag, rest) = input.split_first().ok_or(())?;
-    if *tag != 0x04 {
-        return Err(());
-    }
-    let (first, rest) = rest.split_first().ok_or(())?;
-    let (len, rest) = if first & 0x80 == 0 {
-        (usize::from(*first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return Err(());
-        }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return Err(());
-    }
-    Ok((&rest[len..], &rest[..len]))
-}
 
 pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
     let anchors = facts
@@ -283,7 +89,7 @@ impl HostCheck<'_> {
 
     fn check(&self, out: &mut Vec<Finding>) {
         if let Some(kind) = &self.probe.handshake_failure {
-            self.handshake(kind, out);
+            self.handshake(*kind, out);
         }
         let Some(seen) = &self.probe.tls else { return };
         let chain: Vec<Cert> = seen
@@ -305,7 +111,7 @@ impl HostCheck<'_> {
         }
     }
 
-    fn handshake(&self, kind: &str, out: &mut Vec<Finding>) {
+    fn handshake(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
         let detail = match &self.probe.error {
             Some(crate::facts::NetError::Tls { detail }) => detail.clone(),
             _ => "the handshake failed".to_string(),
@@ -313,19 +119,19 @@ impl HostCheck<'_> {
         let requested = self.probe.tls.as_ref().is_some_and(|t| t.client_certificate_requested);
         let no_chain: &[Cert] = &[];
         let finding = match kind {
-            "client-certificate" => self.finding(
+            HandshakeFailure::ClientCertificate => self.finding(
                 &rules::CLIENT_CERTIFICATE_REQUIRED,
                 format!("the server demands a client certificate ({detail})"),
                 "the installer has no client certificate: turn off client-certificate authentication (mTLS) for the manifest, package and icon paths (nginx: ssl_verify_client off or optional; IIS: SSL settings → Client certificates: Ignore)".to_string(),
                 no_chain,
             ),
-            "protocol-version" => self.finding(
+            HandshakeFailure::ProtocolVersion => self.finding(
                 &rules::TLS_VERSION_TOO_OLD,
                 format!("the server offers no TLS 1.2 or 1.3 ({detail})"),
                 "enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; IIS: enable TLS 1.2 in SCHANNEL)".to_string(),
                 no_chain,
             ),
-            "handshake-failure" => self.finding(
+            HandshakeFailure::HandshakeFailure => self.finding(
                 &rules::NO_AEAD_CIPHER_SUITE,
                 format!("the TLS handshake fails on the cipher choice ({detail}); iOS may still accept ECDHE-CBC suites"),
                 "offer ECDHE with AES-GCM or ChaCha20 (nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384)".to_string(),
@@ -407,7 +213,7 @@ impl HostCheck<'_> {
                     chain,
                 );
                 if !aia {
-                    finding.severity = crate::finding::Severity::Error;
+                    finding.severity = crate::severity::Severity::Error;
                 }
                 out.push(finding);
             }
@@ -689,16 +495,6 @@ fn dns_matches(name: &str, host: &str) -> bool {
     }
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,12 +505,5 @@ mod tests {
         assert!(!dns_matches("*.acme.io", "a.b.acme.io"));
         assert!(!dns_matches("*.acme.io", "acme.io"));
         assert!(dns_matches("ota.acme.io.", "ota.acme.io"));
-    }
-
-    #[test]
-    fn sha1_and_md5_are_weak() {
-        assert!(signature_name("1.2.840.113549.1.1.5").1);
-        assert!(signature_name("1.2.840.10045.4.1").1);
-        assert!(!signature_name("1.2.840.10045.4.3.2").1);
     }
 }

@@ -87,7 +87,7 @@ fn failed(error: String) -> DeepFacts {
 
 /// The chunk sizes of the manifest's (first) software-package asset.
 pub fn chunk_sizes(document: &serde_json::Value) -> ChunkSizes {
-    let asset = crate::collect::manifest::package_asset(document).map(|(_, _, asset)| asset);
+    let asset = crate::manifest::package_asset(document).map(|(_, _, asset)| asset);
     let size = |key: &str| asset.and_then(|a| a.get(key)).and_then(serde_json::Value::as_u64);
     (size("md5-size"), size("sha256-size"))
 }

@@ -7,8 +7,8 @@
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
 use crate::collect::js;
-use crate::collect::looks_like_link;
 use crate::facts::LinkContext;
+use crate::link::looks_like_link;
 
 /// A link as found in the page, before it is parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,43 +3,14 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde::Serialize;
-
-use crate::collect::{html, link, looks_like_link, manifest};
-use crate::facts::{Facts, LinkContext, PageFacts, WalkFacts};
+use crate::collect::{PackageOptions, deep, html, manifest};
+use crate::facts::{Facts, Input, InputKind, LinkContext, PackageFacts, PageFacts, WalkFacts};
 use crate::finding::Location;
+use crate::link::{self, looks_like_link};
 use crate::text::line_and_column;
 
 /// The most a local input may hold; larger files are not download pages or link lists.
 pub const MAX_LOCAL_INPUT: u64 = 16 * 1024 * 1024;
-
-/// What an input was recognised as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum InputKind {
-    /// An itms-services link.
-    Link,
-    /// A download page (a file, or an https URL that served HTML).
-    Page,
-    /// A manifest plist (a file, or an https URL that served one).
-    Manifest,
-    /// An http(s) URL not fetched yet.
-    Url,
-    /// A package (an IPA file).
-    Package,
-    /// A provisioning profile (a `.mobileprovision` file).
-    Profile,
-}
-
-/// One unit of work: the text shown as its name, what it is, and its facts so far.
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub name: String,
-    pub kind: InputKind,
-    /// The file the input came from, if any (for locations).
-    pub file: Option<String>,
-    pub facts: Facts,
-}
 
 /// Why an input could not be read. These are usage problems (exit 2), not findings.
 #[derive(Debug, thiserror::Error)]
@@ -57,10 +28,10 @@ pub enum InputError {
 }
 
 /// Turns one command-line argument into inputs (a file of links gives one input per link).
-pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, InputError> {
+pub fn read_argument(arg: &str, stdin: &mut dyn Read, package: &PackageOptions) -> Result<Vec<Input>, InputError> {
     if arg == "-" {
         let bytes = read_capped(stdin, "standard input")?;
-        return from_bytes("-", "<stdin>", &bytes);
+        return from_bytes("-", "<stdin>", &bytes, package);
     }
     if looks_like_link(arg, false) {
         return Ok(vec![link_input(arg, None)]);
@@ -89,11 +60,11 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read) -> Result<Vec<Input>, Inpu
         })?;
         let named_ipa = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ipa"));
         if named_ipa || is_zip_magic(&magic[..got]) {
-            return Ok(vec![package_input(arg, arg)]);
+            return Ok(vec![package_input(arg, arg, package)]);
         }
         let file = std::io::Cursor::new(magic[..got].to_vec()).chain(file);
         let bytes = read_capped(&mut file.take(MAX_LOCAL_INPUT + 1), arg)?;
-        return from_bytes(arg, arg, &bytes);
+        return from_bytes(arg, arg, &bytes, package);
     }
     if path.exists() {
         return Err(InputError::Unreadable {
@@ -143,7 +114,7 @@ fn read_capped(reader: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError>
 }
 
 /// Sniffs the bytes of a file (or standard input) and builds its inputs.
-fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputError> {
+fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) -> Result<Vec<Input>, InputError> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 1024)];
@@ -156,7 +127,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("mobileprovision") || e.eq_ignore_ascii_case("provisionprofile"));
     if named_profile || (bytes.first() == Some(&0x30) && bytes.iter().take(64).any(|b| *b == 0)) {
-        return Ok(vec![profile_input(name, file, bytes)]);
+        return Ok(vec![profile_input(name, file, bytes, package)]);
     }
     if body.starts_with(b"bplist")
         || utf16
@@ -170,7 +141,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
         return Ok(vec![manifest_input(name, file, bytes)]);
     }
     if is_zip_magic(body) {
-        return Ok(vec![package_input(name, file)]);
+        return Ok(vec![package_input(name, file, package)]);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(InputError::Unrecognised { path: name.to_string() });
@@ -194,16 +165,25 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputE
     Ok(link_lines(file, text))
 }
 
-/// Reads a local package (an IPA) through the same range reader as a remote one.
-pub fn read_local_package(path: &str) -> crate::facts::PackageFacts {
+/// Reads a local package (an IPA) through the same range reader as a remote one; with
+/// `--deep`, hashes it whole (in the manifest's chunk `sizes`) and checks every seal.
+pub fn read_local_package(path: &str, package: &PackageOptions, sizes: deep::ChunkSizes) -> PackageFacts {
+    let mut facts = read_local_package_contents(path, package);
+    if package.deep && facts.error.is_none() {
+        facts.deep = Some(deep::check_file(Path::new(path), &facts, sizes));
+    }
+    facts
+}
+
+fn read_local_package_contents(path: &str, package: &PackageOptions) -> PackageFacts {
     let source = crate::collect::remote_zip::LocalFile::Path(path.into());
     let runtime = tokio::runtime::Builder::new_current_thread().build();
     match runtime {
-        Ok(rt) => rt.block_on(crate::collect::ipa::read(&source, path)),
-        Err(e) => crate::facts::PackageFacts {
+        Ok(rt) => rt.block_on(crate::collect::ipa::read(&source, path, &package.profile_anchors)),
+        Err(e) => PackageFacts {
             source: path.to_string(),
             error: Some(crate::facts::PackageError {
-                kind: "read".to_string(),
+                kind: crate::facts::PackageErrorKind::Read,
                 reason: e.to_string(),
                 head: None,
             }),
@@ -213,23 +193,23 @@ pub fn read_local_package(path: &str) -> crate::facts::PackageFacts {
 }
 
 /// A provisioning profile file: read and verified now.
-fn profile_input(name: &str, file: &str, bytes: &[u8]) -> Input {
+fn profile_input(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) -> Input {
     Input {
         name: name.to_string(),
         kind: InputKind::Profile,
         file: Some(file.to_string()),
         facts: Facts {
-            profile: Some(crate::collect::profile::read(file, bytes)),
+            profile: Some(crate::collect::profile::read(file, bytes, &package.profile_anchors)),
             ..Facts::default()
         },
     }
 }
 
 /// A package file: its contents read now (they are local).
-fn package_input(name: &str, file: &str) -> Input {
+fn package_input(name: &str, file: &str, package: &PackageOptions) -> Input {
     let walk = WalkFacts {
         manifest_url: file.to_string(),
-        package: Some(read_local_package(file)),
+        package: Some(read_local_package(file, package, (None, None))),
         ..WalkFacts::default()
     };
     file_input(name, file, InputKind::Package, walk)

@@ -1,10 +1,12 @@
 //! Reading a package (an IPA): its zip index and the Info.plist of the app and of every
 //! extension, through byte ranges (HTTP Range requests or a local file). Records; never judges.
 
-use crate::collect::profile::{self, PROFILE_CAP};
+use crate::collect::profile::{self, ExtraAnchor, PROFILE_CAP};
 use crate::collect::remote_zip::{self, RangeSource};
 use crate::collect::seal;
-use crate::facts::{BundleFacts, ExecutableFacts, PackageError, PackageFacts, SealFacts, SealedHash};
+use crate::facts::{
+    BundleFacts, BundleKind, ExecutableFacts, PackageError, PackageErrorKind, PackageFacts, SealFacts, SealedHash,
+};
 use crate::text::hex;
 
 /// Info.plist, decompressed, at most.
@@ -15,7 +17,7 @@ pub const CODE_RESOURCES_CAP: u64 = 16 * 1024 * 1024;
 const MAX_BUNDLES: usize = 32;
 
 /// Reads the package at `source` (named `name` in the facts).
-pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
+pub async fn read<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor]) -> PackageFacts {
     let mut facts = PackageFacts {
         source: name.to_string(),
         ..PackageFacts::default()
@@ -26,7 +28,7 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
             facts.error = Some(match e {
                 // the first bytes tell a damaged zip from something else in its place
                 remote_zip::ZipReadError::NotZip(reason) => PackageError {
-                    kind: "not-zip".to_string(),
+                    kind: PackageErrorKind::NotZip,
                     reason,
                     head: source
                         .range(0, 511)
@@ -35,7 +37,7 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
                         .map(|head| String::from_utf8_lossy(&head).into_owned()),
                 },
                 other => PackageError {
-                    kind: "read".to_string(),
+                    kind: PackageErrorKind::Read,
                     reason: other.to_string(),
                     head: None,
                 },
@@ -79,7 +81,7 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
     facts.zip64 |= zip.entries.len() >= 0xffff || facts.bytes >= 0xffff_ffff || zip.extents.zip64_records();
     if let Some(reason) = overlap(&zip.entries) {
         facts.error = Some(PackageError {
-            kind: "overlap".to_string(),
+            kind: PackageErrorKind::Overlap,
             reason,
             head: None,
         });
@@ -94,7 +96,7 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         return facts;
     };
     // the app, then its extensions, watch apps and App Clips
-    let mut bundles = vec![(main.clone(), "app".to_string())];
+    let mut bundles = vec![(main.clone(), BundleKind::App)];
     for e in &zip.entries {
         let Some(rest) = e.name.strip_prefix(&format!("{main}/")) else {
             continue;
@@ -103,13 +105,13 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
             continue;
         };
         let kind = match bundle.split('/').collect::<Vec<_>>().as_slice() {
-            ["PlugIns", x] if x.ends_with(".appex") => "appex",
-            ["Watch", x] if x.ends_with(".app") => "watch-app",
-            ["AppClips", x] if x.ends_with(".app") => "app-clip",
-            ["Extensions", x] if x.ends_with(".appex") => "appex",
+            ["PlugIns", x] if x.ends_with(".appex") => BundleKind::Appex,
+            ["Watch", x] if x.ends_with(".app") => BundleKind::WatchApp,
+            ["AppClips", x] if x.ends_with(".app") => BundleKind::AppClip,
+            ["Extensions", x] if x.ends_with(".appex") => BundleKind::Appex,
             _ => continue,
         };
-        bundles.push((format!("{main}/{bundle}"), kind.to_string()));
+        bundles.push((format!("{main}/{bundle}"), kind));
     }
     bundles.truncate(MAX_BUNDLES);
     // the three files of each bundle, fetched together where they lie close
@@ -146,7 +148,7 @@ pub async fn read<S: RangeSource>(source: &S, name: &str) -> PackageFacts {
         }
         let profile_name = format!("{path}/embedded.mobileprovision");
         match remote_zip::read_entry(source, &mut zip, &profile_name, PROFILE_CAP).await {
-            Ok(bytes) => bundle.profile = Some(profile::read(&profile_name, &bytes)),
+            Ok(bytes) => bundle.profile = Some(profile::read(&profile_name, &bytes, anchors)),
             Err(remote_zip::ZipReadError::NoEntry(_)) => {}
             // stored in a way that cannot be extracted (IPA005 tells why): the reader's trouble
             Err(e @ remote_zip::ZipReadError::Extract(_)) => bundle.profile_error = Some(e.to_string()),

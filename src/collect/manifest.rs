@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use crate::facts::{ManifestFacts, ParseError};
+use crate::facts::{ManifestFacts, ManifestFormat, ParseError};
 
 /// Reads `bytes` (from `source`, a URL or a file).
 pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
@@ -18,7 +18,7 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
     facts.valid_utf8 = std::str::from_utf8(bytes).is_ok();
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if body.starts_with(b"bplist") {
-        facts.format = "binary".to_string();
+        facts.format = ManifestFormat::Binary;
         match plist::Value::from_reader(Cursor::new(body)) {
             Ok(value) => facts.document = Some(to_json(&value)),
             Err(e) => {
@@ -52,15 +52,14 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
         }
     };
     let Some(text) = text else {
-        facts.format = "unknown".to_string();
+        facts.format = ManifestFormat::Unknown;
         return facts;
     };
     facts.format = if text.trim_start().starts_with('<') {
-        "xml"
+        ManifestFormat::Xml
     } else {
-        "unknown"
-    }
-    .to_string();
+        ManifestFormat::Unknown
+    };
     facts.ascii = bytes.is_ascii();
     facts.parse_error = xml_error(&text);
     if facts.parse_error.is_none() {
@@ -242,49 +241,6 @@ pub fn to_json(value: &plist::Value) -> serde_json::Value {
     }
 }
 
-/// The first `software-package` asset of the manifest: (item index, asset index, the asset).
-pub fn package_asset(document: &serde_json::Value) -> Option<(usize, usize, &serde_json::Value)> {
-    let items = document.get("items")?.as_array()?;
-    items.iter().enumerate().find_map(|(i, item)| {
-        let assets = item.get("assets")?.as_array()?;
-        assets
-            .iter()
-            .enumerate()
-            .find(|(_, a)| a.get("kind").and_then(|k| k.as_str()) == Some("software-package"))
-            .map(|(a, asset)| (i, a, asset))
-    })
-}
-
-/// The URL-bearing assets of a parsed manifest: (item, asset, kind, url).
-pub fn assets(document: &serde_json::Value) -> Vec<(usize, usize, String, String)> {
-    let mut out = Vec::new();
-    for (i, item) in document
-        .get("items")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        for (a, asset) in item
-            .get("assets")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let kind = asset
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .unwrap_or_default()
-                .to_string();
-            if let Some(url) = asset.get("url").and_then(|u| u.as_str()) {
-                out.push((i, a, kind, url.to_string()));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,7 +272,7 @@ mod tests {
             .to_writer_binary(&mut bin)
             .expect("write");
         let facts = read("m.plist", &bin);
-        assert_eq!(facts.format, "binary");
+        assert_eq!(facts.format, ManifestFormat::Binary);
         assert_eq!(facts.document, Some(serde_json::json!({"items": []})));
     }
 }

@@ -12,7 +12,7 @@ use ::time::OffsetDateTime;
 use der::{Decode, Encode};
 use x509_parser::prelude::*;
 
-use crate::facts::{CertificateSummary, ProfileFacts, ProfileSignature};
+use crate::facts::{CertificateSummary, ProfileFacts, ProfileKind, ProfileSignature, SignatureVerdict};
 
 /// Profiles are kilobytes; a few hundred with thousands of devices. Larger is not a profile.
 pub const PROFILE_CAP: u64 = 4 * 1024 * 1024;
@@ -30,8 +30,18 @@ const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 
-/// Reads a profile's bytes (`source` names it in the facts).
-pub fn read(source: &str, bytes: &[u8]) -> ProfileFacts {
+/// A root given with `--profile-ca` (a lab's or a test suite's CA): profiles whose chain ends
+/// below it are `extra-anchor` instead of `other-signer`. A device accepts only Apple's.
+#[derive(Debug, Clone)]
+pub struct ExtraAnchor {
+    /// The file it came from, as the report names it.
+    pub name: String,
+    pub der: Vec<u8>,
+}
+
+/// Reads a profile's bytes (`source` names it in the facts); its chain may also end at one of
+/// `anchors`.
+pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts {
     let mut facts = ProfileFacts {
         source: source.to_string(),
         bytes: bytes.len() as u64,
@@ -75,7 +85,7 @@ pub fn read(source: &str, bytes: &[u8]) -> ProfileFacts {
             return facts;
         }
     };
-    facts.signature = verify(&signed, &content);
+    facts.signature = verify(&signed, &content, anchors);
     match plist::Value::from_reader(std::io::Cursor::new(&content)) {
         Ok(plist::Value::Dictionary(dict)) => fields(&dict, &mut facts),
         Ok(_) => facts.error = Some("its signed content is a plist but not a dictionary".to_string()),
@@ -326,23 +336,23 @@ fn valid_at(cert: &X509Certificate<'_>, at: OffsetDateTime) -> bool {
 }
 
 /// Verifies the signature and follows the signer's chain to Apple Root CA.
-fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSignature {
+fn verify(signed: &cms::signed_data::SignedData, content: &[u8], anchors: &[ExtraAnchor]) -> ProfileSignature {
     let mut sig = ProfileSignature::default();
-    let fail = |mut sig: ProfileSignature, verdict: &str, reason: String| {
-        sig.verdict = verdict.to_string();
+    let fail = |mut sig: ProfileSignature, verdict: SignatureVerdict, reason: String| {
+        sig.verdict = verdict;
         sig.reason = Some(reason);
         sig
     };
     let infos: Vec<&cms::signed_data::SignerInfo> = signed.signer_infos.0.iter().collect();
     let [info] = infos.as_slice() else {
         let n = infos.len();
-        return fail(sig, "invalid", format!("it has {n} signers, not one"));
+        return fail(sig, SignatureVerdict::Invalid, format!("it has {n} signers, not one"));
     };
     let digest_oid = info.digest_alg.oid.to_string();
     let Some((digest_name, digest_alg)) = digest_algorithm(&digest_oid) else {
         return fail(
             sig,
-            "unsupported",
+            SignatureVerdict::Unsupported,
             format!("its digest algorithm {digest_oid} is not one otadoctor verifies"),
         );
     };
@@ -351,7 +361,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
     let Some((sig_name, sig_alg)) = signature_algorithm(&sig_oid, digest_name) else {
         return fail(
             sig,
-            "unsupported",
+            SignatureVerdict::Unsupported,
             format!("its signature algorithm {sig_oid} is not one otadoctor verifies"),
         );
     };
@@ -384,7 +394,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
     let Some(signer) = signer else {
         return fail(
             sig,
-            "invalid",
+            SignatureVerdict::Invalid,
             "the signer's certificate is not in the profile".to_string(),
         );
     };
@@ -419,7 +429,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
             if type_ok != Some(true) {
                 return fail(
                     sig,
-                    "invalid",
+                    SignatureVerdict::Invalid,
                     "its signed content-type attribute is missing or is not the content's type".to_string(),
                 );
             }
@@ -428,21 +438,27 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                 Some(false) => {
                     return fail(
                         sig,
-                        "invalid",
+                        SignatureVerdict::Invalid,
                         "the plist does not match the digest that was signed: it was changed after signing".to_string(),
                     );
                 }
                 None => {
                     return fail(
                         sig,
-                        "invalid",
+                        SignatureVerdict::Invalid,
                         "its signed attributes have no message digest".to_string(),
                     );
                 }
             }
             match attrs.to_der() {
                 Ok(d) => d,
-                Err(e) => return fail(sig, "invalid", format!("its signed attributes do not encode ({e})")),
+                Err(e) => {
+                    return fail(
+                        sig,
+                        SignatureVerdict::Invalid,
+                        format!("its signed attributes do not encode ({e})"),
+                    );
+                }
             }
         }
         None => content.to_vec(),
@@ -450,7 +466,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
     if !verify_with(sig_alg, signer.public_key(), &message, info.signature.as_bytes()) {
         return fail(
             sig,
-            "invalid",
+            SignatureVerdict::Invalid,
             "the signature does not verify with the signer's key: the profile was changed after signing".to_string(),
         );
     }
@@ -459,7 +475,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
     let Ok((_, root)) = X509Certificate::from_der(APPLE_ROOT_CA) else {
         return fail(
             sig,
-            "unsupported",
+            SignatureVerdict::Unsupported,
             "the shipped Apple Root CA does not parse".to_string(),
         );
     };
@@ -472,7 +488,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
             let name = cert_name(current);
             return fail(
                 sig,
-                "other-signer",
+                SignatureVerdict::OtherSigner,
                 format!("\"{name}\" was not valid when the profile was signed"),
             );
         }
@@ -481,12 +497,12 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                 if raw(current) != raw(&root) {
                     sig.chain.push(cert_name(&root));
                 }
-                sig.verdict = "apple".to_string();
+                sig.verdict = SignatureVerdict::Apple;
                 return sig;
             }
             return fail(
                 sig,
-                "other-signer",
+                SignatureVerdict::OtherSigner,
                 "its chain names Apple Root CA as issuer, but Apple Root CA did not sign it".to_string(),
             );
         }
@@ -499,11 +515,9 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                 current = issuer;
             }
             None => {
-                sig.top = parsed
-                    .iter()
-                    .find(|(_, c)| raw(c) == raw(current))
-                    .map(|(d, _)| d.to_vec())
-                    .unwrap_or_default();
+                if let Some(reached) = extra_anchor(current, at, anchors) {
+                    return reached.verdict(sig);
+                }
                 let top = cert_name(current);
                 let issuer = current
                     .issuer()
@@ -523,45 +537,56 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8]) -> ProfileSigna
                         sig.chain[0]
                     )
                 };
-                return fail(sig, "other-signer", why);
+                return fail(sig, SignatureVerdict::OtherSigner, why);
             }
         }
     }
     fail(
         sig,
-        "other-signer",
+        SignatureVerdict::OtherSigner,
         "its chain is longer than any Apple chain".to_string(),
     )
 }
 
-/// Profiles whose chain ends below one of `anchors` (DER roots given with `--profile-ca`: a
-/// lab's or a test suite's CA) are marked `extra-anchor` instead of `other-signer`. A device
-/// accepts only Apple's; the report says so.
-pub fn accept_extra_anchors(profile: &mut ProfileFacts, anchors: &[(String, Vec<u8>)]) {
-    if profile.signature.verdict != "other-signer" || profile.signature.top.is_empty() {
-        return;
-    }
-    let Ok((_, top)) = X509Certificate::from_der(&profile.signature.top) else {
-        return;
-    };
-    let at = profile.signature.signing_time;
-    for (name, der) in anchors {
-        let Ok((_, anchor)) = X509Certificate::from_der(der) else {
-            continue;
-        };
-        let same = raw(&top) == raw(&anchor);
-        let issued = top.issuer().as_raw() == anchor.subject().as_raw() && issued_by(&top, &anchor);
-        if (same || issued) && at.is_none_or(|t| valid_at(&anchor, t)) {
-            profile.signature.verdict = "extra-anchor".to_string();
-            profile.signature.reason = Some(format!(
-                "it chains to \"{}\" from --profile-ca {name}, not to Apple Root CA",
-                cert_name(&anchor)
-            ));
-            if !same {
-                profile.signature.chain.push(cert_name(&anchor));
-            }
-            return;
+/// The `--profile-ca` root the chain ending at `top` reaches, valid when the profile was signed:
+/// `top` itself, or the root that issued it.
+fn extra_anchor<'a>(
+    top: &X509Certificate<'_>,
+    at: Option<OffsetDateTime>,
+    anchors: &'a [ExtraAnchor],
+) -> Option<ReachedAnchor<'a>> {
+    anchors.iter().find_map(|anchor| {
+        let (_, root) = X509Certificate::from_der(&anchor.der).ok()?;
+        let same = raw(top) == raw(&root);
+        let issued = top.issuer().as_raw() == root.subject().as_raw() && issued_by(top, &root);
+        ((same || issued) && at.is_none_or(|t| valid_at(&root, t))).then(|| ReachedAnchor {
+            anchor,
+            name: cert_name(&root),
+            same,
+        })
+    })
+}
+
+/// A `--profile-ca` root a profile's chain reached.
+struct ReachedAnchor<'a> {
+    anchor: &'a ExtraAnchor,
+    /// The root's name.
+    name: String,
+    /// Whether the chain's last certificate is the root itself.
+    same: bool,
+}
+
+impl ReachedAnchor<'_> {
+    fn verdict(self, mut sig: ProfileSignature) -> ProfileSignature {
+        sig.verdict = SignatureVerdict::ExtraAnchor;
+        sig.reason = Some(format!(
+            "it chains to \"{}\" from --profile-ca {}, not to Apple Root CA",
+            self.name, self.anchor.name
+        ));
+        if !self.same {
+            sig.chain.push(self.name);
         }
+        sig
     }
 }
 
@@ -637,22 +662,22 @@ fn fields(dict: &plist::Dictionary, facts: &mut ProfileFacts) {
             })
             .collect();
     }
-    facts.kind = kind(facts).to_string();
+    facts.kind = Some(kind(facts));
 }
 
 /// The catalog's decision table (§2.4): all devices → enterprise; a device list → development
 /// (get-task-allow) or ad hoc; neither → App Store.
-fn kind(facts: &ProfileFacts) -> &'static str {
+fn kind(facts: &ProfileFacts) -> ProfileKind {
     if facts.provisions_all_devices {
-        "enterprise"
+        ProfileKind::Enterprise
     } else if !facts.provisioned_devices.is_empty() {
         if facts.get_task_allow == Some(true) {
-            "development"
+            ProfileKind::Development
         } else {
-            "ad-hoc"
+            ProfileKind::AdHoc
         }
     } else {
-        "app-store"
+        ProfileKind::AppStore
     }
 }
 
@@ -663,7 +688,7 @@ mod tests {
     fn apple(name: &str) -> ProfileFacts {
         let path = format!("{}/testdata/profiles/apple/{name}", env!("CARGO_MANIFEST_DIR"));
         let bytes = std::fs::read(&path).unwrap_or_default();
-        read(name, &bytes)
+        read(name, &bytes, &[])
     }
 
     #[test]
@@ -680,13 +705,18 @@ mod tests {
         ] {
             let p = apple(name);
             assert_eq!(p.error, None, "{name}");
-            assert_eq!(p.signature.verdict, "apple", "{name}: {:?}", p.signature);
+            assert_eq!(
+                p.signature.verdict,
+                SignatureVerdict::Apple,
+                "{name}: {:?}",
+                p.signature
+            );
             assert_eq!(p.signature.digest_algorithm, "sha1");
             assert_eq!(p.encoding, "der");
             assert!(p.signature.signing_time.is_some());
             assert_eq!(p.signature.chain.len(), 3, "{:?}", p.signature.chain);
             assert_eq!(p.signature.chain[2], "Apple Root CA");
-            assert_eq!(p.kind, "app-store");
+            assert_eq!(p.kind, Some(ProfileKind::AppStore));
             assert_eq!(p.application_identifier.as_deref(), Some(app_id));
             assert!(!p.developer_certificates.is_empty());
         }
@@ -701,8 +731,8 @@ mod tests {
         let mut bytes = std::fs::read(path).unwrap_or_default();
         let at = bytes.windows(12).position(|w| w == b"tools.fastla").unwrap_or(0);
         bytes[at] = b'T';
-        let p = read("edited", &bytes);
-        assert_eq!(p.signature.verdict, "invalid", "{:?}", p.signature);
+        let p = read("edited", &bytes, &[]);
+        assert_eq!(p.signature.verdict, SignatureVerdict::Invalid, "{:?}", p.signature);
         assert!(p.signature.reason.unwrap_or_default().contains("changed after signing"));
     }
 

@@ -417,7 +417,7 @@ impl HttpRanges {
                 return Err(last
                     .error
                     .as_ref()
-                    .map_or_else(|| "no answer".to_string(), crate::report::human::describe_error));
+                    .map_or_else(|| "no answer".to_string(), ToString::to_string));
             }
         }
         let total = last

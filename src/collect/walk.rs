@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use crate::collect::input::{Input, InputKind};
-use crate::collect::net::{Net, PAGE_CAP, Request, SAFARI_USER_AGENT};
-use crate::collect::{html, link, manifest, png};
+use crate::collect::Collector;
+use crate::collect::net::{PAGE_CAP, Request, SAFARI_USER_AGENT};
+use crate::collect::{html, manifest, png};
 use crate::facts::{AssetFetch, Facts, PageFacts, WalkFacts};
+use crate::facts::{Input, InputKind};
 use crate::finding::Location;
+use crate::link;
 use crate::text::line_and_column;
 
 /// The bytes read from the start of a package: enough to tell a zip, HTML or an LFS pointer.
@@ -20,16 +22,16 @@ pub const ICON_CAP: u64 = 256 * 1024;
 
 /// Goes out on the network for one input: follows its links, or fetches its URL, or the
 /// assets of its manifest.
-pub async fn collect(net: Arc<Net>, input: &mut Input) {
+pub async fn collect(c: Collector, input: &mut Input) {
     match input.kind {
-        InputKind::Link | InputKind::Page => follow_links(net, &mut input.facts).await,
+        InputKind::Link | InputKind::Page => follow_links(c, &mut input.facts).await,
         InputKind::Manifest => {
             if let Some(walk) = input.facts.walks.first_mut() {
-                fetch_assets_and_package(net, walk).await;
+                fetch_assets_and_package(c, walk).await;
             }
         }
         InputKind::Package | InputKind::Profile => {}
-        InputKind::Url => fetch_url_input(net, input).await,
+        InputKind::Url => fetch_url_input(c, input).await,
     }
 }
 
@@ -40,7 +42,7 @@ pub const MAX_FOLLOWED_LINKS: usize = 32;
 const CONCURRENT_WALKS: usize = 8;
 
 /// Follows every link whose manifest URL iOS could fetch, a few at a time, in link order.
-async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
+async fn follow_links(c: Collector, facts: &mut Facts) {
     let mut set = JoinSet::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_WALKS));
     if facts.links.len() > MAX_FOLLOWED_LINKS {
@@ -69,10 +71,10 @@ async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
             ));
             continue;
         }
-        let (net, permits) = (net.clone(), permits.clone());
+        let (c, permits) = (c.clone(), permits.clone());
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            walk(net, url, Some(index)).await
+            walk(c, url, Some(index)).await
         });
     }
     let mut walks: Vec<WalkFacts> = set.join_all().await;
@@ -81,13 +83,13 @@ async fn follow_links(net: Arc<Net>, facts: &mut Facts) {
 }
 
 /// The manifest at `url` (as the installer and as a browser), then its assets.
-pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts {
-    let as_installer = net.fetch(Request::get(&url, "manifest", PAGE_CAP + 1));
+pub async fn walk(c: Collector, url: String, link: Option<usize>) -> WalkFacts {
+    let as_installer = c.net.fetch(Request::get(&url, "manifest", PAGE_CAP + 1));
     let browser = Request {
         user_agent: SAFARI_USER_AGENT,
         ..Request::get(&url, "manifest", PAGE_CAP + 1)
     };
-    let as_browser = net.fetch(browser);
+    let as_browser = c.net.fetch(browser);
     let ((fetch, body), (browser_fetch, _)) = tokio::join!(as_installer, as_browser);
     let mut walk = WalkFacts {
         link,
@@ -102,7 +104,7 @@ pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts 
     }
     walk.manifest = Some(fetch);
     walk.manifest_as_browser = Some(browser_fetch);
-    fetch_assets_and_package(net, &mut walk).await;
+    fetch_assets_and_package(c, &mut walk).await;
     walk
 }
 
@@ -110,9 +112,9 @@ pub async fn walk(net: Arc<Net>, url: String, link: Option<usize>) -> WalkFacts 
 /// the same time, starts reading the package's contents through Range requests: the contents
 /// do not wait for the HEAD and first-bytes round trips. What the installer's requests showed
 /// then decides whether that read stands (see `read_package`).
-pub async fn fetch_assets_and_package(net: Arc<Net>, walk: &mut WalkFacts) {
+pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
     let package_url = match (&walk.package, walk.document.as_ref().and_then(|d| d.document.as_ref())) {
-        (None, Some(document)) => manifest::package_asset(document)
+        (None, Some(document)) => crate::manifest::package_asset(document)
             .and_then(|(_, _, asset)| asset.get("url")?.as_str())
             .map(|url| url.trim().to_string())
             .filter(|u| {
@@ -123,20 +125,23 @@ pub async fn fetch_assets_and_package(net: Arc<Net>, walk: &mut WalkFacts) {
     let early = async {
         let url = package_url?;
         let source = crate::collect::remote_zip::HttpRanges {
-            net: net.clone(),
+            net: c.net.clone(),
             url: url.clone(),
         };
-        Some((url.clone(), crate::collect::ipa::read(&source, &url).await))
+        Some((
+            url.clone(),
+            crate::collect::ipa::read(&source, &url, &c.package.profile_anchors).await,
+        ))
     };
-    let ((), early) = tokio::join!(fetch_assets(net.clone(), walk), early);
-    read_package(net, walk, early).await;
+    let ((), early) = tokio::join!(fetch_assets(c.clone(), walk), early);
+    read_package(c, walk, early).await;
 }
 
 /// Decides what is known of the package's contents: the read started beside the installer's
 /// requests (`early`: its URL and result) when the package GET answered 206 with a zip from
 /// that same URL; a new Range read from where redirects led; one stream when Range is ignored;
 /// nothing when the first bytes are not a zip.
-async fn read_package(net: Arc<Net>, walk: &mut WalkFacts, early: Option<(String, crate::facts::PackageFacts)>) {
+async fn read_package(c: Collector, walk: &mut WalkFacts, early: Option<(String, crate::facts::PackageFacts)>) {
     if walk.package.is_some() {
         return; // --ipa stands in for it
     }
@@ -152,7 +157,7 @@ async fn read_package(net: Arc<Net>, walk: &mut WalkFacts, early: Option<(String
         Some(200) if get.body_magic.starts_with("504b0304") => {
             // Range ignored: the package is read as one stream, up to a cap
             let url = get.url.clone();
-            read_streamed(net, walk, &url).await;
+            read_streamed(c, walk, &url).await;
             return;
         }
         Some(200) => Some("its first bytes are not a zip".to_string()),
@@ -163,12 +168,15 @@ async fn read_package(net: Arc<Net>, walk: &mut WalkFacts, early: Option<(String
         return;
     }
     let url = get.url.clone();
-    let source = crate::collect::remote_zip::HttpRanges { net, url: url.clone() };
+    let source = crate::collect::remote_zip::HttpRanges {
+        net: c.net.clone(),
+        url: url.clone(),
+    };
     let mut package = match early {
         Some((early_url, package)) if early_url == url => package,
-        _ => crate::collect::ipa::read(&source, &url).await,
+        _ => crate::collect::ipa::read(&source, &url, &c.package.profile_anchors).await,
     };
-    if source.net.deep && package.error.is_none() {
+    if c.package.deep && package.error.is_none() {
         let sizes = chunk_sizes(walk);
         package.deep = Some(crate::collect::deep::check_remote(&source, package.bytes, &package, sizes).await);
     }
@@ -188,8 +196,8 @@ pub const STREAM_CAP: u64 = 64 * 1024 * 1024;
 
 /// Reads a package from a server that ignores Range: one GET, kept in memory up to
 /// `STREAM_CAP`; a larger package is not read (it is never downloaded whole).
-async fn read_streamed(net: Arc<Net>, walk: &mut WalkFacts, url: &str) {
-    let (fetch, body) = net.fetch(Request::get(url, "package", STREAM_CAP)).await;
+async fn read_streamed(c: Collector, walk: &mut WalkFacts, url: &str) {
+    let (fetch, body) = c.net.fetch(Request::get(url, "package", STREAM_CAP)).await;
     let Some(last) = fetch.last() else {
         walk.package_not_read = Some("the package could not be fetched".to_string());
         return;
@@ -205,9 +213,9 @@ async fn read_streamed(net: Arc<Net>, walk: &mut WalkFacts, url: &str) {
         return;
     }
     let received = body.len() as u64;
-    let kept = net.deep.then(|| body.clone());
+    let kept = c.package.deep.then(|| body.clone());
     let source = crate::collect::remote_zip::LocalFile::new(body);
-    let mut package = crate::collect::ipa::read(&source, url).await;
+    let mut package = crate::collect::ipa::read(&source, url, &c.package.profile_anchors).await;
     if let Some(bytes) = kept
         && package.error.is_none()
     {
@@ -224,21 +232,21 @@ async fn read_streamed(net: Arc<Net>, walk: &mut WalkFacts, url: &str) {
 }
 
 /// Fetches every asset of the walk's manifest, concurrently; non-http(s) URLs are never read.
-pub async fn fetch_assets(net: Arc<Net>, walk: &mut WalkFacts) {
+pub async fn fetch_assets(c: Collector, walk: &mut WalkFacts) {
     let Some(document) = walk.document.as_ref().and_then(|d| d.document.as_ref()) else {
         return;
     };
     let mut set = JoinSet::new();
-    for (order, (item, asset, kind, url)) in manifest::assets(document).into_iter().enumerate() {
-        let net = net.clone();
-        set.spawn(async move { (order, fetch_asset(net, item, asset, kind, url).await) });
+    for (order, (item, asset, kind, url)) in crate::manifest::assets(document).into_iter().enumerate() {
+        let c = c.clone();
+        set.spawn(async move { (order, fetch_asset(c, item, asset, kind, url).await) });
     }
     let mut assets: Vec<(usize, AssetFetch)> = set.join_all().await;
     assets.sort_by_key(|(order, _)| *order);
     walk.assets = assets.into_iter().map(|(_, a)| a).collect();
 }
 
-async fn fetch_asset(net: Arc<Net>, item: usize, asset: usize, kind: String, url: String) -> AssetFetch {
+async fn fetch_asset(c: Collector, item: usize, asset: usize, kind: String, url: String) -> AssetFetch {
     let mut facts = AssetFetch {
         item,
         asset,
@@ -260,17 +268,17 @@ async fn fetch_asset(net: Arc<Net>, item: usize, asset: usize, kind: String, url
                 method: reqwest::Method::HEAD,
                 ..Request::get(trimmed, "package", 0)
             };
-            let (head_fetch, _) = net.fetch(head).await;
+            let (head_fetch, _) = c.net.fetch(head).await;
             let ranged = Request {
                 headers: vec![("range".to_string(), format!("bytes=0-{}", PACKAGE_HEAD - 1))],
                 ..Request::get(trimmed, "package", PACKAGE_HEAD)
             };
-            let (get_fetch, _) = net.fetch(ranged).await;
+            let (get_fetch, _) = c.net.fetch(ranged).await;
             facts.head = Some(head_fetch);
             facts.get = Some(get_fetch);
         }
         "display-image" | "full-size-image" => {
-            let (get_fetch, body) = net.fetch(Request::get(trimmed, "icon", ICON_CAP)).await;
+            let (get_fetch, body) = c.net.fetch(Request::get(trimmed, "icon", ICON_CAP)).await;
             if get_fetch
                 .last()
                 .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)))
@@ -285,9 +293,10 @@ async fn fetch_asset(net: Arc<Net>, item: usize, asset: usize, kind: String, url
 }
 
 /// An http(s) input: a download page (then its links are followed), or a manifest.
-async fn fetch_url_input(net: Arc<Net>, input: &mut Input) {
+async fn fetch_url_input(c: Collector, input: &mut Input) {
     let url = input.name.trim().to_string();
-    let (fetch, body) = net
+    let (fetch, body) = c
+        .net
         .fetch(Request {
             user_agent: SAFARI_USER_AGENT,
             ..Request::get(&url, "page", PAGE_CAP + 1)
@@ -307,7 +316,7 @@ async fn fetch_url_input(net: Arc<Net>, input: &mut Input) {
     if ok && looks_like_plist {
         // a manifest URL: walk it as the installer would (asked again with its User-Agent)
         input.kind = InputKind::Manifest;
-        input.facts.walks = vec![walk(net, url, None).await];
+        input.facts.walks = vec![walk(c.clone(), url, None).await];
         return;
     }
     input.kind = InputKind::Page;
@@ -332,7 +341,7 @@ async fn fetch_url_input(net: Arc<Net>, input: &mut Input) {
     }
     page.links_found = input.facts.links.len();
     input.facts.page = Some(page);
-    follow_links(net, &mut input.facts).await;
+    follow_links(c, &mut input.facts).await;
 }
 
 /// Marks a run that did not go out: what would have been fetched.

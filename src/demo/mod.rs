@@ -19,8 +19,11 @@ use std::path::PathBuf;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::cli::Io;
+use crate::collect::net::resolve::Pin;
 use crate::registry::{self as rules, Rule};
+use crate::report::Outcome as Diagnosed;
+use crate::run::{self, EXIT_FINDINGS, EXIT_OK, Io};
+use crate::severity::Severity;
 use package::{BUNDLE_ID, Profile};
 use server::{Route, Routes};
 
@@ -116,8 +119,8 @@ pub struct Scenario {
     pub expected: Option<&'static Rule>,
     /// The install link, as it would be given to a phone.
     pub link: String,
-    /// `--resolve` values that reach its hosts.
-    pub pins: Vec<String>,
+    /// `--resolve` pins that reach its hosts.
+    pub pins: Vec<Pin>,
 }
 
 impl Scenario {
@@ -355,12 +358,17 @@ impl Site {
                 Case::HtmlEntity => canonical.replacen("&url=", "&amp;url=", 1),
                 _ => canonical,
             };
-            let pins = match case {
-                Case::MissingIntermediate => vec![format!("{CHAIN_HOST}:{chain_port}:127.0.0.1")],
+            let (host, port) = match case {
+                Case::MissingIntermediate => (CHAIN_HOST, chain_port),
                 // one pin covers the name on every port (two would list 127.0.0.1 twice)
-                Case::HttpManifest => vec![format!("{HOST}:{http_port}:127.0.0.1")],
-                _ => vec![format!("{HOST}:{https_port}:127.0.0.1")],
+                Case::HttpManifest => (HOST, http_port),
+                _ => (HOST, https_port),
             };
+            let pins = vec![Pin {
+                host: host.to_string(),
+                port,
+                addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            }];
             scenarios.push(Scenario {
                 number: index + 1,
                 prefix,
@@ -392,11 +400,21 @@ impl Site {
         let mut args = vec!["--ca-file".to_string(), root.clone(), "--profile-ca".to_string(), root];
         for pin in &scenario.pins {
             args.push("--resolve".to_string());
-            args.push(pin.clone());
+            args.push(format!("{}:{}:{}", pin.host, pin.port, pin.addr));
         }
         args.extend(extra.iter().cloned());
         args.push(scenario.link.clone());
         args
+    }
+
+    /// The pipeline's options that diagnose `scenario` at `now`: what `args` says on a command
+    /// line.
+    pub fn options(&self, scenario: &Scenario, now: OffsetDateTime) -> run::Options {
+        let mut options = run::Options::new(vec![scenario.link.clone()], now);
+        options.collect.ca_files = vec![self.root_file.clone()];
+        options.collect.profile_ca = vec![self.root_file.clone()];
+        options.collect.pins = scenario.pins.clone();
+        options
     }
 
     /// What `--serve` prints: where the root is, and for each scenario what it shows and the
@@ -471,62 +489,21 @@ struct Outcome {
     trouble: Option<String>,
 }
 
-/// Runs `otadoctor ARGS` in-process, its output captured.
-fn run_captured(args: &[String], io: &Io<'_>, now: OffsetDateTime) -> (i32, Vec<u8>, Vec<u8>) {
-    let mut stdin = std::io::empty();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut inner = Io {
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stdout_is_tty: io.stdout_is_tty,
-        stderr_is_tty: false,
-        no_color: io.no_color,
-        now,
-    };
-    let argv = std::iter::once("otadoctor".to_string()).chain(args.iter().cloned());
-    let code = crate::cli::run(argv, &mut inner);
-    (code, stdout, stderr)
-}
-
-/// Judges a scenario from its JSON report.
-fn judge(scenario: &Scenario, code: i32, json: &[u8], stderr: &[u8]) -> Outcome {
-    let failed = |trouble: String| Outcome {
-        got: false,
-        also: Vec::new(),
-        trouble: Some(trouble),
-    };
-    if code == crate::cli::EXIT_USAGE {
-        return failed(format!(
-            "the check did not run: {}",
-            String::from_utf8_lossy(stderr).trim()
-        ));
-    }
-    let doc: serde_json::Value = match serde_json::from_slice(json) {
-        Ok(doc) => doc,
-        Err(e) => return failed(format!("its JSON report does not parse: {e}")),
-    };
-    let findings: Vec<(String, String)> = doc["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|r| r["findings"].as_array().into_iter().flatten())
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap_or_default().to_string(),
-                f["severity"].as_str().unwrap_or_default().to_string(),
-            )
-        })
+/// Judges a scenario from its diagnosis.
+fn judge(scenario: &Scenario, diagnosed: &[Diagnosed]) -> Outcome {
+    let findings: Vec<(&str, Severity)> = diagnosed
+        .iter()
+        .flat_map(|d| &d.findings)
+        .map(|f| (f.rule.code, f.severity))
         .collect();
     let got = match scenario.expected {
-        Some(rule) => findings.iter().any(|(c, _)| c == rule.code),
-        None => !findings.iter().any(|(_, s)| s == "error" || s == "warning"),
+        Some(rule) => findings.iter().any(|(c, _)| *c == rule.code),
+        None => !findings.iter().any(|(_, s)| *s >= Severity::Warning),
     };
     let mut also: Vec<String> = findings
         .iter()
-        .filter(|(c, _)| scenario.expected.is_none_or(|r| r.code != c))
-        .map(|(c, s)| format!("{c} {s}"))
+        .filter(|(c, _)| scenario.expected.is_none_or(|r| r.code != *c))
+        .map(|(c, s)| format!("{c} {}", s.as_str()))
         .collect();
     also.dedup();
     Outcome {
@@ -559,7 +536,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         let dir = site.dir.path.clone();
         drop(site);
         writeln!(io.stdout, "\nstopped; {} deleted", dir.display()).map_err(write_failed)?;
-        return Ok(crate::cli::EXIT_OK);
+        return Ok(EXIT_OK);
     }
 
     writeln!(
@@ -569,19 +546,35 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         site.root_file.display()
     )
     .map_err(write_failed)?;
+    let report = run::ReportOptions {
+        format: run::Format::Human,
+        color: io.stdout_is_tty && !io.no_color,
+        sarif_anchor: None,
+    };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {
-        let json_args = site.args(scenario, &["--format".to_string(), "json".to_string()]);
-        let (code, json, stderr) = run_captured(&json_args, io, clock);
-        let outcome = judge(scenario, code, &json, &stderr);
-        let (_, human, human_err) = run_captured(&site.args(scenario, &[]), io, clock);
+        let options = site.options(scenario, clock);
+        let (human, outcome) = match run::diagnose(&options, &mut std::io::empty(), None) {
+            Ok(diagnosed) => {
+                let code = run::exit_code(&diagnosed, options.fail_on);
+                let human = run::render(&diagnosed, code, &report).map_err(|e| e.to_string())?;
+                (human, judge(scenario, &diagnosed))
+            }
+            Err(e) => (
+                String::new(),
+                Outcome {
+                    got: false,
+                    also: Vec::new(),
+                    trouble: Some(format!("the check did not run: {e}")),
+                },
+            ),
+        };
         let heading = scenario.heading();
         writeln!(io.stdout, "\n{heading}\n{}", "─".repeat(heading.chars().count())).map_err(write_failed)?;
-        io.stdout.write_all(&human).map_err(write_failed)?;
+        io.stdout.write_all(human.as_bytes()).map_err(write_failed)?;
         if let Some(trouble) = &outcome.trouble {
             writeln!(io.stdout, "otadoctor demo: {trouble}").map_err(write_failed)?;
         }
-        io.stderr.write_all(&human_err).map_err(write_failed)?;
         outcomes.push(outcome);
     }
 
@@ -589,11 +582,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         .write_all(table(&site.scenarios, &outcomes).as_bytes())
         .map_err(write_failed)?;
     let all = outcomes.iter().all(|o| o.got);
-    Ok(if all {
-        crate::cli::EXIT_OK
-    } else {
-        crate::cli::EXIT_FINDINGS
-    })
+    Ok(if all { EXIT_OK } else { EXIT_FINDINGS })
 }
 
 /// The closing table: scenario → expected finding → got it?
@@ -623,11 +612,7 @@ fn table(scenarios: &[Scenario], outcomes: &[Outcome]) -> String {
         ));
     }
     let got = outcomes.iter().filter(|o| o.got).count();
-    let code = if got == outcomes.len() {
-        crate::cli::EXIT_OK
-    } else {
-        crate::cli::EXIT_FINDINGS
-    };
+    let code = if got == outcomes.len() { EXIT_OK } else { EXIT_FINDINGS };
     out.push_str(&format!(
         "\n{got} of {} scenarios showed what they are for · exit {code}\n`otadoctor demo --serve` keeps the site up and prints the command for each scenario.\n",
         outcomes.len()

@@ -255,6 +255,7 @@ pub fn sign_cms(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::SignatureVerdict;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 12:00:00 UTC);
@@ -268,11 +269,25 @@ mod tests {
                 NOW - Duration::days(400),
             )
             .expect("signed");
-        let mut facts = crate::collect::profile::read("demo", &signed);
-        assert_eq!(facts.signature.verdict, "other-signer", "{:?}", facts.signature);
+        let facts = crate::collect::profile::read("demo", &signed, &[]);
+        assert_eq!(
+            facts.signature.verdict,
+            SignatureVerdict::OtherSigner,
+            "{:?}",
+            facts.signature
+        );
         let root = crate::collect::net::tls::pem_certificates("root", pki.root_pem.as_bytes()).expect("root");
-        crate::collect::profile::accept_extra_anchors(&mut facts, &[("root".to_string(), root[0].to_vec())]);
-        assert_eq!(facts.signature.verdict, "extra-anchor", "{:?}", facts.signature);
+        let anchor = crate::collect::profile::ExtraAnchor {
+            name: "root".to_string(),
+            der: root[0].to_vec(),
+        };
+        let facts = crate::collect::profile::read("demo", &signed, &[anchor]);
+        assert_eq!(
+            facts.signature.verdict,
+            SignatureVerdict::ExtraAnchor,
+            "{:?}",
+            facts.signature
+        );
     }
 
     #[test]

@@ -16,10 +16,11 @@
 
 use std::fmt::Write as _;
 
-use crate::collect::input::Input;
-use crate::finding::{Finding, Severity};
+use crate::facts::Input;
+use crate::finding::Finding;
 use crate::report::sarif::{Places, message_with_subject};
 use crate::report::{Outcome, Summary};
+use crate::severity::Severity;
 use crate::text::escape_for_terminal;
 
 /// Renders one workflow command per finding, then the summary line.

@@ -6,13 +6,14 @@ use std::fmt::Write as _;
 
 use colored::{ColoredString, Colorize};
 
-use crate::collect::input::InputKind;
+use crate::facts::InputKind;
 use crate::facts::LinkFacts;
-use crate::facts::{Fetch, NetError, WalkFacts};
-use crate::finding::{Finding, Resource, Severity};
+use crate::facts::{ChainVerdict, DnsSource, Fetch, ProfileKind, SignatureVerdict, WalkFacts};
+use crate::finding::{Finding, Provisioned, Resource};
 use crate::registry::Family;
 use crate::report::{Outcome, Summary};
-use crate::text::{escape_for_terminal as esc, escaped_width};
+use crate::severity::Severity;
+use crate::text::{self, escape_for_terminal as esc, escaped_width};
 
 /// Whether to colour, decided by the CLI (`--color`, TTY, `NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +175,7 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
     }
     if let Some(doc) = &walk.document {
         let what = match (&doc.document, &doc.parse_error) {
-            (Some(_), _) => format!("{} plist, {}", doc.format, size(doc.bytes as u64)),
+            (Some(_), _) => format!("{} plist, {}", doc.format.as_str(), text::size(doc.bytes as u64)),
             (None, Some(e)) => format!("not read: {}", e.message),
             (None, None) => "not read".to_string(),
         };
@@ -259,14 +260,14 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
             "{} {} · read whole in one request ({}): the server ignores Range",
             package.entries,
             if package.entries == 1 { "entry" } else { "entries" },
-            size(package.bytes_read),
+            text::size(package.bytes_read),
         ),
         None => format!(
             "{} {} · {} read of {} in {} request(s)",
             package.entries,
             if package.entries == 1 { "entry" } else { "entries" },
-            size(package.bytes_read),
-            size(package.bytes),
+            text::size(package.bytes_read),
+            text::size(package.bytes),
             package.requests
         ),
     };
@@ -283,7 +284,7 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
                 };
                 format!(
                     "{how}, {} · SHA-256 {}… · {checked} sealed file(s) checked in {} bundle(s)",
-                    size(deep.bytes),
+                    text::size(deep.bytes),
                     &deep.sha256[..deep.sha256.len().min(16)],
                     deep.seals.len()
                 )
@@ -331,11 +332,7 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
         if let Some(e) = &bundle.info_plist_error {
             parts.push(e.clone());
         }
-        let name = if bundle.kind == "app" {
-            "app"
-        } else {
-            bundle.kind.as_str()
-        };
+        let name = bundle.kind.as_str();
         let _ = writeln!(
             out,
             "{} {}",
@@ -422,11 +419,7 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
     if let Some(e) = &p.error {
         return format!("unreadable: {e}");
     }
-    let mut parts = vec![match p.kind.as_str() {
-        "ad-hoc" => "ad hoc".to_string(),
-        "app-store" => "App Store".to_string(),
-        other => other.to_string(),
-    }];
+    let mut parts = vec![p.kind.map_or("", ProfileKind::words).to_string()];
     if let Some(name) = &p.name {
         parts.push(format!("\"{name}\""));
     }
@@ -451,9 +444,9 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
         }
     });
     parts.push(
-        match p.signature.verdict.as_str() {
-            "apple" => "signed by Apple",
-            "extra-anchor" => "signed under --profile-ca, not Apple",
+        match p.signature.verdict {
+            SignatureVerdict::Apple => "signed by Apple",
+            SignatureVerdict::ExtraAnchor => "signed under --profile-ca, not Apple",
             _ => "not signed by Apple",
         }
         .to_string(),
@@ -464,10 +457,10 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
 /// The `--udid` answer: yes or no, and why for each profile.
 fn render_device(out: &mut String, outcome: &Outcome, style: Style) {
     let Some(answer) = &outcome.device else { return };
-    let verdict = match answer.provisioned.as_str() {
-        "yes" => style.paint("yes, its profiles list this device", |s| s.green()),
-        "no" => style.paint("NO, not provisioned for this device", |s| s.red()),
-        _ => "unknown".to_string(),
+    let verdict = match answer.provisioned {
+        Provisioned::Yes => style.paint("yes, its profiles list this device", |s| s.green()),
+        Provisioned::No => style.paint("NO, not provisioned for this device", |s| s.red()),
+        Provisioned::Unknown => "unknown".to_string(),
     };
     let _ = writeln!(out, "{} {} · {verdict}", style.dim("  device   "), esc(&answer.udid));
     for reason in &answer.reasons {
@@ -496,22 +489,22 @@ fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
                     what.push_str(&format!(" {ct}"));
                 }
                 if e.method != "HEAD" {
-                    what.push_str(&format!(" {}", size(e.body_bytes)));
+                    what.push_str(&format!(" {}", text::size(e.body_bytes)));
                     if e.body_truncated {
                         what.push_str(" (read no further)");
                     }
                 }
                 parts.push(what);
             }
-            (None, Some(error)) => parts.push(format!("no answer: {}", describe_error(error))),
+            (None, Some(error)) => parts.push(format!("no answer: {error}")),
             (None, None) => {}
         }
         if let (Some(_), Some(error)) = (e.status, &e.error) {
-            parts.push(describe_error(error));
+            parts.push(error.to_string());
         }
         parts.push(format!("{} ms", e.timing.total_ms));
         match &e.tls_verdict {
-            Some(v) if v == "ok" => parts.push("TLS ✓".to_string()),
+            Some(ChainVerdict::Ok) => parts.push("TLS ✓".to_string()),
             Some(v) => parts.push(format!("TLS ✗ {v}")),
             None => {}
         }
@@ -530,10 +523,10 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: 
     for host in &outcome.input.facts.hosts {
         let target = format!("{}:{}", host.host, host.port);
         let mut parts = vec![target.clone()];
-        let via = match host.dns.source.as_str() {
-            "resolve-option" => " (--resolve)",
-            "dns-server" => " (--dns-server)",
-            _ => "",
+        let via = match host.dns.source {
+            DnsSource::ResolveOption => " (--resolve)",
+            DnsSource::DnsServer => " (--dns-server)",
+            DnsSource::System | DnsSource::IpLiteral => "",
         };
         match &host.dns.error {
             Some(e) => parts.push(format!("DNS: {e}")),
@@ -551,13 +544,13 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: 
                     parts.push(version.clone());
                 }
                 parts.push(if tls.accepted() {
-                    format!("chain ✓ ({} root)", tls.anchored_by)
+                    format!("chain ✓ ({} root)", tls.anchored_by.as_str())
                 } else {
                     format!("chain ✗ {}", tls.verdict)
                 });
             }
             if let Some(error) = &probe.error {
-                parts.push(describe_error(error));
+                parts.push(error.to_string());
             }
         }
         parts.push(format!("serves {}", crate::text::and_list(&host.resources)));
@@ -570,7 +563,7 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: 
             .unwrap_or_default();
         for (i, der) in chain.iter().enumerate() {
             let summary = decode_hex(der)
-                .and_then(|d| crate::check::tls::parse(&d))
+                .and_then(|d| crate::x509::parse(&d))
                 .map_or_else(|| "(not a certificate x509 can read)".to_string(), |c| c.summary());
             let _ = writeln!(out, "{} {}", style.dim(&format!("  cert {i:<4}")), esc(&summary));
         }
@@ -589,32 +582,6 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
         .collect()
-}
-
-/// A network error in words.
-pub fn describe_error(error: &NetError) -> String {
-    match error {
-        NetError::Dns { host, detail } => format!("{host} does not resolve: {detail}"),
-        NetError::Connect { detail } => format!("cannot connect: {detail}"),
-        NetError::Timeout { phase, after_ms } => format!("timed out {} (after {after_ms} ms)", phase.describe()),
-        NetError::Tls { detail } => format!("TLS handshake failed: {detail}"),
-        NetError::Deadline => "the run's deadline passed".to_string(),
-        NetError::TooManyRedirects { limit } => format!("more than {limit} redirects"),
-        NetError::RedirectNotFollowed { location } => {
-            format!("redirect to {location} not followed (not http or https)")
-        }
-        NetError::Http { detail } => detail.clone(),
-    }
-}
-
-/// "1.2 KB", "412 MB".
-pub fn size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        b if b < 1024 * 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
-        b => format!("{:.1} GB", b as f64 / 1024.0 / 1024.0 / 1024.0),
-    }
 }
 
 fn render_link_facts(out: &mut String, link: &LinkFacts, style: Style) {

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::collect::input::InputKind;
 use crate::facts::Facts;
+use crate::facts::InputKind;
 use crate::finding::Finding;
 use crate::report::{Outcome, Summary};
 
@@ -32,7 +32,7 @@ struct ResultEntry<'a> {
     findings: &'a [Finding],
     /// With `--udid`: whether the profiles let that device install the app.
     #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<&'a crate::check::sig::DeviceAnswer>,
+    device: Option<&'a crate::finding::DeviceAnswer>,
     /// With `--symptom`: the known messages it matched and the findings that explain it.
     #[serde(skip_serializing_if = "Option::is_none")]
     symptom: Option<&'a crate::symptom::Triage>,

@@ -12,12 +12,11 @@
 
 use std::fmt::Write as _;
 
-use crate::collect::input::InputKind;
-use crate::facts::{AssetFetch, Exchange, Facts, Fetch};
-use crate::finding::Finding;
-use crate::report::human::{describe_error, size};
+use crate::facts::{AssetFetch, ChainVerdict, Exchange, Facts, Fetch, InputKind};
+use crate::finding::{Finding, Provisioned};
 use crate::report::{Outcome, Summary};
 use crate::text::escape_for_terminal as esc;
+use crate::text::size;
 
 /// Renders every outcome, then the totals and the exit code.
 pub fn render(outcomes: &[Outcome], exit_code: i32) -> String {
@@ -90,10 +89,10 @@ fn render_answers(out: &mut String, outcome: &Outcome) {
         }
     }
     if let Some(device) = &outcome.device {
-        let verdict = match device.provisioned.as_str() {
-            "yes" => "yes, its profiles list this device",
-            "no" => "**no**, not provisioned for this device",
-            _ => "unknown",
+        let verdict = match device.provisioned {
+            Provisioned::Yes => "yes, its profiles list this device",
+            Provisioned::No => "**no**, not provisioned for this device",
+            Provisioned::Unknown => "unknown",
         };
         let _ = writeln!(out, "**Device** {}: {verdict}\n", code_span(&device.udid));
         for reason in &device.reasons {
@@ -193,11 +192,11 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
                 cells.push(format!("→ {}", table_code(location)));
             }
             if let Some(error) = error {
-                cells.push(cell(&describe_error(error)));
+                cells.push(cell(&error.to_string()));
             }
             cells.join(" ")
         }
-        (None, Some(error)) => cell(&format!("no answer: {}", describe_error(error))),
+        (None, Some(error)) => cell(&format!("no answer: {error}")),
         (None, None) => String::new(),
     };
     let content_type = e.header("content-type").map(cell).unwrap_or_default();
@@ -206,9 +205,9 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
         _ if e.body_truncated => format!("{} (read no further)", size(e.body_bytes)),
         _ => size(e.body_bytes),
     };
-    let tls = match e.tls_verdict.as_deref() {
-        Some("ok") => "✓".to_string(),
-        Some(verdict) => format!("✗ {}", cell(verdict)),
+    let tls = match &e.tls_verdict {
+        Some(ChainVerdict::Ok) => "✓".to_string(),
+        Some(ChainVerdict::Refused(reason)) => format!("✗ {}", cell(reason)),
         None => "—".to_string(),
     };
     vec![

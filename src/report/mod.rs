@@ -8,8 +8,9 @@ pub mod sarif;
 
 use serde::Serialize;
 
-use crate::collect::input::Input;
-use crate::finding::{Finding, Severity};
+use crate::facts::Input;
+use crate::finding::Finding;
+use crate::severity::Severity;
 
 /// One input with its findings, ready to render.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct Outcome {
     pub input: Input,
     pub findings: Vec<Finding>,
     /// With `--udid`: whether the package's profiles let that device install it.
-    pub device: Option<crate::check::sig::DeviceAnswer>,
+    pub device: Option<crate::finding::DeviceAnswer>,
     /// With `--symptom`: what it matched and which findings explain it (they come first).
     pub triage: Option<crate::symptom::Triage>,
 }

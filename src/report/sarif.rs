@@ -10,10 +10,11 @@ use std::path::Path;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 
-use crate::collect::input::Input;
-use crate::finding::{Finding, Severity};
+use crate::facts::Input;
+use crate::finding::Finding;
 use crate::registry::{self, Family, Rule};
 use crate::report::Outcome;
+use crate::severity::Severity;
 
 /// The schema the document declares: the `id` of the OASIS SARIF 2.1.0 schema (errata 01).
 pub const SCHEMA_URI: &str =

@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use otadoctor::cli::{Io, run};
+use otadoctor::cli::run;
+use otadoctor::run::Io;
 use time::OffsetDateTime;
 use time::macros::datetime;
 

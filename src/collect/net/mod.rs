@@ -45,8 +45,6 @@ pub struct NetOptions {
     /// (path, PEM) of --trust-store, which replaces the public roots.
     pub trust_store: Option<(String, Vec<u8>)>,
     pub now: time::OffsetDateTime,
-    /// `--deep`: download the whole package to hash it and check its seal.
-    pub deep: bool,
 }
 
 /// One request to make.
@@ -89,8 +87,6 @@ pub struct Net {
     probes: Mutex<HashMap<(String, u16), ProbeCell>>,
     resources: Mutex<HashMap<(String, u16), BTreeSet<String>>>,
     pub trust_store: TrustStoreFacts,
-    /// `--deep`: packages are downloaded whole, hashed and their seals checked.
-    pub deep: bool,
     /// The request most recently started, for the progress line.
     activity: Mutex<String>,
 }
@@ -125,7 +121,6 @@ impl Net {
             probes: Mutex::new(HashMap::new()),
             resources: Mutex::new(HashMap::new()),
             trust_store: roots.facts,
-            deep: options.deep,
             activity: Mutex::new(String::new()),
         })
     }

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 
 use crate::collect::net::resolve::{DeviceResolver, elapsed_ms};
 use crate::collect::net::tls::{ClientCertRequests, RecordingVerifier, describe_tls_error, failure_kind, probe_config};
-use crate::facts::{NetError, Phase, ProbeFacts};
+use crate::facts::{HandshakeFailure, NetError, Phase, ProbeFacts};
 
 /// Connects to `host:port` at the first resolved address and shakes hands (for https).
 pub async fn probe(
@@ -88,7 +88,7 @@ pub async fn probe(
                         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
                         .map(describe_tls_error)
                         .unwrap_or_else(|| e.to_string());
-                    facts.handshake_failure = Some("client-certificate".to_string());
+                    facts.handshake_failure = Some(HandshakeFailure::ClientCertificate);
                     facts.error = Some(NetError::Tls { detail });
                 }
             }
@@ -106,7 +106,7 @@ pub async fn probe(
             let tls_error = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
             let detail = tls_error.map(describe_tls_error).unwrap_or_else(|| e.to_string());
             let kind = match tls_error {
-                _ if requests.asked() => "client-certificate",
+                _ if requests.asked() => HandshakeFailure::ClientCertificate,
                 Some(t) => failure_kind(t),
                 None if matches!(
                     e.kind(),
@@ -115,11 +115,11 @@ pub async fn probe(
                         | std::io::ErrorKind::BrokenPipe
                 ) =>
                 {
-                    "reset"
+                    HandshakeFailure::Reset
                 }
-                None => "other",
+                None => HandshakeFailure::Other,
             };
-            facts.handshake_failure = Some(kind.to_string());
+            facts.handshake_failure = Some(kind);
             if let Some(tls) = facts.tls.as_mut() {
                 tls.client_certificate_requested = requests.asked();
             }

@@ -11,7 +11,7 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
-use crate::facts::DnsFacts;
+use crate::facts::{DnsFacts, DnsSource};
 
 /// One `--resolve HOST:PORT:ADDR`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl DeviceResolver {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return DnsFacts {
-                source: "ip-literal".into(),
+                source: DnsSource::IpLiteral,
                 addresses: vec![ip.to_string()],
                 ..DnsFacts::default()
             };
@@ -108,23 +108,23 @@ impl DeviceResolver {
                 exact.iter().map(|p| p.addr.to_string()).collect()
             };
             return DnsFacts {
-                source: "resolve-option".into(),
+                source: DnsSource::ResolveOption,
                 addresses: chosen,
                 ..DnsFacts::default()
             };
         }
-        let (source, answer): (&str, Result<Result<Vec<IpAddr>, String>, _>) = match &self.dns_server {
+        let (source, answer): (DnsSource, Result<Result<Vec<IpAddr>, String>, _>) = match &self.dns_server {
             Some(resolver) => {
                 let lookup = tokio::time::timeout(self.timeout, resolver.lookup_ip(format!("{host}."))).await;
                 (
-                    "dns-server",
+                    DnsSource::DnsServer,
                     lookup.map(|r| r.map(|ips| ips.iter().collect()).map_err(|e| e.to_string())),
                 )
             }
             None => {
                 let lookup = tokio::time::timeout(self.timeout, tokio::net::lookup_host((host, port))).await;
                 (
-                    "system",
+                    DnsSource::System,
                     lookup.map(|r| {
                         r.map(|addrs| addrs.map(|a| a.ip()).collect())
                             .map_err(|e| e.to_string())
@@ -133,7 +133,7 @@ impl DeviceResolver {
             }
         };
         let mut facts = DnsFacts {
-            source: source.to_string(),
+            source,
             ..DnsFacts::default()
         };
         match answer {

@@ -13,7 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::facts::{TlsSeen, TrustStoreFacts};
+use crate::facts::{AnchoredBy, ChainVerdict, HandshakeFailure, TlsSeen, TrustStoreFacts};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/apple_roots.rs"));
@@ -215,14 +215,14 @@ impl ServerCertVerifier for RecordingVerifier {
             .public
             .verify_server_cert(end_entity, intermediates, server_name, ocsp, self.now);
         let (verdict, anchored_by) = match (&public, &self.with_private) {
-            (Ok(_), _) => ("ok".to_string(), "public"),
+            (Ok(_), _) => (ChainVerdict::Ok, AnchoredBy::Public),
             (Err(_), Some(all)) => match all.verify_server_cert(end_entity, intermediates, server_name, ocsp, self.now)
             {
-                Ok(_) => ("ok".to_string(), "private"),
+                Ok(_) => (ChainVerdict::Ok, AnchoredBy::Private),
                 // with every root known, what still fails is the real reason
-                Err(e) => (describe_tls_error(&e), "none"),
+                Err(e) => (ChainVerdict::Refused(describe_tls_error(&e)), AnchoredBy::None),
             },
-            (Err(e), None) => (describe_tls_error(e), "none"),
+            (Err(e), None) => (ChainVerdict::Refused(describe_tls_error(e)), AnchoredBy::None),
         };
         let mut chain_der_hex = vec![hex(end_entity.as_ref())];
         chain_der_hex.extend(intermediates.iter().map(|c| hex(c.as_ref())));
@@ -230,7 +230,7 @@ impl ServerCertVerifier for RecordingVerifier {
             server_name: server_name.to_str().into_owned(),
             chain_der_hex,
             verdict,
-            anchored_by: anchored_by.to_string(),
+            anchored_by,
             ocsp_staple_bytes: ocsp.len(),
             ocsp_staple_hex: hex(ocsp),
             ..TlsSeen::default()
@@ -312,18 +312,20 @@ pub fn probe_config(
 
 /// What kind of handshake failure a rustls error is (see `ProbeFacts::handshake_failure`); a
 /// request for a client certificate is noted by the probe itself.
-pub fn failure_kind(e: &rustls::Error) -> &'static str {
+pub fn failure_kind(e: &rustls::Error) -> HandshakeFailure {
     use rustls::AlertDescription as A;
     use rustls::PeerIncompatible as P;
     match e {
         rustls::Error::AlertReceived(A::ProtocolVersion)
         | rustls::Error::PeerIncompatible(
             P::ServerDoesNotSupportTls12Or13 | P::ServerTlsVersionIsDisabledByOurConfig,
-        ) => "protocol-version",
+        ) => HandshakeFailure::ProtocolVersion,
         rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)
-        | rustls::Error::PeerIncompatible(P::NoCipherSuitesInCommon | P::NoKxGroupsInCommon) => "handshake-failure",
-        rustls::Error::AlertReceived(A::CertificateRequired) => "client-certificate",
-        _ => "other",
+        | rustls::Error::PeerIncompatible(P::NoCipherSuitesInCommon | P::NoKxGroupsInCommon) => {
+            HandshakeFailure::HandshakeFailure
+        }
+        rustls::Error::AlertReceived(A::CertificateRequired) => HandshakeFailure::ClientCertificate,
+        _ => HandshakeFailure::Other,
     }
 }
 

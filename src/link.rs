@@ -1,11 +1,12 @@
 //! Parse an itms-services link the way iOS does: keep the text as written, take off what
 //! wraps it, split the query on `&`, percent-decode each name and value exactly once.
 //!
-//! This module records; it never decides what is wrong (see `check::lnk`).
+//! The grammar is shared: collectors use it to find and record links, the rules to rebuild a
+//! corrected one. It records; it never decides what is wrong (see `check::lnk`).
 
 use crate::facts::{LinkContext, LinkFacts, LinkParam, ParsedLink, Wrapping};
 use crate::finding::Location;
-use crate::text::percent_decode_once;
+use crate::text::{edit_distance, percent_decode_once};
 
 /// Builds the facts for one link found in `context`.
 pub fn link_facts(written: &str, context: LinkContext, location: Option<Location>, dynamic: bool) -> LinkFacts {
@@ -179,9 +180,43 @@ pub fn parse(text: &str) -> ParsedLink {
     parsed
 }
 
+/// Whether `text` is meant as an itms-services link: the right scheme, a near miss of it, or
+/// anything that asks for `download-manifest`. In a page (`in_page`), App Store links
+/// (`itms-apps:`) are ordinary links and only count when they ask for a manifest.
+pub fn looks_like_link(text: &str, in_page: bool) -> bool {
+    let (text, _) = unwrap(text, in_page);
+    let lower = text.to_ascii_lowercase();
+    let scheme = lower.split(':').next().unwrap_or("");
+    if lower.contains(':') && (scheme == "http" || scheme == "https") {
+        return false;
+    }
+    if lower.contains("download-manifest") || lower.contains("download_manifest") {
+        return true;
+    }
+    if !lower.contains(':') || scheme.is_empty() || !scheme.starts_with('i') {
+        return false;
+    }
+    if scheme == "itms-services" || (scheme.len() > 5 && edit_distance(scheme, "itms-services") <= 3) {
+        return !["itms-apps", "itms-appss", "itmss"].contains(&scheme) || !in_page;
+    }
+    !in_page && ["itms", "itms-apps", "itms-appss", "itmss"].contains(&scheme)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_links_and_near_misses() {
+        assert!(looks_like_link("itms-services://?action=download-manifest&url=x", true));
+        assert!(looks_like_link("ITMS-SERVICES://?x", false));
+        assert!(looks_like_link("itms-servies://?x", true));
+        assert!(looks_like_link("itms-apps://?action=download-manifest&url=x", true));
+        assert!(looks_like_link("itms-apps://apps.apple.com/app/id1", false));
+        assert!(!looks_like_link("itms-apps://apps.apple.com/app/id1", true));
+        assert!(!looks_like_link("https://h/?action=download-manifest", false));
+        assert!(!looks_like_link("mailto:x@y", false));
+    }
 
     #[test]
     fn splits_on_every_ampersand_and_decodes_once() {
