@@ -790,6 +790,13 @@ pub enum BundleKind {
     AppClip,
 }
 
+impl BundleFacts {
+    /// A string value of the bundle's Info.plist.
+    pub fn info_str(&self, key: &str) -> Option<&str> {
+        self.info_plist.as_ref()?.get(key)?.as_str()
+    }
+}
+
 impl BundleKind {
     pub fn as_str(self) -> &'static str {
         match self {

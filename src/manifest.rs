@@ -44,3 +44,47 @@ pub fn assets(document: &serde_json::Value) -> Vec<(usize, usize, String, String
     }
     out
 }
+
+/// An asset of the manifest as listed, whatever it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct ListedAsset<'a> {
+    /// Its item's index in `items`.
+    pub item: usize,
+    /// Its index in the item's `assets`.
+    pub index: usize,
+    /// Its `kind` (empty when it has none, or one that is not a string).
+    pub kind: &'a str,
+    pub value: &'a serde_json::Value,
+}
+
+/// Every asset of every item, in manifest order.
+pub fn listed_assets(document: &serde_json::Value) -> Vec<ListedAsset<'_>> {
+    let mut out = Vec::new();
+    for (item, value) in document
+        .get("items")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for (index, value) in value
+            .get("assets")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let kind = value
+                .get("kind")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            out.push(ListedAsset {
+                item,
+                index,
+                kind,
+                value,
+            });
+        }
+    }
+    out
+}

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::registry::Rule;
+use crate::registry::{self as rules, Rule};
 
 /// A message (or a silence) the device shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -121,18 +121,26 @@ pub fn named_in(text: &str) -> Vec<Symptom> {
         .collect()
 }
 
+/// Symptoms a rule implies beyond what its device text names.
+static IMPLIED: &[(&Rule, &[Symptom])] = &[
+    // an expired profile or signing certificate: installed copies stop opening too
+    (&rules::PROFILE_EXPIRED, &[Symptom::WontOpen]),
+    (&rules::SIGNING_CERTIFICATES_EXPIRED, &[Symptom::WontOpen]),
+    // a development or ad hoc build: Developer Mode, and only listed devices
+    (&rules::DEVELOPMENT_PROFILE, &[Symptom::DeveloperMode]),
+    // the installer never asks: a login page, an HTML page or a bot challenge instead of the manifest
+    (&rules::AUTH_REQUIRED, &[Symptom::NothingHappens]),
+    (&rules::UNEXPECTED_HTML, &[Symptom::NothingHappens]),
+    (&rules::BOT_CHALLENGE, &[Symptom::NothingHappens]),
+];
+
 /// The symptoms a rule explains: those its device text names, and those it implies.
 pub fn of_rule(rule: &Rule) -> Vec<Symptom> {
     let mut out = named_in(rule.device_symptom);
-    let implied: &[Symptom] = match rule.code {
-        // an expired or missing profile: installed copies stop opening too
-        "SIG003" | "SIG007" => &[Symptom::WontOpen],
-        // a development or ad hoc build: Developer Mode, and only listed devices
-        "SIG012" => &[Symptom::DeveloperMode],
-        // the installer never asks: an HTML page or a redirect instead of the manifest
-        "HTTP004" | "HTTP005" | "HTTP006" => &[Symptom::NothingHappens],
-        _ => &[],
-    };
+    let implied = IMPLIED
+        .iter()
+        .filter(|(r, _)| r.code == rule.code)
+        .flat_map(|(_, symptoms)| symptoms.iter());
     for s in implied {
         if !out.contains(s) {
             out.push(*s);

@@ -1,11 +1,10 @@
-//! APP rules (each bundle's Info.plist) and the manifest rules that compare the manifest with
-//! the package it points at (MAN014, MAN015).
+//! APP rules: each bundle's Info.plist.
 
 use serde_json::Value;
 
 use crate::check::{Context, called};
 use crate::facts::{BundleFacts, PackageFacts, WalkFacts};
-use crate::finding::{Finding, Location, Resource, Subject};
+use crate::finding::Finding;
 use crate::registry as rules;
 
 pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
@@ -17,7 +16,7 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
     let main_id = package
         .bundles
         .first()
-        .and_then(|b| text(b, "CFBundleIdentifier"))
+        .and_then(|b| b.info_str("CFBundleIdentifier"))
         .map(str::to_string);
     for (i, bundle) in package.bundles.iter().enumerate() {
         let Some(plist) = &bundle.info_plist else {
@@ -41,13 +40,6 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
             a.prefix(bundle, main_id.as_deref(), out);
         }
     }
-    a.manifest(out);
-    a.hashes(out);
-}
-
-/// A string value of the bundle's Info.plist.
-fn text<'a>(bundle: &'a BundleFacts, key: &str) -> Option<&'a str> {
-    bundle.info_plist.as_ref()?.get(key)?.as_str()
 }
 
 /// The strings of an array value (or a lone string).
@@ -115,7 +107,7 @@ impl App<'_> {
                 &rules::MISSING_BUNDLE_KEYS,
                 format!(
                     "CFBundleExecutable names \"{}\", but {} is not in the archive",
-                    text(bundle, "CFBundleExecutable").unwrap_or_default(),
+                    bundle.info_str("CFBundleExecutable").unwrap_or_default(),
                     exe.path
                 ),
                 "make CFBundleExecutable the name of the binary in the .app (EXECUTABLE_NAME); do not rename either after the build".to_string(),
@@ -126,7 +118,7 @@ impl App<'_> {
     /// APP003 and APP004: the app against the device, when `--ios`/`--device` name it; without
     /// them only an app no iPhone can install (iPad only) is worth an info.
     fn device(&self, bundle: &BundleFacts, ctx: &Context, out: &mut Vec<Finding>) {
-        let minimum = text(bundle, "MinimumOSVersion");
+        let minimum = bundle.info_str("MinimumOSVersion");
         if let (Some(ios), Some(min_text)) = (&ctx.device.ios, minimum)
             && let Some(min) = crate::check::version_numbers(min_text)
             && crate::check::version_cmp(&min, ios).is_gt()
@@ -190,7 +182,10 @@ impl App<'_> {
 
     fn platform(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
         let platforms = strings(bundle, "CFBundleSupportedPlatforms");
-        let dt = text(bundle, "DTPlatformName").unwrap_or_default().to_ascii_lowercase();
+        let dt = bundle
+            .info_str("DTPlatformName")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let said =
             |name: &str| platforms.iter().any(|p| p.eq_ignore_ascii_case(name)) || dt == name.to_ascii_lowercase();
         let simulator = platforms
@@ -236,7 +231,7 @@ impl App<'_> {
     }
 
     fn prefix(&self, bundle: &BundleFacts, main_id: Option<&str>, out: &mut Vec<Finding>) {
-        let (Some(main), Some(id)) = (main_id, text(bundle, "CFBundleIdentifier")) else {
+        let (Some(main), Some(id)) = (main_id, bundle.info_str("CFBundleIdentifier")) else {
             return;
         };
         if id.starts_with(&format!("{main}.")) {
@@ -251,191 +246,6 @@ impl App<'_> {
             format!("give it an id under the app's, such as {main}.{}, in the target's build settings (and in its App ID and profile)", suffix(id)),
         ));
     }
-
-    /// MAN014 and MAN015: the manifest's metadata against the app it points at.
-    /// MAN016 (`--deep`): the manifest's md5/md5s/sha256/sha256s against the package.
-    fn hashes(&self, out: &mut Vec<Finding>) {
-        let Some(deep) = self.package.deep.as_ref().filter(|d| d.error.is_none()) else {
-            return;
-        };
-        let Some(manifest) = &self.walk.document else { return };
-        let Some(document) = manifest.document.as_ref() else {
-            return;
-        };
-        let Some((i, a, asset)) = crate::manifest::package_asset(document) else {
-            return;
-        };
-        let subject = Subject {
-            resource: Resource::Manifest,
-            target: self.walk.manifest_url.clone(),
-            link: self.walk.link,
-        };
-        let mut wrong: Vec<String> = Vec::new();
-        for (key, actual) in [("md5", &deep.md5), ("sha256", &deep.sha256)] {
-            if let Some(said) = asset.get(key).and_then(Value::as_str)
-                && !said.trim().eq_ignore_ascii_case(actual)
-            {
-                let said = said.trim();
-                wrong.push(format!("{key} {}… is not the package's", &said[..said.len().min(12)]));
-            }
-        }
-        for (key, actual) in [("md5s", &deep.md5s), ("sha256s", &deep.sha256s)] {
-            let (Some(said), Some((size, actual))) = (asset.get(key).and_then(Value::as_array), actual) else {
-                continue;
-            };
-            let said: Vec<&str> = said.iter().filter_map(Value::as_str).map(str::trim).collect();
-            let bad: Vec<usize> = (0..said.len().max(actual.len()))
-                .filter(|&n| match (said.get(n), actual.get(n)) {
-                    (Some(s), Some(a)) => !s.eq_ignore_ascii_case(a),
-                    _ => true,
-                })
-                .collect();
-            if let Some(first) = bad.first() {
-                wrong.push(format!(
-                    "{key}: {} of {} chunks of {size} bytes differ from the package (the first is chunk {})",
-                    bad.len(),
-                    actual.len().max(said.len()),
-                    first + 1
-                ));
-            }
-        }
-        if wrong.is_empty() {
-            return;
-        }
-        let mut f = Finding::new(
-            &rules::HASH_MISMATCH,
-            subject,
-            format!("the manifest's hashes do not match the package: {}", wrong.join("; ")),
-            "regenerate the hashes from the exact .ipa you publish (md5 -q App.ipa; shasum -a 256 App.ipa), or remove them: they are optional",
-        );
-        f.location = manifest
-            .key_lines
-            .get(&format!("items[{i}].assets[{a}].url"))
-            .map(|&line| Location {
-                file: self.walk.manifest_url.clone(),
-                line,
-                column: 1,
-            });
-        f.evidence
-            .insert("package".to_string(), Value::String(self.package.source.clone()));
-        f.evidence
-            .insert("package_md5".to_string(), Value::String(deep.md5.clone()));
-        f.evidence
-            .insert("package_sha256".to_string(), Value::String(deep.sha256.clone()));
-        out.push(f);
-    }
-
-    fn manifest(&self, out: &mut Vec<Finding>) {
-        let Some(manifest) = &self.walk.document else { return };
-        let Some(meta) = manifest
-            .document
-            .as_ref()
-            .and_then(|d| d.get("items"))
-            .and_then(|items| items.get(0))
-            .and_then(|item| item.get("metadata"))
-        else {
-            return;
-        };
-        let Some(app) = self.package.bundles.first() else {
-            return;
-        };
-        let subject = Subject {
-            resource: Resource::Manifest,
-            target: self.walk.manifest_url.clone(),
-            link: self.walk.link,
-        };
-        let at = |key: &str| {
-            manifest
-                .key_lines
-                .get(&format!("items[0].metadata.{key}"))
-                .map(|&line| Location {
-                    file: self.walk.manifest_url.clone(),
-                    line,
-                    column: 1,
-                })
-        };
-        let mut push = |rule: &'static rules::Rule, key: &str, message: String, fix: String| {
-            let mut f = Finding::new(rule, subject.clone(), message, fix);
-            f.location = at(key);
-            f.evidence
-                .insert("package".to_string(), Value::String(self.package.source.clone()));
-            out.push(f);
-        };
-        if let (Some(said), Some(is)) = (
-            meta.get("bundle-identifier").and_then(Value::as_str),
-            text(app, "CFBundleIdentifier"),
-        ) && said != is
-        {
-            let case = if said.eq_ignore_ascii_case(is) {
-                " (they differ only in case, and the comparison is exact)"
-            } else {
-                ""
-            };
-            push(
-                &rules::BUNDLE_ID_MISMATCH,
-                "bundle-identifier",
-                format!(
-                    "the manifest's bundle-identifier is \"{said}\", the app's CFBundleIdentifier is \"{is}\"{case}"
-                ),
-                format!(
-                    "write <key>bundle-identifier</key><string>{is}</string> in the manifest (or publish the IPA built for {said})"
-                ),
-            );
-        }
-        if let Some(title) = meta.get("title").and_then(Value::as_str)
-            && let Some((key, name)) = ["CFBundleDisplayName", "CFBundleName"]
-                .into_iter()
-                .find_map(|k| text(app, k).filter(|n| !n.trim().is_empty()).map(|n| (k, n)))
-            && far_apart(title, name)
-        {
-            push(
-                &rules::TITLE_DIFFERS_FROM_APP,
-                "title",
-                format!("the manifest's title is \"{title}\"; the app is called \"{name}\" ({key})"),
-                format!("write a title that names the app, such as <key>title</key><string>{name}</string>"),
-            );
-        }
-        if let Some(said) = meta.get("bundle-version").and_then(Value::as_str) {
-            let build = text(app, "CFBundleVersion");
-            let short = text(app, "CFBundleShortVersionString");
-            let known = [build, short].into_iter().flatten().collect::<Vec<_>>();
-            if !known.is_empty() && !known.contains(&said) {
-                push(
-                    &rules::BUNDLE_VERSION_MISMATCH,
-                    "bundle-version",
-                    format!(
-                        "the manifest's bundle-version is \"{said}\"; the app is {}",
-                        match (short, build) {
-                            (Some(s), Some(b)) => format!("{s} (build {b})"),
-                            (Some(v), None) | (None, Some(v)) => v.to_string(),
-                            (None, None) => String::new(),
-                        }
-                    ),
-                    format!(
-                        "write <key>bundle-version</key><string>{}</string> in the manifest",
-                        short.or(build).unwrap_or_default()
-                    ),
-                );
-            }
-        }
-    }
-}
-
-/// Whether a title and a display name have nothing in common: neither contains the other and
-/// they share no word (letters and digits, case ignored). "Field Service" and "Field" are close.
-fn far_apart(title: &str, name: &str) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let (t, n) = (words(title), words(name));
-    if t.is_empty() || n.is_empty() {
-        return false;
-    }
-    let (tj, nj) = (t.concat(), n.concat());
-    !(tj.contains(&nj) || nj.contains(&tj) || t.iter().any(|w| n.contains(w)))
 }
 
 /// The platform keys as written, for the message.

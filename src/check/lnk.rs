@@ -1,49 +1,48 @@
 //! LNK rules: the itms-services link itself, as written and as iOS parses it.
 
 use crate::check::Context;
-use crate::check::repair::{self, AMPERSAND_ENTITIES, Intent};
+use crate::check::repair::{self, AMPERSAND_ENTITIES};
 use crate::facts::{LinkContext, LinkFacts};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::{self as rules};
 use crate::text::edit_distance;
 
-/// Runs the LNK rules on one link, then the URL rules on the manifest URL it carries.
-pub fn check(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
+/// Runs the LNK rules on one link.
+pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Finding>) {
     let intent = repair::intent(link);
     let corrected = intent
         .as_ref()
         .map(|i| repair::canonical_link(&repair::repair_url(&i.literal)));
     let lnk = Lnk { link, index, corrected };
-    let start = out.len();
+    lnk.not_itms_services(out);
+    if !reads_as_install_link(link) {
+        return;
+    }
+    lnk.missing_double_slash(out);
+    lnk.extra_slash(out);
+    lnk.bad_action(out);
+    lnk.html_entity_in_link(out);
+    lnk.duplicated_prefix(out);
+    lnk.link_wrapped_or_padded(out);
+    if !link.dynamic {
+        lnk.missing_url_parameter(out);
+        lnk.manifest_query_not_encoded(out);
+        lnk.manifest_fragment_not_encoded(out);
+        lnk.manifest_url_double_encoded(out);
+        lnk.plus_in_manifest_url(out);
+    }
+}
 
-    if !lnk.not_itms_services(out) {
-        lnk.missing_double_slash(out);
-        lnk.extra_slash(out);
-        lnk.bad_action(out);
-        lnk.html_entity_in_link(out);
-        lnk.duplicated_prefix(out);
-        lnk.link_wrapped_or_padded(out);
-        if !link.dynamic {
-            lnk.missing_url_parameter(out);
-            lnk.manifest_query_not_encoded(out);
-            lnk.manifest_fragment_not_encoded(out);
-            lnk.manifest_url_double_encoded(out);
-            lnk.plus_in_manifest_url(out);
-            if let Some(Intent { effective, .. }) = &intent {
-                let subject = Subject {
-                    resource: Resource::Manifest,
-                    target: effective.clone(),
-                    link: Some(index),
-                };
-                crate::check::url::check(effective, &subject, lnk.corrected.as_deref(), ctx, out);
-            }
-        }
-    }
-    for finding in &mut out[start..] {
-        if finding.location.is_none() {
-            finding.location = link.location.clone();
-        }
-    }
+/// Whether the text is read as an itms-services link at all: its scheme is itms-services, a
+/// typo of it, or an App Store scheme. Anything else is LNK001 and nothing more.
+pub fn reads_as_install_link(link: &LinkFacts) -> bool {
+    let Some(scheme) = &link.parsed.scheme else {
+        return false;
+    };
+    let lower = scheme.to_ascii_lowercase();
+    lower == "itms-services"
+        || edit_distance(&lower, "itms-services") <= 3
+        || ["itms", "itms-apps", "itmss", "itms-appss"].contains(&lower.as_str())
 }
 
 struct Lnk<'a> {
@@ -78,9 +77,8 @@ impl Lnk<'_> {
         Finding::new(rule, self.subject(), message, fix).corrected(self.corrected.clone())
     }
 
-    /// LNK001. Returns true when the text is not an itms-services link at all (then the other
-    /// LNK rules have nothing to read).
-    fn not_itms_services(&self, out: &mut Vec<Finding>) -> bool {
+    /// LNK001: the scheme is not itms-services.
+    fn not_itms_services(&self, out: &mut Vec<Finding>) {
         let Some(scheme) = &self.link.parsed.scheme else {
             out.push(
                 self.finding(
@@ -94,11 +92,11 @@ impl Lnk<'_> {
                     "a link starts with its scheme",
                 ),
             );
-            return true;
+            return;
         };
         let lower = scheme.to_ascii_lowercase();
         if lower == "itms-services" {
-            return false;
+            return;
         }
         let range = 0..scheme.len();
         let opens_store = ["itms", "itms-apps", "itmss", "itms-appss"].contains(&lower.as_str());
@@ -112,7 +110,6 @@ impl Lnk<'_> {
         } else {
             "not itms-services"
         };
-        let typo = edit_distance(&lower, "itms-services") <= 3;
         out.push(
             self.finding(
                 &rules::NOT_ITMS_SERVICES,
@@ -121,7 +118,6 @@ impl Lnk<'_> {
             )
             .highlight(self.text(), range, label),
         );
-        !(typo || opens_store)
     }
 
     fn missing_double_slash(&self, out: &mut Vec<Finding>) {

@@ -1,11 +1,13 @@
-//! MAN rules: the manifest plist — parse, encoding, schema, typos, hashes, images.
+//! MAN rules: the manifest plist — parse, encoding, schema, typos, hashes, images — and the
+//! manifest against the package it points at.
 
 use serde_json::Value;
 
+use crate::check::Context;
 use crate::check::http::package_size;
-use crate::check::{Context, asset_resource};
-use crate::facts::{AssetFetch, ManifestFacts, WalkFacts};
+use crate::facts::{AssetFetch, BundleFacts, ManifestFacts, PackageFacts, WalkFacts};
 use crate::finding::{Finding, Location, Resource, Subject};
+use crate::manifest::ListedAsset;
 use crate::registry as rules;
 use crate::text::edit_distance;
 
@@ -41,7 +43,7 @@ const METADATA_KEYS: &[&str] = &[
     "items",
 ];
 
-pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
+pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(facts) = &walk.document else { return };
     let m = Man { walk, facts };
     m.encoding(out);
@@ -101,7 +103,21 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
     for (i, item) in items.iter().enumerate() {
         m.item(i, item, items.len() > 1, out);
     }
-    m.assets_on_the_wire(ctx, out);
+}
+
+/// The MAN rules on one asset of the manifest that need what fetching it gave: MAN017 (hash
+/// chunks against the package's size) and MAN020 (the icon's PNG). The asset's URL is the URL
+/// family's (`url::check_asset`).
+pub fn check_asset(walk: &WalkFacts, listed: &ListedAsset<'_>, out: &mut Vec<Finding>) {
+    let Some(facts) = &walk.document else { return };
+    let m = Man { walk, facts };
+    let fetched = walk
+        .assets
+        .iter()
+        .find(|f| f.item == listed.item && f.asset == listed.index);
+    let path = format!("items[{}].assets[{}]", listed.item, listed.index);
+    m.hash_chunks(listed.value, listed.kind, fetched, &path, out);
+    m.image_not_png(walk, listed, fetched, out);
 }
 
 struct Man<'a> {
@@ -416,81 +432,38 @@ impl Man<'_> {
         }
     }
 
-    /// URL rules on every asset URL, and what needs the fetched assets (hash chunks, PNGs).
-    fn assets_on_the_wire(&self, ctx: &Context, out: &mut Vec<Finding>) {
-        let Some(doc) = &self.facts.document else { return };
-        for (i, item) in doc
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for (a, asset) in item
-                .get("assets")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                let kind = asset.get("kind").and_then(Value::as_str).unwrap_or_default();
-                let resource = asset_resource(kind);
-                let fetched = self.walk.assets.iter().find(|f| f.item == i && f.asset == a);
-                match asset.get("url") {
-                    Some(Value::String(url)) => {
-                        let subject = Subject {
-                            resource,
-                            target: url.clone(),
-                            link: self.walk.link,
-                        };
-                        crate::check::url::check(url, &subject, None, ctx, out);
-                    }
-                    other => {
-                        let what = if other.is_some() {
-                            "a url that is not a string"
-                        } else {
-                            "no url"
-                        };
-                        let subject = Subject {
-                            resource,
-                            target: format!("{kind} asset"),
-                            link: self.walk.link,
-                        };
-                        out.push(Finding::new(
-                            &rules::URL_NOT_ABSOLUTE,
-                            subject,
-                            format!("the {kind} asset has {what}"),
-                            "give the asset its absolute https URL".to_string(),
-                        ));
-                    }
-                }
-                self.hash_chunks(asset, kind, fetched, &format!("items[{i}].assets[{a}]"), out);
-                if let Some(png) = fetched.and_then(|f| f.png) {
-                    let want = if kind == "display-image" { 57 } else { 512 };
-                    let message = if !png.is_png {
-                        Some(format!("the {kind} is not a PNG"))
-                    } else if png.width != want || png.height != want {
-                        Some(format!("the {kind} is {}×{}, not {want}×{want}", png.width, png.height))
-                    } else {
-                        None
-                    };
-                    if let Some(message) = message {
-                        let url = asset.get("url").and_then(Value::as_str).unwrap_or_default();
-                        let subject = Subject {
-                            resource: Resource::Icon,
-                            target: url.to_string(),
-                            link: self.walk.link,
-                        };
-                        out.push(Finding::new(
-                            &rules::IMAGE_NOT_PNG,
-                            subject,
-                            message,
-                            format!("serve a {want}×{want} PNG"),
-                        ));
-                    }
-                }
-            }
-        }
+    /// MAN020: an icon that is not a PNG of its size.
+    fn image_not_png(
+        &self,
+        walk: &WalkFacts,
+        listed: &ListedAsset<'_>,
+        fetched: Option<&AssetFetch>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(png) = fetched.and_then(|f| f.png) else {
+            return;
+        };
+        let kind = listed.kind;
+        let want = if kind == "display-image" { 57 } else { 512 };
+        let message = if !png.is_png {
+            format!("the {kind} is not a PNG")
+        } else if png.width != want || png.height != want {
+            format!("the {kind} is {}×{}, not {want}×{want}", png.width, png.height)
+        } else {
+            return;
+        };
+        let url = listed.value.get("url").and_then(Value::as_str).unwrap_or_default();
+        let subject = Subject {
+            resource: Resource::Icon,
+            target: url.to_string(),
+            link: walk.link,
+        };
+        out.push(Finding::new(
+            &rules::IMAGE_NOT_PNG,
+            subject,
+            message,
+            format!("serve a {want}×{want} PNG"),
+        ));
     }
 
     fn hash_chunks(&self, asset: &Value, kind: &str, fetched: Option<&AssetFetch>, path: &str, out: &mut Vec<Finding>) {
@@ -537,6 +510,219 @@ impl Man<'_> {
             }
         }
     }
+}
+
+/// MAN014, MAN015, MAN022 and (`--deep`) MAN016: the manifest against the package it points at,
+/// when the package was read.
+pub fn check_against_package(walk: &WalkFacts, out: &mut Vec<Finding>) {
+    let Some(package) = walk.package.as_ref().filter(|p| p.error.is_none()) else {
+        return;
+    };
+    let Some(manifest) = &walk.document else { return };
+    let Some(document) = &manifest.document else {
+        return;
+    };
+    let against = AgainstPackage {
+        walk,
+        manifest,
+        package,
+    };
+    if let Some(meta) = document
+        .get("items")
+        .and_then(|items| items.get(0))
+        .and_then(|item| item.get("metadata"))
+        && let Some(app) = package.bundles.first()
+    {
+        against.bundle_id_mismatch(meta, app, out);
+        against.title_differs_from_app(meta, app, out);
+        against.bundle_version_mismatch(meta, app, out);
+    }
+    against.hash_mismatch(document, out);
+}
+
+/// The manifest of a walk and the package it led to.
+struct AgainstPackage<'a> {
+    walk: &'a WalkFacts,
+    manifest: &'a ManifestFacts,
+    package: &'a PackageFacts,
+}
+
+impl AgainstPackage<'_> {
+    fn subject(&self) -> Subject {
+        Subject {
+            resource: Resource::Manifest,
+            target: self.walk.manifest_url.clone(),
+            link: self.walk.link,
+        }
+    }
+
+    /// Where the key at `path` (`items[0].metadata.title`) is written.
+    fn at(&self, path: &str) -> Option<Location> {
+        self.manifest.key_lines.get(path).map(|&line| Location {
+            file: self.walk.manifest_url.clone(),
+            line,
+            column: 1,
+        })
+    }
+
+    /// A finding about the metadata key `key`, with the package as evidence.
+    fn metadata_finding(&self, rule: &'static rules::Rule, key: &str, message: String, fix: String) -> Finding {
+        let mut f = Finding::new(rule, self.subject(), message, fix);
+        f.location = self.at(&format!("items[0].metadata.{key}"));
+        f.evidence
+            .insert("package".to_string(), Value::String(self.package.source.clone()));
+        f
+    }
+
+    /// MAN014: the manifest's bundle-identifier is not the app's CFBundleIdentifier.
+    fn bundle_id_mismatch(&self, meta: &Value, app: &BundleFacts, out: &mut Vec<Finding>) {
+        let (Some(said), Some(is)) = (
+            meta.get("bundle-identifier").and_then(Value::as_str),
+            app.info_str("CFBundleIdentifier"),
+        ) else {
+            return;
+        };
+        if said == is {
+            return;
+        }
+        let case = if said.eq_ignore_ascii_case(is) {
+            " (they differ only in case, and the comparison is exact)"
+        } else {
+            ""
+        };
+        out.push(self.metadata_finding(
+            &rules::BUNDLE_ID_MISMATCH,
+            "bundle-identifier",
+            format!("the manifest's bundle-identifier is \"{said}\", the app's CFBundleIdentifier is \"{is}\"{case}"),
+            format!(
+                "write <key>bundle-identifier</key><string>{is}</string> in the manifest (or publish the IPA built for {said})"
+            ),
+        ));
+    }
+
+    /// MAN022: the manifest's title and the app's display name have nothing in common.
+    fn title_differs_from_app(&self, meta: &Value, app: &BundleFacts, out: &mut Vec<Finding>) {
+        let Some(title) = meta.get("title").and_then(Value::as_str) else {
+            return;
+        };
+        let Some((key, name)) = ["CFBundleDisplayName", "CFBundleName"]
+            .into_iter()
+            .find_map(|k| app.info_str(k).filter(|n| !n.trim().is_empty()).map(|n| (k, n)))
+        else {
+            return;
+        };
+        if !far_apart(title, name) {
+            return;
+        }
+        out.push(self.metadata_finding(
+            &rules::TITLE_DIFFERS_FROM_APP,
+            "title",
+            format!("the manifest's title is \"{title}\"; the app is called \"{name}\" ({key})"),
+            format!("write a title that names the app, such as <key>title</key><string>{name}</string>"),
+        ));
+    }
+
+    /// MAN015: the manifest's bundle-version is neither the app's build nor its version.
+    fn bundle_version_mismatch(&self, meta: &Value, app: &BundleFacts, out: &mut Vec<Finding>) {
+        let Some(said) = meta.get("bundle-version").and_then(Value::as_str) else {
+            return;
+        };
+        let build = app.info_str("CFBundleVersion");
+        let short = app.info_str("CFBundleShortVersionString");
+        let known = [build, short].into_iter().flatten().collect::<Vec<_>>();
+        if known.is_empty() || known.contains(&said) {
+            return;
+        }
+        out.push(self.metadata_finding(
+            &rules::BUNDLE_VERSION_MISMATCH,
+            "bundle-version",
+            format!(
+                "the manifest's bundle-version is \"{said}\"; the app is {}",
+                match (short, build) {
+                    (Some(s), Some(b)) => format!("{s} (build {b})"),
+                    (Some(v), None) | (None, Some(v)) => v.to_string(),
+                    (None, None) => String::new(),
+                }
+            ),
+            format!(
+                "write <key>bundle-version</key><string>{}</string> in the manifest",
+                short.or(build).unwrap_or_default()
+            ),
+        ));
+    }
+
+    /// MAN016 (`--deep`): the manifest's md5/md5s/sha256/sha256s against the package.
+    fn hash_mismatch(&self, document: &Value, out: &mut Vec<Finding>) {
+        let Some(deep) = self.package.deep.as_ref().filter(|d| d.error.is_none()) else {
+            return;
+        };
+        let Some((i, a, asset)) = crate::manifest::package_asset(document) else {
+            return;
+        };
+        let mut wrong: Vec<String> = Vec::new();
+        for (key, actual) in [("md5", &deep.md5), ("sha256", &deep.sha256)] {
+            if let Some(said) = asset.get(key).and_then(Value::as_str)
+                && !said.trim().eq_ignore_ascii_case(actual)
+            {
+                let said: String = said.trim().chars().take(12).collect();
+                wrong.push(format!("{key} {said}… is not the package's"));
+            }
+        }
+        for (key, actual) in [("md5s", &deep.md5s), ("sha256s", &deep.sha256s)] {
+            let (Some(said), Some((size, actual))) = (asset.get(key).and_then(Value::as_array), actual) else {
+                continue;
+            };
+            let said: Vec<&str> = said.iter().filter_map(Value::as_str).map(str::trim).collect();
+            let bad: Vec<usize> = (0..said.len().max(actual.len()))
+                .filter(|&n| match (said.get(n), actual.get(n)) {
+                    (Some(s), Some(a)) => !s.eq_ignore_ascii_case(a),
+                    _ => true,
+                })
+                .collect();
+            if let Some(first) = bad.first() {
+                wrong.push(format!(
+                    "{key}: {} of {} chunks of {size} bytes differ from the package (the first is chunk {})",
+                    bad.len(),
+                    actual.len().max(said.len()),
+                    first + 1
+                ));
+            }
+        }
+        if wrong.is_empty() {
+            return;
+        }
+        let mut f = Finding::new(
+            &rules::HASH_MISMATCH,
+            self.subject(),
+            format!("the manifest's hashes do not match the package: {}", wrong.join("; ")),
+            "regenerate the hashes from the exact .ipa you publish (md5 -q App.ipa; shasum -a 256 App.ipa), or remove them: they are optional",
+        );
+        f.location = self.at(&format!("items[{i}].assets[{a}].url"));
+        f.evidence
+            .insert("package".to_string(), Value::String(self.package.source.clone()));
+        f.evidence
+            .insert("package_md5".to_string(), Value::String(deep.md5.clone()));
+        f.evidence
+            .insert("package_sha256".to_string(), Value::String(deep.sha256.clone()));
+        out.push(f);
+    }
+}
+
+/// Whether a title and a display name have nothing in common: neither contains the other and
+/// they share no word (letters and digits, case ignored). "Field Service" and "Field" are close.
+fn far_apart(title: &str, name: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (t, n) = (words(title), words(name));
+    if t.is_empty() || n.is_empty() {
+        return false;
+    }
+    let (tj, nj) = (t.concat(), n.concat());
+    !(tj.contains(&nj) || nj.contains(&tj) || t.iter().any(|w| n.contains(w)))
 }
 
 fn join(path: &str, key: &str) -> String {

@@ -91,16 +91,32 @@ impl Context {
     }
 }
 
-/// Runs every rule over the facts of one input.
+/// Runs every rule over the facts of one input, family by family where the facts are: each
+/// link (LNK, then URL on its manifest URL), each walk (the manifest, each of its assets, the
+/// package and its bundles, the manifest against the package), then SIG, NET, TLS and HTTP over
+/// the whole input.
 pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, link) in facts.links.iter().enumerate() {
+        let start = out.len();
         lnk::check(link, index, ctx, &mut out);
+        url::check_link(link, index, ctx, &mut out);
+        for finding in &mut out[start..] {
+            if finding.location.is_none() {
+                finding.location = link.location.clone();
+            }
+        }
     }
     for walk in &facts.walks {
         man::check(walk, ctx, &mut out);
+        let document = walk.document.as_ref().and_then(|d| d.document.as_ref());
+        for listed in document.map(crate::manifest::listed_assets).unwrap_or_default() {
+            url::check_asset(walk, &listed, ctx, &mut out);
+            man::check_asset(walk, &listed, &mut out);
+        }
         ipa::check(walk, ctx, &mut out);
         app::check(walk, ctx, &mut out);
+        man::check_against_package(walk, &mut out);
     }
     sig::check(facts, ctx, &mut out);
     net::check(facts, ctx, &mut out);

@@ -1,13 +1,69 @@
-//! URL rules: hygiene of every URL in the chain (the manifest URL now; asset URLs later).
+//! URL rules: hygiene of every URL in the chain — the manifest URL a link carries, and the URL
+//! of every asset of a manifest.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use crate::check::Context;
-use crate::check::repair::{self, host_range, needs_encoding};
+use crate::check::repair::{self, Intent, host_range, needs_encoding};
+use crate::facts::{LinkFacts, WalkFacts};
 use crate::finding::{Finding, Resource, Subject};
+use crate::manifest::ListedAsset;
 use crate::registry as rules;
+
+/// The URL rules on the manifest URL of a link, when the link reads as an install link and its
+/// URL is all written out (not built by a script).
+pub fn check_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
+    if link.dynamic || !crate::check::lnk::reads_as_install_link(link) {
+        return;
+    }
+    let Some(Intent { effective, literal }) = repair::intent(link) else {
+        return;
+    };
+    let corrected = repair::canonical_link(&repair::repair_url(&literal));
+    let subject = Subject {
+        resource: Resource::Manifest,
+        target: effective.clone(),
+        link: Some(index),
+    };
+    check(&effective, &subject, Some(&corrected), ctx, out);
+}
+
+/// The URL rules on one asset of a manifest: URL002 when it has no URL string, else every rule
+/// on its URL.
+pub fn check_asset(walk: &WalkFacts, listed: &ListedAsset<'_>, ctx: &Context, out: &mut Vec<Finding>) {
+    let kind = listed.kind;
+    let resource = crate::check::asset_resource(kind);
+    match listed.value.get("url") {
+        Some(serde_json::Value::String(url)) => {
+            let subject = Subject {
+                resource,
+                target: url.clone(),
+                link: walk.link,
+            };
+            check(url, &subject, None, ctx, out);
+        }
+        other => {
+            let what = if other.is_some() {
+                "a url that is not a string"
+            } else {
+                "no url"
+            };
+            let subject = Subject {
+                resource,
+                target: format!("{kind} asset"),
+                link: walk.link,
+            };
+            out.push(Finding::new(
+                &rules::URL_NOT_ABSOLUTE,
+                subject,
+                format!("the {kind} asset has {what}"),
+                "give the asset its absolute https URL".to_string(),
+            ));
+        }
+    }
+}
 
 /// Runs every URL rule on `url`, the URL of `subject`.
 /// `link_fix` is the corrected itms-services link when `url` came from one: mechanical
