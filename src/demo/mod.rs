@@ -12,7 +12,7 @@
 
 pub mod package;
 pub mod pki;
-mod server;
+pub mod server;
 
 use std::path::PathBuf;
 
@@ -25,7 +25,7 @@ use crate::report::Outcome as Diagnosed;
 use crate::run::{self, EXIT_FINDINGS, EXIT_OK, Io};
 use crate::severity::Severity;
 use package::{BUNDLE_ID, Profile};
-use server::{Route, Routes};
+use server::{Route, Routes, Server};
 
 /// The host name of the practice site.
 pub const HOST: &str = "ota.demo.test";
@@ -379,9 +379,18 @@ impl Site {
             });
         }
 
-        server::serve_tls(&runtime, https, pki.leaf(&[HOST], true)?, https_routes)?;
-        server::serve_plain(&runtime, http, http_routes);
-        server::serve_tls(&runtime, chain, pki.leaf(&[CHAIN_HOST], false)?, chain_routes)?;
+        let name = Some("otadoctor-demo");
+        Server::new(https_routes, name, false).serve_tls(
+            &runtime,
+            https,
+            server::tls_config(pki.leaf(&[HOST], true)?)?,
+        );
+        Server::new(http_routes, name, false).serve_plain(&runtime, http);
+        Server::new(chain_routes, name, false).serve_tls(
+            &runtime,
+            chain,
+            server::tls_config(pki.leaf(&[CHAIN_HOST], false)?)?,
+        );
         Ok(Site {
             runtime: Some(runtime),
             dir,

@@ -1,10 +1,14 @@
-//! The demo's web servers: HTTP/1.1 on listeners bound to 127.0.0.1, over TLS (tokio-rustls) or plain, answering
-//! from a fixed table of paths, with HEAD, byte ranges (the package is read through them) and
-//! keep-alive. Every read, write and handshake has a timeout, request heads are capped, and so
-//! is the number of connections at once.
+//! The practice site's web server, also the test lab's: HTTP/1.1 on listeners bound to
+//! 127.0.0.1, over TLS (tokio-rustls, any server configuration: client authentication, a
+//! stapled OCSP response) or plain, answering from a table of paths with HEAD, byte ranges
+//! and keep-alive. A route can also misbehave the ways real servers do (no Content-Length,
+//! Range ignored, wrong range bytes, another HEAD status, a slow first byte, a trickled or
+//! endless body, another answer for one User-Agent). Every handshake, read and write has a
+//! timeout, request heads are capped, and so is the number of connections at once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -24,7 +28,25 @@ const MAX_CONNECTIONS: usize = 128;
 pub struct Route {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// Shared: a route is cloned for every request, the body is not (benchmarks serve 200 MiB).
     pub body: Arc<Vec<u8>>,
+    /// Send a Content-Length (else close the connection after the body).
+    pub content_length: bool,
+    /// Answer `Range` with 206 (else ignore it and send the whole body).
+    pub ranges: bool,
+    /// Answer ranges that do not start at 0 with the bytes this far before the ones asked for
+    /// (a broken cache or proxy): same length and Content-Range, wrong bytes.
+    pub range_shift: usize,
+    /// The status for HEAD, when it differs from GET's.
+    pub head_status: Option<u16>,
+    /// Wait this long before the status line.
+    pub first_byte_delay: Duration,
+    /// Send the body one byte per interval.
+    pub trickle: Option<Duration>,
+    /// Never stop sending the body.
+    pub endless: bool,
+    /// Another answer for requests whose User-Agent contains the key.
+    pub for_agent: Vec<(String, Route)>,
 }
 
 impl Route {
@@ -33,6 +55,14 @@ impl Route {
             status: 200,
             headers: vec![("content-type".to_string(), content_type.to_string())],
             body: Arc::new(body.into()),
+            content_length: true,
+            ranges: true,
+            range_shift: 0,
+            head_status: None,
+            first_byte_delay: Duration::ZERO,
+            trickle: None,
+            endless: false,
+            for_agent: Vec::new(),
         }
     }
 
@@ -51,42 +81,272 @@ impl Route {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
+
+    pub fn no_length(mut self) -> Route {
+        self.content_length = false;
+        self
+    }
+
+    pub fn wrong_range_bytes(mut self, shift: usize) -> Route {
+        self.range_shift = shift;
+        self
+    }
+
+    pub fn no_ranges(mut self) -> Route {
+        self.ranges = false;
+        self
+    }
+
+    pub fn head(mut self, status: u16) -> Route {
+        self.head_status = Some(status);
+        self
+    }
+
+    pub fn delay(mut self, d: Duration) -> Route {
+        self.first_byte_delay = d;
+        self
+    }
+
+    pub fn trickle(mut self, per_byte: Duration) -> Route {
+        self.trickle = Some(per_byte);
+        self
+    }
+
+    pub fn endless(mut self) -> Route {
+        self.endless = true;
+        self.content_length = false;
+        self
+    }
+
+    pub fn for_agent(mut self, contains: &str, other: Route) -> Route {
+        self.for_agent.push((contains.to_string(), other));
+        self
+    }
 }
 
-/// The paths a listener answers; anything else is a 404.
+/// The paths a server answers; anything else is a 404.
 pub type Routes = HashMap<String, Route>;
 
-/// Serves `routes` over TLS with `cert` on `listener` (bound on `runtime`).
-pub fn serve_tls(
-    runtime: &tokio::runtime::Runtime,
-    listener: TcpListener,
-    cert: ServerCert,
-    routes: Routes,
-) -> Result<(), String> {
-    let config = rustls::ServerConfig::builder_with_provider(crate::collect::net::tls::provider())
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_no_client_auth().with_single_cert(cert.chain, cert.key))
-        .map_err(|e| format!("cannot set up the demo's TLS server: {e}"))?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let routes = Arc::new(routes);
-    runtime.spawn(accept_loop(listener, move |tcp| {
-        let (acceptor, routes) = (acceptor.clone(), routes.clone());
-        async move {
-            if let Ok(Ok(tls)) = tokio::time::timeout(IO_TIMEOUT, acceptor.accept(tcp)).await {
-                serve_connection(tls, &routes).await;
-            }
-        }
-    }));
-    Ok(())
+/// One request the server saw.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub range: Option<String>,
+    pub user_agent: String,
+    /// Which connection it came on (1 for the first).
+    pub connection: usize,
 }
 
-/// Serves `routes` over plain HTTP on `listener` (bound on `runtime`).
-pub fn serve_plain(runtime: &tokio::runtime::Runtime, listener: TcpListener, routes: Routes) {
-    let routes = Arc::new(routes);
-    runtime.spawn(accept_loop(listener, move |tcp| {
-        let routes = routes.clone();
-        async move { serve_connection(tcp, &routes).await }
-    }));
+/// A server's routes, its request log and its connection count, shared by its listeners.
+pub struct Server {
+    routes: Mutex<Routes>,
+    /// The `Server` header of every answer, if any.
+    name: Option<&'static str>,
+    /// Whether requests are logged (the test lab reads the log; the demo keeps none).
+    logging: bool,
+    log: Mutex<Vec<Logged>>,
+    connections: AtomicUsize,
+}
+
+impl Server {
+    pub fn new(routes: Routes, name: Option<&'static str>, logging: bool) -> Arc<Server> {
+        Arc::new(Server {
+            routes: Mutex::new(routes),
+            name,
+            logging,
+            log: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+        })
+    }
+
+    /// Answers `path` with `route` from now on.
+    pub fn route(&self, path: &str, route: Route) {
+        if let Ok(mut routes) = self.routes.lock() {
+            routes.insert(path.to_string(), route);
+        }
+    }
+
+    /// Every request seen so far (when logging).
+    pub fn requests(&self) -> Vec<Logged> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// How many connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Serves over TLS with `config` on `listener` (bound on `runtime`).
+    pub fn serve_tls(
+        self: &Arc<Self>,
+        runtime: &tokio::runtime::Runtime,
+        listener: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+    ) {
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let server = self.clone();
+        runtime.spawn(accept_loop(listener, move |tcp| {
+            let (acceptor, server) = (acceptor.clone(), server.clone());
+            async move {
+                let id = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
+                if let Ok(Ok(tls)) = tokio::time::timeout(IO_TIMEOUT, acceptor.accept(tcp)).await {
+                    server.serve_connection(tls, id).await;
+                }
+            }
+        }));
+    }
+
+    /// Serves plain HTTP on `listener` (bound on `runtime`).
+    pub fn serve_plain(self: &Arc<Self>, runtime: &tokio::runtime::Runtime, listener: TcpListener) {
+        let server = self.clone();
+        runtime.spawn(accept_loop(listener, move |tcp| {
+            let server = server.clone();
+            async move {
+                let id = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
+                server.serve_connection(tcp, id).await;
+            }
+        }));
+    }
+
+    /// Answers requests on one connection until the client closes it, stays idle past
+    /// `IO_TIMEOUT`, sends a body, or a route closes the connection.
+    async fn serve_connection<S>(&self, mut stream: S, id: usize)
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut pending: Vec<u8> = Vec::new();
+        while let Some(head) = read_head(&mut stream, &mut pending).await {
+            let mut lines = head.split("\r\n");
+            let mut request_line = lines.next().unwrap_or_default().split(' ');
+            let method = request_line.next().unwrap_or_default().to_string();
+            let target = request_line.next().unwrap_or_default().to_string();
+            let headers: Vec<(String, String)> = lines
+                .filter_map(|l| {
+                    l.split_once(':')
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                })
+                .collect();
+            let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let user_agent = get("user-agent").unwrap_or_default();
+            let range = get("range");
+            let has_body = get("content-length").is_some_and(|v| v != "0") || get("transfer-encoding").is_some();
+            if self.logging
+                && let Ok(mut log) = self.log.lock()
+            {
+                log.push(Logged {
+                    method: method.clone(),
+                    path: target.clone(),
+                    range: range.clone(),
+                    user_agent: user_agent.clone(),
+                    connection: id,
+                });
+            }
+            let path = target.split('?').next().unwrap_or_default();
+            let found = self.routes.lock().ok().and_then(|r| r.get(path).cloned());
+            let route = match (method.as_str(), found) {
+                ("GET" | "HEAD", Some(route)) => route
+                    .for_agent
+                    .iter()
+                    .find(|(k, _)| user_agent.contains(k.as_str()))
+                    .map(|(_, r)| r.clone())
+                    .unwrap_or(route),
+                ("GET" | "HEAD", None) => Route::status(404, "text/html", "<html><body>not found</body></html>"),
+                _ => Route::status(405, "text/plain", "GET or HEAD").header("allow", "GET, HEAD"),
+            };
+            // a request with a body is not read: answer, then close
+            let keep = !has_body && route.content_length && !route.endless;
+            if !self.respond(&mut stream, &method, range.as_deref(), &route, keep).await || !keep {
+                return;
+            }
+        }
+    }
+
+    /// Writes the response (a 206 for a satisfiable range of a 200); whether it was sent.
+    async fn respond<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+        method: &str,
+        range: Option<&str>,
+        route: &Route,
+        keep: bool,
+    ) -> bool {
+        tokio::time::sleep(route.first_byte_delay).await;
+        let head_only = method == "HEAD";
+        let total = route.body.len();
+        let mut status = match route.head_status {
+            Some(status) if head_only => status,
+            _ => route.status,
+        };
+        let mut body: &[u8] = &route.body;
+        let mut headers = route.headers.clone();
+        if route.ranges && route.status == 200 {
+            headers.push(("accept-ranges".into(), "bytes".into()));
+            if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
+                status = 206;
+                let from = if start > 0 {
+                    start.saturating_sub(route.range_shift)
+                } else {
+                    start
+                };
+                body = &route.body[from..=from + (end - start)];
+                headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
+            }
+        }
+        if route.content_length {
+            headers.push(("content-length".into(), body.len().to_string()));
+        }
+        if let Some(name) = self.name {
+            headers.push(("server".into(), name.into()));
+        }
+        if !keep {
+            headers.push(("connection".into(), "close".into()));
+        }
+        let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+        for (name, value) in &headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        if !write(stream, head.as_bytes()).await {
+            return false;
+        }
+        if !head_only {
+            let sent = if route.endless {
+                let chunk = vec![b'A'; 64 * 1024];
+                while write(stream, &chunk).await {}
+                false
+            } else if let Some(per_byte) = route.trickle {
+                let mut sent = true;
+                for b in body {
+                    if !write(stream, &[*b]).await || !flush(stream).await {
+                        sent = false;
+                        break;
+                    }
+                    tokio::time::sleep(per_byte).await;
+                }
+                sent
+            } else {
+                write(stream, body).await
+            };
+            if !sent {
+                return false;
+            }
+        }
+        flush(stream).await;
+        if !keep {
+            let _ = tokio::time::timeout(IO_TIMEOUT, stream.shutdown()).await;
+        }
+        true
+    }
+}
+
+/// A TLS configuration that serves `cert` (no client authentication, no stapled OCSP).
+pub fn tls_config(cert: ServerCert) -> Result<Arc<rustls::ServerConfig>, String> {
+    rustls::ServerConfig::builder_with_provider(crate::collect::net::tls::provider())
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(cert.chain, cert.key))
+        .map(Arc::new)
+        .map_err(|e| format!("cannot set up the demo's TLS server: {e}"))
 }
 
 /// Accepts connections and hands each to `serve` on its own task, `MAX_CONNECTIONS` at once.
@@ -111,47 +371,6 @@ where
             connection.await;
             drop(permit);
         });
-    }
-}
-
-/// Answers requests on one connection until the client closes it, stays idle past
-/// `IO_TIMEOUT`, or sends something that is not a plain GET or HEAD.
-async fn serve_connection<S>(mut stream: S, routes: &Routes)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let mut pending: Vec<u8> = Vec::new();
-    while let Some(head) = read_head(&mut stream, &mut pending).await {
-        let mut lines = head.split("\r\n");
-        let mut request_line = lines.next().unwrap_or_default().split(' ');
-        let method = request_line.next().unwrap_or_default().to_string();
-        let target = request_line.next().unwrap_or_default();
-        let path = target.split('?').next().unwrap_or_default();
-        let mut range = None;
-        let mut has_body = false;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let name = name.trim().to_ascii_lowercase();
-            match name.as_str() {
-                "range" => range = Some(value.trim().to_string()),
-                "content-length" => has_body |= value.trim() != "0",
-                "transfer-encoding" => has_body = true,
-                _ => {}
-            }
-        }
-        let not_found = Route::status(404, "text/html", "<html><body>Not Found</body></html>");
-        let not_allowed = Route::status(405, "text/plain", "GET or HEAD").header("allow", "GET, HEAD");
-        let route = match method.as_str() {
-            "GET" | "HEAD" => routes.get(path).unwrap_or(&not_found),
-            _ => &not_allowed,
-        };
-        // a request with a body is not read: answer, then close
-        let keep = !has_body;
-        if !respond(&mut stream, method == "HEAD", range.as_deref(), route, keep).await || !keep {
-            return;
-        }
     }
 }
 
@@ -187,44 +406,9 @@ async fn write<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> bool {
     )
 }
 
-/// Writes the response (a 206 for a satisfiable range of a 200); returns whether it was sent.
-async fn respond<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    head_only: bool,
-    range: Option<&str>,
-    route: &Route,
-    keep: bool,
-) -> bool {
-    let total = route.body.len();
-    let mut status = route.status;
-    let mut body: &[u8] = &route.body;
-    let mut headers = route.headers.clone();
-    if route.status == 200 {
-        headers.push(("accept-ranges".into(), "bytes".into()));
-        if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
-            status = 206;
-            body = &route.body[start..=end];
-            headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
-        }
-    }
-    headers.push(("content-length".into(), body.len().to_string()));
-    headers.push(("server".into(), "otadoctor-demo".into()));
-    if !keep {
-        headers.push(("connection".into(), "close".into()));
-    }
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (name, value) in &headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    if !write(stream, head.as_bytes()).await || (!head_only && !write(stream, body).await) {
-        return false;
-    }
-    let _ = tokio::time::timeout(IO_TIMEOUT, stream.flush()).await;
-    if !keep {
-        let _ = tokio::time::timeout(IO_TIMEOUT, stream.shutdown()).await;
-    }
-    true
+/// Flushes within `IO_TIMEOUT`.
+async fn flush<S: AsyncWrite + Unpin>(stream: &mut S) -> bool {
+    matches!(tokio::time::timeout(IO_TIMEOUT, stream.flush()).await, Ok(Ok(())))
 }
 
 /// The inclusive byte range of a `Range: bytes=…` header (one range: `a-b`, `a-` or `-n`),
@@ -252,8 +436,12 @@ fn reason(status: u16) -> &'static str {
         206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Status",
     }
 }

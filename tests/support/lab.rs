@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +15,6 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::NOW;
 
@@ -270,116 +268,15 @@ pub struct TlsOptions {
     pub ocsp: Option<Vec<u8>>,
 }
 
-/// How one path answers.
-#[derive(Clone, Debug)]
-pub struct Route {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    /// Shared: a route is cloned for every request, the body is not (benchmarks serve 200 MiB).
-    pub body: Arc<Vec<u8>>,
-    /// Send a Content-Length (else close the connection after the body).
-    pub content_length: bool,
-    /// Answer `Range` with 206 (else ignore it and send the whole body).
-    pub ranges: bool,
-    /// Answer ranges that do not start at 0 with the bytes this far before the ones asked for
-    /// (a broken cache or proxy): same length and Content-Range, wrong bytes.
-    pub range_shift: usize,
-    /// The status for HEAD, when it differs from GET's.
-    pub head_status: Option<u16>,
-    /// Wait this long before the status line.
-    pub first_byte_delay: Duration,
-    /// Send the body one byte per interval.
-    pub trickle: Option<Duration>,
-    /// Never stop sending the body.
-    pub endless: bool,
-    /// Another answer for requests whose User-Agent contains the key.
-    pub for_agent: Vec<(String, Route)>,
-}
-
-impl Route {
-    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Route {
-        Route {
-            status: 200,
-            headers: vec![("content-type".into(), content_type.into())],
-            body: Arc::new(body.into()),
-            content_length: true,
-            ranges: true,
-            range_shift: 0,
-            head_status: None,
-            first_byte_delay: Duration::ZERO,
-            trickle: None,
-            endless: false,
-            for_agent: Vec::new(),
-        }
-    }
-    pub fn status(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Route {
-        Route {
-            status,
-            ..Route::ok(content_type, body)
-        }
-    }
-    pub fn redirect(status: u16, location: &str) -> Route {
-        Route::status(status, "text/html", "<a href=\"moved\">moved</a>").header("location", location)
-    }
-    pub fn header(mut self, name: &str, value: &str) -> Route {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-    pub fn no_length(mut self) -> Route {
-        self.content_length = false;
-        self
-    }
-    pub fn wrong_range_bytes(mut self, shift: usize) -> Route {
-        self.range_shift = shift;
-        self
-    }
-    pub fn no_ranges(mut self) -> Route {
-        self.ranges = false;
-        self
-    }
-    pub fn head(mut self, status: u16) -> Route {
-        self.head_status = Some(status);
-        self
-    }
-    pub fn delay(mut self, d: Duration) -> Route {
-        self.first_byte_delay = d;
-        self
-    }
-    pub fn trickle(mut self, per_byte: Duration) -> Route {
-        self.trickle = Some(per_byte);
-        self
-    }
-    pub fn endless(mut self) -> Route {
-        self.endless = true;
-        self.content_length = false;
-        self
-    }
-    pub fn for_agent(mut self, contains: &str, other: Route) -> Route {
-        self.for_agent.push((contains.into(), other));
-        self
-    }
-}
-
-/// One request the server saw.
-#[derive(Clone, Debug)]
-pub struct Logged {
-    pub method: String,
-    pub path: String,
-    pub range: Option<String>,
-    pub user_agent: String,
-    pub connection: usize,
-}
-
-type Routes = Arc<Mutex<HashMap<String, Route>>>;
+use otadoctor::demo::server::Server;
+pub use otadoctor::demo::server::{Logged, Route};
 
 /// An HTTPS server on 127.0.0.1:0 and a DNS server, on their own runtime thread.
 pub struct Lab {
     pub addr: SocketAddr,
     pub dns: SocketAddr,
     pub pki: Arc<Pki>,
-    routes: Routes,
-    log: Arc<Mutex<Vec<Logged>>>,
-    connections: Arc<AtomicUsize>,
+    server: Arc<Server>,
     dns_names: Arc<Mutex<HashMap<String, Ipv4Addr>>>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -403,9 +300,6 @@ impl Lab {
             .enable_all()
             .build()
             .expect("lab runtime");
-        let routes: Routes = Arc::default();
-        let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
-        let connections = Arc::new(AtomicUsize::new(0));
         let dns_names: Arc<Mutex<HashMap<String, Ipv4Addr>>> = Arc::default();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
@@ -427,7 +321,6 @@ impl Lab {
             None => builder.with_single_cert(cert.chain.clone(), cert.key.clone_key()),
         }
         .expect("server cert");
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind");
@@ -436,38 +329,21 @@ impl Lab {
             .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
             .expect("bind dns");
         let dns = udp.local_addr().expect("dns addr");
-        {
-            let (routes, log, connections) = (routes.clone(), log.clone(), connections.clone());
-            runtime.spawn(async move {
-                while let Ok((tcp, _)) = listener.accept().await {
-                    let _ = tcp.set_nodelay(true);
-                    let id = connections.fetch_add(1, Ordering::SeqCst) + 1;
-                    let (acceptor, routes, log) = (acceptor.clone(), routes.clone(), log.clone());
-                    tokio::spawn(async move {
-                        if let Ok(tls) = acceptor.accept(tcp).await {
-                            serve_connection(tls, routes, log, id).await;
-                        }
-                    });
-                }
-            });
-        }
+        let server = Server::new(HashMap::new(), None, true);
+        server.serve_tls(&runtime, listener, Arc::new(config));
         runtime.spawn(serve_dns(udp, dns_names.clone()));
         Lab {
             addr,
             dns,
             pki,
-            routes,
-            log,
-            connections,
+            server,
             dns_names,
             runtime: Some(runtime),
         }
     }
 
     pub fn route(&self, path: &str, route: Route) -> &Lab {
-        if let Ok(mut routes) = self.routes.lock() {
-            routes.insert(path.to_string(), route);
-        }
+        self.server.route(path, route);
         self
     }
 
@@ -502,11 +378,11 @@ impl Lab {
     }
 
     pub fn requests(&self) -> Vec<Logged> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.server.requests()
     }
 
     pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        self.server.connections()
     }
 }
 
@@ -515,182 +391,6 @@ impl Drop for Lab {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
-    }
-}
-
-async fn serve_connection<S>(mut stream: S, routes: Routes, log: Arc<Mutex<Vec<Logged>>>, id: usize)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    let mut pending: Vec<u8> = Vec::new();
-    loop {
-        let Some(head) = read_head(&mut stream, &mut pending).await else {
-            return;
-        };
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default();
-        let mut parts = request_line.split(' ');
-        let method = parts.next().unwrap_or_default().to_string();
-        let path = parts.next().unwrap_or_default().to_string();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| {
-                l.split_once(':')
-                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            })
-            .collect();
-        let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let user_agent = get("user-agent").unwrap_or_default();
-        let range = get("range");
-        if let Ok(mut log) = log.lock() {
-            log.push(Logged {
-                method: method.clone(),
-                path: path.clone(),
-                range: range.clone(),
-                user_agent: user_agent.clone(),
-                connection: id,
-            });
-        }
-        let route_path = path.split('?').next().unwrap_or_default().to_string();
-        let route = routes.lock().ok().and_then(|r| r.get(&route_path).cloned());
-        let route = match route {
-            Some(r) => r
-                .for_agent
-                .iter()
-                .find(|(k, _)| user_agent.contains(k.as_str()))
-                .map(|(_, r)| r.clone())
-                .unwrap_or(r),
-            None => Route::status(404, "text/html", "<html><body>not found</body></html>"),
-        };
-        if !respond(&mut stream, &method, range.as_deref(), &route).await {
-            return;
-        }
-    }
-}
-
-/// Reads one request head (up to the blank line); `None` at EOF or past 16 KiB.
-async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, pending: &mut Vec<u8>) -> Option<String> {
-    loop {
-        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&pending[..end]).into_owned();
-            pending.drain(..end + 4);
-            return Some(head);
-        }
-        if pending.len() > 16 * 1024 {
-            return None;
-        }
-        let mut buf = [0u8; 4096];
-        let n = stream.read(&mut buf).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        pending.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Writes the response; returns whether the connection may be kept.
-async fn respond<S: tokio::io::AsyncWrite + Unpin>(
-    stream: &mut S,
-    method: &str,
-    range: Option<&str>,
-    route: &Route,
-) -> bool {
-    tokio::time::sleep(route.first_byte_delay).await;
-    let total = route.body.len();
-    let mut status = if method == "HEAD" {
-        route.head_status.unwrap_or(route.status)
-    } else {
-        route.status
-    };
-    let mut body: &[u8] = &route.body;
-    let mut headers = route.headers.clone();
-    if route.ranges && route.status == 200 {
-        headers.push(("accept-ranges".into(), "bytes".into()));
-        if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
-            status = 206;
-            let from = if start > 0 {
-                start.saturating_sub(route.range_shift)
-            } else {
-                start
-            };
-            body = &route.body[from..=from + (end - start)];
-            headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
-        }
-    }
-    let keep = route.content_length && !route.endless;
-    if route.content_length {
-        headers.push(("content-length".into(), body.len().to_string()));
-    } else {
-        headers.push(("connection".into(), "close".into()));
-    }
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (k, v) in &headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    if stream.write_all(head.as_bytes()).await.is_err() {
-        return false;
-    }
-    if method == "HEAD" {
-        let _ = stream.flush().await;
-        return keep;
-    }
-    if route.endless {
-        let chunk = vec![b'A'; 64 * 1024];
-        loop {
-            if stream.write_all(&chunk).await.is_err() {
-                return false;
-            }
-        }
-    }
-    if let Some(per_byte) = route.trickle {
-        for b in body {
-            if stream.write_all(&[*b]).await.is_err() || stream.flush().await.is_err() {
-                return false;
-            }
-            tokio::time::sleep(per_byte).await;
-        }
-    } else if stream.write_all(body).await.is_err() {
-        return false;
-    }
-    let _ = stream.flush().await;
-    if !keep {
-        let _ = stream.shutdown().await;
-    }
-    keep
-}
-
-fn parse_range(header: &str, total: usize) -> Option<(usize, usize)> {
-    let spec = header.strip_prefix("bytes=")?;
-    let (a, b) = spec.split_once('-')?;
-    if total == 0 {
-        return None;
-    }
-    if a.is_empty() {
-        let n: usize = b.parse().ok()?;
-        return Some((total.saturating_sub(n), total - 1));
-    }
-    let start: usize = a.parse().ok()?;
-    let end: usize = if b.is_empty() {
-        total - 1
-    } else {
-        b.parse::<usize>().ok()?.min(total - 1)
-    };
-    (start <= end).then_some((start, end))
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
     }
 }
 
