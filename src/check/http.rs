@@ -6,28 +6,29 @@ use crate::finding::{Finding, Resource};
 use crate::registry as rules;
 use crate::severity::Severity;
 
+/// Runs the HTTP rules: on each request of the installer's path, then on the package's HEAD and
+/// GET together, then on the manifest as a browser gets it.
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
     for step in steps(facts) {
         let Some(last) = step.fetch.last() else { continue };
-        let Some(status) = last.status else { continue };
+        if last.status.is_none() {
+            continue;
+        }
         let login = redirected_to_login(step.fetch);
         redirect(&step, login.is_some(), out);
         if step.is_head() {
             continue; // HEAD is judged against the GET (HTTP008)
         }
-        if let Some(login) = login {
-            out.push(step.finding(
-                &rules::AUTH_REQUIRED,
-                format!("the {} redirects to a login page ({login})", noun(&step)),
-                auth_fix(&step),
-            ));
-            continue;
-        }
-        if (200..300).contains(&status) {
-            body_checks(&step, last, out);
-        } else {
-            status_checks(&step, last, status, out);
-        }
+        // An answer gets the first of these that applies, so a login page is not also reported
+        // as HTML, nor a challenge as a refusal.
+        let _ = auth_required(&step, last, login.as_deref(), out)
+            || bot_challenge(&step, last, out)
+            || git_lfs_pointer(&step, last, out)
+            || unexpected_html(&step, last, out)
+            || response_too_large(&step, last, out)
+            || unexpected_content_type(&step, last, out)
+            || iis_missing_mime_map(&step, last, out)
+            || http_status(&step, last, out);
     }
     for walk in &facts.walks {
         for asset in walk.assets.iter().filter(|a| a.kind == "software-package") {
@@ -39,62 +40,16 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
                     kind: &asset.kind,
                     fetch: get,
                 };
-                package_checks(&step, head, get, out);
+                head_not_supported(&step, head, get, out);
+                missing_content_length(&step, head, get, out);
+                range_not_supported(&step, head, get, out);
             }
         }
         user_agent_dependent(walk, out);
     }
 }
 
-fn noun(step: &Step<'_>) -> String {
-    match step.resource {
-        Resource::Manifest => "manifest".to_string(),
-        Resource::Package => "package".to_string(),
-        Resource::Icon => step.kind.to_string(),
-        Resource::Page => "page".to_string(),
-        Resource::Link => "link".to_string(),
-        Resource::Profile => "profile".to_string(),
-    }
-}
-
-/// The login page a redirect chain leads to: a Location whose path has a sign-in segment
-/// (`/login`, `/sso/…`, `/oauth2/authorize`); hosts and query strings are not looked at, so a
-/// signed CDN URL is never taken for a login.
-fn redirected_to_login(fetch: &Fetch) -> Option<String> {
-    const SIGN_IN: &[&str] = &[
-        "login",
-        "signin",
-        "sign-in",
-        "sign_in",
-        "logon",
-        "sso",
-        "saml",
-        "saml2",
-        "oauth",
-        "oauth2",
-        "auth",
-        "authorize",
-        "adfs",
-        "openid-connect",
-        "cas",
-    ];
-    fetch
-        .redirects()
-        .filter_map(|e| e.header("location"))
-        .map(str::to_string)
-        .find(|location| {
-            let base = reqwest::Url::parse(&fetch.exchanges[0].url).ok();
-            let path = base
-                .and_then(|b| b.join(location.trim()).ok())
-                .map(|u| u.path().to_ascii_lowercase())
-                .unwrap_or_default();
-            path.split('/').any(|segment| {
-                let stem = segment.split('.').next().unwrap_or(segment);
-                SIGN_IN.contains(&stem)
-            })
-        })
-}
-
+/// HTTP003: the resource answers with redirects (an error for the package, or when they loop).
 fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
     if to_login || step.resource == Resource::Page {
         return;
@@ -147,23 +102,189 @@ fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
     out.push(finding.evidence("redirects", chain));
 }
 
-fn status_checks(step: &Step<'_>, last: &Exchange, status: u16, out: &mut Vec<Finding>) {
-    if (300..400).contains(&status) {
-        return; // a chain that ends on a redirect (a loop, or a non-http location) is HTTP003's
+/// HTTP004: the installer is asked to sign in: a redirect to a login page, or an answer that
+/// demands credentials.
+fn auth_required(step: &Step<'_>, last: &Exchange, login: Option<&str>, out: &mut Vec<Finding>) -> bool {
+    if let Some(login) = login {
+        out.push(step.finding(
+            &rules::AUTH_REQUIRED,
+            format!("the {} redirects to a login page ({login})", noun(step)),
+            auth_fix(step),
+        ));
+        return true;
     }
-    let server = last.header("server").unwrap_or_default().to_ascii_lowercase();
+    let Some(status) = last.status.filter(|_| refused(last)) else {
+        return false;
+    };
+    // a challenge page is HTTP006's, and S3's own 403 is HTTP001's
+    if challenge(last).is_some() || s3_refusal(last).is_some() {
+        return false;
+    }
+    if !(status == 401 || status == 407 || last.header("www-authenticate").is_some() || status == 403) {
+        return false;
+    }
+    let how = match last.header("www-authenticate") {
+        Some(scheme) => format!("{status} with WWW-Authenticate: {scheme}"),
+        None => status.to_string(),
+    };
+    out.push(step.finding(
+        &rules::AUTH_REQUIRED,
+        format!("the {} answers {how} to the installer", noun(step)),
+        auth_fix(step),
+    ));
+    true
+}
+
+/// HTTP006: the answer is a WAF or CDN challenge the installer cannot solve.
+fn bot_challenge(step: &Step<'_>, e: &Exchange, out: &mut Vec<Finding>) -> bool {
+    let challenged = if body_judged(step, e) {
+        // a 2xx is a challenge only when the CDN says so or the body is an HTML challenge page
+        e.header("cf-mitigated").is_some() || (is_html(e) && challenge(e).is_some())
+    } else {
+        refused(e) && challenge(e).is_some()
+    };
+    if !challenged {
+        return false;
+    }
+    let marker = challenge(e).unwrap_or_default();
+    out.push(step.finding(
+        &rules::BOT_CHALLENGE,
+        format!("the {} answers {} with a bot challenge ({marker})", noun(step), e.status.unwrap_or_default()),
+        "exempt the manifest, package and icon paths from bot protection (Cloudflare: a WAF custom rule with the Skip action for these paths; Bot Fight Mode cannot be skipped, so turn it off or serve the files from a host without it)".to_string(),
+    ));
+    true
+}
+
+/// HTTP011: the body is a Git LFS pointer file, not the file.
+fn git_lfs_pointer(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+    if !(body_judged(step, last) && last.body_head.starts_with("version https://git-lfs.github.com/spec/")) {
+        return false;
+    }
+    out.push(step.finding(
+        &rules::GIT_LFS_POINTER,
+        format!("the {} is a Git LFS pointer ({} bytes), not the file", noun(step), last.body_bytes),
+        "serve the real file: download it with git lfs pull before publishing, or use the host's LFS media URL (GitHub: media.githubusercontent.com/media/…)".to_string(),
+    ));
+    true
+}
+
+/// HTTP005: the body is an HTML page where a plist, an IPA or a PNG was expected.
+fn unexpected_html(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+    if !(body_judged(step, last) && is_html(last)) {
+        return false;
+    }
+    let title = last
+        .body_head
+        .to_ascii_lowercase()
+        .find("<title>")
+        .map(|i| {
+            last.body_head[i + 7..]
+                .split('<')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .filter(|t| !t.is_empty());
+    let message = match title {
+        Some(t) => format!(
+            "the {} is an HTML page (\"{}\"), not {}",
+            noun(step),
+            crate::text::ellipsize(&t, 60),
+            expected(step)
+        ),
+        None => format!("the {} is an HTML page, not {}", noun(step), expected(step)),
+    };
+    out.push(step.finding(
+        &rules::UNEXPECTED_HTML,
+        message,
+        format!("make the URL serve the raw file: not a preview or share page, not a single-page app's index.html fallback, not a login page; the {} must hold the file's own URL", step.written_in()),
+    ));
+    true
+}
+
+/// HTTP013: the manifest fills the whole read cap, so it is not a manifest.
+fn response_too_large(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+    if !(body_judged(step, last) && step.resource == Resource::Manifest && last.body_bytes >= last.body_cap) {
+        return false;
+    }
+    out.push(step.finding(
+        &rules::RESPONSE_TOO_LARGE,
+        format!(
+            "the manifest is larger than {} (read no further): not a manifest",
+            crate::text::size(last.body_cap.saturating_sub(1))
+        ),
+        "point the link at the manifest plist (a few KB), not at the package or a page".to_string(),
+    ));
+    true
+}
+
+/// HTTP007: the Content-Type is outside the usual set for the resource.
+fn unexpected_content_type(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+    if !body_judged(step, last) {
+        return false;
+    }
+    let Some(ct) = last.header("content-type") else {
+        return false;
+    };
+    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let usual: &[&str] = match step.resource {
+        Resource::Manifest => &[
+            "text/xml",
+            "application/xml",
+            "application/x-plist",
+            "text/plain",
+            "application/octet-stream",
+        ],
+        Resource::Package => &["application/octet-stream", "application/x-itunes-ipa"],
+        Resource::Icon => &["image/png"],
+        _ => return false,
+    };
+    if usual.contains(&mime.as_str()) {
+        return false;
+    }
+    let recommended = match step.resource {
+        Resource::Manifest => "text/xml",
+        Resource::Package => "application/octet-stream",
+        _ => "image/png",
+    };
+    out.push(step.finding(
+        &rules::UNEXPECTED_CONTENT_TYPE,
+        format!("the {} is served as {mime}", noun(step)),
+        format!("serve it as {recommended} (nginx: types {{ {recommended} {}; }}; Apache: AddType {recommended} .{}; IIS: a mimeMap)", extension(step), extension(step)),
+    ));
+    true
+}
+
+/// HTTP002: IIS answers 404 for a .plist or .ipa path, as it does for an extension without a
+/// MIME map.
+fn iis_missing_mime_map(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
     let path = last
         .url
         .split(['?', '#'])
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if challenge(last).is_some() {
-        out.push(bot_challenge(step, last));
-        return;
+    if !(last.status == Some(404)
+        && server(last).contains("microsoft-iis")
+        && (path.ends_with(".plist") || path.ends_with(".ipa")))
+    {
+        return false;
     }
-    let s3_refusal = s3_error(last).filter(|_| status == 403 && last.header("www-authenticate").is_none());
-    if let Some((code, detail)) = s3_refusal {
+    out.push(step.finding(
+        &rules::IIS_MISSING_MIME_MAP,
+        format!("IIS answers 404 for {}: it serves no file whose extension has no MIME type", last.url),
+        "add the MIME maps to web.config:\n<system.webServer><staticContent>\n  <mimeMap fileExtension=\".plist\" mimeType=\"text/xml\" />\n  <mimeMap fileExtension=\".ipa\" mimeType=\"application/octet-stream\" />\n</staticContent></system.webServer>".to_string(),
+    ));
+    true
+}
+
+/// HTTP001: the resource did not answer 2xx.
+fn http_status(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+    let Some(status) = last.status.filter(|_| refused(last)) else {
+        return false;
+    };
+    if let Some((code, detail)) = s3_refusal(last) {
         out.push(
             step.finding(
                 &rules::HTTP_STATUS,
@@ -177,29 +298,9 @@ fn status_checks(step: &Step<'_>, last: &Exchange, status: u16, out: &mut Vec<Fi
             .device(status_device(step))
             .evidence("status", status),
         );
-        return;
+        return true;
     }
-    if status == 401 || status == 407 || last.header("www-authenticate").is_some() || status == 403 {
-        let how = match last.header("www-authenticate") {
-            Some(scheme) => format!("{status} with WWW-Authenticate: {scheme}"),
-            None => status.to_string(),
-        };
-        out.push(step.finding(
-            &rules::AUTH_REQUIRED,
-            format!("the {} answers {how} to the installer", noun(step)),
-            auth_fix(step),
-        ));
-        return;
-    }
-    if status == 404 && server.contains("microsoft-iis") && (path.ends_with(".plist") || path.ends_with(".ipa")) {
-        out.push(step.finding(
-            &rules::IIS_MISSING_MIME_MAP,
-            format!("IIS answers 404 for {}: it serves no file whose extension has no MIME type", last.url),
-            "add the MIME maps to web.config:\n<system.webServer><staticContent>\n  <mimeMap fileExtension=\".plist\" mimeType=\"text/xml\" />\n  <mimeMap fileExtension=\".ipa\" mimeType=\"application/octet-stream\" />\n</staticContent></system.webServer>".to_string(),
-        ));
-        return;
-    }
-    let fix = status_fix(status, &server, last);
+    let fix = status_fix(status, &server(last), last);
     let device = status_device(step);
     out.push(
         step.finding(
@@ -210,257 +311,14 @@ fn status_checks(step: &Step<'_>, last: &Exchange, status: u16, out: &mut Vec<Fi
         .device(device)
         .evidence("status", status),
     );
+    true
 }
 
-/// What the phone shows when this step's request fails.
-fn status_device(step: &Step<'_>) -> &'static str {
-    match step.resource {
-        Resource::Package => "\"Unable to Download App\": the app could not be installed at this time",
-        Resource::Icon => "a blank or default icon while the app installs",
-        Resource::Page => "the download page does not open",
-        _ => "nothing happens, or \"Cannot Connect to …\"",
-    }
-}
-
-/// The `<Code>` (and `<Message>`) of an S3 XML error body.
-fn s3_error(e: &Exchange) -> Option<(String, Option<String>)> {
-    let body = &e.body_head;
-    let tag = |name: &str| {
-        let open = format!("<{name}>");
-        let start = body.find(&open)? + open.len();
-        let end = body[start..].find(&format!("</{name}>"))?;
-        Some(body[start..start + end].trim().to_string())
-    };
-    let code = tag("Code").filter(|_| body.contains("<Error>"))?;
-    Some((code, tag("Message")))
-}
-
-fn s3_fix(code: &str) -> String {
-    match code {
-        "SignatureDoesNotMatch" => "the signature does not fit the request: presign exactly this URL for GET, and put it in the manifest without re-encoding it".to_string(),
-        "ExpiredToken" | "TokenRefreshRequired" => "the URL was signed with temporary credentials that have expired: sign with credentials that outlive the link".to_string(),
-        _ => "S3 refuses the installer: presign the URL for long enough (up to 7 days), or make the object readable (a bucket policy for this prefix, or CloudFront with an origin access control); an expired pre-signed URL answers AccessDenied too".to_string(),
-    }
-}
-
-/// A fix for a non-2xx status that names the server when it can.
-fn status_fix(status: u16, server: &str, last: &Exchange) -> String {
-    let cloudfront =
-        last.header("x-amz-cf-id").is_some() || last.header("via").is_some_and(|v| v.contains("CloudFront"));
-    let s3 = server.contains("amazons3") || last.header("x-amz-request-id").is_some();
-    match status {
-        404 | 410 if s3 || cloudfront => "upload the file to that key (keys are case-sensitive), or fix the URL; with CloudFront, invalidate the cached 404 after uploading".to_string(),
-        404 | 410 if server.contains("nginx") => "check the location and root/alias for this path in the nginx config, and that the file is there and readable by the nginx user".to_string(),
-        404 | 410 if server.contains("apache") => "check DocumentRoot/Alias for this path and that the file is there and readable; .htaccess rewrites can hide it".to_string(),
-        404 | 410 if server.contains("microsoft-iis") => "check the virtual directory and that the file exists; IIS also answers 404 for extensions without a MIME map".to_string(),
-        404 | 410 => "publish the file at this URL, or correct the URL".to_string(),
-        s if s >= 500 => "the server failed: look at its error log for this request".to_string(),
-        _ => "make the server answer 200 with the file to a plain GET with no cookies".to_string(),
-    }
-}
-
-fn auth_fix(step: &Step<'_>) -> String {
-    format!(
-        "the installer sends no cookies and no credentials: serve the {} without authentication (protect the download page instead), behind an unguessable or pre-signed URL",
-        noun(step)
-    )
-}
-
-/// The marker that shows a WAF or CDN challenge, if any.
-fn challenge(e: &Exchange) -> Option<String> {
-    if let Some(v) = e.header("cf-mitigated") {
-        return Some(format!("cf-mitigated: {v}"));
-    }
-    let body = e.body_head.to_ascii_lowercase();
-    let markers = [
-        "challenge-platform",
-        "cf-browser-verification",
-        "cf_chl_",
-        "just a moment...",
-        "attention required! | cloudflare",
-        "captcha",
-        "_incapsula_resource",
-        "awswafintegration",
-        "aws-waf-token",
-        "ddos-guard",
-        "sucuri website firewall",
-    ];
-    markers
-        .iter()
-        .find(|m| body.contains(*m))
-        .map(|m| format!("the body holds \"{m}\""))
-}
-
-fn bot_challenge(step: &Step<'_>, e: &Exchange) -> Finding {
-    let marker = challenge(e).unwrap_or_default();
-    step.finding(
-        &rules::BOT_CHALLENGE,
-        format!("the {} answers {} with a bot challenge ({marker})", noun(step), e.status.unwrap_or_default()),
-        "exempt the manifest, package and icon paths from bot protection (Cloudflare: a WAF custom rule with the Skip action for these paths; Bot Fight Mode cannot be skipped, so turn it off or serve the files from a host without it)".to_string(),
-    )
-}
-
-/// Whether the body is an HTML page.
-pub fn is_html(e: &Exchange) -> bool {
-    let head = e
-        .body_head
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .to_ascii_lowercase();
-    head.starts_with("<!doctype html")
-        || head.starts_with("<html")
-        || head.starts_with("<head")
-        || head.starts_with("<body")
-        || (head.starts_with('<')
-            && !head.starts_with("<?xml")
-            && !head.starts_with("<plist")
-            && !head.starts_with("<!doctype plist")
-            && (head.contains("<html") || head.contains("<body")))
-}
-
-fn body_checks(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) {
-    if step.resource == Resource::Page {
-        return;
-    }
-    // a 2xx is a challenge only when the CDN says so or the body is an HTML challenge page
-    if last.header("cf-mitigated").is_some() || (is_html(last) && challenge(last).is_some()) {
-        out.push(bot_challenge(step, last));
-        return;
-    }
-    if last.body_head.starts_with("version https://git-lfs.github.com/spec/") {
-        out.push(step.finding(
-            &rules::GIT_LFS_POINTER,
-            format!("the {} is a Git LFS pointer ({} bytes), not the file", noun(step), last.body_bytes),
-            "serve the real file: download it with git lfs pull before publishing, or use the host's LFS media URL (GitHub: media.githubusercontent.com/media/…)".to_string(),
-        ));
-        return;
-    }
-    if is_html(last) {
-        let title = last
-            .body_head
-            .to_ascii_lowercase()
-            .find("<title>")
-            .map(|i| {
-                last.body_head[i + 7..]
-                    .split('<')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string()
-            })
-            .filter(|t| !t.is_empty());
-        let message = match title {
-            Some(t) => format!(
-                "the {} is an HTML page (\"{}\"), not {}",
-                noun(step),
-                crate::text::ellipsize(&t, 60),
-                expected(step)
-            ),
-            None => format!("the {} is an HTML page, not {}", noun(step), expected(step)),
-        };
-        out.push(step.finding(
-            &rules::UNEXPECTED_HTML,
-            message,
-            format!("make the URL serve the raw file: not a preview or share page, not a single-page app's index.html fallback, not a login page; the {} must hold the file's own URL", step.written_in()),
-        ));
-        return;
-    }
-    if step.resource == Resource::Manifest && last.body_bytes >= last.body_cap {
-        out.push(step.finding(
-            &rules::RESPONSE_TOO_LARGE,
-            format!(
-                "the manifest is larger than {} (read no further): not a manifest",
-                crate::text::size(last.body_cap.saturating_sub(1))
-            ),
-            "point the link at the manifest plist (a few KB), not at the package or a page".to_string(),
-        ));
-        return;
-    }
-    content_type(step, last, out);
-}
-
-fn expected(step: &Step<'_>) -> &'static str {
-    match step.resource {
-        Resource::Manifest => "a plist",
-        Resource::Package => "an IPA",
-        Resource::Icon => "a PNG",
-        _ => "the file",
-    }
-}
-
-fn content_type(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) {
-    let Some(ct) = last.header("content-type") else { return };
-    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let usual: &[&str] = match step.resource {
-        Resource::Manifest => &[
-            "text/xml",
-            "application/xml",
-            "application/x-plist",
-            "text/plain",
-            "application/octet-stream",
-        ],
-        Resource::Package => &["application/octet-stream", "application/x-itunes-ipa"],
-        Resource::Icon => &["image/png"],
-        _ => return,
-    };
-    if usual.contains(&mime.as_str()) {
-        return;
-    }
-    let recommended = match step.resource {
-        Resource::Manifest => "text/xml",
-        Resource::Package => "application/octet-stream",
-        _ => "image/png",
-    };
-    out.push(step.finding(
-        &rules::UNEXPECTED_CONTENT_TYPE,
-        format!("the {} is served as {mime}", noun(step)),
-        format!("serve it as {recommended} (nginx: types {{ {recommended} {}; }}; Apache: AddType {recommended} .{}; IIS: a mimeMap)", extension(step), extension(step)),
-    ));
-}
-
-fn extension(step: &Step<'_>) -> &'static str {
-    match step.resource {
-        Resource::Manifest => "plist",
-        Resource::Package => "ipa",
-        _ => "png",
-    }
-}
-
-fn content_length(e: &Exchange) -> Option<u64> {
-    e.header("content-length").and_then(|v| v.trim().parse().ok())
-}
-
-/// The whole size from `Content-Range: bytes a-b/TOTAL`.
-pub fn range_total(e: &Exchange) -> Option<u64> {
-    e.header("content-range")
-        .and_then(|v| v.rsplit('/').next())
-        .and_then(|t| t.trim().parse().ok())
-}
-
-/// The package size as the server states it (HEAD Content-Length, or the range's total).
-pub fn package_size(head: Option<&Fetch>, get: Option<&Fetch>) -> Option<u64> {
-    let get_last = get.and_then(Fetch::last);
-    get_last
-        .filter(|e| e.status == Some(206))
-        .and_then(range_total)
-        .or_else(|| {
-            head.and_then(Fetch::last)
-                .filter(|e| e.status.is_some_and(|s| (200..300).contains(&s)))
-                .and_then(content_length)
-        })
-        .or_else(|| get_last.filter(|e| e.status == Some(200)).and_then(content_length))
-}
-
-fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Finding>) {
-    let (Some(h), Some(g)) = (head.last(), get.last()) else {
+/// HTTP008: HEAD on the package fails, or disagrees with GET on the size.
+fn head_not_supported(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Finding>) {
+    let Some((h, g, get_status)) = package_answers(head, get) else {
         return;
     };
-    let Some(get_status) = g.status.filter(|s| (200..300).contains(s)) else {
-        return;
-    };
-    if is_html(g) || challenge(g).is_some() {
-        return;
-    }
     let total = range_total(g).or_else(|| if get_status == 200 { content_length(g) } else { None });
     match (h.status, &h.error) {
         (Some(hs), _) if !(200..300).contains(&hs) => out.push(step.finding(
@@ -485,6 +343,13 @@ fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Find
         }
         (None, None) => {}
     }
+}
+
+/// HTTP009: the package is served without Content-Length.
+fn missing_content_length(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Finding>) {
+    let Some((h, g, get_status)) = package_answers(head, get) else {
+        return;
+    };
     // iOS learns the size from HEAD; when HEAD failed (HTTP008) only a full GET can tell
     let head_ok = h.status.is_some_and(|s| (200..300).contains(&s));
     let missing = if head_ok {
@@ -503,6 +368,13 @@ fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Find
             "serve the IPA as a static file so the server sends Content-Length (not through a script or a compressing proxy)".to_string(),
         ));
     }
+}
+
+/// HTTP010: the package server answers a Range request with the whole file.
+fn range_not_supported(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Finding>) {
+    let Some((_, g, get_status)) = package_answers(head, get) else {
+        return;
+    };
     let asked_range = g.request_headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("range"));
     if asked_range && get_status == 200 {
         out.push(step.finding(
@@ -513,6 +385,7 @@ fn package_checks(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec<Find
     }
 }
 
+/// HTTP012: the installer's User-Agent gets a different manifest answer than a browser's.
 fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) {
     let (Some(installer), Some(browser)) = (
         walk.manifest.as_ref().and_then(Fetch::last),
@@ -557,4 +430,225 @@ fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) 
         format!("the manifest depends on the User-Agent: {differs}"),
         "serve the manifest the same to every client; exempt it from User-Agent rules (bot filters, mobile redirects, SPA routing)".to_string(),
     ));
+}
+
+fn noun(step: &Step<'_>) -> String {
+    match step.resource {
+        Resource::Manifest => "manifest".to_string(),
+        Resource::Package => "package".to_string(),
+        Resource::Icon => step.kind.to_string(),
+        Resource::Page => "page".to_string(),
+        Resource::Link => "link".to_string(),
+        Resource::Profile => "profile".to_string(),
+    }
+}
+
+/// The login page a redirect chain leads to: a Location whose path has a sign-in segment
+/// (`/login`, `/sso/…`, `/oauth2/authorize`); hosts and query strings are not looked at, so a
+/// signed CDN URL is never taken for a login.
+fn redirected_to_login(fetch: &Fetch) -> Option<String> {
+    const SIGN_IN: &[&str] = &[
+        "login",
+        "signin",
+        "sign-in",
+        "sign_in",
+        "logon",
+        "sso",
+        "saml",
+        "saml2",
+        "oauth",
+        "oauth2",
+        "auth",
+        "authorize",
+        "adfs",
+        "openid-connect",
+        "cas",
+    ];
+    fetch
+        .redirects()
+        .filter_map(|e| e.header("location"))
+        .map(str::to_string)
+        .find(|location| {
+            let base = reqwest::Url::parse(&fetch.exchanges[0].url).ok();
+            let path = base
+                .and_then(|b| b.join(location.trim()).ok())
+                .map(|u| u.path().to_ascii_lowercase())
+                .unwrap_or_default();
+            path.split('/').any(|segment| {
+                let stem = segment.split('.').next().unwrap_or(segment);
+                SIGN_IN.contains(&stem)
+            })
+        })
+}
+
+/// Whether the request failed: no 2xx, and not a chain that ends on a redirect (a loop, or a
+/// non-http location), which is HTTP003's.
+fn refused(e: &Exchange) -> bool {
+    e.status.is_some_and(|s| !(200..400).contains(&s))
+}
+
+/// Whether the step got a 2xx whose body is judged: the download page is HTML by design, so only
+/// its status counts.
+fn body_judged(step: &Step<'_>, e: &Exchange) -> bool {
+    step.resource != Resource::Page && e.status.is_some_and(|s| (200..300).contains(&s))
+}
+
+/// The `Server` header, lower case ("" when there is none).
+fn server(e: &Exchange) -> String {
+    e.header("server").unwrap_or_default().to_ascii_lowercase()
+}
+
+fn auth_fix(step: &Step<'_>) -> String {
+    format!(
+        "the installer sends no cookies and no credentials: serve the {} without authentication (protect the download page instead), behind an unguessable or pre-signed URL",
+        noun(step)
+    )
+}
+
+/// The marker that shows a WAF or CDN challenge, if any.
+fn challenge(e: &Exchange) -> Option<String> {
+    if let Some(v) = e.header("cf-mitigated") {
+        return Some(format!("cf-mitigated: {v}"));
+    }
+    let body = e.body_head.to_ascii_lowercase();
+    let markers = [
+        "challenge-platform",
+        "cf-browser-verification",
+        "cf_chl_",
+        "just a moment...",
+        "attention required! | cloudflare",
+        "captcha",
+        "_incapsula_resource",
+        "awswafintegration",
+        "aws-waf-token",
+        "ddos-guard",
+        "sucuri website firewall",
+    ];
+    markers
+        .iter()
+        .find(|m| body.contains(*m))
+        .map(|m| format!("the body holds \"{m}\""))
+}
+
+/// Whether the body is an HTML page.
+pub fn is_html(e: &Exchange) -> bool {
+    let head = e
+        .body_head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<head")
+        || head.starts_with("<body")
+        || (head.starts_with('<')
+            && !head.starts_with("<?xml")
+            && !head.starts_with("<plist")
+            && !head.starts_with("<!doctype plist")
+            && (head.contains("<html") || head.contains("<body")))
+}
+
+fn expected(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Manifest => "a plist",
+        Resource::Package => "an IPA",
+        Resource::Icon => "a PNG",
+        _ => "the file",
+    }
+}
+
+fn extension(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Manifest => "plist",
+        Resource::Package => "ipa",
+        _ => "png",
+    }
+}
+
+/// What the phone shows when this step's request fails.
+fn status_device(step: &Step<'_>) -> &'static str {
+    match step.resource {
+        Resource::Package => "\"Unable to Download App\": the app could not be installed at this time",
+        Resource::Icon => "a blank or default icon while the app installs",
+        Resource::Page => "the download page does not open",
+        _ => "nothing happens, or \"Cannot Connect to …\"",
+    }
+}
+
+/// S3's own refusal: a 403 with an S3 error body and no WWW-Authenticate.
+fn s3_refusal(e: &Exchange) -> Option<(String, Option<String>)> {
+    s3_error(e).filter(|_| e.status == Some(403) && e.header("www-authenticate").is_none())
+}
+
+/// The `<Code>` (and `<Message>`) of an S3 XML error body.
+fn s3_error(e: &Exchange) -> Option<(String, Option<String>)> {
+    let body = &e.body_head;
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))?;
+        Some(body[start..start + end].trim().to_string())
+    };
+    let code = tag("Code").filter(|_| body.contains("<Error>"))?;
+    Some((code, tag("Message")))
+}
+
+fn s3_fix(code: &str) -> String {
+    match code {
+        "SignatureDoesNotMatch" => "the signature does not fit the request: presign exactly this URL for GET, and put it in the manifest without re-encoding it".to_string(),
+        "ExpiredToken" | "TokenRefreshRequired" => "the URL was signed with temporary credentials that have expired: sign with credentials that outlive the link".to_string(),
+        _ => "S3 refuses the installer: presign the URL for long enough (up to 7 days), or make the object readable (a bucket policy for this prefix, or CloudFront with an origin access control); an expired pre-signed URL answers AccessDenied too".to_string(),
+    }
+}
+
+/// A fix for a non-2xx status that names the server when it can.
+fn status_fix(status: u16, server: &str, last: &Exchange) -> String {
+    let cloudfront =
+        last.header("x-amz-cf-id").is_some() || last.header("via").is_some_and(|v| v.contains("CloudFront"));
+    let s3 = server.contains("amazons3") || last.header("x-amz-request-id").is_some();
+    match status {
+        404 | 410 if s3 || cloudfront => "upload the file to that key (keys are case-sensitive), or fix the URL; with CloudFront, invalidate the cached 404 after uploading".to_string(),
+        404 | 410 if server.contains("nginx") => "check the location and root/alias for this path in the nginx config, and that the file is there and readable by the nginx user".to_string(),
+        404 | 410 if server.contains("apache") => "check DocumentRoot/Alias for this path and that the file is there and readable; .htaccess rewrites can hide it".to_string(),
+        404 | 410 if server.contains("microsoft-iis") => "check the virtual directory and that the file exists; IIS also answers 404 for extensions without a MIME map".to_string(),
+        404 | 410 => "publish the file at this URL, or correct the URL".to_string(),
+        s if s >= 500 => "the server failed: look at its error log for this request".to_string(),
+        _ => "make the server answer 200 with the file to a plain GET with no cookies".to_string(),
+    }
+}
+
+/// The package's HEAD and GET answers and the GET's status, when the GET delivered the file (a
+/// 2xx that is no HTML or challenge page): the package rules judge nothing else.
+fn package_answers<'a>(head: &'a Fetch, get: &'a Fetch) -> Option<(&'a Exchange, &'a Exchange, u16)> {
+    let (h, g) = (head.last()?, get.last()?);
+    let get_status = g.status.filter(|s| (200..300).contains(s))?;
+    if is_html(g) || challenge(g).is_some() {
+        return None;
+    }
+    Some((h, g, get_status))
+}
+
+fn content_length(e: &Exchange) -> Option<u64> {
+    e.header("content-length").and_then(|v| v.trim().parse().ok())
+}
+
+/// The whole size from `Content-Range: bytes a-b/TOTAL`.
+pub fn range_total(e: &Exchange) -> Option<u64> {
+    e.header("content-range")
+        .and_then(|v| v.rsplit('/').next())
+        .and_then(|t| t.trim().parse().ok())
+}
+
+/// The package size as the server states it (HEAD Content-Length, or the range's total).
+pub fn package_size(head: Option<&Fetch>, get: Option<&Fetch>) -> Option<u64> {
+    let get_last = get.and_then(Fetch::last);
+    get_last
+        .filter(|e| e.status == Some(206))
+        .and_then(range_total)
+        .or_else(|| {
+            head.and_then(Fetch::last)
+                .filter(|e| e.status.is_some_and(|s| (200..300).contains(&s)))
+                .and_then(content_length)
+        })
+        .or_else(|| get_last.filter(|e| e.status == Some(200)).and_then(content_length))
 }

@@ -45,22 +45,12 @@ pub fn check_asset(walk: &WalkFacts, listed: &ListedAsset<'_>, ctx: &Context, ou
             check(url, &subject, None, ctx, out);
         }
         other => {
-            let what = if other.is_some() {
-                "a url that is not a string"
-            } else {
-                "no url"
-            };
             let subject = Subject {
                 resource,
                 target: format!("{kind} asset"),
                 link: walk.link,
             };
-            out.push(Finding::new(
-                &rules::URL_NOT_ABSOLUTE,
-                subject,
-                format!("the {kind} asset has {what}"),
-                "give the asset its absolute https URL".to_string(),
-            ));
+            url_not_absolute(Written::NoText { kind, value: other }, &subject, out);
         }
     }
 }
@@ -75,26 +65,110 @@ pub fn check(url: &str, subject: &Subject, link_fix: Option<&str>, ctx: &Context
         noun: subject.resource.url_noun(),
         link_fix,
     };
-    let placeholder = u.placeholder(out);
+    let placeholder = u.url_placeholder(out);
     if !placeholder {
-        if u.not_absolute(out) {
+        if url_not_absolute(Written::Text(url), subject, out) {
             return;
         }
-        u.invalid_characters(out);
+        u.url_invalid_characters(out);
     }
-    u.not_https(out);
+    u.url_not_https(out);
     // Only http(s) URLs are worth reading further: any other scheme is URL001 and nothing else.
     let parsed = ::url::Url::parse(url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"));
     if let Some(parsed) = &parsed {
-        u.host_not_public_name(parsed, out);
-        u.credentials(parsed, out);
-        u.scheme_port_mismatch(parsed, out);
-        u.preview_page(parsed, out);
-        u.signature_expiry(parsed, ctx.now, out);
+        u.url_host_not_public_name(parsed, out);
+        u.url_credentials(parsed, out);
+        u.url_scheme_port_mismatch(parsed, out);
+        u.url_preview_page(parsed, out);
+        u.url_signature_expiry(parsed, ctx.now, out);
     }
-    u.non_ascii_host(out);
+    u.url_non_ascii_host(out);
+}
+
+/// A URL as its source writes it: the text, or, for an asset, the `url` entry that holds none.
+enum Written<'a> {
+    Text(&'a str),
+    /// `value` is the asset's `url` entry when it is there but not a string.
+    NoText {
+        kind: &'a str,
+        value: Option<&'a serde_json::Value>,
+    },
+}
+
+/// URL002: the URL is missing, relative, has no host, or has whitespace around it. Returns true
+/// when there is no URL to read further.
+fn url_not_absolute(written: Written<'_>, subject: &Subject, out: &mut Vec<Finding>) -> bool {
+    let url = match written {
+        Written::Text(url) => url,
+        Written::NoText { kind, value } => {
+            let what = if value.is_some() {
+                "a url that is not a string"
+            } else {
+                "no url"
+            };
+            out.push(Finding::new(
+                &rules::URL_NOT_ABSOLUTE,
+                subject.clone(),
+                format!("the {kind} asset has {what}"),
+                "give the asset its absolute https URL".to_string(),
+            ));
+            return true;
+        }
+    };
+    let noun = subject.resource.url_noun();
+    let finding = |message: String, fix: String| Finding::new(&rules::URL_NOT_ABSOLUTE, subject.clone(), message, fix);
+    let trimmed = url.trim();
+    if trimmed.len() != url.len() && !trimmed.is_empty() {
+        let start = url.len() - url.trim_start().len();
+        out.push(
+            finding(
+                format!("the {noun} has whitespace around it"),
+                format!("remove the whitespace: {trimmed}"),
+            )
+            .highlight(
+                url,
+                if start > 0 { 0..start } else { trimmed.len()..url.len() },
+                "whitespace",
+            ),
+        );
+    }
+    let Some(scheme) = scheme(url) else {
+        out.push(finding(
+            format!(
+                "the {noun} \"{}\" {}",
+                trimmed,
+                if trimmed.starts_with("//") {
+                    "is scheme-relative: it has no scheme"
+                } else {
+                    "is relative: it has no scheme and no host"
+                }
+            ),
+            "write the absolute URL, starting with https:// and the host name".to_string(),
+        ));
+        return true;
+    };
+    let after = &trimmed[scheme.len() + 1..];
+    let host_missing = !after.starts_with("//") || host_range(trimmed).is_none_or(|(s, e)| s == e);
+    if host_missing && (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
+        out.push(finding(
+            format!("the {noun} \"{}\" has no host", trimmed),
+            "write it as https://host/path".to_string(),
+        ));
+        return true;
+    }
+    false
+}
+
+/// The scheme of `url` (before its first colon), when it is a valid one.
+fn scheme(url: &str) -> Option<&str> {
+    let s = url.trim();
+    let colon = s.find(':')?;
+    let scheme = &s[..colon];
+    let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    valid.then_some(scheme)
 }
 
 struct UrlCheck<'a> {
@@ -109,69 +183,9 @@ impl UrlCheck<'_> {
         Finding::new(rule, self.subject.clone(), message, fix)
     }
 
-    fn scheme(&self) -> Option<&str> {
-        let s = self.url.trim();
-        let colon = s.find(':')?;
-        let scheme = &s[..colon];
-        let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-        valid.then_some(scheme)
-    }
-
-    /// URL002. Returns true when the URL cannot be read further.
-    fn not_absolute(&self, out: &mut Vec<Finding>) -> bool {
-        let trimmed = self.url.trim();
-        if trimmed.len() != self.url.len() && !trimmed.is_empty() {
-            let start = self.url.len() - self.url.trim_start().len();
-            out.push(
-                self.finding(
-                    &rules::URL_NOT_ABSOLUTE,
-                    format!("the {} has whitespace around it", self.noun),
-                    format!("remove the whitespace: {trimmed}"),
-                )
-                .highlight(
-                    self.url,
-                    if start > 0 {
-                        0..start
-                    } else {
-                        trimmed.len()..self.url.len()
-                    },
-                    "whitespace",
-                ),
-            );
-        }
-        let Some(scheme) = self.scheme() else {
-            out.push(self.finding(
-                &rules::URL_NOT_ABSOLUTE,
-                format!(
-                    "the {} \"{}\" {}",
-                    self.noun,
-                    trimmed,
-                    if trimmed.starts_with("//") {
-                        "is scheme-relative: it has no scheme"
-                    } else {
-                        "is relative: it has no scheme and no host"
-                    }
-                ),
-                "write the absolute URL, starting with https:// and the host name".to_string(),
-            ));
-            return true;
-        };
-        let after = &trimmed[scheme.len() + 1..];
-        let host_missing = !after.starts_with("//") || host_range(trimmed).is_none_or(|(s, e)| s == e);
-        if host_missing && (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
-            out.push(self.finding(
-                &rules::URL_NOT_ABSOLUTE,
-                format!("the {} \"{}\" has no host", self.noun, trimmed),
-                "write it as https://host/path".to_string(),
-            ));
-            return true;
-        }
-        false
-    }
-
-    fn not_https(&self, out: &mut Vec<Finding>) {
-        let Some(scheme) = self.scheme() else { return };
+    /// URL001: the scheme is not https.
+    fn url_not_https(&self, out: &mut Vec<Finding>) {
+        let Some(scheme) = scheme(self.url) else { return };
         if scheme.eq_ignore_ascii_case("https") {
             return;
         }
@@ -204,7 +218,8 @@ impl UrlCheck<'_> {
         );
     }
 
-    fn invalid_characters(&self, out: &mut Vec<Finding>) {
+    /// URL003: a character iOS's URL parser refuses, or a "%" that starts no escape.
+    fn url_invalid_characters(&self, out: &mut Vec<Finding>) {
         let trimmed = self.url.trim();
         let offset = self.url.len() - self.url.trim_start().len();
         let host = host_range(trimmed);
@@ -245,7 +260,8 @@ impl UrlCheck<'_> {
         );
     }
 
-    fn host_not_public_name(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
+    /// URL004: the host is an IP literal, localhost, a single label or an internal name.
+    fn url_host_not_public_name(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
         let Some(host) = parsed.host() else { return };
         let why = match host {
             ::url::Host::Ipv4(_) | ::url::Host::Ipv6(_) => {
@@ -274,7 +290,8 @@ impl UrlCheck<'_> {
         ));
     }
 
-    fn credentials(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
+    /// URL005: the URL carries user:password@.
+    fn url_credentials(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
         if parsed.username().is_empty() && parsed.password().is_none() {
             return;
         }
@@ -295,7 +312,8 @@ impl UrlCheck<'_> {
         ));
     }
 
-    fn non_ascii_host(&self, out: &mut Vec<Finding>) {
+    /// URL006: the host is not ASCII (it must be written in punycode).
+    fn url_non_ascii_host(&self, out: &mut Vec<Finding>) {
         let trimmed = self.url.trim();
         let Some((start, end)) = host_range(trimmed) else {
             return;
@@ -323,7 +341,8 @@ impl UrlCheck<'_> {
         );
     }
 
-    fn scheme_port_mismatch(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
+    /// URL009: http on port 443 or https on port 80.
+    fn url_scheme_port_mismatch(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
         let (scheme, port) = (parsed.scheme(), parsed.port());
         let (should, port) = match (scheme, port) {
             ("http", Some(443)) => ("https", 443),
@@ -340,7 +359,8 @@ impl UrlCheck<'_> {
         ));
     }
 
-    fn preview_page(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
+    /// URL007: a share or preview page of a file host, not the raw file.
+    fn url_preview_page(&self, parsed: &::url::Url, out: &mut Vec<Finding>) {
         let Some(host) = parsed.host_str() else { return };
         let host = host.to_ascii_lowercase();
         let path = parsed.path();
@@ -420,7 +440,9 @@ impl UrlCheck<'_> {
         ));
     }
 
-    fn signature_expiry(&self, parsed: &::url::Url, now: OffsetDateTime, out: &mut Vec<Finding>) {
+    /// URL008: a pre-signed URL has expired, expires within 24 hours, or asks for longer than
+    /// SigV4 allows.
+    fn url_signature_expiry(&self, parsed: &::url::Url, now: OffsetDateTime, out: &mut Vec<Finding>) {
         let amz_expires = parsed
             .query_pairs()
             .find(|(k, _)| k.eq_ignore_ascii_case("X-Amz-Expires"));
@@ -471,8 +493,9 @@ impl UrlCheck<'_> {
         );
     }
 
-    /// URL010. Returns true when template text was found.
-    fn placeholder(&self, out: &mut Vec<Finding>) -> bool {
+    /// URL010: unexpanded template text or a documentation domain in the URL. Returns true when
+    /// one was found.
+    fn url_placeholder(&self, out: &mut Vec<Finding>) -> bool {
         let url = self.url;
         let mut hit: Option<(usize, usize)> = None;
         for (open, close) in [("${", "}"), ("$(", ")"), ("{{", "}}")] {
