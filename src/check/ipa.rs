@@ -9,22 +9,20 @@ use crate::severity::Severity;
 
 const FOUR_GIB: u64 = 4 * 1024 * 1024 * 1024;
 
+/// Runs the IPA rules on the package of one walk.
 pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(package) = &walk.package else { return };
     let p = Ipa { walk, package };
-    if let Some(error) = &package.error {
-        out.push(p.finding(
-            &rules::IPA_NOT_ZIP,
-            not_read(error),
-            "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
-        ));
+    p.ipa_not_zip(out);
+    if package.error.is_some() {
         return;
     }
-    p.payload(out);
-    p.size(out);
-    p.compression(out);
-    p.unix_modes(out);
-    p.junk(out);
+    p.multiple_apps(out);
+    p.no_payload_app(out);
+    p.ipa_too_large(out);
+    p.unsupported_compression(out);
+    p.missing_unix_modes(out);
+    p.junk_entries(out);
 }
 
 struct Ipa<'a> {
@@ -37,7 +35,19 @@ impl Ipa<'_> {
         Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
     }
 
-    fn payload(&self, out: &mut Vec<Finding>) {
+    /// IPA001: the package could not be read as a zip.
+    fn ipa_not_zip(&self, out: &mut Vec<Finding>) {
+        if let Some(error) = &self.package.error {
+            out.push(self.finding(
+                &rules::IPA_NOT_ZIP,
+                not_read(error),
+                "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
+            ));
+        }
+    }
+
+    /// IPA003: Payload/ holds more than one app.
+    fn multiple_apps(&self, out: &mut Vec<Finding>) {
         let apps = &self.package.apps;
         if apps.len() > 1 {
             out.push(self.finding(
@@ -46,7 +56,11 @@ impl Ipa<'_> {
                 "export one app per .ipa; an archive with several apps installs unpredictably".to_string(),
             ));
         }
-        if !apps.is_empty() {
+    }
+
+    /// IPA002: the archive has no Payload/<Name>.app/, and what it seems to be instead.
+    fn no_payload_app(&self, out: &mut Vec<Finding>) {
+        if !self.package.apps.is_empty() {
             return;
         }
         let names = &self.package.first_names;
@@ -78,7 +92,8 @@ impl Ipa<'_> {
         ));
     }
 
-    fn size(&self, out: &mut Vec<Finding>) {
+    /// IPA004: the package is over 4 GiB, or uses zip64 records.
+    fn ipa_too_large(&self, out: &mut Vec<Finding>) {
         if self.package.bytes >= FOUR_GIB {
             let mut f = self.finding(
                 &rules::IPA_TOO_LARGE,
@@ -98,7 +113,8 @@ impl Ipa<'_> {
         }
     }
 
-    fn compression(&self, out: &mut Vec<Finding>) {
+    /// IPA005: an entry uses a compression method other than stored or deflate, or is encrypted.
+    fn unsupported_compression(&self, out: &mut Vec<Finding>) {
         if let Some((name, method)) = self.package.odd_methods.first() {
             out.push(self.finding(
                 &rules::UNSUPPORTED_COMPRESSION,
@@ -115,7 +131,8 @@ impl Ipa<'_> {
         }
     }
 
-    fn unix_modes(&self, out: &mut Vec<Finding>) {
+    /// IPA006: the zip carries no Unix modes, or the executable's mode is not executable.
+    fn missing_unix_modes(&self, out: &mut Vec<Finding>) {
         let p = self.package;
         if p.files > 0 && p.without_unix_modes == p.files {
             out.push(self.finding(
@@ -144,7 +161,8 @@ impl Ipa<'_> {
         }
     }
 
-    fn junk(&self, out: &mut Vec<Finding>) {
+    /// IPA007: the archive holds __MACOSX/, .DS_Store or Thumbs.db; an error inside the app.
+    fn junk_entries(&self, out: &mut Vec<Finding>) {
         let junk = &self.package.junk;
         if junk.is_empty() {
             return;

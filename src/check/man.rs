@@ -43,65 +43,57 @@ const METADATA_KEYS: &[&str] = &[
     "items",
 ];
 
+/// Runs the MAN rules on the manifest of one walk, item by item and asset by asset.
 pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(facts) = &walk.document else { return };
     let m = Man { walk, facts };
-    m.encoding(out);
-    let Some(doc) = &facts.document else {
-        // an HTML page, a challenge or an LFS pointer in its place is an HTTP finding, not a broken plist
-        let served_other = walk.manifest.as_ref().and_then(|f| f.last()).is_some_and(|e| {
-            crate::check::http::is_html(e) || e.body_head.starts_with("version https://git-lfs.github.com/spec/")
-        });
-        if !served_other {
-            m.not_plist(out);
-        }
-        return;
-    };
-    if facts.format == crate::facts::ManifestFormat::Binary {
-        out.push(m.finding(
-            &rules::MANIFEST_BINARY_PLIST,
-            "the manifest is a binary plist".to_string(),
-            "nothing to fix for the phone; an XML manifest is easier to read and diff (plutil -convert xml1 manifest.plist)".to_string(),
-            None,
-        ));
-    }
-    m.unknown_keys(doc, ROOT_KEYS, "the manifest", "", out);
-    let items: Vec<&serde_json::Map<String, Value>> = doc
+    m.manifest_encoding(out);
+    m.manifest_not_plist(out);
+    let Some(doc) = &facts.document else { return };
+    m.manifest_binary_plist(out);
+    m.unknown_key(doc, ROOT_KEYS, "the manifest", "", out);
+    let items: Vec<&Value> = doc
         .get("items")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_object)
+        .filter(|item| item.is_object())
         .collect();
+    m.missing_items(doc, &items, out);
     if items.is_empty() {
-        let what = match doc.get("items") {
-            None => "the manifest has no \"items\" key".to_string(),
-            Some(Value::Array(a)) if a.is_empty() => "\"items\" is an empty array".to_string(),
-            Some(Value::Array(_)) => "\"items\" holds no dict".to_string(),
-            Some(_) => "\"items\" is not an array".to_string(),
-        };
-        out.push(m.finding(
-            &rules::MISSING_ITEMS,
-            what,
-            "give the manifest an items array with one dict per app: {assets, metadata}".to_string(),
-            m.line_of("<key>items</key>"),
-        ));
         return;
     }
-    if items.len() > 1 {
-        out.push(m.finding(
-            &rules::MULTIPLE_ITEMS,
-            format!(
-                "the manifest has {} items: one tap installs {} apps, and each is checked",
-                items.len(),
-                items.len()
-            ),
-            "nothing to fix if several apps are meant; otherwise publish one manifest per app".to_string(),
-            None,
-        ));
-    }
+    m.multiple_items(&items, out);
     for (i, item) in items.iter().enumerate() {
-        m.item(i, item, items.len() > 1, out);
+        let path = format!("items[{i}]");
+        let place = if items.len() > 1 {
+            format!("item {}", i + 1)
+        } else {
+            "the item".to_string()
+        };
+        m.unknown_key(item, ITEM_KEYS, &place, &path, out);
+        m.missing_assets(item, &place, out);
+        if let Some(assets) = item.get("assets").and_then(Value::as_array) {
+            for (j, asset) in assets.iter().enumerate() {
+                let path = format!("{path}.assets[{j}]");
+                m.unknown_key(asset, ASSET_KEYS, &format!("an asset of {place}"), &path, out);
+                m.removed_keys(Holder::Asset, asset, &place, &path, out);
+                m.unknown_asset_kind(asset, &place, &path, out);
+            }
+            m.missing_software_package(assets, &place, out);
+            m.multiple_software_packages(assets, &place, out);
+            m.missing_images(assets, &place, out);
+        }
+        m.missing_metadata(item, &place, out);
+        if let Some(meta) = item.get("metadata").filter(|meta| meta.is_object()) {
+            let path = format!("{path}.metadata");
+            m.unknown_key(meta, METADATA_KEYS, &format!("the metadata of {place}"), &path, out);
+            m.metadata_kind_not_software(meta, &place, &path, out);
+            m.missing_title(meta, &place, &path, out);
+            m.missing_bundle_identifier(meta, &place, &path, out);
+            m.removed_keys(Holder::Metadata, meta, &place, &path, out);
+            m.unknown_platform_identifier(meta, &place, &path, out);
+        }
     }
 }
 
@@ -116,13 +108,20 @@ pub fn check_asset(walk: &WalkFacts, listed: &ListedAsset<'_>, out: &mut Vec<Fin
         .iter()
         .find(|f| f.item == listed.item && f.asset == listed.index);
     let path = format!("items[{}].assets[{}]", listed.item, listed.index);
-    m.hash_chunks(listed.value, listed.kind, fetched, &path, out);
+    m.hash_chunks_inconsistent(listed.value, listed.kind, fetched, &path, out);
     m.image_not_png(walk, listed, fetched, out);
 }
 
 struct Man<'a> {
     walk: &'a WalkFacts,
     facts: &'a ManifestFacts,
+}
+
+/// Where a key that iOS no longer reads was found (MAN018).
+#[derive(Clone, Copy)]
+enum Holder {
+    Asset,
+    Metadata,
 }
 
 impl Man<'_> {
@@ -157,7 +156,8 @@ impl Man<'_> {
         text.find(needle).map(|at| crate::text::line_and_column(text, at).0)
     }
 
-    fn encoding(&self, out: &mut Vec<Finding>) {
+    /// MAN002: the manifest's bytes are not plain UTF-8, or not what its XML declaration says.
+    fn manifest_encoding(&self, out: &mut Vec<Finding>) {
         let f = self.facts;
         let problem = if f.utf8_bom {
             Some("the manifest starts with a UTF-8 byte order mark (EF BB BF)".to_string())
@@ -186,8 +186,19 @@ impl Man<'_> {
         }
     }
 
-    fn not_plist(&self, out: &mut Vec<Finding>) {
+    /// MAN001: the manifest did not parse as a plist.
+    fn manifest_not_plist(&self, out: &mut Vec<Finding>) {
         let f = self.facts;
+        if f.document.is_some() {
+            return;
+        }
+        // an HTML page, a challenge or an LFS pointer in its place is an HTTP finding, not a broken plist
+        let served_other = self.walk.manifest.as_ref().and_then(|f| f.last()).is_some_and(|e| {
+            crate::check::http::is_html(e) || e.body_head.starts_with("version https://git-lfs.github.com/spec/")
+        });
+        if served_other {
+            return;
+        }
         let (message, line, fix) = match &f.parse_error {
             Some(e) => {
                 let place = match (e.line, e.column) {
@@ -242,7 +253,21 @@ impl Man<'_> {
         out.push(finding);
     }
 
-    fn unknown_keys(&self, value: &Value, known: &[&str], place: &str, path: &str, out: &mut Vec<Finding>) {
+    /// MAN003: the manifest is a binary plist.
+    fn manifest_binary_plist(&self, out: &mut Vec<Finding>) {
+        if self.facts.format != crate::facts::ManifestFormat::Binary {
+            return;
+        }
+        out.push(self.finding(
+            &rules::MANIFEST_BINARY_PLIST,
+            "the manifest is a binary plist".to_string(),
+            "nothing to fix for the phone; an XML manifest is easier to read and diff (plutil -convert xml1 manifest.plist)".to_string(),
+            None,
+        ));
+    }
+
+    /// MAN013: a key of the dict at `path` is not in `known` but is a typo of one that is.
+    fn unknown_key(&self, value: &Value, known: &[&str], place: &str, path: &str, out: &mut Vec<Finding>) {
         let Some(map) = value.as_object() else { return };
         for key in map.keys() {
             if known.contains(&key.as_str()) {
@@ -259,128 +284,171 @@ impl Man<'_> {
         }
     }
 
-    fn item(&self, i: usize, item: &serde_json::Map<String, Value>, several: bool, out: &mut Vec<Finding>) {
-        let path = format!("items[{i}]");
-        let place = if several {
-            format!("item {}", i + 1)
-        } else {
-            "the item".to_string()
-        };
-        let item_value = Value::Object(item.clone());
-        self.unknown_keys(&item_value, ITEM_KEYS, &place, &path, out);
-        match item.get("assets").and_then(Value::as_array) {
-            None => out.push(
-                self.finding(
-                    &rules::MISSING_ASSETS,
-                    format!("{place} has no \"assets\" array"),
-                    "add assets with at least the software-package: {kind: software-package, url: https://…/App.ipa}"
-                        .to_string(),
-                    None,
-                ),
-            ),
-            Some(assets) => self.assets(&place, &path, assets, out),
+    /// MAN004: the manifest has no items array of dicts.
+    fn missing_items(&self, doc: &Value, items: &[&Value], out: &mut Vec<Finding>) {
+        if !items.is_empty() {
+            return;
         }
-        match item.get("metadata").and_then(Value::as_object) {
-            None => out.push(self.finding(
-                &rules::MISSING_METADATA,
-                format!("{place} has no \"metadata\" dict"),
-                "add metadata with bundle-identifier, bundle-version, kind = software and title".to_string(),
+        let what = match doc.get("items") {
+            None => "the manifest has no \"items\" key".to_string(),
+            Some(Value::Array(a)) if a.is_empty() => "\"items\" is an empty array".to_string(),
+            Some(Value::Array(_)) => "\"items\" holds no dict".to_string(),
+            Some(_) => "\"items\" is not an array".to_string(),
+        };
+        out.push(self.finding(
+            &rules::MISSING_ITEMS,
+            what,
+            "give the manifest an items array with one dict per app: {assets, metadata}".to_string(),
+            self.line_of("<key>items</key>"),
+        ));
+    }
+
+    /// MAN023: the manifest has more than one item.
+    fn multiple_items(&self, items: &[&Value], out: &mut Vec<Finding>) {
+        if items.len() <= 1 {
+            return;
+        }
+        out.push(self.finding(
+            &rules::MULTIPLE_ITEMS,
+            format!(
+                "the manifest has {} items: one tap installs {} apps, and each is checked",
+                items.len(),
+                items.len()
+            ),
+            "nothing to fix if several apps are meant; otherwise publish one manifest per app".to_string(),
+            None,
+        ));
+    }
+
+    /// MAN005: an item has no assets array.
+    fn missing_assets(&self, item: &Value, place: &str, out: &mut Vec<Finding>) {
+        if item.get("assets").and_then(Value::as_array).is_some() {
+            return;
+        }
+        out.push(
+            self.finding(
+                &rules::MISSING_ASSETS,
+                format!("{place} has no \"assets\" array"),
+                "add assets with at least the software-package: {kind: software-package, url: https://…/App.ipa}"
+                    .to_string(),
                 None,
-            )),
-            Some(meta) => self.metadata(&place, &path, meta, out),
+            ),
+        );
+    }
+
+    /// MAN018: a key iOS no longer reads: needs-shine on an asset, sizeInBytes or items in
+    /// metadata.
+    fn removed_keys(&self, holder: Holder, value: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
+        let keys: &[&str] = match holder {
+            Holder::Asset => &["needs-shine"],
+            Holder::Metadata => &["sizeInBytes", "items"],
+        };
+        for key in keys.iter().copied().filter(|k| value.get(*k).is_some()) {
+            let message = match holder {
+                Holder::Asset => format!("an asset of {place} has \"{key}\", which iOS ignores"),
+                Holder::Metadata => format!("the metadata of {place} has {key}, which iOS ignores"),
+            };
+            out.push(self.finding(
+                &rules::REMOVED_KEYS,
+                message,
+                format!("remove {key}"),
+                self.line(&join(path, key)),
+            ));
         }
     }
 
-    fn assets(&self, place: &str, item_path: &str, assets: &[Value], out: &mut Vec<Finding>) {
-        let kinds: Vec<&str> = assets
-            .iter()
-            .filter_map(|a| a.get("kind").and_then(Value::as_str))
-            .collect();
-        let packages = kinds.iter().filter(|k| **k == "software-package").count();
-        for (j, asset) in assets.iter().enumerate() {
-            let path = format!("{item_path}.assets[{j}]");
-            self.unknown_keys(asset, ASSET_KEYS, &format!("an asset of {place}"), &path, out);
-            if asset.get("needs-shine").is_some() {
-                out.push(self.finding(
-                    &rules::REMOVED_KEYS,
-                    format!("an asset of {place} has \"needs-shine\", which iOS ignores"),
-                    "remove needs-shine".to_string(),
-                    self.line(&join(&path, "needs-shine")),
-                ));
-            }
-            let Some(kind) = asset.get("kind").and_then(Value::as_str) else {
-                continue;
-            };
-            if ASSET_KINDS.contains(&kind) {
-                continue;
-            }
-            let normal = kind.trim().to_ascii_lowercase().replace('_', "-");
-            let nearest = ASSET_KINDS
-                .iter()
-                .map(|k| (edit_distance(&normal, k), *k))
-                .min()
-                .filter(|(d, _)| *d <= 3);
-            let fix = match nearest {
-                Some((_, k)) => format!("write \"{k}\""),
-                None => "use one of software-package, display-image, full-size-image".to_string(),
-            };
-            out.push(self.finding(
-                &rules::UNKNOWN_ASSET_KIND,
-                format!("{place} has an asset of kind \"{kind}\", which iOS does not know"),
-                fix,
-                self.line(&join(&path, "kind")),
-            ));
+    /// MAN008: an asset's kind is not one Apple's schema knows.
+    fn unknown_asset_kind(&self, asset: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
+        let Some(kind) = asset.get("kind").and_then(Value::as_str) else {
+            return;
+        };
+        if ASSET_KINDS.contains(&kind) {
+            return;
         }
-        if packages == 0 {
-            out.push(self.finding(
-                &rules::MISSING_SOFTWARE_PACKAGE,
-                format!("{place} has no asset of kind software-package"),
-                "add {kind: software-package, url: https://…/App.ipa} to the assets".to_string(),
-                None,
-            ));
-        } else if packages > 1 {
-            out.push(self.finding(
-                &rules::MULTIPLE_SOFTWARE_PACKAGES,
-                format!("{place} has {packages} software-package assets"),
-                "keep one software-package per item; put other apps in items of their own".to_string(),
-                None,
-            ));
-        }
-        let images: Vec<&&str> = kinds
+        let normal = kind.trim().to_ascii_lowercase().replace('_', "-");
+        let nearest = ASSET_KINDS
             .iter()
-            .filter(|k| **k == "display-image" || **k == "full-size-image")
-            .collect();
+            .map(|k| (edit_distance(&normal, k), *k))
+            .min()
+            .filter(|(d, _)| *d <= 3);
+        let fix = match nearest {
+            Some((_, k)) => format!("write \"{k}\""),
+            None => "use one of software-package, display-image, full-size-image".to_string(),
+        };
+        out.push(self.finding(
+            &rules::UNKNOWN_ASSET_KIND,
+            format!("{place} has an asset of kind \"{kind}\", which iOS does not know"),
+            fix,
+            self.line(&join(path, "kind")),
+        ));
+    }
+
+    /// MAN006: an item has no software-package asset.
+    fn missing_software_package(&self, assets: &[Value], place: &str, out: &mut Vec<Finding>) {
+        if kinds(assets).any(|k| k == "software-package") {
+            return;
+        }
+        out.push(self.finding(
+            &rules::MISSING_SOFTWARE_PACKAGE,
+            format!("{place} has no asset of kind software-package"),
+            "add {kind: software-package, url: https://…/App.ipa} to the assets".to_string(),
+            None,
+        ));
+    }
+
+    /// MAN007: an item has more than one software-package asset.
+    fn multiple_software_packages(&self, assets: &[Value], place: &str, out: &mut Vec<Finding>) {
+        let packages = kinds(assets).filter(|k| *k == "software-package").count();
+        if packages <= 1 {
+            return;
+        }
+        out.push(self.finding(
+            &rules::MULTIPLE_SOFTWARE_PACKAGES,
+            format!("{place} has {packages} software-package assets"),
+            "keep one software-package per item; put other apps in items of their own".to_string(),
+            None,
+        ));
+    }
+
+    /// MAN019: an item lacks the display-image or the full-size-image asset.
+    fn missing_images(&self, assets: &[Value], place: &str, out: &mut Vec<Finding>) {
         let missing: Vec<&str> = ["display-image", "full-size-image"]
             .into_iter()
-            .filter(|k| !images.iter().any(|i| **i == *k))
+            .filter(|image| !kinds(assets).any(|k| k == *image))
             .collect();
-        if !missing.is_empty() {
-            out.push(self.finding(
-                &rules::MISSING_IMAGES,
-                format!("{place} has no {} asset", missing.join(" and no ")),
-                "add a display-image (57×57 PNG) and a full-size-image (512×512 PNG), both https".to_string(),
-                None,
-            ));
+        if missing.is_empty() {
+            return;
         }
+        out.push(self.finding(
+            &rules::MISSING_IMAGES,
+            format!("{place} has no {} asset", missing.join(" and no ")),
+            "add a display-image (57×57 PNG) and a full-size-image (512×512 PNG), both https".to_string(),
+            None,
+        ));
     }
 
-    fn metadata(&self, place: &str, item_path: &str, meta: &serde_json::Map<String, Value>, out: &mut Vec<Finding>) {
-        let path = format!("{item_path}.metadata");
-        let line = |key: &str| self.line(&join(&path, key));
-        self.unknown_keys(
-            &Value::Object(meta.clone()),
-            METADATA_KEYS,
-            &format!("the metadata of {place}"),
-            &path,
-            out,
-        );
+    /// MAN009: an item has no metadata dict.
+    fn missing_metadata(&self, item: &Value, place: &str, out: &mut Vec<Finding>) {
+        if item.get("metadata").is_some_and(Value::is_object) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::MISSING_METADATA,
+            format!("{place} has no \"metadata\" dict"),
+            "add metadata with bundle-identifier, bundle-version, kind = software and title".to_string(),
+            None,
+        ));
+    }
+
+    /// MAN010: the metadata's kind is missing or not "software".
+    fn metadata_kind_not_software(&self, meta: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
         match meta.get("kind").and_then(Value::as_str) {
             Some("software") => {}
             Some(other) => out.push(self.finding(
                 &rules::METADATA_KIND_NOT_SOFTWARE,
                 format!("metadata.kind of {place} is \"{other}\", not \"software\""),
                 "write <key>kind</key><string>software</string> in metadata".to_string(),
-                line("kind"),
+                self.line(&join(path, "kind")),
             )),
             None => out.push(self.finding(
                 &rules::METADATA_KIND_NOT_SOFTWARE,
@@ -389,47 +457,46 @@ impl Man<'_> {
                 None,
             )),
         }
-        // (message when missing, message when empty)
-        for (key, rule, fix) in [
-            (
-                "title",
+    }
+
+    /// MAN011: the metadata's title is missing, empty or not a string.
+    fn missing_title(&self, meta: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
+        if let Some(message) = not_a_string(meta, "title", place) {
+            out.push(self.finding(
                 &rules::MISSING_TITLE,
-                "add <key>title</key> with the app's name (the install prompt shows it)",
-            ),
-            (
-                "bundle-identifier",
+                message,
+                "add <key>title</key> with the app's name (the install prompt shows it)".to_string(),
+                self.line(&join(path, "title")),
+            ));
+        }
+    }
+
+    /// MAN012: the metadata's bundle-identifier is missing, empty or not a string.
+    fn missing_bundle_identifier(&self, meta: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
+        if let Some(message) = not_a_string(meta, "bundle-identifier", place) {
+            out.push(self.finding(
                 &rules::MISSING_BUNDLE_IDENTIFIER,
-                "add <key>bundle-identifier</key> with the app's CFBundleIdentifier, exactly",
-            ),
-        ] {
-            let message = match meta.get(key) {
-                None => format!("the metadata of {place} has no {key}"),
-                Some(Value::String(v)) if v.trim().is_empty() => {
-                    format!("the {key} in the metadata of {place} is empty")
-                }
-                Some(Value::String(_)) => continue,
-                Some(_) => format!("the {key} in the metadata of {place} is not a string"),
-            };
-            out.push(self.finding(rule, message, fix.to_string(), line(key)));
-        }
-        for key in ["sizeInBytes", "items"].into_iter().filter(|k| meta.contains_key(*k)) {
-            out.push(self.finding(
-                &rules::REMOVED_KEYS,
-                format!("the metadata of {place} has {key}, which iOS ignores"),
-                format!("remove {key}"),
-                line(key),
+                message,
+                "add <key>bundle-identifier</key> with the app's CFBundleIdentifier, exactly".to_string(),
+                self.line(&join(path, "bundle-identifier")),
             ));
         }
-        if let Some(platform) = meta.get("platform-identifier").and_then(Value::as_str)
-            && platform != "com.apple.platform.iphoneos"
-        {
-            out.push(self.finding(
-                &rules::UNKNOWN_PLATFORM_IDENTIFIER,
-                format!("platform-identifier of {place} is \"{platform}\""),
-                "write com.apple.platform.iphoneos, or leave the key out (it is not in Apple's schema)".to_string(),
-                line("platform-identifier"),
-            ));
+    }
+
+    /// MAN021: the metadata's platform-identifier is not com.apple.platform.iphoneos.
+    fn unknown_platform_identifier(&self, meta: &Value, place: &str, path: &str, out: &mut Vec<Finding>) {
+        let Some(platform) = meta.get("platform-identifier").and_then(Value::as_str) else {
+            return;
+        };
+        if platform == "com.apple.platform.iphoneos" {
+            return;
         }
+        out.push(self.finding(
+            &rules::UNKNOWN_PLATFORM_IDENTIFIER,
+            format!("platform-identifier of {place} is \"{platform}\""),
+            "write com.apple.platform.iphoneos, or leave the key out (it is not in Apple's schema)".to_string(),
+            self.line(&join(path, "platform-identifier")),
+        ));
     }
 
     /// MAN020: an icon that is not a PNG of its size.
@@ -466,7 +533,15 @@ impl Man<'_> {
         ));
     }
 
-    fn hash_chunks(&self, asset: &Value, kind: &str, fetched: Option<&AssetFetch>, path: &str, out: &mut Vec<Finding>) {
+    /// MAN017: the chunk hashes of the package asset do not fit their chunk size or the package.
+    fn hash_chunks_inconsistent(
+        &self,
+        asset: &Value,
+        kind: &str,
+        fetched: Option<&AssetFetch>,
+        path: &str,
+        out: &mut Vec<Finding>,
+    ) {
         if kind != "software-package" {
             return;
         }
@@ -723,6 +798,22 @@ fn far_apart(title: &str, name: &str) -> bool {
     }
     let (tj, nj) = (t.concat(), n.concat());
     !(tj.contains(&nj) || nj.contains(&tj) || t.iter().any(|w| n.contains(w)))
+}
+
+/// The kinds of the assets that have one.
+fn kinds(assets: &[Value]) -> impl Iterator<Item = &str> {
+    assets.iter().filter_map(|a| a.get("kind").and_then(Value::as_str))
+}
+
+/// What is wrong with the metadata's string `key` (MAN011, MAN012): missing, empty or not a
+/// string; `None` when it is a non-blank string.
+fn not_a_string(meta: &Value, key: &str, place: &str) -> Option<String> {
+    match meta.get(key) {
+        None => Some(format!("the metadata of {place} has no {key}")),
+        Some(Value::String(v)) if v.trim().is_empty() => Some(format!("the {key} in the metadata of {place} is empty")),
+        Some(Value::String(_)) => None,
+        Some(_) => Some(format!("the {key} in the metadata of {place} is not a string")),
+    }
 }
 
 fn join(path: &str, key: &str) -> String {
