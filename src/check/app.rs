@@ -7,6 +7,7 @@ use crate::facts::{BundleFacts, PackageFacts, WalkFacts};
 use crate::finding::Finding;
 use crate::registry as rules;
 
+/// Runs the APP rules on each bundle of the walk's package.
 pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(package) = &walk.package else { return };
     if package.error.is_some() {
@@ -19,25 +20,19 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
         .and_then(|b| b.info_str("CFBundleIdentifier"))
         .map(str::to_string);
     for (i, bundle) in package.bundles.iter().enumerate() {
-        let Some(plist) = &bundle.info_plist else {
-            a.unreadable(bundle, out);
-            continue;
-        };
-        if !plist.is_object() {
-            out.push(a.finding(
-                &rules::INFO_PLIST_UNREADABLE,
-                format!("{}/Info.plist of {} is not a dictionary", bundle.path, called(bundle)),
-                "write Info.plist as a dictionary (Xcode builds it from the target's Info settings)".to_string(),
-            ));
-            continue;
+        a.info_plist_unreadable(bundle, out);
+        if !bundle.info_plist.as_ref().is_some_and(Value::is_object) {
+            continue; // there are no keys to check
         }
-        a.keys(bundle, i == 0, out);
+        a.missing_bundle_keys(bundle, i == 0, out);
         if i == 0 {
-            a.device(bundle, ctx, out);
+            a.minimum_os_too_high(bundle, ctx, out);
+            a.device_family_unsupported(bundle, ctx, out);
         }
-        a.platform(bundle, out);
+        a.simulator_build(bundle, out);
+        a.unsupported_platform(bundle, out);
         if i > 0 {
-            a.prefix(bundle, main_id.as_deref(), out);
+            a.extension_bundle_id_prefix(bundle, main_id.as_deref(), out);
         }
     }
 }
@@ -51,6 +46,25 @@ fn strings<'a>(bundle: &'a BundleFacts, key: &str) -> Vec<&'a str> {
     }
 }
 
+/// CFBundleSupportedPlatforms as written, and DTPlatformName in lower case.
+fn platform_keys(bundle: &BundleFacts) -> (Vec<&str>, String) {
+    let platforms = strings(bundle, "CFBundleSupportedPlatforms");
+    let dt = bundle
+        .info_str("DTPlatformName")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    (platforms, dt)
+}
+
+/// Whether the platform keys name a Simulator.
+fn is_simulator(platforms: &[&str], dt: &str) -> bool {
+    platforms
+        .iter()
+        .map(|p| p.to_ascii_lowercase())
+        .chain([dt.to_string()])
+        .any(|p| p.ends_with("simulator"))
+}
+
 struct App<'a> {
     walk: &'a WalkFacts,
     package: &'a PackageFacts,
@@ -61,21 +75,35 @@ impl App<'_> {
         Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
     }
 
-    fn unreadable(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
-        // stored with a method iOS cannot read, or encrypted: that is IPA005's finding
-        let name = format!("{}/Info.plist", bundle.path);
-        if self.package.odd_methods.iter().any(|(n, _)| *n == name) || self.package.encrypted.contains(&name) {
+    /// APP001: the bundle's Info.plist is missing, unparsable or not a dictionary.
+    fn info_plist_unreadable(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        let Some(plist) = &bundle.info_plist else {
+            // stored with a method iOS cannot read, or encrypted: that is IPA005's finding
+            let name = format!("{}/Info.plist", bundle.path);
+            if self.package.odd_methods.iter().any(|(n, _)| *n == name) || self.package.encrypted.contains(&name) {
+                return;
+            }
+            let why = bundle.info_plist_error.as_deref().unwrap_or("was not read");
+            out.push(self.finding(
+                &rules::INFO_PLIST_UNREADABLE,
+                format!("{}/Info.plist of {} {why}", bundle.path, called(bundle)),
+                "build the app with Xcode and export it; if Info.plist was edited after the build, edit the source Info.plist instead (plutil -lint Info.plist) and rebuild".to_string(),
+            ));
+            return;
+        };
+        if plist.is_object() {
             return;
         }
-        let why = bundle.info_plist_error.as_deref().unwrap_or("was not read");
         out.push(self.finding(
             &rules::INFO_PLIST_UNREADABLE,
-            format!("{}/Info.plist of {} {why}", bundle.path, called(bundle)),
-            "build the app with Xcode and export it; if Info.plist was edited after the build, edit the source Info.plist instead (plutil -lint Info.plist) and rebuild".to_string(),
+            format!("{}/Info.plist of {} is not a dictionary", bundle.path, called(bundle)),
+            "write Info.plist as a dictionary (Xcode builds it from the target's Info settings)".to_string(),
         ));
     }
 
-    fn keys(&self, bundle: &BundleFacts, is_main: bool, out: &mut Vec<Finding>) {
+    /// APP002: CFBundleIdentifier, CFBundleExecutable or CFBundleVersion is missing, or (for the
+    /// app) the executable it names is not in the archive.
+    fn missing_bundle_keys(&self, bundle: &BundleFacts, is_main: bool, out: &mut Vec<Finding>) {
         let plist = bundle.info_plist.as_ref();
         let problems: Vec<String> = ["CFBundleIdentifier", "CFBundleExecutable", "CFBundleVersion"]
             .into_iter()
@@ -115,9 +143,8 @@ impl App<'_> {
         }
     }
 
-    /// APP003 and APP004: the app against the device, when `--ios`/`--device` name it; without
-    /// them only an app no iPhone can install (iPad only) is worth an info.
-    fn device(&self, bundle: &BundleFacts, ctx: &Context, out: &mut Vec<Finding>) {
+    /// APP003: MinimumOSVersion is above the iOS of the device (`--ios`).
+    fn minimum_os_too_high(&self, bundle: &BundleFacts, ctx: &Context, out: &mut Vec<Finding>) {
         let minimum = bundle.info_str("MinimumOSVersion");
         if let (Some(ios), Some(min_text)) = (&ctx.device.ios, minimum)
             && let Some(min) = crate::check::version_numbers(min_text)
@@ -130,6 +157,11 @@ impl App<'_> {
                 format!("update the device to iOS {min_text} or later, or build with a lower deployment target (IPHONEOS_DEPLOYMENT_TARGET = {ios_text}) if the app supports it"),
             ));
         }
+    }
+
+    /// APP004: UIDeviceFamily leaves out the device (`--device`); without it only an app no
+    /// iPhone can install (iPad only) is worth an info.
+    fn device_family_unsupported(&self, bundle: &BundleFacts, ctx: &Context, out: &mut Vec<Finding>) {
         let families: Vec<i64> = match bundle.info_plist.as_ref().and_then(|p| p.get("UIDeviceFamily")) {
             // numbers, or numbers written as strings (which iOS reads too)
             Some(Value::Array(items)) => items
@@ -180,31 +212,31 @@ impl App<'_> {
         out.push(f);
     }
 
-    fn platform(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
-        let platforms = strings(bundle, "CFBundleSupportedPlatforms");
-        let dt = bundle
-            .info_str("DTPlatformName")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let said =
-            |name: &str| platforms.iter().any(|p| p.eq_ignore_ascii_case(name)) || dt == name.to_ascii_lowercase();
-        let simulator = platforms
-            .iter()
-            .map(|p| p.to_ascii_lowercase())
-            .chain([dt.clone()])
-            .any(|p| p.ends_with("simulator"));
-        if simulator {
-            out.push(self.finding(
-                &rules::SIMULATOR_BUILD,
-                format!(
-                    "{} is a Simulator build ({})",
-                    called(bundle),
-                    platform_words(&platforms, &dt)
-                ),
-                "archive for a device (Product › Archive, or xcodebuild archive -destination 'generic/platform=iOS') and export the IPA from that archive".to_string(),
-            ));
+    /// APP005: the bundle was built for the iOS Simulator.
+    fn simulator_build(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        let (platforms, dt) = platform_keys(bundle);
+        if !is_simulator(&platforms, &dt) {
             return;
         }
+        out.push(self.finding(
+            &rules::SIMULATOR_BUILD,
+            format!(
+                "{} is a Simulator build ({})",
+                called(bundle),
+                platform_words(&platforms, &dt)
+            ),
+            "archive for a device (Product › Archive, or xcodebuild archive -destination 'generic/platform=iOS') and export the IPA from that archive".to_string(),
+        ));
+    }
+
+    /// APP006: the bundle was built for tvOS, visionOS, watchOS or Mac Catalyst, not iOS.
+    fn unsupported_platform(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        let (platforms, dt) = platform_keys(bundle);
+        if is_simulator(&platforms, &dt) {
+            return; // APP005 says it
+        }
+        let said =
+            |name: &str| platforms.iter().any(|p| p.eq_ignore_ascii_case(name)) || dt == name.to_ascii_lowercase();
         let watch = bundle.kind == crate::facts::BundleKind::WatchApp;
         let other = [
             ("AppleTVOS", "tvOS"),
@@ -230,7 +262,8 @@ impl App<'_> {
         }
     }
 
-    fn prefix(&self, bundle: &BundleFacts, main_id: Option<&str>, out: &mut Vec<Finding>) {
+    /// APP007: a nested bundle's id does not start with the app's id plus ".".
+    fn extension_bundle_id_prefix(&self, bundle: &BundleFacts, main_id: Option<&str>, out: &mut Vec<Finding>) {
         let (Some(main), Some(id)) = (main_id, bundle.info_str("CFBundleIdentifier")) else {
             return;
         };

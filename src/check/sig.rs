@@ -4,18 +4,31 @@
 use time::OffsetDateTime;
 
 use crate::check::{Context, called};
-use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, ProfileKind, SignatureVerdict, WalkFacts};
+use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, ProfileKind, SignatureVerdict};
 use crate::finding::{DeviceAnswer, Finding, Provisioned, Resource, Subject};
 use crate::registry as rules;
 
 /// Runs the SIG rules over every package of the input and over a profile input.
 pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
     for walk in &facts.walks {
-        if let Some(package) = &walk.package
-            && package.error.is_none()
-            && !package.bundles.is_empty()
-        {
-            package_rules(walk, package, ctx, out);
+        let Some(package) = &walk.package else { continue };
+        if package.error.is_some() || package.bundles.is_empty() {
+            continue;
+        }
+        let subject = super::package_subject(walk, package);
+        no_embedded_profile(package, &subject, out);
+        missing_code_signature(package, &subject, out);
+        seal_broken(package, &subject, out);
+        for (i, bundle) in package.bundles.iter().enumerate() {
+            info_plist_modified_after_signing(bundle, &subject, out);
+            let Some(profile) = &bundle.profile else { continue };
+            let p = Checked {
+                subject: subject.clone(),
+                profile,
+                owner: format!("the profile of {}", called(bundle)),
+                main: i == 0,
+            };
+            p.profile_rules(Some(bundle), ctx, out);
         }
     }
     if let Some(profile) = &facts.profile {
@@ -62,8 +75,8 @@ fn day(t: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
-fn package_rules(walk: &WalkFacts, package: &PackageFacts, ctx: &Context, out: &mut Vec<Finding>) {
-    let subject = super::package_subject(walk, package);
+/// SIG001: a bundle of the package has no embedded.mobileprovision.
+fn no_embedded_profile(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
     // bundles whose Info.plist was not read are APP001's; their profile is still checked
     let unprofiled: Vec<String> = package
         .bundles
@@ -71,69 +84,60 @@ fn package_rules(walk: &WalkFacts, package: &PackageFacts, ctx: &Context, out: &
         .filter(|b| b.profile.is_none() && b.profile_error.is_none())
         .map(called)
         .collect();
-    if !unprofiled.is_empty() {
-        let main_missing = package.bundles.first().is_some_and(|b| b.profile.is_none());
-        let message = format!(
-            "{} {} no embedded.mobileprovision",
-            and_list(&unprofiled),
-            has(&unprofiled)
-        );
-        let (message, fix) = if main_missing {
-            (
-                format!("{message}: it is an App Store or TestFlight build, or it was never signed for distribution"),
-                "export the archive for Ad Hoc, Enterprise or Development distribution (Xcode Organizer › Distribute App, or xcodebuild -exportArchive with method ad-hoc/enterprise/development); a package downloaded from App Store Connect or TestFlight cannot be installed over the air",
-            )
-        } else {
-            (
-                format!("{message}: every extension needs a profile of its own"),
-                "sign each extension with a profile for its own App ID (Xcode does it on export when each extension target has automatic signing or a profile chosen)",
-            )
-        };
-        out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
+    if unprofiled.is_empty() {
+        return;
     }
+    let main_missing = package.bundles.first().is_some_and(|b| b.profile.is_none());
+    let message = format!(
+        "{} {} no embedded.mobileprovision",
+        and_list(&unprofiled),
+        has(&unprofiled)
+    );
+    let (message, fix) = if main_missing {
+        (
+            format!("{message}: it is an App Store or TestFlight build, or it was never signed for distribution"),
+            "export the archive for Ad Hoc, Enterprise or Development distribution (Xcode Organizer › Distribute App, or xcodebuild -exportArchive with method ad-hoc/enterprise/development); a package downloaded from App Store Connect or TestFlight cannot be installed over the air",
+        )
+    } else {
+        (
+            format!("{message}: every extension needs a profile of its own"),
+            "sign each extension with a profile for its own App ID (Xcode does it on export when each extension target has automatic signing or a profile chosen)",
+        )
+    };
+    out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
+}
+
+/// SIG011: a bundle of the package has no _CodeSignature/CodeResources.
+fn missing_code_signature(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
     let unsealed: Vec<String> = package
         .bundles
         .iter()
         .filter(|b| b.seal.is_none())
         .map(called)
         .collect();
-    if !unsealed.is_empty() {
-        out.push(Finding::new(
-            &rules::MISSING_CODE_SIGNATURE,
-            subject.clone(),
-            format!(
-                "{} {} no _CodeSignature/CodeResources: {}",
-                and_list(&unsealed),
-                has(&unsealed),
-                if unsealed.len() == 1 {
-                    "it is not signed, or the signature was stripped"
-                } else {
-                    "they are not signed, or the signature was stripped"
-                }
-            ),
-            "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
-        ));
+    if unsealed.is_empty() {
+        return;
     }
-    if let Some(deep) = &package.deep {
-        broken_seals(deep, &subject, out);
-    }
-    for (i, bundle) in package.bundles.iter().enumerate() {
-        if let Some(seal) = &bundle.seal {
-            seal_rules(bundle, seal, &subject, out);
-        }
-        let Some(profile) = &bundle.profile else { continue };
-        let p = Checked {
-            subject: subject.clone(),
-            profile,
-            owner: format!("the profile of {}", called(bundle)),
-            main: i == 0,
-        };
-        p.profile_rules(Some(bundle), ctx, out);
-    }
+    out.push(Finding::new(
+        &rules::MISSING_CODE_SIGNATURE,
+        subject.clone(),
+        format!(
+            "{} {} no _CodeSignature/CodeResources: {}",
+            and_list(&unsealed),
+            has(&unsealed),
+            if unsealed.len() == 1 {
+                "it is not signed, or the signature was stripped"
+            } else {
+                "they are not signed, or the signature was stripped"
+            }
+        ),
+        "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
+    ));
 }
 
 /// SIG010 (`--deep`): files added, removed or changed after the bundle was sealed.
-fn broken_seals(deep: &crate::facts::DeepFacts, subject: &Subject, out: &mut Vec<Finding>) {
+fn seal_broken(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    let Some(deep) = &package.deep else { return };
     for check in &deep.seals {
         let mut parts = Vec::new();
         for (what, names) in [
@@ -173,8 +177,9 @@ fn broken_seals(deep: &crate::facts::DeepFacts, subject: &Subject, out: &mut Vec
     }
 }
 
-/// SIG009: the Info.plist in the package against the hash CodeResources seals for it.
-fn seal_rules(bundle: &BundleFacts, seal: &crate::facts::SealFacts, subject: &Subject, out: &mut Vec<Finding>) {
+/// SIG009: the Info.plist in the package differs from the hash CodeResources seals for it.
+fn info_plist_modified_after_signing(bundle: &BundleFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    let Some(seal) = &bundle.seal else { return };
     let Some(sealed) = &seal.info_plist else { return };
     if sealed.actual.is_empty() || sealed.actual == sealed.sealed {
         return;
@@ -209,35 +214,48 @@ struct Checked<'a> {
     main: bool,
 }
 
+/// The fix of SIG003 and SIG004.
+const RENEW_PROFILE: &str = "renew the profile in the Apple Developer portal (or let Xcode refresh it), export the app again with it and publish the new package; installed copies stop opening when their profile expires";
+
 impl Checked<'_> {
     fn finding(&self, rule: &'static rules::Rule, message: String, fix: impl Into<String>) -> Finding {
         Finding::new(rule, self.subject.clone(), message, fix)
     }
 
+    /// The rules of one profile, of a bundle (whose id it must cover) or given alone.
     fn profile_rules(&self, bundle: Option<&BundleFacts>, ctx: &Context, out: &mut Vec<Finding>) {
-        let p = self.profile;
-        if let Some(error) = &p.error {
-            out.push(self.finding(
-                &rules::PROFILE_UNREADABLE,
-                format!("{} ({}) is not a CMS-signed plist: {error}", self.owner, p.source),
-                "download the profile again from the Apple Developer portal (or let Xcode manage signing) and export again; a profile edited by hand or saved as text is not a profile",
-            ));
-            return;
+        self.profile_unreadable(out);
+        if self.profile.error.is_some() {
+            return; // nothing of it was read
         }
         // errors first, then what the type means for users
-        self.signature(out);
-        self.app_store(out);
-        self.device(ctx, out);
-        self.expiry(ctx, out);
-        self.certificates(ctx, out);
+        self.profile_not_apple_signed(out);
+        self.app_store_profile(out);
+        self.device_not_provisioned(ctx, out);
+        self.profile_expired(ctx, out);
+        self.profile_expiring_soon(ctx, out);
+        self.signing_certificates_expired(ctx, out);
         if let Some(bundle) = bundle {
-            self.app_id(bundle, out);
+            self.app_id_mismatch(bundle, out);
         }
-        self.kind_notes(ctx, out);
+        self.enterprise_trust_required(out);
+        self.development_profile(out);
+        self.developer_mode_required(ctx, out);
     }
 
-    /// SIG008
-    fn signature(&self, out: &mut Vec<Finding>) {
+    /// SIG015: embedded.mobileprovision is not a CMS-signed plist.
+    fn profile_unreadable(&self, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        let Some(error) = &p.error else { return };
+        out.push(self.finding(
+            &rules::PROFILE_UNREADABLE,
+            format!("{} ({}) is not a CMS-signed plist: {error}", self.owner, p.source),
+            "download the profile again from the Apple Developer portal (or let Xcode manage signing) and export again; a profile edited by hand or saved as text is not a profile",
+        ));
+    }
+
+    /// SIG008: the profile's signature does not verify to Apple.
+    fn profile_not_apple_signed(&self, out: &mut Vec<Finding>) {
         let sig = &self.profile.signature;
         if matches!(sig.verdict, SignatureVerdict::Apple | SignatureVerdict::ExtraAnchor) {
             return;
@@ -254,8 +272,8 @@ impl Checked<'_> {
         );
     }
 
-    /// SIG002: no device installs an App Store profile's build.
-    fn app_store(&self, out: &mut Vec<Finding>) {
+    /// SIG002: an App Store profile, whose build no device installs.
+    fn app_store_profile(&self, out: &mut Vec<Finding>) {
         let p = self.profile;
         if p.kind != Some(ProfileKind::AppStore) {
             return;
@@ -271,9 +289,9 @@ impl Checked<'_> {
         ));
     }
 
-    /// SIG005: with `--udid`, the device must be listed (an enterprise profile lists every
+    /// SIG005: with `--udid`, the device is not listed (an enterprise profile lists every
     /// device; an App Store profile none, which SIG002 says).
-    fn device(&self, ctx: &Context, out: &mut Vec<Finding>) {
+    fn device_not_provisioned(&self, ctx: &Context, out: &mut Vec<Finding>) {
         let p = self.profile;
         let Some(udid) = &ctx.udid else { return };
         if matches!(p.kind, Some(ProfileKind::Enterprise | ProfileKind::AppStore)) || lists(p, udid) {
@@ -298,96 +316,59 @@ impl Checked<'_> {
         );
     }
 
-    /// SIG012, SIG013, SIG014: what the build's type asks of its users (told once, for the app).
-    fn kind_notes(&self, ctx: &Context, out: &mut Vec<Finding>) {
-        let p = self.profile;
-        if !self.main {
-            return;
-        }
-        match p.kind {
-            Some(ProfileKind::Enterprise) => out.push(self.finding(
-                &rules::ENTERPRISE_TRUST_REQUIRED,
-                format!(
-                    "{}{} is an enterprise (In-House) profile: on first launch the user must trust the developer{}",
-                    self.owner,
-                    quoted_name(p),
-                    p.team_name.as_deref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
-                ),
-                "tell users: Settings › General › VPN & Device Management › the developer › Trust (with an internet connection; iOS 18 asks to Allow & Restart)",
-            )),
-            Some(ProfileKind::Development) => out.push(self.finding(
-                &rules::DEVELOPMENT_PROFILE,
-                format!(
-                    "{}{} is a development profile: only its {} listed devices install the app",
-                    self.owner,
-                    quoted_name(p),
-                    p.provisioned_devices.len()
-                ),
-                "for testers, export for Ad Hoc distribution (the same device list, no debugger entitlement); development builds are for devices attached to Xcode",
-            )),
-            _ => {}
-        }
-        let before_16 = ctx
-            .device
-            .ios
-            .as_ref()
-            .is_some_and(|ios| ios.first().is_some_and(|major| *major < 16));
-        if matches!(p.kind, Some(ProfileKind::Development | ProfileKind::AdHoc)) && !before_16 {
-            out.push(self.finding(
-                &rules::DEVELOPER_MODE_REQUIRED,
-                format!(
-                    "{} is {} profile: on iOS 16 and later the app opens only with Developer Mode on",
-                    self.owner,
-                    if p.kind == Some(ProfileKind::Development) { "a development" } else { "an ad hoc" }
-                ),
-                "tell users: Settings › Privacy & Security › Developer Mode › On, then restart and confirm (the switch appears once an ad hoc or development app is installed)",
-            ));
-        }
-    }
-
-    /// SIG003, SIG004
-    fn expiry(&self, ctx: &Context, out: &mut Vec<Finding>) {
+    /// SIG003: the profile has expired.
+    fn profile_expired(&self, ctx: &Context, out: &mut Vec<Finding>) {
         let Some(expires) = self.profile.expiration_date else {
             return;
         };
-        let fix = "renew the profile in the Apple Developer portal (or let Xcode refresh it), export the app again with it and publish the new package; installed copies stop opening when their profile expires";
-        if expires < ctx.now {
-            out.push(
-                self.finding(
-                    &rules::PROFILE_EXPIRED,
-                    format!(
-                        "{} expired on {} (ExpirationDate {})",
-                        self.owner,
-                        day(expires),
-                        rfc3339(expires)
-                    ),
-                    fix,
-                )
-                .evidence("expiration_date", rfc3339(expires)),
-            );
-        } else {
-            let left = (expires - ctx.now).whole_days();
-            if left < i64::from(ctx.expiry_warning_days) {
-                out.push(
-                    self.finding(
-                        &rules::PROFILE_EXPIRING_SOON,
-                        format!(
-                            "{} expires on {}, in {left} day{}",
-                            self.owner,
-                            day(expires),
-                            if left == 1 { "" } else { "s" }
-                        ),
-                        fix,
-                    )
-                    .evidence("expiration_date", rfc3339(expires))
-                    .evidence("days_left", left),
-                );
-            }
+        if expires >= ctx.now {
+            return;
         }
+        out.push(
+            self.finding(
+                &rules::PROFILE_EXPIRED,
+                format!(
+                    "{} expired on {} (ExpirationDate {})",
+                    self.owner,
+                    day(expires),
+                    rfc3339(expires)
+                ),
+                RENEW_PROFILE,
+            )
+            .evidence("expiration_date", rfc3339(expires)),
+        );
+    }
+
+    /// SIG004: the profile has not expired, but will within the warning days.
+    fn profile_expiring_soon(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let Some(expires) = self.profile.expiration_date else {
+            return;
+        };
+        if expires < ctx.now {
+            return; // SIG003's
+        }
+        let left = (expires - ctx.now).whole_days();
+        if left >= i64::from(ctx.expiry_warning_days) {
+            return;
+        }
+        out.push(
+            self.finding(
+                &rules::PROFILE_EXPIRING_SOON,
+                format!(
+                    "{} expires on {}, in {left} day{}",
+                    self.owner,
+                    day(expires),
+                    if left == 1 { "" } else { "s" }
+                ),
+                RENEW_PROFILE,
+            )
+            .evidence("expiration_date", rfc3339(expires))
+            .evidence("days_left", left),
+        );
     }
 
     /// SIG007: every certificate allowed to sign the app has expired.
-    fn certificates(&self, ctx: &Context, out: &mut Vec<Finding>) {
+    fn signing_certificates_expired(&self, ctx: &Context, out: &mut Vec<Finding>) {
         let certs = &self.profile.developer_certificates;
         let dates: Vec<OffsetDateTime> = certs.iter().filter_map(|c| c.not_after).collect();
         if certs.is_empty() || dates.len() != certs.len() || dates.iter().any(|d| *d >= ctx.now) {
@@ -407,8 +388,8 @@ impl Checked<'_> {
         ));
     }
 
-    /// SIG006: application-identifier against TEAMID.CFBundleIdentifier.
-    fn app_id(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+    /// SIG006: the application-identifier does not cover TEAMID.CFBundleIdentifier.
+    fn app_id_mismatch(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
         let Some(app_id) = &self.profile.application_identifier else {
             return;
         };
@@ -451,6 +432,69 @@ impl Checked<'_> {
             .evidence("application_identifier", app_id.clone())
             .evidence("bundle_id", bundle_id.to_string()),
         );
+    }
+
+    /// SIG014: an enterprise build, whose developer users must trust (told once, for the app).
+    fn enterprise_trust_required(&self, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if !self.main || p.kind != Some(ProfileKind::Enterprise) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::ENTERPRISE_TRUST_REQUIRED,
+            format!(
+                "{}{} is an enterprise (In-House) profile: on first launch the user must trust the developer{}",
+                self.owner,
+                quoted_name(p),
+                p.team_name.as_deref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
+            ),
+            "tell users: Settings › General › VPN & Device Management › the developer › Trust (with an internet connection; iOS 18 asks to Allow & Restart)",
+        ));
+    }
+
+    /// SIG012: a development profile, installed by its listed devices only (told once, for the
+    /// app).
+    fn development_profile(&self, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if !self.main || p.kind != Some(ProfileKind::Development) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::DEVELOPMENT_PROFILE,
+            format!(
+                "{}{} is a development profile: only its {} listed devices install the app",
+                self.owner,
+                quoted_name(p),
+                p.provisioned_devices.len()
+            ),
+            "for testers, export for Ad Hoc distribution (the same device list, no debugger entitlement); development builds are for devices attached to Xcode",
+        ));
+    }
+
+    /// SIG013: an ad hoc or development build, which opens on iOS 16 and later only with
+    /// Developer Mode on (told once, for the app).
+    fn developer_mode_required(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        let p = self.profile;
+        if !self.main {
+            return;
+        }
+        let before_16 = ctx
+            .device
+            .ios
+            .as_ref()
+            .is_some_and(|ios| ios.first().is_some_and(|major| *major < 16));
+        if !matches!(p.kind, Some(ProfileKind::Development | ProfileKind::AdHoc)) || before_16 {
+            return;
+        }
+        out.push(self.finding(
+            &rules::DEVELOPER_MODE_REQUIRED,
+            format!(
+                "{} is {} profile: on iOS 16 and later the app opens only with Developer Mode on",
+                self.owner,
+                if p.kind == Some(ProfileKind::Development) { "a development" } else { "an ad hoc" }
+            ),
+            "tell users: Settings › Privacy & Security › Developer Mode › On, then restart and confirm (the switch appears once an ad hoc or development app is installed)",
+        ));
     }
 }
 
