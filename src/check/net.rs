@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
-use crate::check::{Context, steps};
-use crate::facts::{DnsSource, Facts, NetError};
+use crate::check::{Context, Step, steps};
+use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError};
 use crate::finding::Finding;
 use crate::registry as rules;
 
@@ -11,130 +11,196 @@ use crate::registry as rules;
 pub const SLOW_FIRST_BYTE_MS: u64 = 5_000;
 
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
-    // one finding per cause and host in a walk, naming every resource it cost
-    let mut seen: Vec<(String, Option<usize>, String, usize)> = Vec::new();
+    let tls_failed = tls_failed_hosts(facts);
+    let mut once = OncePerHost::default();
+    for step in steps(facts) {
+        for exchange in &step.fetch.exchanges {
+            dns_failure(&step, exchange, &mut once, out);
+            connection_failed(&step, exchange, &tls_failed, &mut once, out);
+            timeout(&step, exchange, &mut once, out);
+            slow_first_byte(&step, exchange, out);
+        }
+    }
+    for host in &facts.hosts {
+        private_address(facts, host, out);
+    }
+}
+
+/// NET001: the host name of a request does not resolve.
+fn dns_failure(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &mut Vec<Finding>) {
+    let Some(NetError::Dns { host, detail }) = &exchange.error else {
+        return;
+    };
+    let finding = step.finding(
+        &rules::DNS_FAILURE,
+        format!("{host} does not resolve: {detail}"),
+        format!(
+            "publish an A (and AAAA) record for {host} in public DNS, or correct the host name in the {}",
+            step.written_in()
+        ),
+    );
+    once.report(step, exchange, finding, out);
+}
+
+/// NET003: TCP to a host is refused, reset or unreachable, and no TLS handshake failure broke it.
+fn connection_failed(
+    step: &Step,
+    exchange: &Exchange,
+    tls_failed: &[String],
+    once: &mut OncePerHost,
+    out: &mut Vec<Finding>,
+) {
+    let Some(NetError::Connect { detail }) = &exchange.error else {
+        return;
+    };
     // a connection a TLS handshake failure broke is the TLS rule's, not NET003's
-    let tls_failed: Vec<String> = facts
+    if tls_failed.contains(&host_port(exchange)) {
+        return;
+    }
+    let finding = step.finding(
+        &rules::CONNECTION_FAILED,
+        if detail.contains("while reading") {
+            format!("the connection to {} broke: {detail}", host_port(exchange))
+        } else {
+            format!("cannot connect to {}: {detail}", host_port(exchange))
+        },
+        "check that the server listens on that port on its public address and that no firewall or security group blocks it".to_string(),
+    );
+    once.report(step, exchange, finding, out);
+}
+
+/// NET004: a request gets no answer within its time limit, or before the run's deadline.
+fn timeout(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &mut Vec<Finding>) {
+    let finding = match &exchange.error {
+        Some(NetError::Timeout { phase, after_ms }) => step.finding(
+            &rules::TIMEOUT,
+            format!("{} gave no answer while {} (gave up after {:.1} s)", host_port(exchange), phase.describe(), *after_ms as f64 / 1000.0),
+            "make the server answer within seconds: check it is up, not overloaded, and not buffering the whole file before it sends".to_string(),
+        ),
+        Some(NetError::Deadline) => step.finding(
+            &rules::TIMEOUT,
+            format!("{} did not finish before the run's deadline", host_port(exchange)),
+            "make the server answer within seconds; raise --deadline only to see how slow it is".to_string(),
+        ),
+        _ => return,
+    };
+    once.report(step, exchange, finding, out);
+}
+
+/// NET005: the first byte of a response came after more than 5 s.
+fn slow_first_byte(step: &Step, exchange: &Exchange, out: &mut Vec<Finding>) {
+    let Some(ms) = exchange.timing.first_byte_ms.filter(|ms| *ms > SLOW_FIRST_BYTE_MS) else {
+        return;
+    };
+    out.push(
+        step.finding(
+            &rules::SLOW_FIRST_BYTE,
+            format!(
+                "the first byte of {} came after {:.1} s",
+                exchange.url,
+                ms as f64 / 1000.0
+            ),
+            "serve the file directly (static file server or CDN) instead of generating or buffering it per request"
+                .to_string(),
+        ),
+    );
+}
+
+/// NET002: a host found by DNS resolves to a private address (once per host, on its first resource).
+fn private_address(facts: &Facts, host: &HostFacts, out: &mut Vec<Finding>) {
+    if !matches!(host.dns.source, DnsSource::System | DnsSource::DnsServer) {
+        return;
+    }
+    let private: Vec<&String> = host
+        .dns
+        .addresses
+        .iter()
+        .filter(|a| a.parse::<IpAddr>().is_ok_and(is_private))
+        .collect();
+    if private.is_empty() {
+        return;
+    }
+    let Some(step) = steps(facts).find(|s| {
+        s.fetch.exchanges.iter().any(|e| {
+            e.host
+                .as_ref()
+                .is_some_and(|h| h.host == host.host && h.port == host.port)
+        })
+    }) else {
+        return;
+    };
+    let all: Vec<String> = private.iter().map(|a| a.to_string()).collect();
+    out.push(step.finding(
+        &rules::PRIVATE_ADDRESS,
+        format!(
+            "{} resolves to {} ({}), which phones outside that network cannot reach",
+            host.host,
+            all.join(", "),
+            kind(&all[0])
+        ),
+        format!(
+            "serve {} from a public address, or tell users the install works only on the office network or VPN",
+            crate::text::and_list(&host.resources)
+        ),
+    ));
+}
+
+/// The hosts (`host:port`) whose TLS handshake failed.
+fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
+    facts
         .hosts
         .iter()
         .filter(|h| h.probe.as_ref().is_some_and(|p| p.handshake_failure.is_some()))
         .map(|h| format!("{}:{}", h.host, h.port))
-        .collect();
-    for step in steps(facts) {
+        .collect()
+}
+
+/// The findings of NET001, NET003 and NET004 so far: a cause is reported once per host in a
+/// walk, naming every resource it cost.
+#[derive(Default)]
+struct OncePerHost {
+    /// (rule code, link of the walk, host:port, index of the finding in `out`)
+    seen: Vec<(String, Option<usize>, String, usize)>,
+}
+
+impl OncePerHost {
+    /// Pushes the finding, or, when the same cause on the same host in the same walk was already
+    /// reported, adds this step's resource to that finding.
+    fn report(&mut self, step: &Step, exchange: &Exchange, finding: Finding, out: &mut Vec<Finding>) {
+        let what = step.kind.to_string();
         let walk = step.walk.and_then(|w| w.link);
-        for exchange in &step.fetch.exchanges {
-            let what = step.kind.to_string();
-            let found = match &exchange.error {
-                Some(NetError::Connect { .. } | NetError::Tls { .. }) if tls_failed.contains(&host_port(exchange)) => None,
-                Some(NetError::Dns { host, detail }) => Some(step.finding(
-                    &rules::DNS_FAILURE,
-                    format!("{host} does not resolve: {detail}"),
-                    format!("publish an A (and AAAA) record for {host} in public DNS, or correct the host name in the {}", step.written_in()),
-                )),
-                Some(NetError::Connect { detail }) => Some(step.finding(
-                    &rules::CONNECTION_FAILED,
-                    if detail.contains("while reading") {
-                        format!("the connection to {} broke: {detail}", host_port(exchange))
-                    } else {
-                        format!("cannot connect to {}: {detail}", host_port(exchange))
-                    },
-                    "check that the server listens on that port on its public address and that no firewall or security group blocks it".to_string(),
-                )),
-                Some(NetError::Timeout { phase, after_ms }) => Some(step.finding(
-                    &rules::TIMEOUT,
-                    format!("{} gave no answer while {} (gave up after {:.1} s)", host_port(exchange), phase.describe(), *after_ms as f64 / 1000.0),
-                    "make the server answer within seconds: check it is up, not overloaded, and not buffering the whole file before it sends".to_string(),
-                )),
-                Some(NetError::Deadline) => Some(step.finding(
-                    &rules::TIMEOUT,
-                    format!("{} did not finish before the run's deadline", host_port(exchange)),
-                    "make the server answer within seconds; raise --deadline only to see how slow it is".to_string(),
-                )),
-                _ => None,
-            };
-            if let Some(finding) = found {
-                let key = (finding.rule.code.to_string(), walk, host_port(exchange));
-                match seen
-                    .iter_mut()
-                    .find(|(code, w, host, _)| (code, w, host) == (&key.0, &key.1, &key.2))
+        let key = (finding.rule.code.to_string(), walk, host_port(exchange));
+        match self
+            .seen
+            .iter_mut()
+            .find(|(code, w, host, _)| (code, w, host) == (&key.0, &key.1, &key.2))
+        {
+            Some((_, _, _, index)) => {
+                let earlier: &mut Finding = &mut out[*index];
+                let list = earlier
+                    .evidence
+                    .entry("resources")
+                    .or_insert_with(|| serde_json::json!([]));
+                if let Some(list) = list.as_array_mut()
+                    && !list.iter().any(|v| v == &serde_json::json!(what))
                 {
-                    Some((_, _, _, index)) => {
-                        let earlier: &mut Finding = &mut out[*index];
-                        let list = earlier
-                            .evidence
-                            .entry("resources")
-                            .or_insert_with(|| serde_json::json!([]));
-                        if let Some(list) = list.as_array_mut()
-                            && !list.iter().any(|v| v == &serde_json::json!(what))
-                        {
-                            list.push(serde_json::json!(what));
-                            earlier.message = format!("{} (also the {what})", earlier.message);
-                        }
-                    }
-                    None => {
-                        seen.push((key.0, key.1, key.2, out.len()));
-                        out.push(finding.evidence("resources", serde_json::json!([what])));
-                    }
+                    list.push(serde_json::json!(what));
+                    earlier.message = format!("{} (also the {what})", earlier.message);
                 }
             }
-            if let Some(ms) = exchange.timing.first_byte_ms.filter(|ms| *ms > SLOW_FIRST_BYTE_MS) {
-                out.push(step.finding(
-                    &rules::SLOW_FIRST_BYTE,
-                    format!("the first byte of {} came after {:.1} s", exchange.url, ms as f64 / 1000.0),
-                    "serve the file directly (static file server or CDN) instead of generating or buffering it per request".to_string(),
-                ));
+            None => {
+                self.seen.push((key.0, key.1, key.2, out.len()));
+                out.push(finding.evidence("resources", serde_json::json!([what])));
             }
         }
     }
-    private_addresses(facts, out);
 }
 
-fn host_port(exchange: &crate::facts::Exchange) -> String {
+fn host_port(exchange: &Exchange) -> String {
     exchange
         .host
         .as_ref()
         .map_or_else(|| exchange.url.clone(), |h| format!("{}:{}", h.host, h.port))
-}
-
-/// NET002, once per host, about the first resource on it.
-fn private_addresses(facts: &Facts, out: &mut Vec<Finding>) {
-    for host in &facts.hosts {
-        if !matches!(host.dns.source, DnsSource::System | DnsSource::DnsServer) {
-            continue;
-        }
-        let private: Vec<&String> = host
-            .dns
-            .addresses
-            .iter()
-            .filter(|a| a.parse::<IpAddr>().is_ok_and(is_private))
-            .collect();
-        if private.is_empty() {
-            continue;
-        }
-        let Some(step) = steps(facts).find(|s| {
-            s.fetch.exchanges.iter().any(|e| {
-                e.host
-                    .as_ref()
-                    .is_some_and(|h| h.host == host.host && h.port == host.port)
-            })
-        }) else {
-            continue;
-        };
-        let all: Vec<String> = private.iter().map(|a| a.to_string()).collect();
-        out.push(step.finding(
-            &rules::PRIVATE_ADDRESS,
-            format!(
-                "{} resolves to {} ({}), which phones outside that network cannot reach",
-                host.host,
-                all.join(", "),
-                kind(&all[0])
-            ),
-            format!(
-                "serve {} from a public address, or tell users the install works only on the office network or VPN",
-                crate::text::and_list(&host.resources)
-            ),
-        ));
-    }
 }
 
 fn kind(addr: &str) -> &'static str {

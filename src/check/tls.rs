@@ -88,69 +88,128 @@ impl HostCheck<'_> {
     }
 
     fn check(&self, out: &mut Vec<Finding>) {
-        if let Some(kind) = &self.probe.handshake_failure {
-            self.handshake(*kind, out);
+        if let Some(kind) = self.probe.handshake_failure {
+            self.client_certificate_required(kind, out);
+            self.tls_version_too_old(kind, out);
+            self.no_aead_cipher_suite(kind, out);
+            self.handshake_failed(kind, out);
         }
         let Some(seen) = &self.probe.tls else { return };
-        let chain: Vec<Cert> = seen
+        let certs: Vec<Cert> = seen
             .chain_der_hex
             .iter()
             .filter_map(|h| unhex(h))
             .filter_map(|d| parse(&d))
             .collect();
-        let Some(leaf) = chain.first() else { return };
-        let (path, ending) = self.path(&chain);
-        let public = ending == Ending::Public;
-        self.trust(&chain, &path, ending, out);
-        self.hostname(leaf, &chain, out);
-        self.dates(&chain, out);
-        self.keys_and_hashes(&chain, &path, out);
-        self.lifetimes(leaf, &chain, public, out);
-        if public {
-            self.ct(leaf, seen, &chain, out);
+        let Some(leaf) = certs.first() else { return };
+        let (path, ending) = self.path(&certs);
+        let chain = Chain {
+            certs: &certs,
+            leaf,
+            path,
+            ending,
+        };
+        self.self_signed_certificate(&chain, out);
+        self.untrusted_root(&chain, out);
+        self.incomplete_chain(&chain, out);
+        self.private_root(&chain, out);
+        self.hostname_mismatch(&chain, out);
+        for cert in chain.certs {
+            self.certificate_expired(cert, &chain, out);
+            self.certificate_not_yet_valid(cert, &chain, out);
+            self.certificate_expiring_soon(cert, &chain, out);
+        }
+        for cert in chain.signed_certs() {
+            self.weak_key(cert, &chain, out);
+            self.sha1_signature(cert, &chain, out);
+        }
+        self.missing_server_auth_eku(&chain, out);
+        self.validity_over_825_days(&chain, out);
+        self.validity_over_398_days(&chain, out);
+        self.validity_over_cabf_limit(&chain, out);
+        self.ct_noncompliant(&chain, seen, out);
+    }
+
+    /// The handshake failure as the probe reported it.
+    fn handshake_detail(&self) -> String {
+        match &self.probe.error {
+            Some(crate::facts::NetError::Tls { detail }) => detail.clone(),
+            _ => "the handshake failed".to_string(),
         }
     }
 
-    fn handshake(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
-        let detail = match &self.probe.error {
-            Some(crate::facts::NetError::Tls { detail }) => detail.clone(),
-            _ => "the handshake failed".to_string(),
-        };
-        let requested = self.probe.tls.as_ref().is_some_and(|t| t.client_certificate_requested);
-        let no_chain: &[Cert] = &[];
+    /// Whether the server asked for a client certificate before the handshake failed.
+    fn client_certificate_requested(&self) -> bool {
+        self.probe.tls.as_ref().is_some_and(|t| t.client_certificate_requested)
+    }
+
+    /// TLS018: the server demands a client certificate, or asked for one before an unexplained failure.
+    fn client_certificate_required(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
+        let detail = self.handshake_detail();
         let finding = match kind {
             HandshakeFailure::ClientCertificate => self.finding(
                 &rules::CLIENT_CERTIFICATE_REQUIRED,
                 format!("the server demands a client certificate ({detail})"),
                 "the installer has no client certificate: turn off client-certificate authentication (mTLS) for the manifest, package and icon paths (nginx: ssl_verify_client off or optional; IIS: SSL settings → Client certificates: Ignore)".to_string(),
-                no_chain,
+                &[],
             ),
-            HandshakeFailure::ProtocolVersion => self.finding(
-                &rules::TLS_VERSION_TOO_OLD,
-                format!("the server offers no TLS 1.2 or 1.3 ({detail})"),
-                "enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; IIS: enable TLS 1.2 in SCHANNEL)".to_string(),
-                no_chain,
-            ),
-            HandshakeFailure::HandshakeFailure => self.finding(
-                &rules::NO_AEAD_CIPHER_SUITE,
-                format!("the TLS handshake fails on the cipher choice ({detail}); iOS may still accept ECDHE-CBC suites"),
-                "offer ECDHE with AES-GCM or ChaCha20 (nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384)".to_string(),
-                no_chain,
-            ),
-            _ if requested => self.finding(
+            // TLS002 and TLS003 name these failures
+            HandshakeFailure::ProtocolVersion | HandshakeFailure::HandshakeFailure => return,
+            _ if self.client_certificate_requested() => self.finding(
                 &rules::CLIENT_CERTIFICATE_REQUIRED,
                 format!("the server asked for a client certificate and the handshake then failed ({detail})"),
                 "turn off client-certificate authentication (mTLS) for the manifest, package and icon paths".to_string(),
-                no_chain,
+                &[],
             ),
-            _ => self.finding(
-                &rules::HANDSHAKE_FAILED,
-                format!("the TLS handshake failed: {detail}"),
-                "test the server with openssl s_client -connect host:443 -servername host and fix its TLS configuration".to_string(),
-                no_chain,
-            ),
+            _ => return,
         };
         out.push(finding);
+    }
+
+    /// TLS002: the handshake fails because the server offers no TLS 1.2 or 1.3.
+    fn tls_version_too_old(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
+        if !matches!(kind, HandshakeFailure::ProtocolVersion) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::TLS_VERSION_TOO_OLD,
+            format!("the server offers no TLS 1.2 or 1.3 ({})", self.handshake_detail()),
+            "enable TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; IIS: enable TLS 1.2 in SCHANNEL)".to_string(),
+            &[],
+        ));
+    }
+
+    /// TLS003: the handshake fails on the cipher choice.
+    fn no_aead_cipher_suite(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
+        if !matches!(kind, HandshakeFailure::HandshakeFailure) {
+            return;
+        }
+        out.push(self.finding(
+            &rules::NO_AEAD_CIPHER_SUITE,
+            format!("the TLS handshake fails on the cipher choice ({}); iOS may still accept ECDHE-CBC suites", self.handshake_detail()),
+            "offer ECDHE with AES-GCM or ChaCha20 (nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384)".to_string(),
+            &[],
+        ));
+    }
+
+    /// TLS001: the handshake failed for a reason no other TLS rule names.
+    fn handshake_failed(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
+        // TLS018, TLS002 and TLS003 name these failures
+        if matches!(
+            kind,
+            HandshakeFailure::ClientCertificate
+                | HandshakeFailure::ProtocolVersion
+                | HandshakeFailure::HandshakeFailure
+        ) || self.client_certificate_requested()
+        {
+            return;
+        }
+        out.push(self.finding(
+            &rules::HANDSHAKE_FAILED,
+            format!("the TLS handshake failed: {}", self.handshake_detail()),
+            "test the server with openssl s_client -connect host:443 -servername host and fix its TLS configuration".to_string(),
+            &[],
+        ));
     }
 
     /// The path leaf → … as served, and where it ends.
@@ -181,53 +240,81 @@ impl HostCheck<'_> {
         (path, ending)
     }
 
-    fn trust(&self, chain: &[Cert], path: &[&Cert], ending: Ending, out: &mut Vec<Finding>) {
-        let leaf = &chain[0];
-        match ending {
-            Ending::UntrustedRoot if path.len() == 1 && leaf.self_issued() => out.push(self.finding(
-                &rules::SELF_SIGNED_CERTIFICATE,
-                format!("the certificate is self-signed ({})", leaf.subject),
-                "get a certificate from a CA iOS trusts (Let's Encrypt, your CA), or sign it with a private CA whose root every device installs and trusts (then pass --ca-file)".to_string(),
-                chain,
-            )),
-            Ending::UntrustedRoot => out.push(self.finding(
-                &rules::UNTRUSTED_ROOT,
-                match path.last() {
-                    Some(top) if top.self_issued() => format!("the chain ends at {}, a root iOS does not trust", top.subject),
-                    Some(top) => format!("the chain leads to {}, a root iOS does not trust", top.issuer),
-                    None => "the chain does not lead to a root iOS trusts".to_string(),
-                },
-                "use a certificate from a CA in Apple's trust store; for a private CA, install its root on every device by profile and turn on full trust (Settings › General › About › Certificate Trust Settings), then check with --ca-file".to_string(),
-                chain,
-            )),
-            Ending::MissingIssuer => {
-                let top = path.last().copied().unwrap_or(leaf);
-                let (severity_note, aia) = match top.aia_ca_issuers.first() {
-                    Some(url) => (format!("iOS may fetch it from the AIA URL {url}, but not behind proxies or captive portals"), true),
-                    None => ("the certificate has no AIA URL, so iOS cannot fetch it".to_string(), false),
-                };
-                let mut finding = self.finding(
-                    &rules::INCOMPLETE_CHAIN,
-                    format!("the server sends no certificate for the issuer \"{}\"; {severity_note}", top.issuer),
-                    "serve the full chain: nginx ssl_certificate must hold the leaf followed by the intermediates (Let's Encrypt: fullchain.pem, not cert.pem); Apache 2.4.8+: the same in SSLCertificateFile; IIS: import the intermediates into the Intermediate Certification Authorities store".to_string(),
-                    chain,
-                );
-                if !aia {
-                    finding.severity = crate::severity::Severity::Error;
-                }
-                out.push(finding);
-            }
-            Ending::Private => out.push(self.finding(
-                &rules::PRIVATE_ROOT,
-                format!("the chain ends at the private root {} (--ca-file)", path.last().map_or("?", |c| if c.self_issued() { c.subject.as_str() } else { c.issuer.as_str() })),
-                "every device needs this root installed (a configuration profile, or MDM) and, when installed by hand, full trust turned on in Settings › General › About › Certificate Trust Settings".to_string(),
-                chain,
-            )),
-            Ending::Public => {}
+    /// TLS006: the server sends a lone self-signed certificate no trusted root vouches for.
+    fn self_signed_certificate(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        if chain.ending != Ending::UntrustedRoot || !chain.self_signed() {
+            return;
         }
+        out.push(self.finding(
+            &rules::SELF_SIGNED_CERTIFICATE,
+            format!("the certificate is self-signed ({})", chain.leaf.subject),
+            "get a certificate from a CA iOS trusts (Let's Encrypt, your CA), or sign it with a private CA whose root every device installs and trusts (then pass --ca-file)".to_string(),
+            chain.certs,
+        ));
     }
 
-    fn hostname(&self, leaf: &Cert, chain: &[Cert], out: &mut Vec<Finding>) {
+    /// TLS004: the served chain leads to a root iOS does not trust.
+    fn untrusted_root(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        // TLS006 says it better of a lone self-signed certificate
+        if chain.ending != Ending::UntrustedRoot || chain.self_signed() {
+            return;
+        }
+        out.push(self.finding(
+            &rules::UNTRUSTED_ROOT,
+            match chain.path.last() {
+                Some(top) if top.self_issued() => format!("the chain ends at {}, a root iOS does not trust", top.subject),
+                Some(top) => format!("the chain leads to {}, a root iOS does not trust", top.issuer),
+                None => "the chain does not lead to a root iOS trusts".to_string(),
+            },
+            "use a certificate from a CA in Apple's trust store; for a private CA, install its root on every device by profile and turn on full trust (Settings › General › About › Certificate Trust Settings), then check with --ca-file".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS007: the server does not send the certificate of its top certificate's issuer.
+    fn incomplete_chain(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        if chain.ending != Ending::MissingIssuer {
+            return;
+        }
+        let top = chain.path.last().copied().unwrap_or(chain.leaf);
+        let (severity_note, aia) = match top.aia_ca_issuers.first() {
+            Some(url) => (
+                format!("iOS may fetch it from the AIA URL {url}, but not behind proxies or captive portals"),
+                true,
+            ),
+            None => (
+                "the certificate has no AIA URL, so iOS cannot fetch it".to_string(),
+                false,
+            ),
+        };
+        let mut finding = self.finding(
+            &rules::INCOMPLETE_CHAIN,
+            format!("the server sends no certificate for the issuer \"{}\"; {severity_note}", top.issuer),
+            "serve the full chain: nginx ssl_certificate must hold the leaf followed by the intermediates (Let's Encrypt: fullchain.pem, not cert.pem); Apache 2.4.8+: the same in SSLCertificateFile; IIS: import the intermediates into the Intermediate Certification Authorities store".to_string(),
+            chain.certs,
+        );
+        if !aia {
+            finding.severity = crate::severity::Severity::Error;
+        }
+        out.push(finding);
+    }
+
+    /// TLS005: the chain ends at a private (--ca-file) root.
+    fn private_root(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        if chain.ending != Ending::Private {
+            return;
+        }
+        out.push(self.finding(
+            &rules::PRIVATE_ROOT,
+            format!("the chain ends at the private root {} (--ca-file)", chain.path.last().map_or("?", |c| if c.self_issued() { c.subject.as_str() } else { c.issuer.as_str() })),
+            "every device needs this root installed (a configuration profile, or MDM) and, when installed by hand, full trust turned on in Settings › General › About › Certificate Trust Settings".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS008: the leaf's SAN does not cover the host name.
+    fn hostname_mismatch(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        let leaf = chain.leaf;
         let host = self
             .host
             .host
@@ -261,118 +348,153 @@ impl HostCheck<'_> {
             &rules::HOSTNAME_MISMATCH,
             message,
             format!("serve a certificate whose subjectAltName includes {host} (a wildcard covers one label only)"),
-            chain,
+            chain.certs,
         ));
     }
 
-    fn dates(&self, chain: &[Cert], out: &mut Vec<Finding>) {
+    /// TLS009: a served certificate is past its notAfter.
+    fn certificate_expired(&self, cert: &Cert, chain: &Chain, out: &mut Vec<Finding>) {
         let now = self.ctx.now;
-        for cert in chain {
-            if cert.not_after < now {
-                out.push(
-                    self.finding(
-                        &rules::CERTIFICATE_EXPIRED,
-                        format!(
-                            "{} expired on {} ({} days ago)",
-                            cert.subject,
-                            cert.not_after.date(),
-                            (now - cert.not_after).whole_days()
-                        ),
-                        "renew the certificate and install it (with its intermediates); automate renewal (ACME)"
-                            .to_string(),
-                        chain,
-                    ),
-                );
-            } else if cert.not_before > now {
-                out.push(self.finding(
-                    &rules::CERTIFICATE_NOT_YET_VALID,
-                    format!("{} is valid only from {}", cert.subject, cert.not_before.date()),
-                    "serve a certificate that is valid now; check the server's and the CA's clocks".to_string(),
-                    chain,
-                ));
-            } else if (cert.not_after - now).whole_days() < 14 {
-                out.push(self.finding(
-                    &rules::CERTIFICATE_EXPIRING_SOON,
-                    format!(
-                        "{} expires on {} (in {} days)",
-                        cert.subject,
-                        cert.not_after.date(),
-                        (cert.not_after - now).whole_days()
-                    ),
-                    "renew the certificate now; automate renewal (ACME) so it never gets this close".to_string(),
-                    chain,
-                ));
-            }
-        }
-    }
-
-    fn keys_and_hashes(&self, chain: &[Cert], path: &[&Cert], out: &mut Vec<Finding>) {
-        // the leaf and the issuing CAs; a root's own signature does not count
-        // the leaf always (even a self-signed one); above it, the issuing CAs but not a root
-        for cert in path
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| *i == 0 || !c.self_issued())
-            .map(|(_, c)| c)
-        {
-            let weak = match cert.key_kind {
-                "RSA" => cert.key_bits < 2048,
-                "EC" => cert.key_bits < 256,
-                "DSA" => true,
-                _ => false,
-            };
-            if weak {
-                out.push(self.finding(
-                    &rules::WEAK_KEY,
-                    format!("{} has a {} key", cert.subject, cert.key),
-                    "issue the certificate with an RSA key of 2048 bits or more, or an EC P-256 key".to_string(),
-                    chain,
-                ));
-            }
-            if cert.weak_hash {
-                out.push(self.finding(
-                    &rules::SHA1_SIGNATURE,
-                    format!("{} is signed with {}", cert.subject, cert.signature),
-                    "reissue the certificate with a SHA-256 (or stronger) signature".to_string(),
-                    chain,
-                ));
-            }
-        }
-    }
-
-    fn lifetimes(&self, leaf: &Cert, chain: &[Cert], public: bool, out: &mut Vec<Finding>) {
-        let days = leaf.lifetime_secs() as f64 / DAY as f64;
-        if leaf.not_before >= EKU_AND_825_FROM && leaf.server_auth != Some(true) {
-            let what = if leaf.server_auth.is_none() {
-                "has no extended key usage"
-            } else {
-                "has an extended key usage without serverAuth"
-            };
-            out.push(self.finding(
-                &rules::MISSING_SERVER_AUTH_EKU,
-                format!("the certificate {what} (issued {}, after 2019-07-01)", leaf.not_before.date()),
-                "reissue it with extendedKeyUsage = serverAuth (openssl: extendedKeyUsage=serverAuth in the extension section)".to_string(),
-                chain,
-            ));
-        }
-        if leaf.not_before >= EKU_AND_825_FROM && leaf.lifetime_secs() > 825 * DAY {
-            out.push(self.finding(
-                &rules::VALIDITY_OVER_825_DAYS,
-                format!("the certificate is valid for {days:.0} days, over the 825 iOS allows (private CAs too)"),
-                "reissue it valid for at most 825 days (public CAs: 398 or less)".to_string(),
-                chain,
-            ));
-        }
-        if !public {
+        if cert.not_after >= now {
             return;
         }
-        if leaf.not_before >= LIMIT_398_FROM && leaf.lifetime_secs() > 398 * DAY {
-            out.push(self.finding(
-                &rules::VALIDITY_OVER_398_DAYS,
-                format!("the certificate from a public CA is valid for {days:.0} days, over the 398 iOS allows"),
-                "reissue it valid for at most 398 days (Apple advises 397)".to_string(),
-                chain,
-            ));
+        out.push(self.finding(
+            &rules::CERTIFICATE_EXPIRED,
+            format!(
+                "{} expired on {} ({} days ago)",
+                cert.subject,
+                cert.not_after.date(),
+                (now - cert.not_after).whole_days()
+            ),
+            "renew the certificate and install it (with its intermediates); automate renewal (ACME)".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS010: a served certificate is before its notBefore.
+    fn certificate_not_yet_valid(&self, cert: &Cert, chain: &Chain, out: &mut Vec<Finding>) {
+        let now = self.ctx.now;
+        // an expired certificate is TLS009's, whatever its notBefore
+        if cert.not_after < now || cert.not_before <= now {
+            return;
+        }
+        out.push(self.finding(
+            &rules::CERTIFICATE_NOT_YET_VALID,
+            format!("{} is valid only from {}", cert.subject, cert.not_before.date()),
+            "serve a certificate that is valid now; check the server's and the CA's clocks".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS019: a served certificate, valid now, expires within 14 days.
+    fn certificate_expiring_soon(&self, cert: &Cert, chain: &Chain, out: &mut Vec<Finding>) {
+        let now = self.ctx.now;
+        if cert.not_after < now || cert.not_before > now || (cert.not_after - now).whole_days() >= 14 {
+            return;
+        }
+        out.push(self.finding(
+            &rules::CERTIFICATE_EXPIRING_SOON,
+            format!(
+                "{} expires on {} (in {} days)",
+                cert.subject,
+                cert.not_after.date(),
+                (cert.not_after - now).whole_days()
+            ),
+            "renew the certificate now; automate renewal (ACME) so it never gets this close".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS011: the leaf or an issuing CA has RSA below 2048 bits, EC below 256, or a DSA key.
+    fn weak_key(&self, cert: &Cert, chain: &Chain, out: &mut Vec<Finding>) {
+        let weak = match cert.key_kind {
+            "RSA" => cert.key_bits < 2048,
+            "EC" => cert.key_bits < 256,
+            "DSA" => true,
+            _ => false,
+        };
+        if !weak {
+            return;
+        }
+        out.push(self.finding(
+            &rules::WEAK_KEY,
+            format!("{} has a {} key", cert.subject, cert.key),
+            "issue the certificate with an RSA key of 2048 bits or more, or an EC P-256 key".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS012: the leaf or an issuing CA is signed with SHA-1 (or MD5).
+    fn sha1_signature(&self, cert: &Cert, chain: &Chain, out: &mut Vec<Finding>) {
+        if !cert.weak_hash {
+            return;
+        }
+        out.push(self.finding(
+            &rules::SHA1_SIGNATURE,
+            format!("{} is signed with {}", cert.subject, cert.signature),
+            "reissue the certificate with a SHA-256 (or stronger) signature".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS013: a leaf issued on or after 2019-07-01 lacks the serverAuth extended key usage.
+    fn missing_server_auth_eku(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        let leaf = chain.leaf;
+        if leaf.not_before < EKU_AND_825_FROM || leaf.server_auth == Some(true) {
+            return;
+        }
+        let what = if leaf.server_auth.is_none() {
+            "has no extended key usage"
+        } else {
+            "has an extended key usage without serverAuth"
+        };
+        out.push(self.finding(
+            &rules::MISSING_SERVER_AUTH_EKU,
+            format!("the certificate {what} (issued {}, after 2019-07-01)", leaf.not_before.date()),
+            "reissue it with extendedKeyUsage = serverAuth (openssl: extendedKeyUsage=serverAuth in the extension section)".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS014: a leaf issued on or after 2019-07-01 is valid for more than 825 days.
+    fn validity_over_825_days(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        let leaf = chain.leaf;
+        if leaf.not_before < EKU_AND_825_FROM || leaf.lifetime_secs() <= 825 * DAY {
+            return;
+        }
+        out.push(self.finding(
+            &rules::VALIDITY_OVER_825_DAYS,
+            format!(
+                "the certificate is valid for {:.0} days, over the 825 iOS allows (private CAs too)",
+                lifetime_days(leaf)
+            ),
+            "reissue it valid for at most 825 days (public CAs: 398 or less)".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS015: a public-root leaf issued from 2020-09-01 on is valid for more than 398 days.
+    fn validity_over_398_days(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        let leaf = chain.leaf;
+        if chain.ending != Ending::Public || leaf.not_before < LIMIT_398_FROM || leaf.lifetime_secs() <= 398 * DAY {
+            return;
+        }
+        out.push(self.finding(
+            &rules::VALIDITY_OVER_398_DAYS,
+            format!(
+                "the certificate from a public CA is valid for {:.0} days, over the 398 iOS allows",
+                lifetime_days(leaf)
+            ),
+            "reissue it valid for at most 398 days (Apple advises 397)".to_string(),
+            chain.certs,
+        ));
+    }
+
+    /// TLS017: a public-root leaf outlives the CA/B Forum limit at its notBefore (up to 398 days).
+    fn validity_over_cabf_limit(&self, chain: &Chain, out: &mut Vec<Finding>) {
+        let leaf = chain.leaf;
+        if chain.ending != Ending::Public {
+            return;
         }
         let limit = [
             (datetime!(2029-03-15 00:00 UTC), 47),
@@ -382,20 +504,24 @@ impl HostCheck<'_> {
         .into_iter()
         .find(|(from, _)| leaf.not_before >= *from)
         .map(|(_, d)| d);
-        if let Some(limit) = limit
-            && leaf.lifetime_secs() > limit * DAY
-            && leaf.lifetime_secs() <= 398 * DAY
-        {
-            out.push(self.finding(
-                &rules::VALIDITY_OVER_CABF_LIMIT,
-                format!("the certificate is valid for {days:.0} days, over the {limit} the CA/Browser Forum allows for certificates issued on {}", leaf.not_before.date()),
-                "ask the CA why it issued this; renew with the allowed lifetime and automate renewal (ACME)".to_string(),
-                chain,
-            ));
+        let Some(limit) = limit else { return };
+        if leaf.lifetime_secs() <= limit * DAY || leaf.lifetime_secs() > 398 * DAY {
+            return;
         }
+        out.push(self.finding(
+            &rules::VALIDITY_OVER_CABF_LIMIT,
+            format!("the certificate is valid for {:.0} days, over the {limit} the CA/Browser Forum allows for certificates issued on {}", lifetime_days(leaf), leaf.not_before.date()),
+            "ask the CA why it issued this; renew with the allowed lifetime and automate renewal (ACME)".to_string(),
+            chain.certs,
+        ));
     }
 
-    fn ct(&self, leaf: &Cert, seen: &TlsSeen, chain: &[Cert], out: &mut Vec<Finding>) {
+    /// TLS016: a public-root leaf lacks the SCTs Apple's Certificate Transparency policy asks for.
+    fn ct_noncompliant(&self, chain: &Chain, seen: &TlsSeen, out: &mut Vec<Finding>) {
+        if chain.ending != Ending::Public {
+            return;
+        }
+        let leaf = chain.leaf;
         let logs = &self.ctx.ct_logs;
         let ocsp = unhex(&seen.ocsp_staple_hex).map(|d| ocsp_scts(&d)).unwrap_or_default();
         // (log, embedded), one per distinct log: Apple counts distinct logs
@@ -416,7 +542,7 @@ impl HostCheck<'_> {
                 _ => unknown += 1,
             }
         }
-        let days = leaf.lifetime_secs() as f64 / DAY as f64;
+        let days = lifetime_days(leaf);
         let rfc6962 = counted.iter().any(|(l, _)| l.rfc6962);
         // path 1: two SCTs from currently approved logs, one of them delivered by OCSP (or the
         // TLS extension, which otadoctor cannot see)
@@ -478,9 +604,39 @@ impl HostCheck<'_> {
                 "get the certificate from a public CA that logs it to Certificate Transparency (all major CAs do); SCTs sent only in the TLS extension are not visible to otadoctor; the list used: {}",
                 logs.source
             ),
-            chain,
+            chain.certs,
         ));
     }
+}
+
+/// The chain as served, the path through it from the leaf, and where that path ends.
+struct Chain<'c> {
+    certs: &'c [Cert],
+    leaf: &'c Cert,
+    path: Vec<&'c Cert>,
+    ending: Ending,
+}
+
+impl Chain<'_> {
+    /// Whether the path is a self-issued leaf alone: TLS006 rather than TLS004.
+    fn self_signed(&self) -> bool {
+        matches!(self.path.as_slice(), [only] if only.self_issued())
+    }
+
+    /// The certificates whose keys and signatures count: the leaf always (even a self-signed
+    /// one), and above it the issuing CAs but not a root, whose own signature does not count.
+    fn signed_certs(&self) -> impl Iterator<Item = &Cert> {
+        self.path
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i == 0 || !c.self_issued())
+            .map(|(_, c)| *c)
+    }
+}
+
+/// A certificate's lifetime in days, as the messages give it.
+fn lifetime_days(cert: &Cert) -> f64 {
+    cert.lifetime_secs() as f64 / DAY as f64
 }
 
 /// Whether a SAN dNSName covers `host` (a `*.` wildcard covers exactly one label).
