@@ -205,3 +205,53 @@ fn the_scan_sees_what_it_is_meant_to_see() {
     .into();
     assert!(cycle(&loop_graph).is_some());
 }
+
+/// Every rule's decision sits in one function named after it (`hostname-mismatch` →
+/// `fn hostname_mismatch`) in its family's module: the rule's registry constant is named nowhere
+/// else under `src/check/`.
+#[test]
+fn each_rule_is_decided_in_a_function_named_after_it() {
+    let modules = modules();
+    let function = regex::Regex::new(r"(?m)^\s*(?:pub(?:\([a-z]+\))? )?fn ([a-z_][a-z0-9_]*)").expect("pattern");
+    let constant = regex::Regex::new(r"rules::([A-Z][A-Z0-9_]*)\b").expect("pattern");
+    // the registry's constants by rule, read from its source
+    let registry = modules.get("registry").expect("registry");
+    let entry = regex::Regex::new(r#"(?m)^\s*([A-Z][A-Z0-9_]*) = "([A-Z]+[0-9]{3})" "([a-z0-9-]+)""#).expect("pattern");
+    let rules: BTreeMap<String, (String, String)> = entry
+        .captures_iter(registry)
+        .map(|c| (c[1].to_string(), (c[2].to_string(), c[3].to_string())))
+        .collect();
+    assert_eq!(
+        rules.len(),
+        otadoctor::registry::ALL.len(),
+        "every registry entry is read"
+    );
+    let mut wrong = Vec::new();
+    let mut decided: BTreeSet<String> = BTreeSet::new();
+    for (module, text) in modules.iter().filter(|(m, _)| m.starts_with("check::")) {
+        let starts: Vec<(usize, &str)> = function
+            .captures_iter(text)
+            .filter_map(|c| Some((c.get(0)?.start(), c.get(1)?.as_str())))
+            .collect();
+        for found in constant.captures_iter(text) {
+            let Some((code, name)) = rules.get(&found[1]) else {
+                continue;
+            };
+            let at = found.get(0).map_or(0, |m| m.start());
+            let enclosing = starts.iter().rev().find(|(start, _)| *start < at).map(|(_, f)| *f);
+            let expected = name.replace('-', "_");
+            let family = code.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase();
+            if enclosing != Some(expected.as_str()) || module != &format!("check::{family}") {
+                wrong.push(format!("{code} {name} named in {module}::{}", enclosing.unwrap_or("?")));
+            }
+            decided.insert(code.clone());
+        }
+    }
+    let undecided: Vec<&String> = rules
+        .values()
+        .map(|(c, _)| c)
+        .filter(|c| !decided.contains(*c))
+        .collect();
+    assert!(undecided.is_empty(), "rules no check function raises: {undecided:?}");
+    assert!(wrong.is_empty(), "rules decided outside their own function: {wrong:?}");
+}
