@@ -163,6 +163,39 @@ fn hex8(der: &[u8]) -> String {
     format!("{sum:016x}")
 }
 
+impl ServerCert {
+    /// The chain as served, leaf first, as PEM (for servers that read certificate files).
+    pub fn chain_pem(&self) -> String {
+        self.chain.iter().map(|der| pem("CERTIFICATE", der.as_ref())).collect()
+    }
+
+    /// The leaf alone as PEM (a server that sends no intermediate).
+    pub fn leaf_pem(&self) -> String {
+        self.chain
+            .first()
+            .map(|der| pem("CERTIFICATE", der.as_ref()))
+            .unwrap_or_default()
+    }
+
+    /// The private key as PKCS#8 PEM.
+    pub fn key_pem(&self) -> String {
+        pem("PRIVATE KEY", self.key.secret_der())
+    }
+}
+
+/// DER as a PEM block with `label`.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in text.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 /// What a test leaf looks like; `LeafSpec::new(names)` is a correct 90-day leaf.
 #[derive(Clone, Debug)]
 pub struct LeafSpec {
@@ -387,6 +420,40 @@ impl Lab {
 }
 
 impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A DNS server on loopback UDP alone, for tests whose HTTPS servers are not the lab's: it answers
+/// NXDOMAIN to every name, so `--dns-server` keeps a run that leaves its `--resolve` pins inside.
+pub struct DnsServer {
+    pub addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl DnsServer {
+    pub fn start() -> DnsServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("dns runtime");
+        let udp = runtime
+            .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
+            .expect("bind dns");
+        let addr = udp.local_addr().expect("dns addr");
+        runtime.spawn(serve_dns(udp, Arc::default()));
+        DnsServer {
+            addr,
+            runtime: Some(runtime),
+        }
+    }
+}
+
+impl Drop for DnsServer {
     fn drop(&mut self) {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();

@@ -112,6 +112,7 @@ pub fn link_for(manifest_url: &str) -> String {
 
 pub mod lab;
 pub mod profile;
+pub mod servers;
 
 /// Runs with owned arguments.
 pub fn otadoctor_args(args: &[String]) -> Run {
