@@ -400,6 +400,10 @@ fn build(setup: &str) -> (Site, Vec<String>) {
     (site, args)
 }
 
+/// nginx 1.22's error page for a request without the client certificate `ssl_verify_client on`
+/// requires (seen from the real server in tests/real_servers.rs).
+const NGINX_NO_CERTIFICATE: &str = "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+
 /// SCTs from `n` logs Apple counts, from distinct operators where it can (RFC 6962 logs).
 fn valid_scts(n: usize) -> Vec<([u8; 32], u64)> {
     let list = otadoctor::ctlog::CtLogList::shipped();
@@ -448,6 +452,10 @@ fn build_tls(setup: &str) -> (Site, Vec<String>) {
         "tls-missing-intermediate" => spec.with_intermediate = false,
         "tls-untrusted-root" => trusted = false,
         "tls-client-cert" => options.client_auth_root = Some(pki.root_der()),
+        "tls-client-cert-400" => {
+            options.client_auth_root = Some(pki.root_der());
+            options.client_auth_optional = true;
+        }
         "tls-three-problems" => {
             spec.names = vec!["other.acme-apps.test"];
             spec.server_auth = false;
@@ -497,6 +505,13 @@ fn build_tls(setup: &str) -> (Site, Vec<String>) {
         pki.leaf_spec(&spec)
     };
     let site = Site::with_lab(Lab::start_tls(pki.clone(), cert, options), HOST);
+    if setup == "tls-client-cert-400" {
+        // what nginx with `ssl_verify_client on` answers a request without a certificate
+        site.lab.route(
+            Site::MANIFEST,
+            Route::status(400, "text/html", NGINX_NO_CERTIFICATE).header("server", "nginx/1.22.1"),
+        );
+    }
     let mut args = vec![
         "--dns-server".to_string(),
         site.lab.dns.to_string(),

@@ -1,6 +1,6 @@
 //! HTTP rules: how each resource is served to the installer.
 
-use crate::check::{Context, Step, steps};
+use crate::check::{Context, Step, refused_for_client_certificate, steps};
 use crate::facts::{Exchange, Facts, Fetch};
 use crate::finding::{Finding, Resource};
 use crate::registry as rules;
@@ -18,6 +18,9 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
         redirect(&step, login.is_some(), out);
         if step.is_head() {
             continue; // HEAD is judged against the GET (HTTP008)
+        }
+        if refused_for_client_certificate(facts, last) {
+            continue; // a refusal for want of a client certificate is TLS018's
         }
         // An answer gets the first of these that applies, so a login page is not also reported
         // as HTML, nor a challenge as a refusal.

@@ -14,7 +14,7 @@ pub mod url;
 
 use time::OffsetDateTime;
 
-use crate::facts::{BundleKind, Facts, Fetch, WalkFacts};
+use crate::facts::{BundleKind, Exchange, Facts, Fetch, WalkFacts};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::Rule;
 
@@ -136,6 +136,24 @@ pub(crate) fn called(bundle: &crate::facts::BundleFacts) -> String {
     }
 }
 
+/// Whether `e` is a server's refusal of a request that carries no client certificate: a 400 or
+/// 403 without WWW-Authenticate from a host whose handshake asked for a certificate and went on
+/// without one (nginx `ssl_verify_client on` answers "400 No required SSL certificate was sent";
+/// an optional client certificate with an access rule answers 403). TLS018 names the cause, so
+/// the HTTP rules leave such an answer to it.
+pub fn refused_for_client_certificate(facts: &Facts, e: &Exchange) -> bool {
+    let Some(target) = &e.host else { return false };
+    matches!(e.status, Some(400 | 403))
+        && e.header("www-authenticate").is_none()
+        && facts.hosts.iter().any(|h| {
+            h.host == target.host
+                && h.port == target.port
+                && h.probe.as_ref().is_some_and(|p| {
+                    p.handshake_failure.is_none() && p.tls.as_ref().is_some_and(|t| t.client_certificate_requested)
+                })
+        })
+}
+
 /// The subject of a finding about the package's contents (IPA and APP rules).
 fn package_subject(walk: &WalkFacts, package: &crate::facts::PackageFacts) -> Subject {
     Subject {
@@ -222,5 +240,70 @@ pub fn asset_resource(kind: &str) -> Resource {
     match kind {
         "display-image" | "full-size-image" | "newsstand-image" => Resource::Icon,
         _ => Resource::Package,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{HandshakeFailure, HostFacts, HostRef, ProbeFacts, TlsSeen};
+
+    fn host(asked: bool, failure: Option<HandshakeFailure>) -> HostFacts {
+        HostFacts {
+            host: "ota.example.com".to_string(),
+            port: 443,
+            probe: Some(ProbeFacts {
+                tls: Some(TlsSeen {
+                    client_certificate_requested: asked,
+                    ..TlsSeen::default()
+                }),
+                handshake_failure: failure,
+                ..ProbeFacts::default()
+            }),
+            ..HostFacts::default()
+        }
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)]) -> Exchange {
+        Exchange {
+            status: Some(status),
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            host: Some(HostRef {
+                host: "ota.example.com".to_string(),
+                port: 443,
+            }),
+            ..Exchange::default()
+        }
+    }
+
+    fn facts(host: HostFacts) -> Facts {
+        Facts {
+            hosts: vec![host],
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn a_400_or_403_after_a_certificate_request_is_a_client_certificate_refusal() {
+        let asked = facts(host(true, None));
+        assert!(refused_for_client_certificate(&asked, &answer(400, &[])));
+        assert!(refused_for_client_certificate(&asked, &answer(403, &[])));
+    }
+
+    #[test]
+    fn other_answers_are_not_client_certificate_refusals() {
+        let asked = facts(host(true, None));
+        assert!(!refused_for_client_certificate(&asked, &answer(404, &[])));
+        assert!(!refused_for_client_certificate(
+            &asked,
+            &answer(403, &[("www-authenticate", "Basic realm=\"builds\"")])
+        ));
+        // no certificate request, or a handshake that failed (TLS018 names that one already)
+        assert!(!refused_for_client_certificate(
+            &facts(host(false, None)),
+            &answer(400, &[])
+        ));
+        let failed = facts(host(true, Some(HandshakeFailure::ClientCertificate)));
+        assert!(!refused_for_client_certificate(&failed, &answer(400, &[])));
     }
 }

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::check::Context;
-use crate::facts::{Anchor, Facts, HandshakeFailure, HostFacts, ProbeFacts, TlsSeen};
+use crate::check::{Context, refused_for_client_certificate, steps};
+use crate::facts::{Anchor, Exchange, Facts, HandshakeFailure, HostFacts, ProbeFacts, TlsSeen};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry as rules;
 use crate::text::unhex;
@@ -28,6 +28,7 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
     for host in &facts.hosts {
         let Some(probe) = &host.probe else { continue };
         let t = HostCheck {
+            facts,
             host,
             probe,
             anchors,
@@ -38,6 +39,7 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 struct HostCheck<'a> {
+    facts: &'a Facts,
     host: &'a HostFacts,
     probe: &'a ProbeFacts,
     anchors: &'a [Anchor],
@@ -88,8 +90,8 @@ impl HostCheck<'_> {
     }
 
     fn check(&self, out: &mut Vec<Finding>) {
+        self.client_certificate_required(out);
         if let Some(kind) = self.probe.handshake_failure {
-            self.client_certificate_required(kind, out);
             self.tls_version_too_old(kind, out);
             self.no_aead_cipher_suite(kind, out);
             self.handshake_failed(kind, out);
@@ -143,25 +145,65 @@ impl HostCheck<'_> {
         self.probe.tls.as_ref().is_some_and(|t| t.client_certificate_requested)
     }
 
-    /// TLS018: the server demands a client certificate, or asked for one before an unexplained failure.
-    fn client_certificate_required(&self, kind: HandshakeFailure, out: &mut Vec<Finding>) {
-        let detail = self.handshake_detail();
-        let finding = match kind {
-            HandshakeFailure::ClientCertificate => self.finding(
+    /// The first answer from this host that refuses a request for want of a client certificate
+    /// (see `refused_for_client_certificate`).
+    fn refusal_without_certificate(&self) -> Option<&Exchange> {
+        steps(self.facts)
+            .flat_map(|step| step.fetch.exchanges.iter())
+            .filter(|e| {
+                e.host
+                    .as_ref()
+                    .is_some_and(|h| h.host == self.host.host && h.port == self.host.port)
+            })
+            .find(|e| refused_for_client_certificate(self.facts, e))
+    }
+
+    /// TLS018: the server demands a client certificate: it refuses the handshake without one,
+    /// asks for one before an unexplained failure, or asks, goes on without one and then refuses
+    /// the requests (400 or 403).
+    fn client_certificate_required(&self, out: &mut Vec<Finding>) {
+        let finding = match self.probe.handshake_failure {
+            Some(HandshakeFailure::ClientCertificate) => self.finding(
                 &rules::CLIENT_CERTIFICATE_REQUIRED,
-                format!("the server demands a client certificate ({detail})"),
-                "the installer has no client certificate: turn off client-certificate authentication (mTLS) for the manifest, package and icon paths (nginx: ssl_verify_client off or optional; IIS: SSL settings → Client certificates: Ignore)".to_string(),
+                format!("the server demands a client certificate ({})", self.handshake_detail()),
+                "the installer has no client certificate: turn off client-certificate authentication (mTLS) for the manifest, package and icon paths (Apache: SSLVerifyClient none; Caddy: no client_auth in the tls block; IIS: SSL settings → Client certificates: Ignore)".to_string(),
                 &[],
             ),
             // TLS002 and TLS003 name these failures
-            HandshakeFailure::ProtocolVersion | HandshakeFailure::HandshakeFailure => return,
-            _ if self.client_certificate_requested() => self.finding(
+            Some(HandshakeFailure::ProtocolVersion | HandshakeFailure::HandshakeFailure) => return,
+            Some(_) if self.client_certificate_requested() => self.finding(
                 &rules::CLIENT_CERTIFICATE_REQUIRED,
-                format!("the server asked for a client certificate and the handshake then failed ({detail})"),
+                format!(
+                    "the server asked for a client certificate and the handshake then failed ({})",
+                    self.handshake_detail()
+                ),
                 "turn off client-certificate authentication (mTLS) for the manifest, package and icon paths".to_string(),
                 &[],
             ),
-            _ => return,
+            Some(_) => return,
+            None => {
+                let Some(refusal) = self.refusal_without_certificate() else {
+                    return;
+                };
+                let status = refusal.status.unwrap_or_default();
+                // nginx says why in its error page
+                let reason = if refusal.body_head.contains("No required SSL certificate was sent") {
+                    " \"No required SSL certificate was sent\""
+                } else {
+                    ""
+                };
+                self.finding(
+                    &rules::CLIENT_CERTIFICATE_REQUIRED,
+                    format!(
+                        "the server asked for a client certificate in the handshake, went on without one, then answered {status}{reason} to {}",
+                        refusal.url
+                    ),
+                    "the installer has no client certificate: serve the manifest, package and icons from a server block or virtual host without client-certificate authentication (nginx: ssl_verify_client off — \"on\" answers 400 to every request without one; Apache: SSLVerifyClient none; Caddy: no client_auth in the tls block)".to_string(),
+                    &[],
+                )
+                .evidence("status", status)
+                .evidence("url", refusal.url.clone())
+            }
         };
         out.push(finding);
     }

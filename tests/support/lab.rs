@@ -297,6 +297,9 @@ pub fn ocsp_with_scts(scts: &[([u8; 32], u64)]) -> Vec<u8> {
 pub struct TlsOptions {
     /// Demand a client certificate issued by this root.
     pub client_auth_root: Option<CertificateDer<'static>>,
+    /// With `client_auth_root`: ask for a client certificate but finish the handshake without
+    /// one (as nginx's `ssl_verify_client on` does before it answers 400).
+    pub client_auth_optional: bool,
     /// Staple this OCSP response.
     pub ocsp: Option<Vec<u8>>,
 }
@@ -342,9 +345,14 @@ impl Lab {
             Some(root) => {
                 let mut roots = rustls::RootCertStore::empty();
                 roots.add(root.clone()).expect("client root");
-                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .build()
-                    .expect("client verifier");
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+                let verifier = if options.client_auth_optional {
+                    verifier.allow_unauthenticated()
+                } else {
+                    verifier
+                }
+                .build()
+                .expect("client verifier");
                 builder.with_client_cert_verifier(verifier)
             }
             None => builder.with_no_client_auth(),
