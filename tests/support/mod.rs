@@ -180,7 +180,7 @@ fn redact_text(text: &str) -> String {
     let patterns = PATTERNS.get_or_init(|| {
         [
             // loopback ports
-            (r"(\.test|localhost|127\.0\.0\.1|\])(:|%3A)\d{2,5}\b", "$1$2PORT"),
+            (r"(\.test|localhost|127\.0\.0\.1|\])(:|%3A)\d{2,5}\b", "${1}${2}PORT"),
             // files named after the test process
             (r"-\d+\.(pem|ipa|plist)\b", "-PID.$1"),
             // sizes (the signatures' lengths vary), but not rule codes or versions
