@@ -330,6 +330,10 @@ pub struct Exchange {
     /// True when the content came over a connection whose certificate iOS would refuse
     /// (otadoctor goes on to report everything; the phone would stop here).
     pub over_refused_tls: bool,
+    /// True when a body delimited by the end of the connection ended without TLS close_notify
+    /// (read whole all the same, as iOS reads it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub closed_without_close_notify: bool,
 }
 
 impl Exchange {
@@ -377,6 +381,18 @@ pub enum NetError {
     RedirectNotFollowed { location: String },
     /// Anything else the HTTP layer reported.
     Http { detail: String },
+    /// The server answered, but not in valid HTTP: a head too large, a bad status line,
+    /// conflicting Content-Length headers, a malformed chunk, a body its Content-Encoding does
+    /// not describe, or a connection closed before any answer.
+    InvalidResponse { detail: String },
+    /// The body stopped before its end: the connection closed (or broke) after `received` of
+    /// the `expected` bytes (`None`: the length was not announced).
+    BodyCutShort {
+        received: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<u64>,
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for NetError {
@@ -393,6 +409,17 @@ impl std::fmt::Display for NetError {
                 write!(f, "redirect to {location} not followed (not http or https)")
             }
             NetError::Http { detail } => f.write_str(detail),
+            NetError::InvalidResponse { detail } => write!(f, "the server's answer is not valid HTTP: {detail}"),
+            NetError::BodyCutShort {
+                received,
+                expected: Some(expected),
+                detail,
+            } => write!(f, "the body stopped after {received} of {expected} bytes: {detail}"),
+            NetError::BodyCutShort {
+                received,
+                expected: None,
+                detail,
+            } => write!(f, "the body stopped after {received} bytes: {detail}"),
         }
     }
 }

@@ -287,7 +287,7 @@ rules! {
     }
     CONNECTION_FAILED = "NET003" "connection-failed" {
         family: Net, severity: Error, basis: Inferred, network: true,
-        summary: "TCP connect refused, reset or unreachable",
+        summary: "TCP connect refused, reset or unreachable; an answer that is not valid HTTP, or a body that breaks off",
         device: "\"Cannot Connect to …\"",
     }
     TIMEOUT = "NET004" "timeout" {

@@ -307,6 +307,24 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 .replace(&site.url(Site::DISPLAY), "file:///etc/passwd");
             broken_manifest(text);
         }
+        // answers that are not valid HTTP, or end early, or trickle, or come compressed
+        "manifest-not-http" => {
+            let mut raw =
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n".to_vec();
+            raw.extend_from_slice(site.manifest_text().as_bytes());
+            lab.route(Site::MANIFEST, Route::raw(raw));
+        }
+        "manifest-cut-short" => {
+            let raw = b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 100000\r\n\r\n<?xml vers".to_vec();
+            lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
+        }
+        "manifest-ends-with-connection" => {
+            // HTTP/1.0, no length: the body ends where the connection ends, here without TLS
+            // close_notify, which the phone accepts
+            let mut raw = b"HTTP/1.0 200 OK\r\ncontent-type: text/xml\r\n\r\n".to_vec();
+            raw.extend_from_slice(site.manifest_text().as_bytes());
+            lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
+        }
         // --deep: the package downloaded in ranges, hashed and its seal checked
         "deep-hashes-right" | "deep-hashes-wrong" | "deep-remote-file-added" => {
             let mut spec = support::lab::IpaSpec {

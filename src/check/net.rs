@@ -42,7 +42,11 @@ fn dns_failure(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &m
     once.report(step, exchange, finding, out);
 }
 
-/// NET003: TCP to a host is refused, reset or unreachable, and no TLS handshake failure broke it.
+/// NET003: a request of the installer's path got no usable answer: the connection was refused,
+/// reset or unreachable, the answer was not valid HTTP, the body stopped before its end, or the
+/// TLS connection failed although the host's handshake works. Every kind of request error is
+/// decided here or named as another rule's (the match has no catch-all), so a new kind cannot
+/// go unreported.
 fn connection_failed(
     step: &Step,
     exchange: &Exchange,
@@ -50,24 +54,65 @@ fn connection_failed(
     once: &mut OncePerHost,
     out: &mut Vec<Finding>,
 ) {
-    let Some(NetError::Connect { detail }) = &exchange.error else {
+    let Some(error) = &exchange.error else {
         return;
     };
-    // a connection a TLS handshake failure broke is the TLS rule's, not NET003's
-    if tls_failed.contains(&host_port(exchange)) {
+    let host = host_port(exchange);
+    // a connection a TLS handshake failure broke is the TLS rules' (TLS001–TLS003, TLS018)
+    if tls_failed.contains(&host) {
         return;
     }
-    let finding = step.finding(
-        &rules::CONNECTION_FAILED,
-        if detail.contains("while reading") {
-            format!("the connection to {} broke: {detail}", host_port(exchange))
-        } else {
-            format!("cannot connect to {}: {detail}", host_port(exchange))
-        },
-        "check that the server listens on that port on its public address and that no firewall or security group blocks it".to_string(),
-    );
+    let request = if step.is_head() {
+        format!("HEAD request for the {}", step.kind)
+    } else {
+        format!("{} request", step.kind)
+    };
+    let (message, fix) = match error {
+        NetError::Connect { detail } if detail.contains("while reading") => (
+            format!("the connection to {host} broke: {detail}"),
+            CONNECT_FIX.to_string(),
+        ),
+        NetError::Connect { detail } => (format!("cannot connect to {host}: {detail}"), CONNECT_FIX.to_string()),
+        NetError::InvalidResponse { detail } => (
+            format!("the answer from {host} to the {request} is not valid HTTP: {detail}"),
+            "make the server (or the proxy, load balancer or CDN in front of it) send valid HTTP/1.1: see what it sends with curl -sv --http1.1 -o /dev/null URL; the phone's HTTP stack refuses such an answer as otadoctor does".to_string(),
+        ),
+        NetError::BodyCutShort {
+            received,
+            expected,
+            detail,
+        } => (
+            match expected {
+                Some(expected) => format!(
+                    "the connection to {host} broke during the {request}: the body stopped after {received} of {expected} bytes ({detail})"
+                ),
+                None => format!(
+                    "the connection to {host} broke during the {request}: the body stopped after {received} bytes, before its end ({detail})"
+                ),
+            },
+            "make the server send the whole file: look in its error log (and any proxy's or CDN's) for this request — a timeout, a size limit, a worker that dies — and check that Content-Length is the file's size (a file replaced while it is served, or a proxy that changes the body, breaks it)".to_string(),
+        ),
+        NetError::Tls { detail } => (
+            format!("the TLS connection to {host} failed during the {request}: {detail}"),
+            "the host's handshake works, yet this connection failed: look in the server's (or its load balancer's) TLS log for this request".to_string(),
+        ),
+        NetError::Http { detail } => (
+            format!("the {request} to {host} failed: {detail}"),
+            "look in the server's log (and any proxy's in front of it) for this request".to_string(),
+        ),
+        // NET001
+        NetError::Dns { .. } => return,
+        // NET004
+        NetError::Timeout { .. } | NetError::Deadline => return,
+        // HTTP003
+        NetError::TooManyRedirects { .. } | NetError::RedirectNotFollowed { .. } => return,
+    };
+    let finding = step.finding(&rules::CONNECTION_FAILED, message, fix);
     once.report(step, exchange, finding, out);
 }
+
+const CONNECT_FIX: &str =
+    "check that the server listens on that port on its public address and that no firewall or security group blocks it";
 
 /// NET004: a request gets no answer within its time limit, or before the run's deadline.
 fn timeout(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &mut Vec<Finding>) {

@@ -404,21 +404,20 @@ pub struct HttpRanges {
 impl HttpRanges {
     async fn get(&self, range: String, cap: u64) -> Result<(Vec<u8>, Option<u64>), String> {
         let request = crate::collect::net::Request {
-            headers: vec![("range".to_string(), range)],
+            headers: vec![("range".to_string(), range.clone())],
             ..crate::collect::net::Request::get(&self.url, "package", cap)
         };
         let (fetch, body) = self.net.fetch(request).await;
         let last = fetch.last().ok_or("no answer")?;
+        // an answer that broke off or was not valid HTTP is no answer, whatever its status
+        if let Some(error) = &last.error {
+            return Err(format!("{range}: {error}"));
+        }
         match last.status {
             Some(206) => {}
             Some(200) => return Err("the server ignores Range requests (200, not 206)".to_string()),
             Some(s) => return Err(format!("the server answers {s} to a Range request")),
-            None => {
-                return Err(last
-                    .error
-                    .as_ref()
-                    .map_or_else(|| "no answer".to_string(), ToString::to_string));
-            }
+            None => return Err("no answer".to_string()),
         }
         let total = last
             .header("content-range")

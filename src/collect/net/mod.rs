@@ -277,6 +277,11 @@ impl Net {
     ) -> Vec<u8> {
         let mut body = Vec::new();
         let body_deadline = (Instant::now() + self.timeout).min(self.deadline);
+        // a body with neither a length nor chunks ends where the connection ends
+        let close_delimited = exchange.header("content-length").is_none()
+            && !exchange
+                .header("transfer-encoding")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
         loop {
             let left = body_deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, response.chunk()).await {
@@ -293,13 +298,34 @@ impl Net {
                     break;
                 }
                 Ok(Err(e)) => {
-                    exchange.error = Some(match classify(&e, Phase::Body, elapsed_ms(start)) {
-                        NetError::Connect { detail } => NetError::Connect {
-                            detail: format!("{detail} while reading the body"),
-                        },
-                        other => other,
-                    });
-                    exchange.body_truncated = true;
+                    match ended_early(&e) {
+                        // iOS reads a body that ends with the connection even when the server
+                        // closes without TLS close_notify (many do: IIS, proxies, CDNs), as
+                        // Safari, Chromium and curl do; rustls reports the missing alert as an
+                        // `UnexpectedEof` and leaves the decision to the application (rustls
+                        // manual, "Unexpected EOF"). A body whose length was announced (or
+                        // chunked) is still cut short when the connection ends before it.
+                        Some(Ended::WithoutCloseNotify) if close_delimited => {
+                            exchange.closed_without_close_notify = true;
+                        }
+                        // not `body_truncated`: that is otadoctor's own cut, at the cap
+                        Some(ended) => {
+                            exchange.error = Some(NetError::BodyCutShort {
+                                received: body.len() as u64,
+                                expected: exchange.header("content-length").and_then(|v| v.trim().parse().ok()),
+                                detail: ended.words().to_string(),
+                            });
+                        }
+                        None => {
+                            exchange.error = Some(match classify(&e, Phase::Body, elapsed_ms(start)) {
+                                NetError::Connect { detail } => NetError::Connect {
+                                    detail: format!("{detail} while reading the body"),
+                                },
+                                other => other,
+                            });
+                            exchange.body_truncated = true;
+                        }
+                    }
                     break;
                 }
                 Ok(Ok(None)) => break,
@@ -376,6 +402,77 @@ impl Net {
     }
 }
 
+/// How a body read ended before its end, when the connection ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The TLS connection ended without close_notify.
+    WithoutCloseNotify,
+    /// The connection ended (with close_notify, or plain TCP) before the announced length or
+    /// the last chunk.
+    Closed,
+}
+
+impl Ended {
+    fn words(self) -> &'static str {
+        match self {
+            Ended::WithoutCloseNotify => "the server closed the connection without TLS close_notify",
+            Ended::Closed => "the server closed the connection",
+        }
+    }
+}
+
+/// Whether a body read failed because the connection ended: an `UnexpectedEof` in the chain,
+/// from rustls (no close_notify) or from hyper (the length or the chunks not complete).
+fn ended_early(e: &reqwest::Error) -> Option<Ended> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::UnexpectedEof
+        {
+            return Some(if io.to_string().contains("close_notify") {
+                Ended::WithoutCloseNotify
+            } else {
+                Ended::Closed
+            });
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// What hyper's refusal of an answer means, in words (`None`: it is not about the answer's
+/// form). Its own texts ("invalid HTTP header parsed") name the part, not what is wrong with it.
+fn invalid_http(e: &hyper::Error) -> Option<String> {
+    if e.is_parse_version_h2() {
+        return Some("it starts with the HTTP/2 preface on an HTTP/1.1 connection".to_string());
+    }
+    if e.is_parse_status() {
+        return Some("its status line has no valid status code (three digits)".to_string());
+    }
+    if e.is_incomplete_message() {
+        return Some("the connection closed before a complete answer came".to_string());
+    }
+    if !e.is_parse() {
+        return None;
+    }
+    let text = e.to_string();
+    Some(match text.as_str() {
+        "message head is too large" => {
+            "its head is too large (more than 100 header lines, or more than 400 KB before the blank line that ends it)"
+                .to_string()
+        }
+        "invalid HTTP version parsed" => "its status line does not start with HTTP/1.0 or HTTP/1.1".to_string(),
+        "invalid HTTP header parsed" => {
+            "a header line is not valid (a name with a space or a control character, or no colon)".to_string()
+        }
+        "invalid content-length parsed" => {
+            "its Content-Length is invalid (two different Content-Length values, or not a number)".to_string()
+        }
+        "unexpected transfer-encoding parsed" => "an HTTP/1.0 answer with Transfer-Encoding".to_string(),
+        _ => text,
+    })
+}
+
 /// What a failed request tells about the cause.
 fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -390,6 +487,9 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
             return NetError::Tls {
                 detail: tls::describe_tls_error(tls),
             };
+        }
+        if let Some(detail) = err.downcast_ref::<hyper::Error>().and_then(invalid_http) {
+            return NetError::InvalidResponse { detail };
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             if matches!(
@@ -406,6 +506,28 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
             if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
                 return NetError::Tls {
                     detail: tls::describe_tls_error(tls),
+                };
+            }
+            // hyper decoding a body: a chunk size line or a chunk end that is not valid
+            if phase == Phase::Body
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+                )
+            {
+                return NetError::InvalidResponse {
+                    detail: format!("its chunked body is malformed ({io})"),
+                };
+            }
+            // the connection ended after the request was sent, before the head was complete
+            // (during the handshake it is the TLS failure it looks like)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof && !e.is_connect() {
+                return NetError::InvalidResponse {
+                    detail: if io.to_string().contains("close_notify") {
+                        "the connection closed (without TLS close_notify) before a complete answer came".to_string()
+                    } else {
+                        "the connection closed before a complete answer came".to_string()
+                    },
                 };
             }
         }

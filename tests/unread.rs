@@ -1,0 +1,246 @@
+//! Unread means not fine: when a hostile server keeps the manifest or the package from being
+//! read, the run ends with exit code 1 and an error that names the resource and the real cause —
+//! never "no problems". Every test goes through the CLI entry point against the test lab.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::lab::{Route, Site, package};
+use support::otadoctor_args;
+
+const HOST: &str = "ota.acme-apps.test";
+
+fn run_with(site: &Site, input: String, extra: &[&str]) -> (support::Run, Duration) {
+    let mut args = site.args(extra);
+    args.push(input);
+    let start = Instant::now();
+    let run = otadoctor_args(&args);
+    (run, start.elapsed())
+}
+
+fn run(site: &Site, extra: &[&str]) -> (support::Run, Duration) {
+    run_with(site, site.link(), extra)
+}
+
+fn findings(run: &support::Run) -> Vec<Value> {
+    run.json()["results"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The error findings about `resource` (`manifest`, `package`): its subject, or a per-host
+/// finding that lists it among the resources it cost.
+fn errors_about(run: &support::Run, resource: &str) -> Vec<Value> {
+    let kind = if resource == "package" {
+        "software-package"
+    } else {
+        resource
+    };
+    findings(run)
+        .into_iter()
+        .filter(|f| f["severity"] == "error")
+        .filter(|f| {
+            f["resource"] == resource
+                || f["evidence"]["resources"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|v| v == resource || v == kind))
+        })
+        .collect()
+}
+
+/// The one error finding with `code` about `resource`; panics with the run's output otherwise.
+fn error(run: &support::Run, code: &str, resource: &str) -> Value {
+    errors_about(run, resource)
+        .into_iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} error about the {resource}:\n{}", run.stdout))
+}
+
+fn walk(run: &support::Run) -> Value {
+    run.json()["results"][0]["facts"]["walks"][0].clone()
+}
+
+fn manifest_exchange(run: &support::Run) -> Value {
+    walk(run)["manifest"]["exchanges"][0].clone()
+}
+
+fn message(finding: &Value) -> String {
+    finding["message"].as_str().unwrap_or_default().to_string()
+}
+
+/// A head: the status line, then `headers`, then the blank line.
+fn head(status_line: &str, headers: &[(&str, String)]) -> Vec<u8> {
+    let mut out = format!("{status_line}\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+#[test]
+fn a_head_of_ten_thousand_headers_is_a_broken_answer_not_no_problems() {
+    let site = Site::correct(HOST);
+    let mut raw = head("HTTP/1.1 200 OK", &[("content-type", "text/xml".to_string())]);
+    raw.truncate(raw.len() - 2);
+    for i in 0..10_000 {
+        raw.extend_from_slice(format!("x-filler-{i}: {i}\r\n").as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    raw.extend_from_slice(site.manifest_text().as_bytes());
+    site.lab.route(Site::MANIFEST, Route::raw(raw));
+    let (run, took) = run(&site, &["--timeout", "3"]);
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let finding = error(&run, "NET003", "manifest");
+    let text = message(&finding);
+    assert!(text.contains("not valid HTTP") && text.contains("too large"), "{text}");
+    assert_eq!(manifest_exchange(&run)["error"]["kind"], "invalid-response");
+}
+
+#[test]
+fn a_hundred_megabyte_header_line_is_cut_at_the_head_cap() {
+    let site = Site::correct(HOST);
+    // the header line never ends: filler for ever after its name (more than 100 MB if read)
+    let raw = b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\nx-huge: ".to_vec();
+    site.lab.route(Site::MANIFEST, Route::raw(raw).endless());
+    let (run, took) = run(&site, &["--timeout", "3"]);
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET003", "manifest"));
+    assert!(text.contains("not valid HTTP") && text.contains("too large"), "{text}");
+}
+
+#[test]
+fn an_invalid_status_line_is_a_broken_answer() {
+    let site = Site::correct(HOST);
+    let mut raw = head("HTTP/1.1 2000 Fine", &[("content-type", "text/xml".to_string())]);
+    raw.extend_from_slice(site.manifest_text().as_bytes());
+    site.lab.route(Site::MANIFEST, Route::raw(raw));
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET003", "manifest"));
+    assert!(text.contains("not valid HTTP") && text.contains("status"), "{text}");
+}
+
+#[test]
+fn two_different_content_lengths_are_a_broken_answer() {
+    let site = Site::correct(HOST);
+    let manifest = site.manifest_text();
+    let mut raw = head(
+        "HTTP/1.1 200 OK",
+        &[
+            ("content-type", "text/xml".to_string()),
+            ("content-length", manifest.len().to_string()),
+            ("content-length", (manifest.len() + 7).to_string()),
+        ],
+    );
+    raw.extend_from_slice(manifest.as_bytes());
+    site.lab.route(Site::MANIFEST, Route::raw(raw));
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET003", "manifest"));
+    assert!(
+        text.contains("not valid HTTP") && text.contains("Content-Length"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_body_cut_short_is_a_broken_connection_not_a_tls_failure() {
+    for abrupt in [false, true] {
+        let site = Site::correct(HOST);
+        let mut raw = head(
+            "HTTP/1.1 200 OK",
+            &[
+                ("content-type", "text/xml".to_string()),
+                ("content-length", "100000".to_string()),
+            ],
+        );
+        raw.extend_from_slice(b"<?xml vers");
+        let route = if abrupt {
+            Route::raw(raw).without_close_notify()
+        } else {
+            Route::raw(raw)
+        };
+        site.lab.route(Site::MANIFEST, route);
+        let (run, _) = run(&site, &["--timeout", "3"]);
+        assert_eq!(run.code, 1, "close_notify sent: {}\n{}", !abrupt, run.stdout);
+        let text = message(&error(&run, "NET003", "manifest"));
+        assert!(text.contains("10 of 100000 bytes"), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("handshake"), "{text}");
+        let exchange = manifest_exchange(&run);
+        assert_eq!(exchange["error"]["kind"], "body-cut-short", "{exchange}");
+        assert_eq!(exchange["body_bytes"], 10);
+        assert!(!run.stdout.contains("TLS handshake failed"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn an_http_1_0_body_ended_by_a_close_without_close_notify_is_read_as_the_device_reads_it() {
+    let site = Site::correct(HOST);
+    let mut raw = head("HTTP/1.0 200 OK", &[("content-type", "text/xml".to_string())]);
+    raw.extend_from_slice(site.manifest_text().as_bytes());
+    site.lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let walk = walk(&run);
+    assert_eq!(
+        walk["document"]["document"]["items"][0]["metadata"]["bundle-identifier"], "com.acme.field",
+        "{walk}"
+    );
+    let exchange = &walk["manifest"]["exchanges"][0];
+    assert!(exchange["error"].is_null(), "{exchange}");
+    assert_eq!(exchange["closed_without_close_notify"], true, "{exchange}");
+    assert!(
+        walk["package"]["bundles"][0]["info_plist"].is_object(),
+        "the walk went on"
+    );
+}
+
+#[test]
+fn a_package_head_with_an_invalid_header_is_a_broken_answer() {
+    let site = Site::correct(HOST);
+    let bad_head = head(
+        "HTTP/1.1 200 OK",
+        &[
+            ("content-length", "262144".to_string()),
+            ("bad header", "x".to_string()),
+        ],
+    );
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package(256 * 1024)).answer_head_with(Route::raw(bad_head)),
+    );
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET003", "package"));
+    assert!(text.contains("not valid HTTP") && text.contains("header"), "{text}");
+    let head = &walk(&run)["assets"][0]["head"]["exchanges"][0];
+    assert_eq!(head["error"]["kind"], "invalid-response", "{head}");
+}
+
+#[test]
+fn a_package_get_with_an_invalid_header_is_a_broken_answer_and_the_package_is_not_read() {
+    let site = Site::correct(HOST);
+    let mut bad = head(
+        "HTTP/1.1 206 Partial Content",
+        &[
+            ("content-range", "bytes 0-9/10".to_string()),
+            ("bad header", "x".to_string()),
+        ],
+    );
+    bad.extend_from_slice(b"PK\x03\x04xxxxxx");
+    site.lab.route(
+        Site::PACKAGE,
+        Route::raw(bad).answer_head_with(Route::ok("application/octet-stream", package(256 * 1024))),
+    );
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET003", "package"));
+    assert!(text.contains("not valid HTTP") && text.contains("header"), "{text}");
+    assert!(walk(&run)["package"].is_null() || walk(&run)["package"]["error"].is_object());
+}
