@@ -325,6 +325,9 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             raw.extend_from_slice(site.manifest_text().as_bytes());
             lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
         }
+        "manifest-redirect-to-file" => {
+            lab.route(Site::MANIFEST, Route::redirect(302, "file:///etc/passwd"));
+        }
         // --deep: the package downloaded in ranges, hashed and its seal checked
         "deep-hashes-right" | "deep-hashes-wrong" | "deep-remote-file-added" => {
             let mut spec = support::lab::IpaSpec {

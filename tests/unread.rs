@@ -244,3 +244,29 @@ fn a_package_get_with_an_invalid_header_is_a_broken_answer_and_the_package_is_no
     assert!(text.contains("not valid HTTP") && text.contains("header"), "{text}");
     assert!(walk(&run)["package"].is_null() || walk(&run)["package"]["error"].is_object());
 }
+
+#[test]
+fn a_redirect_to_a_file_url_is_an_error_and_never_read() {
+    let site = Site::correct(HOST);
+    site.lab
+        .route(Site::MANIFEST, Route::redirect(302, "file:///etc/passwd"));
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let finding = error(&run, "HTTP003", "manifest");
+    assert!(message(&finding).contains("file:///etc/passwd"), "{finding}");
+    let fix = finding["fix"].as_str().unwrap_or_default();
+    assert!(
+        !fix.contains(&format!("directly: {}", site.url(Site::MANIFEST))),
+        "the fix must not send the user back to the URL that redirects: {fix}"
+    );
+    let exchanges = walk(&run)["manifest"]["exchanges"].as_array().map(Vec::len);
+    assert_eq!(exchanges, Some(1), "the redirect is not followed");
+    assert!(!run.stdout.contains("root:x:0:0"), "/etc/passwd must never be read");
+    // the human report says it too
+    let mut args = site.lab.args(&[HOST]);
+    args.extend(["--timeout".to_string(), "3".to_string(), site.link()]);
+    let human = otadoctor_args(&args);
+    assert_eq!(human.code, 1);
+    assert!(human.stdout.contains("error[HTTP003 redirect]"), "{}", human.stdout);
+    assert!(!human.stdout.contains("root:x:0:0"));
+}
