@@ -328,6 +328,12 @@ fn build(setup: &str) -> (Site, Vec<String>) {
         "manifest-redirect-to-file" => {
             lab.route(Site::MANIFEST, Route::redirect(302, "file:///etc/passwd"));
         }
+        "package-wrong-content-range" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(256 * 1024)).wrong_content_range(4096),
+            );
+        }
         // --deep: the package downloaded in ranges, hashed and its seal checked
         "deep-hashes-right" | "deep-hashes-wrong" | "deep-remote-file-added" => {
             let mut spec = support::lab::IpaSpec {

@@ -270,3 +270,16 @@ fn a_redirect_to_a_file_url_is_an_error_and_never_read() {
     assert!(human.stdout.contains("error[HTTP003 redirect]"), "{}", human.stdout);
     assert!(!human.stdout.contains("root:x:0:0"));
 }
+
+#[test]
+fn a_range_answer_for_another_range_is_refused_by_the_package_reader() {
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package(256 * 1024)).wrong_content_range(1000),
+    );
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "IPA001", "package"));
+    assert!(text.contains("Content-Range"), "{text}");
+}
