@@ -330,6 +330,13 @@ pub struct Exchange {
     /// True when the content came over a connection whose certificate iOS would refuse
     /// (otadoctor goes on to report everything; the phone would stop here).
     pub over_refused_tls: bool,
+    /// The body's `Content-Encoding` (`gzip`, `deflate`), when it was decoded as the installer
+    /// decodes it; `body_bytes` and `body_head` are then of the decoded body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// The body's bytes as they came over the wire, when they were decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded_bytes: Option<u64>,
     /// True when a body delimited by the end of the connection ended without TLS close_notify
     /// (read whole all the same, as iOS reads it).
     #[serde(skip_serializing_if = "std::ops::Not::not")]

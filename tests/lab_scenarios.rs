@@ -325,6 +325,21 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             raw.extend_from_slice(site.manifest_text().as_bytes());
             lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
         }
+        "manifest-gzip" | "manifest-gzip-bomb" => {
+            use std::io::Write as _;
+            let plain = if setup == "manifest-gzip" {
+                site.manifest_text().into_bytes()
+            } else {
+                vec![b' '; 16 * 1024 * 1024]
+            };
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(&plain).expect("gzip");
+            let body = gz.finish().expect("gzip");
+            lab.route(
+                Site::MANIFEST,
+                Route::ok("text/xml", body).header("content-encoding", "gzip"),
+            );
+        }
         "manifest-redirect-to-file" => {
             lab.route(Site::MANIFEST, Route::redirect(302, "file:///etc/passwd"));
         }

@@ -81,6 +81,13 @@ fn head(status_line: &str, headers: &[(&str, String)]) -> Vec<u8> {
     out.into_bytes()
 }
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
 #[test]
 fn a_head_of_ten_thousand_headers_is_a_broken_answer_not_no_problems() {
     let site = Site::correct(HOST);
@@ -282,4 +289,38 @@ fn a_range_answer_for_another_range_is_refused_by_the_package_reader() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     let text = message(&error(&run, "IPA001", "package"));
     assert!(text.contains("Content-Range"), "{text}");
+}
+
+#[test]
+fn a_gzip_encoded_manifest_is_decoded_as_the_installer_decodes_it() {
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::MANIFEST,
+        Route::ok("text/xml", gzip(site.manifest_text().as_bytes())).header("content-encoding", "gzip"),
+    );
+    let (run, _) = run(&site, &["--timeout", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.codes(), ["SIG013", "TLS005"], "as the correct site");
+    let walk = walk(&run);
+    assert_eq!(
+        walk["document"]["document"]["items"][0]["metadata"]["bundle-identifier"],
+        "com.acme.field"
+    );
+}
+
+#[test]
+fn a_gzip_bomb_manifest_is_cut_at_the_manifest_cap() {
+    let site = Site::correct(HOST);
+    let bomb = gzip(&vec![b' '; 64 * 1024 * 1024]);
+    assert!(bomb.len() < 200 * 1024);
+    site.lab.route(
+        Site::MANIFEST,
+        Route::ok("text/xml", bomb).header("content-encoding", "gzip"),
+    );
+    let (run, took) = run(&site, &["--timeout", "3"]);
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    error(&run, "HTTP013", "manifest");
+    let exchange = manifest_exchange(&run);
+    assert_eq!(exchange["body_bytes"].as_u64(), Some(1024 * 1024 + 1), "{exchange}");
 }

@@ -3,6 +3,7 @@
 //! `--resolve` and `--dns-server`, a TLS probe per host:port, per-phase timeouts, a deadline for
 //! the whole run, and a cap on every body. Records; never judges.
 
+pub mod encoding;
 pub mod probe;
 pub mod resolve;
 pub mod tls;
@@ -261,6 +262,7 @@ impl Net {
             })
             .collect();
         let body = self.read_body(response, request.cap, exchange, start).await;
+        let body = decode_body(request, exchange, body);
         exchange.timing.total_ms = elapsed_ms(start);
         exchange.body_head = String::from_utf8_lossy(&body[..body.len().min(HEAD_KEPT)]).into_owned();
         exchange.body_magic = tls::hex(&body[..body.len().min(16)]);
@@ -399,6 +401,39 @@ impl Net {
             .collect();
         hosts.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
         hosts
+    }
+}
+
+/// Decodes a body by its `Content-Encoding` as the installer does (gzip, deflate), within the
+/// request's cap; a body that is not what the header says is a broken answer. Ranges and HEAD
+/// are left alone (a slice of a compressed stream cannot be decoded on its own).
+fn decode_body(request: &Request, exchange: &mut Exchange, body: Vec<u8>) -> Vec<u8> {
+    if exchange.error.is_some()
+        || request.method == reqwest::Method::HEAD
+        || !exchange.status.is_some_and(|s| (200..300).contains(&s) && s != 206)
+    {
+        return body;
+    }
+    let complete = !exchange.body_truncated;
+    match encoding::decode(exchange.header("content-encoding"), &body, complete, request.cap) {
+        encoding::Decoded::AsIs => body,
+        encoding::Decoded::Body {
+            coding,
+            bytes,
+            truncated,
+        } => {
+            exchange.decoded = Some(coding);
+            exchange.encoded_bytes = Some(body.len() as u64);
+            exchange.body_bytes = bytes.len() as u64;
+            exchange.body_truncated = truncated;
+            bytes
+        }
+        encoding::Decoded::Broken { coding, detail } => {
+            exchange.error = Some(NetError::InvalidResponse {
+                detail: format!("its body is not {coding} data, though its Content-Encoding says {coding} ({detail})"),
+            });
+            body
+        }
     }
 }
 
