@@ -437,6 +437,8 @@ impl std::fmt::Display for NetError {
 pub enum Phase {
     Connect,
     FirstByte,
+    /// The head had started to arrive (bytes came) but did not finish in time.
+    Head,
     Body,
 }
 
@@ -445,6 +447,7 @@ impl Phase {
         match self {
             Phase::Connect => "connecting (TCP and TLS)",
             Phase::FirstByte => "waiting for the first byte",
+            Phase::Head => "receiving the response headers, which trickled in",
             Phase::Body => "reading the body",
         }
     }

@@ -292,7 +292,7 @@ rules! {
     }
     TIMEOUT = "NET004" "timeout" {
         family: Net, severity: Error, basis: Inferred, network: true,
-        summary: "no answer within the time limit (connect, first byte or body)",
+        summary: "no answer within the time limit (connect, first byte, response headers or body)",
         device: "\"Cannot Connect to …\", or the icon sits at \"Waiting…\" and the install fails",
     }
     SLOW_FIRST_BYTE = "NET005" "slow-first-byte" {

@@ -325,6 +325,17 @@ fn build(setup: &str) -> (Site, Vec<String>) {
             raw.extend_from_slice(site.manifest_text().as_bytes());
             lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
         }
+        "manifest-head-trickles" => {
+            let raw = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\nx-padding: {}\r\n\r\n",
+                "a".repeat(200)
+            );
+            lab.route(
+                Site::MANIFEST,
+                Route::raw(raw.into_bytes()).trickle(Duration::from_millis(100)),
+            );
+            extra = vec!["--timeout".into(), "2".into()];
+        }
         "manifest-gzip" | "manifest-gzip-bomb" => {
             use std::io::Write as _;
             let plain = if setup == "manifest-gzip" {

@@ -279,6 +279,26 @@ fn a_redirect_to_a_file_url_is_an_error_and_never_read() {
 }
 
 #[test]
+fn a_head_that_trickles_in_is_reported_as_such_within_one_timeout() {
+    let site = Site::correct(HOST);
+    let raw = head(
+        "HTTP/1.1 200 OK",
+        &[("content-type", "text/xml".to_string()), ("x-slow", "a".repeat(200))],
+    );
+    site.lab
+        .route(Site::MANIFEST, Route::raw(raw).trickle(Duration::from_millis(100)));
+    let (run, took) = run(&site, &["--timeout", "2"]);
+    assert!(
+        took < Duration::from_millis(3500),
+        "one --timeout for the head, took {took:?}"
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = message(&error(&run, "NET004", "manifest"));
+    assert!(!text.contains("first byte"), "bytes did arrive: {text}");
+    assert!(text.contains("response headers"), "{text}");
+}
+
+#[test]
 fn a_range_answer_for_another_range_is_refused_by_the_package_reader() {
     let site = Site::correct(HOST);
     site.lab.route(

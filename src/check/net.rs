@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::check::{Context, Step, steps};
-use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError};
+use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError, Phase};
 use crate::finding::Finding;
 use crate::registry as rules;
 
@@ -117,6 +117,18 @@ const CONNECT_FIX: &str =
 /// NET004: a request gets no answer within its time limit, or before the run's deadline.
 fn timeout(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &mut Vec<Finding>) {
     let finding = match &exchange.error {
+        Some(NetError::Timeout {
+            phase: Phase::Head,
+            after_ms,
+        }) => step.finding(
+            &rules::TIMEOUT,
+            format!(
+                "{} had not finished sending its response headers after {:.1} s: they trickle in a few bytes at a time (seen on a second request of its own)",
+                host_port(exchange),
+                *after_ms as f64 / 1000.0
+            ),
+            "make the server send its response headers at once: something between the phone and the file (a proxy, a WAF in tarpit mode, an overloaded worker) holds them back".to_string(),
+        ),
         Some(NetError::Timeout { phase, after_ms }) => step.finding(
             &rules::TIMEOUT,
             format!("{} gave no answer while {} (gave up after {:.1} s)", host_port(exchange), phase.describe(), *after_ms as f64 / 1000.0),

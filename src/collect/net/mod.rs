@@ -82,6 +82,8 @@ pub struct Net {
     resolver: Arc<DeviceResolver>,
     fetch_log: Arc<Mutex<Vec<TlsSeen>>>,
     probe_verifier: Arc<RecordingVerifier>,
+    /// TLS for second looks at a late response head (HTTP/1.1 only; its chains are not facts).
+    watch_config: Arc<rustls::ClientConfig>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     timeout: Duration,
     deadline: Instant,
@@ -101,6 +103,9 @@ impl Net {
         let probe_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
         let fetch_log = fetch_verifier.log();
         let config = tls::client_config(fetch_verifier, provider.clone())?;
+        let watch_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
+        let mut watch_config = tls::client_config(watch_verifier, provider.clone())?;
+        watch_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let resolver = DeviceResolver::new(options.pins.clone(), options.dns_server, options.timeout);
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(config)
@@ -116,6 +121,7 @@ impl Net {
             resolver,
             fetch_log,
             probe_verifier,
+            watch_config: Arc::new(watch_config),
             provider,
             timeout: options.timeout,
             deadline: Instant::now() + options.deadline,
@@ -214,10 +220,10 @@ impl Net {
 
     async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange) -> Vec<u8> {
         let start = Instant::now();
-        let Some(remaining) = self.deadline.checked_duration_since(start).filter(|d| !d.is_zero()) else {
+        if self.deadline.checked_duration_since(start).is_none_or(|d| d.is_zero()) {
             exchange.error = Some(NetError::Deadline);
             return Vec::new();
-        };
+        }
         let mut builder = self
             .client
             .request(request.method.clone(), url)
@@ -225,27 +231,13 @@ impl Net {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        // connect has its own limit (connect_timeout); the first byte gets one more period
-        let wait = (self.timeout * 2).min(remaining);
-        let response = match tokio::time::timeout(wait, builder.send()).await {
-            Err(_) => {
-                exchange.error = Some(if wait < self.timeout * 2 {
-                    NetError::Deadline
-                } else {
-                    NetError::Timeout {
-                        phase: Phase::FirstByte,
-                        after_ms: elapsed_ms(start),
-                    }
-                });
+        let response = match self.head(builder, request, url, start).await {
+            Err(error) => {
+                exchange.error = Some(error);
                 exchange.timing.total_ms = elapsed_ms(start);
                 return Vec::new();
             }
-            Ok(Err(e)) => {
-                exchange.error = Some(classify(&e, Phase::FirstByte, elapsed_ms(start)));
-                exchange.timing.total_ms = elapsed_ms(start);
-                return Vec::new();
-            }
-            Ok(Ok(response)) => response,
+            Ok(response) => response,
         };
         exchange.timing.first_byte_ms = Some(elapsed_ms(start));
         exchange.status = Some(response.status().as_u16());
@@ -267,6 +259,102 @@ impl Net {
         exchange.body_head = String::from_utf8_lossy(&body[..body.len().min(HEAD_KEPT)]).into_owned();
         exchange.body_magic = tls::hex(&body[..body.len().min(16)]);
         body
+    }
+
+    /// Sends the request and waits for the response head. Connecting has its own limit
+    /// (`connect_timeout`); the head then gets one `timeout` from the moment the connection is
+    /// ready: at once on a pooled connection, else when the TLS handshake with the host is seen
+    /// (plain http: when reqwest's connect limit would have ended the connect). Half way through,
+    /// a second look sends the same request on a connection of its own and watches its head,
+    /// because the HTTP client shows nothing of a head until it is complete: a head that trickles
+    /// in is then reported as such.
+    async fn head(
+        &self,
+        builder: reqwest::RequestBuilder,
+        request: &Request,
+        url: &str,
+        start: Instant,
+    ) -> Result<reqwest::Response, NetError> {
+        let target = watch_target(request, url);
+        let https = target.as_ref().is_some_and(|t| t.https);
+        let host = target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+        let (connections_before, handshakes_before) = (self.resolver.connections_begun(&host), self.handshakes(&host));
+        let seen = probe::HeadSeen::default();
+        let mut watch: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = None;
+        let mut connecting = false;
+        let mut handshake: Option<Instant> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(25));
+        let send = builder.send();
+        tokio::pin!(send);
+        // a connect is ended by reqwest's own limit (`timeout`): a moment later, its error wins
+        let grace = Duration::from_millis(250);
+        loop {
+            let now = Instant::now();
+            connecting = connecting || self.resolver.connections_begun(&host) > connections_before;
+            if connecting && https && handshake.is_none() && self.handshakes(&host) > handshakes_before {
+                handshake = Some(now);
+            }
+            // when the head phase began and when it ends; `None`: still connecting
+            let phase = match (connecting, handshake) {
+                (false, _) => Some((start, start + self.timeout)),
+                (true, Some(at)) => Some((at, at + self.timeout)),
+                (true, None) if https => None,
+                // plain http shows no moment the connection is made: from the start
+                (true, None) => Some((start, start + self.timeout + grace)),
+            };
+            let limit = phase.map_or(start + self.timeout + grace, |(_, end)| end);
+            if now >= self.deadline {
+                return Err(NetError::Deadline);
+            }
+            if now >= limit {
+                let phase = if seen.bytes.load(std::sync::atomic::Ordering::SeqCst) > 0
+                    && !seen.complete.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    Phase::Head
+                } else {
+                    Phase::FirstByte
+                };
+                return Err(NetError::Timeout {
+                    phase,
+                    after_ms: elapsed_ms(start),
+                });
+            }
+            if watch.is_none()
+                && let Some((began, _)) = phase
+                && now >= began + self.timeout / 2
+                && let Some(target) = &target
+            {
+                let until = tokio::time::Instant::from_std(limit.min(self.deadline));
+                let (seen, config) = (&seen, self.watch_config.clone());
+                watch = Some(Box::pin(async move {
+                    probe::watch_head(&self.resolver, config, target, seen, until).await;
+                    std::future::pending::<()>().await;
+                }));
+            }
+            let watching = async {
+                match watch.as_mut() {
+                    Some(w) => w.await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                sent = &mut send => {
+                    return sent.map_err(|e| classify(&e, Phase::FirstByte, elapsed_ms(start)));
+                }
+                () = watching => {}
+                _ = tick.tick() => {}
+            }
+        }
+    }
+
+    /// How many TLS handshakes the run's client made with `host` so far.
+    fn handshakes(&self, host: &str) -> usize {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        self.fetch_log
+            .lock()
+            .map(|log| log.iter().filter(|s| s.server_name == bare).count())
+            .unwrap_or(0)
     }
 
     /// Reads at most `cap` bytes, within one timeout for the whole body and the run's deadline.
@@ -402,6 +490,35 @@ impl Net {
         hosts.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
         hosts
     }
+}
+
+/// The request head a second look sends: the installer's request, on a connection of its own
+/// that closes after the answer.
+fn watch_target(request: &Request, url: &str) -> Option<probe::WatchTarget> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_string();
+    let port = parsed.port_or_known_default()?;
+    let mut head = format!(
+        "{} {}{} HTTP/1.1\r\nhost: {}\r\nuser-agent: {}\r\n",
+        request.method,
+        parsed.path(),
+        parsed.query().map(|q| format!("?{q}")).unwrap_or_default(),
+        match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        },
+        request.user_agent
+    );
+    for (name, value) in &request.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    Some(probe::WatchTarget {
+        https: parsed.scheme() == "https",
+        host,
+        port,
+        request: head.into_bytes(),
+    })
 }
 
 /// Decodes a body by its `Content-Encoding` as the installer does (gzip, deflate), within the
