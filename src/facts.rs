@@ -271,6 +271,11 @@ pub struct WalkFacts {
     /// Why the package's contents were not read, when they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package_not_read: Option<String>,
+    /// True when they were not read only because the package is too large to download whole
+    /// from a server that ignores Range (otadoctor's own cap, not the server's fault: the phone
+    /// downloads it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub package_too_large_to_stream: bool,
 }
 
 /// One resource asked for, hop by hop: each exchange is one request; a 3xx leads to the next.

@@ -344,3 +344,177 @@ fn a_gzip_bomb_manifest_is_cut_at_the_manifest_cap() {
     let exchange = manifest_exchange(&run);
     assert_eq!(exchange["body_bytes"].as_u64(), Some(1024 * 1024 + 1), "{exchange}");
 }
+
+/// Every way the lab can keep a manifest from being read: the run either read it, or ends with
+/// exit code 1 and an error about the manifest.
+#[test]
+fn no_hostile_manifest_route_ends_in_no_problems() {
+    let site = Site::correct(HOST);
+    let manifest = site.manifest_text();
+    let ok = || Route::ok("text/xml", manifest.clone());
+    let raw_manifest = |status_line: &str, headers: &[(&str, String)]| {
+        let mut raw = head(status_line, headers);
+        raw.extend_from_slice(manifest.as_bytes());
+        raw
+    };
+    let routes: Vec<(&str, Route)> = vec![
+        ("correct", ok()),
+        ("trickled body", ok().trickle(Duration::from_millis(300))),
+        ("endless body", Route::ok("text/xml", "").endless()),
+        ("no length", ok().no_length()),
+        ("no length, no close_notify", ok().no_length().without_close_notify()),
+        ("first byte late", ok().delay(Duration::from_millis(2500))),
+        ("404", Route::status(404, "text/html", "<html><body>no</body></html>")),
+        ("500", Route::status(500, "text/plain", "boom")),
+        ("302 to file:", Route::redirect(302, "file:///etc/passwd")),
+        ("302 without Location", Route::status(302, "text/html", "<a>moved</a>")),
+        ("raw: garbage", Route::raw(b"this is not HTTP at all\r\n\r\n".to_vec())),
+        ("raw: empty", Route::raw(Vec::new())),
+        (
+            "raw: HTTP/2 preface",
+            Route::raw(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec()),
+        ),
+        ("raw: bad status", Route::raw(raw_manifest("HTTP/1.1 abc OK", &[]))),
+        ("raw: bad version", Route::raw(raw_manifest("HTTX/1.1 200 OK", &[]))),
+        (
+            "raw: bad header",
+            Route::raw(raw_manifest("HTTP/1.1 200 OK", &[("bad header", "x".to_string())])),
+        ),
+        (
+            "raw: two lengths",
+            Route::raw(raw_manifest(
+                "HTTP/1.1 200 OK",
+                &[
+                    ("content-length", "10".to_string()),
+                    ("content-length", "20".to_string()),
+                ],
+            )),
+        ),
+        (
+            "raw: length not a number",
+            Route::raw(raw_manifest(
+                "HTTP/1.1 200 OK",
+                &[("content-length", "lots".to_string())],
+            )),
+        ),
+        (
+            "raw: cut short",
+            Route::raw(raw_manifest(
+                "HTTP/1.1 200 OK",
+                &[("content-length", "100000".to_string())],
+            )),
+        ),
+        (
+            "raw: cut short, no close_notify",
+            Route::raw(raw_manifest(
+                "HTTP/1.1 200 OK",
+                &[("content-length", "100000".to_string())],
+            ))
+            .without_close_notify(),
+        ),
+        (
+            "raw: chunked, cut short",
+            Route::raw(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n400\r\n<?xml".to_vec()),
+        ),
+        (
+            "raw: bad chunk size",
+            Route::raw(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n<?xml\r\n0\r\n\r\n".to_vec()),
+        ),
+        (
+            "raw: head trickled",
+            Route::raw(raw_manifest("HTTP/1.1 200 OK", &[("x-slow", "a".repeat(100))]))
+                .trickle(Duration::from_millis(100)),
+        ),
+        (
+            "raw: head never ends",
+            Route::raw(b"HTTP/1.1 200 OK\r\nx: ".to_vec()).endless(),
+        ),
+        (
+            "raw: 10,000 headers",
+            Route::raw({
+                let mut raw = b"HTTP/1.1 200 OK\r\n".to_vec();
+                for i in 0..10_000 {
+                    raw.extend_from_slice(format!("x-{i}: {i}\r\n").as_bytes());
+                }
+                raw.extend_from_slice(b"\r\n");
+                raw
+            }),
+        ),
+        (
+            "gzip bomb",
+            Route::ok("text/xml", gzip(&vec![b' '; 8 * 1024 * 1024])).header("content-encoding", "gzip"),
+        ),
+        ("gzip that is not gzip", ok().header("content-encoding", "gzip")),
+        ("unknown encoding", ok().header("content-encoding", "zstd")),
+    ];
+    let mut wrong = Vec::new();
+    for (name, route) in routes {
+        site.lab.route(Site::MANIFEST, route);
+        let (run, took) = run(&site, &["--timeout", "2"]);
+        let read = walk(&run)["document"]["document"].is_object();
+        let errors = errors_about(&run, "manifest");
+        if took > Duration::from_secs(8) {
+            wrong.push(format!("{name}: took {took:?}"));
+        }
+        if !read && (run.code != 1 || errors.is_empty()) {
+            wrong.push(format!(
+                "{name}: the manifest was not read, yet exit {} and no error about it ({:?})",
+                run.code,
+                run.codes()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Every way the lab can keep the package's contents from being read: the run either read them,
+/// or ends with exit code 1 and an error about the package.
+#[test]
+fn no_hostile_package_route_ends_in_no_problems() {
+    let site = Site::correct(HOST);
+    let ipa = package(256 * 1024);
+    let ok = || Route::ok("application/octet-stream", ipa.clone());
+    let routes: Vec<(&str, Route)> = vec![
+        ("correct", ok()),
+        ("no length", ok().no_length()),
+        ("Range ignored", ok().no_ranges()),
+        ("wrong range bytes", ok().wrong_range_bytes(1000)),
+        ("wrong Content-Range", ok().wrong_content_range(1000)),
+        ("trickled", ok().trickle(Duration::from_millis(300))),
+        ("endless", Route::ok("application/octet-stream", "").endless()),
+        ("first byte late", ok().delay(Duration::from_millis(2500))),
+        ("404", Route::status(404, "text/html", "<html><body>no</body></html>")),
+        ("not a zip", Route::ok("application/octet-stream", vec![b'x'; 64 * 1024])),
+        ("302 to file:", Route::redirect(302, "file:///etc/passwd")),
+        ("302 without Location", Route::status(302, "text/html", "<a>moved</a>")),
+        (
+            "HEAD: bad header",
+            ok().answer_head_with(Route::raw(b"HTTP/1.1 200 OK\r\nbad header: x\r\n\r\n".to_vec())),
+        ),
+        ("GET: bad header", Route::raw(b"HTTP/1.1 206 OK\r\nbad header: x\r\n\r\n".to_vec()).answer_head_with(ok())),
+        (
+            "GET: cut short",
+            Route::raw(b"HTTP/1.1 206 Partial Content\r\ncontent-range: bytes 0-4095/262144\r\ncontent-length: 4096\r\n\r\nPK\x03\x04".to_vec())
+                .answer_head_with(ok()),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, route) in routes {
+        site.lab.route(Site::PACKAGE, route);
+        let (run, took) = run(&site, &["--timeout", "2"]);
+        let walk = walk(&run);
+        let read = walk["package"]["bundles"][0]["info_plist"].is_object() && walk["package"]["error"].is_null();
+        let errors = errors_about(&run, "package");
+        if took > Duration::from_secs(10) {
+            wrong.push(format!("{name}: took {took:?}"));
+        }
+        if !read && (run.code != 1 || errors.is_empty()) {
+            wrong.push(format!(
+                "{name}: the package was not read, yet exit {} and no error about it ({:?})",
+                run.code,
+                run.codes()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -16,7 +16,11 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
     for step in steps(facts) {
         for exchange in &step.fetch.exchanges {
             dns_failure(&step, exchange, &mut once, out);
-            connection_failed(&step, exchange, &tls_failed, &mut once, out);
+            let failure = Failure::Exchange {
+                exchange,
+                tls_failed: &tls_failed,
+            };
+            connection_failed(&step, failure, &mut once, out);
             timeout(&step, exchange, &mut once, out);
             slow_first_byte(&step, exchange, out);
         }
@@ -42,18 +46,50 @@ fn dns_failure(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &m
     once.report(step, exchange, finding, out);
 }
 
+/// What NET003 judges: an exchange's error, or (the safety net, `check::unread_is_never_fine`)
+/// a manifest the walk fetched but could not read while no rule said why.
+pub(crate) enum Failure<'a> {
+    Exchange {
+        exchange: &'a Exchange,
+        tls_failed: &'a [String],
+    },
+    Unread {
+        exchange: &'a Exchange,
+    },
+}
+
+/// The safety net's NET003: the manifest of `step` was fetched and not read, and no other rule
+/// reported an error about it.
+pub(crate) fn manifest_not_read(step: &Step, exchange: &Exchange, out: &mut Vec<Finding>) {
+    connection_failed(step, Failure::Unread { exchange }, &mut OncePerHost::default(), out);
+}
+
 /// NET003: a request of the installer's path got no usable answer: the connection was refused,
 /// reset or unreachable, the answer was not valid HTTP, the body stopped before its end, or the
 /// TLS connection failed although the host's handshake works. Every kind of request error is
 /// decided here or named as another rule's (the match has no catch-all), so a new kind cannot
 /// go unreported.
-fn connection_failed(
-    step: &Step,
-    exchange: &Exchange,
-    tls_failed: &[String],
-    once: &mut OncePerHost,
-    out: &mut Vec<Finding>,
-) {
+fn connection_failed(step: &Step, failure: Failure<'_>, once: &mut OncePerHost, out: &mut Vec<Finding>) {
+    let (exchange, tls_failed) = match failure {
+        Failure::Exchange { exchange, tls_failed } => (exchange, tls_failed),
+        Failure::Unread { exchange } => {
+            let why = match (&exchange.error, exchange.status) {
+                (Some(error), _) => error.to_string(),
+                (None, Some(status)) => format!("the answer was {status} with {} bytes", exchange.body_bytes),
+                (None, None) => "no answer".to_string(),
+            };
+            let finding = step.finding(
+                &rules::CONNECTION_FAILED,
+                format!("the {} from {} was not read: {why}", step.kind, host_port(exchange)),
+                format!(
+                    "make {} answer 200 with the {} itself to a plain GET (see the request above)",
+                    exchange.url, step.kind
+                ),
+            );
+            once.report(step, exchange, finding, out);
+            return;
+        }
+    };
     let Some(error) = &exchange.error else {
         return;
     };
@@ -203,7 +239,7 @@ fn private_address(facts: &Facts, host: &HostFacts, out: &mut Vec<Finding>) {
 }
 
 /// The hosts (`host:port`) whose TLS handshake failed.
-fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
+pub(crate) fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
     facts
         .hosts
         .iter()
@@ -215,7 +251,7 @@ fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
 /// The findings of NET001, NET003 and NET004 so far: a cause is reported once per host in a
 /// walk, naming every resource it cost.
 #[derive(Default)]
-struct OncePerHost {
+pub(crate) struct OncePerHost {
     /// (rule code, link of the walk, host:port, index of the finding in `out`)
     seen: Vec<(String, Option<usize>, String, usize)>,
 }
@@ -253,7 +289,7 @@ impl OncePerHost {
     }
 }
 
-fn host_port(exchange: &Exchange) -> String {
+pub(crate) fn host_port(exchange: &Exchange) -> String {
     exchange
         .host
         .as_ref()

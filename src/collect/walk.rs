@@ -211,6 +211,8 @@ async fn read_streamed(c: Collector, walk: &mut WalkFacts, url: &str) {
             ),
             Some(_) => "the server ignores Range requests and the package stream broke off".to_string(),
         });
+        // the phone downloads it whole: only otadoctor's own cap kept it from being read
+        walk.package_too_large_to_stream = last.error.is_none();
         return;
     }
     let received = body.len() as u64;
