@@ -271,6 +271,11 @@ pub struct WalkFacts {
     /// Why the package's contents were not read, when they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package_not_read: Option<String>,
+    /// True when they were not read only because the package is too large to download whole
+    /// from a server that ignores Range (otadoctor's own cap, not the server's fault: the phone
+    /// downloads it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub package_too_large_to_stream: bool,
 }
 
 /// One resource asked for, hop by hop: each exchange is one request; a 3xx leads to the next.
@@ -330,6 +335,17 @@ pub struct Exchange {
     /// True when the content came over a connection whose certificate iOS would refuse
     /// (otadoctor goes on to report everything; the phone would stop here).
     pub over_refused_tls: bool,
+    /// The body's `Content-Encoding` (`gzip`, `deflate`), when it was decoded as the installer
+    /// decodes it; `body_bytes` and `body_head` are then of the decoded body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// The body's bytes as they came over the wire, when they were decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded_bytes: Option<u64>,
+    /// True when a body delimited by the end of the connection ended without TLS close_notify
+    /// (read whole all the same, as iOS reads it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub closed_without_close_notify: bool,
 }
 
 impl Exchange {
@@ -377,6 +393,18 @@ pub enum NetError {
     RedirectNotFollowed { location: String },
     /// Anything else the HTTP layer reported.
     Http { detail: String },
+    /// The server answered, but not in valid HTTP: a head too large, a bad status line,
+    /// conflicting Content-Length headers, a malformed chunk, a body its Content-Encoding does
+    /// not describe, or a connection closed before any answer.
+    InvalidResponse { detail: String },
+    /// The body stopped before its end: the connection closed (or broke) after `received` of
+    /// the `expected` bytes (`None`: the length was not announced).
+    BodyCutShort {
+        received: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<u64>,
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for NetError {
@@ -393,6 +421,17 @@ impl std::fmt::Display for NetError {
                 write!(f, "redirect to {location} not followed (not http or https)")
             }
             NetError::Http { detail } => f.write_str(detail),
+            NetError::InvalidResponse { detail } => write!(f, "the server's answer is not valid HTTP: {detail}"),
+            NetError::BodyCutShort {
+                received,
+                expected: Some(expected),
+                detail,
+            } => write!(f, "the body stopped after {received} of {expected} bytes: {detail}"),
+            NetError::BodyCutShort {
+                received,
+                expected: None,
+                detail,
+            } => write!(f, "the body stopped after {received} bytes: {detail}"),
         }
     }
 }
@@ -403,6 +442,8 @@ impl std::fmt::Display for NetError {
 pub enum Phase {
     Connect,
     FirstByte,
+    /// The head had started to arrive (bytes came) but did not finish in time.
+    Head,
     Body,
 }
 
@@ -411,6 +452,7 @@ impl Phase {
         match self {
             Phase::Connect => "connecting (TCP and TLS)",
             Phase::FirstByte => "waiting for the first byte",
+            Phase::Head => "receiving the response headers, which trickled in",
             Phase::Body => "reading the body",
         }
     }

@@ -287,12 +287,12 @@ rules! {
     }
     CONNECTION_FAILED = "NET003" "connection-failed" {
         family: Net, severity: Error, basis: Inferred, network: true,
-        summary: "TCP connect refused, reset or unreachable",
+        summary: "TCP connect refused, reset or unreachable; an answer that is not valid HTTP, or a body that breaks off",
         device: "\"Cannot Connect to …\"",
     }
     TIMEOUT = "NET004" "timeout" {
         family: Net, severity: Error, basis: Inferred, network: true,
-        summary: "no answer within the time limit (connect, first byte or body)",
+        summary: "no answer within the time limit (connect, first byte, response headers or body)",
         device: "\"Cannot Connect to …\", or the icon sits at \"Waiting…\" and the install fails",
     }
     SLOW_FIRST_BYTE = "NET005" "slow-first-byte" {

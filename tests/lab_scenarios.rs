@@ -307,6 +307,59 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 .replace(&site.url(Site::DISPLAY), "file:///etc/passwd");
             broken_manifest(text);
         }
+        // answers that are not valid HTTP, or end early, or trickle, or come compressed
+        "manifest-not-http" => {
+            let mut raw =
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n".to_vec();
+            raw.extend_from_slice(site.manifest_text().as_bytes());
+            lab.route(Site::MANIFEST, Route::raw(raw));
+        }
+        "manifest-cut-short" => {
+            let raw = b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 100000\r\n\r\n<?xml vers".to_vec();
+            lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
+        }
+        "manifest-ends-with-connection" => {
+            // HTTP/1.0, no length: the body ends where the connection ends, here without TLS
+            // close_notify, which the phone accepts
+            let mut raw = b"HTTP/1.0 200 OK\r\ncontent-type: text/xml\r\n\r\n".to_vec();
+            raw.extend_from_slice(site.manifest_text().as_bytes());
+            lab.route(Site::MANIFEST, Route::raw(raw).without_close_notify());
+        }
+        "manifest-head-trickles" => {
+            let raw = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\nx-padding: {}\r\n\r\n",
+                "a".repeat(200)
+            );
+            lab.route(
+                Site::MANIFEST,
+                Route::raw(raw.into_bytes()).trickle(Duration::from_millis(100)),
+            );
+            extra = vec!["--timeout".into(), "2".into()];
+        }
+        "manifest-gzip" | "manifest-gzip-bomb" => {
+            use std::io::Write as _;
+            let plain = if setup == "manifest-gzip" {
+                site.manifest_text().into_bytes()
+            } else {
+                vec![b' '; 16 * 1024 * 1024]
+            };
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(&plain).expect("gzip");
+            let body = gz.finish().expect("gzip");
+            lab.route(
+                Site::MANIFEST,
+                Route::ok("text/xml", body).header("content-encoding", "gzip"),
+            );
+        }
+        "manifest-redirect-to-file" => {
+            lab.route(Site::MANIFEST, Route::redirect(302, "file:///etc/passwd"));
+        }
+        "package-wrong-content-range" => {
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", package(256 * 1024)).wrong_content_range(4096),
+            );
+        }
         // --deep: the package downloaded in ranges, hashed and its seal checked
         "deep-hashes-right" | "deep-hashes-wrong" | "deep-remote-file-added" => {
             let mut spec = support::lab::IpaSpec {

@@ -72,9 +72,27 @@ fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
             )
         })
         .collect();
-    let final_url = step.fetch.last().map(|e| e.url.clone()).unwrap_or_default();
-    let limit = step.fetch.last().and_then(|e| match e.error {
+    let last = step.fetch.last();
+    let final_url = last.map(|e| e.url.clone()).unwrap_or_default();
+    let limit = last.and_then(|e| match e.error {
         Some(crate::facts::NetError::TooManyRedirects { limit }) => Some(limit),
+        _ => None,
+    });
+    // a redirect that leads nowhere the installer goes: to file:, data: or any scheme but
+    // http(s) (never followed, never read), or a 3xx without a Location
+    let dead_end = last.and_then(|e| match &e.error {
+        Some(crate::facts::NetError::RedirectNotFollowed { location }) => Some(format!(
+            "the {} redirects to {location} ({} from {}), which is not an http(s) URL: neither the phone nor otadoctor follows it",
+            noun(step),
+            e.status.unwrap_or_default(),
+            e.url
+        )),
+        None if e.status.is_some_and(|s| (300..400).contains(&s)) && e.header("location").is_none() => Some(format!(
+            "the {} answers {} without a Location header ({}): the redirect leads nowhere",
+            noun(step),
+            e.status.unwrap_or_default(),
+            e.url
+        )),
         _ => None,
     });
     let looped = limit.is_some();
@@ -84,22 +102,33 @@ fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
             noun(step),
             chain.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
         )
+    } else if let Some(dead_end) = &dead_end {
+        dead_end.clone()
     } else {
         format!("the {} redirects: {}", noun(step), chain.join(", "))
     };
     let fix = if looped {
         "the redirects never end: fix the server's rewrite or redirect rules so this URL answers 200 with the file"
             .to_string()
+    } else if dead_end.is_some() {
+        format!(
+            "make {final_url} answer 200 with the {} itself (remove or correct the redirect rule that sends it elsewhere), or put the {}'s real https URL in the {}",
+            noun(step),
+            noun(step),
+            step.written_in()
+        )
     } else {
         format!("put the final URL in the {} directly: {final_url}", step.written_in())
     };
     let mut finding = step.finding(&rules::REDIRECT, message, fix);
-    if step.resource == Resource::Package || looped {
+    // an icon that leads nowhere leaves the placeholder blank; the manifest or the package
+    // ends the install
+    if step.resource == Resource::Package || looped || (dead_end.is_some() && step.resource == Resource::Manifest) {
         finding.severity = Severity::Error;
     }
     if step.resource == Resource::Package {
         finding.device_symptom = "\"Unable to Download App\", or the icon sits at \"Waiting…\" forever".to_string();
-    } else if looped {
+    } else if looped || dead_end.is_some() {
         finding.device_symptom = "nothing happens, or \"Cannot Connect to …\"".to_string();
     }
     out.push(finding.evidence("redirects", chain));

@@ -13,8 +13,8 @@ const FOUR_GIB: u64 = 4 * 1024 * 1024 * 1024;
 pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(package) = &walk.package else { return };
     let p = Ipa { walk, package };
-    p.ipa_not_zip(out);
-    if package.error.is_some() {
+    if let Some(error) = &package.error {
+        ipa_not_zip(walk, NotRead::Error { package, error }, out);
         return;
     }
     p.multiple_apps(out);
@@ -25,6 +25,40 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     p.junk_entries(out);
 }
 
+/// Why the package's contents were not read, as IPA001 reports it.
+pub(crate) enum NotRead<'a> {
+    /// The package reader's own error.
+    Error {
+        package: &'a PackageFacts,
+        error: &'a PackageError,
+    },
+    /// The safety net (`check::unread_is_never_fine`): the walk fetched the package at `url` and
+    /// did not read its contents, for `why`, while no other rule reported an error about it.
+    Unread { url: &'a str, why: &'a str },
+}
+
+/// IPA001: the package could not be read as a zip: the reader's error, or contents the walk
+/// could not read (its first bytes are not a zip, the stream broke off).
+pub(crate) fn ipa_not_zip(walk: &WalkFacts, not_read: NotRead<'_>, out: &mut Vec<Finding>) {
+    let (subject, message) = match not_read {
+        NotRead::Error { package, error } => (super::package_subject(walk, package), not_read_words(error)),
+        NotRead::Unread { url, why } => (
+            crate::finding::Subject {
+                resource: crate::finding::Resource::Package,
+                target: url.to_string(),
+                link: walk.link,
+            },
+            format!("the package's contents could not be read: {why}"),
+        ),
+    };
+    out.push(Finding::new(
+        &rules::IPA_NOT_ZIP,
+        subject,
+        message,
+        "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
+    ));
+}
+
 struct Ipa<'a> {
     walk: &'a WalkFacts,
     package: &'a PackageFacts,
@@ -33,17 +67,6 @@ struct Ipa<'a> {
 impl Ipa<'_> {
     fn finding(&self, rule: &'static rules::Rule, message: String, fix: String) -> Finding {
         Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
-    }
-
-    /// IPA001: the package could not be read as a zip.
-    fn ipa_not_zip(&self, out: &mut Vec<Finding>) {
-        if let Some(error) = &self.package.error {
-            out.push(self.finding(
-                &rules::IPA_NOT_ZIP,
-                not_read(error),
-                "publish the .ipa that Xcode (or xcodebuild -exportArchive) exported, uploaded whole, and check the URL serves that file".to_string(),
-            ));
-        }
     }
 
     /// IPA003: Payload/ holds more than one app.
@@ -226,7 +249,7 @@ fn first_three<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// What an unreadable package is, from the reader's reason and the first bytes.
-fn not_read(error: &PackageError) -> String {
+fn not_read_words(error: &PackageError) -> String {
     let why = &error.reason;
     if error.kind == PackageErrorKind::Overlap {
         return format!("the package is not a valid zip: {why}");

@@ -122,7 +122,72 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     net::check(facts, ctx, &mut out);
     tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);
+    unread_is_never_fine(facts, &mut out);
     out
+}
+
+/// The safety net: a manifest the walk fetched, or a package whose URL it fetched, that was not
+/// read always ends in an error about it — "no problems" is never said of what was not read.
+/// The rules above give the cause in their own words; when none of them reported an error about
+/// the resource (a case nobody foresaw), NET003 says the manifest was not read, and IPA001 that
+/// the package's contents were not, with what the facts show. Two exceptions, where the phone
+/// may well succeed: a host whose TLS handshake failed is the TLS rules' to judge (TLS003 is a
+/// warning because iOS accepts ECDHE-CBC suites that otadoctor's TLS stack does not offer), and
+/// a package too large to download whole from a server that ignores Range is otadoctor's own
+/// limit (HTTP010 reports the ignored Range; the phone downloads the file).
+fn unread_is_never_fine(facts: &Facts, out: &mut Vec<Finding>) {
+    let tls_failed = net::tls_failed_hosts(facts);
+    for walk in &facts.walks {
+        if let (Some(fetch), None) = (&walk.manifest, &walk.document)
+            && let Some(last) = fetch.last()
+            && !tls_failed.contains(&net::host_port(last))
+            && !reported(out, walk, Resource::Manifest, "manifest")
+        {
+            let step = Step {
+                walk: Some(walk),
+                resource: Resource::Manifest,
+                url: &walk.manifest_url,
+                kind: "manifest",
+                fetch,
+            };
+            net::manifest_not_read(&step, last, out);
+        }
+        let Some(asset) = walk.assets.iter().find(|a| a.kind == "software-package") else {
+            continue;
+        };
+        let Some(last) = asset.get.as_ref().and_then(Fetch::last) else {
+            continue;
+        };
+        let error = walk.package.as_ref().and_then(|p| p.error.as_ref());
+        let unread = walk.package.is_none() || error.is_some();
+        if !unread
+            || walk.package_too_large_to_stream
+            || tls_failed.contains(&net::host_port(last))
+            || reported(out, walk, Resource::Package, "software-package")
+        {
+            continue;
+        }
+        let why = walk
+            .package_not_read
+            .as_deref()
+            .or(error.map(|e| e.reason.as_str()))
+            .unwrap_or("the package was not read");
+        ipa::ipa_not_zip(walk, ipa::NotRead::Unread { url: &asset.url, why }, out);
+    }
+}
+
+/// Whether an error about the walk's `resource` was reported: with it as the subject, or per
+/// host with it (`kind`) among the resources the cause cost.
+fn reported(out: &[Finding], walk: &WalkFacts, resource: Resource, kind: &str) -> bool {
+    out.iter().any(|f| {
+        f.severity == crate::severity::Severity::Error
+            && f.subject.link == walk.link
+            && (f.subject.resource == resource
+                || f.evidence
+                    .get("resources")
+                    .and_then(|r| r.as_array())
+                    .is_some_and(|r| r.iter().any(|v| v == kind)))
+    })
 }
 
 /// What a bundle is called in a message: "the app" or "the extension Share.appex".

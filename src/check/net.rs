@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::check::{Context, Step, steps};
-use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError};
+use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError, Phase};
 use crate::finding::Finding;
 use crate::registry as rules;
 
@@ -16,7 +16,11 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
     for step in steps(facts) {
         for exchange in &step.fetch.exchanges {
             dns_failure(&step, exchange, &mut once, out);
-            connection_failed(&step, exchange, &tls_failed, &mut once, out);
+            let failure = Failure::Exchange {
+                exchange,
+                tls_failed: &tls_failed,
+            };
+            connection_failed(&step, failure, &mut once, out);
             timeout(&step, exchange, &mut once, out);
             slow_first_byte(&step, exchange, out);
         }
@@ -42,36 +46,125 @@ fn dns_failure(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &m
     once.report(step, exchange, finding, out);
 }
 
-/// NET003: TCP to a host is refused, reset or unreachable, and no TLS handshake failure broke it.
-fn connection_failed(
-    step: &Step,
-    exchange: &Exchange,
-    tls_failed: &[String],
-    once: &mut OncePerHost,
-    out: &mut Vec<Finding>,
-) {
-    let Some(NetError::Connect { detail }) = &exchange.error else {
+/// What NET003 judges: an exchange's error, or (the safety net, `check::unread_is_never_fine`)
+/// a manifest the walk fetched but could not read while no rule said why.
+pub(crate) enum Failure<'a> {
+    Exchange {
+        exchange: &'a Exchange,
+        tls_failed: &'a [String],
+    },
+    Unread {
+        exchange: &'a Exchange,
+    },
+}
+
+/// The safety net's NET003: the manifest of `step` was fetched and not read, and no other rule
+/// reported an error about it.
+pub(crate) fn manifest_not_read(step: &Step, exchange: &Exchange, out: &mut Vec<Finding>) {
+    connection_failed(step, Failure::Unread { exchange }, &mut OncePerHost::default(), out);
+}
+
+/// NET003: a request of the installer's path got no usable answer: the connection was refused,
+/// reset or unreachable, the answer was not valid HTTP, the body stopped before its end, or the
+/// TLS connection failed although the host's handshake works. Every kind of request error is
+/// decided here or named as another rule's (the match has no catch-all), so a new kind cannot
+/// go unreported.
+fn connection_failed(step: &Step, failure: Failure<'_>, once: &mut OncePerHost, out: &mut Vec<Finding>) {
+    let (exchange, tls_failed) = match failure {
+        Failure::Exchange { exchange, tls_failed } => (exchange, tls_failed),
+        Failure::Unread { exchange } => {
+            let why = match (&exchange.error, exchange.status) {
+                (Some(error), _) => error.to_string(),
+                (None, Some(status)) => format!("the answer was {status} with {} bytes", exchange.body_bytes),
+                (None, None) => "no answer".to_string(),
+            };
+            let finding = step.finding(
+                &rules::CONNECTION_FAILED,
+                format!("the {} from {} was not read: {why}", step.kind, host_port(exchange)),
+                format!(
+                    "make {} answer 200 with the {} itself to a plain GET (see the request above)",
+                    exchange.url, step.kind
+                ),
+            );
+            once.report(step, exchange, finding, out);
+            return;
+        }
+    };
+    let Some(error) = &exchange.error else {
         return;
     };
-    // a connection a TLS handshake failure broke is the TLS rule's, not NET003's
-    if tls_failed.contains(&host_port(exchange)) {
+    let host = host_port(exchange);
+    // a connection a TLS handshake failure broke is the TLS rules' (TLS001–TLS003, TLS018)
+    if tls_failed.contains(&host) {
         return;
     }
-    let finding = step.finding(
-        &rules::CONNECTION_FAILED,
-        if detail.contains("while reading") {
-            format!("the connection to {} broke: {detail}", host_port(exchange))
-        } else {
-            format!("cannot connect to {}: {detail}", host_port(exchange))
-        },
-        "check that the server listens on that port on its public address and that no firewall or security group blocks it".to_string(),
-    );
+    let request = if step.is_head() {
+        format!("HEAD request for the {}", step.kind)
+    } else {
+        format!("{} request", step.kind)
+    };
+    let (message, fix) = match error {
+        NetError::Connect { detail } if detail.contains("while reading") => (
+            format!("the connection to {host} broke: {detail}"),
+            CONNECT_FIX.to_string(),
+        ),
+        NetError::Connect { detail } => (format!("cannot connect to {host}: {detail}"), CONNECT_FIX.to_string()),
+        NetError::InvalidResponse { detail } => (
+            format!("the answer from {host} to the {request} is not valid HTTP: {detail}"),
+            "make the server (or the proxy, load balancer or CDN in front of it) send valid HTTP/1.1: see what it sends with curl -sv --http1.1 -o /dev/null URL; the phone's HTTP stack refuses such an answer as otadoctor does".to_string(),
+        ),
+        NetError::BodyCutShort {
+            received,
+            expected,
+            detail,
+        } => (
+            match expected {
+                Some(expected) => format!(
+                    "the connection to {host} broke during the {request}: the body stopped after {received} of {expected} bytes ({detail})"
+                ),
+                None => format!(
+                    "the connection to {host} broke during the {request}: the body stopped after {received} bytes, before its end ({detail})"
+                ),
+            },
+            "make the server send the whole file: look in its error log (and any proxy's or CDN's) for this request — a timeout, a size limit, a worker that dies — and check that Content-Length is the file's size (a file replaced while it is served, or a proxy that changes the body, breaks it)".to_string(),
+        ),
+        NetError::Tls { detail } => (
+            format!("the TLS connection to {host} failed during the {request}: {detail}"),
+            "the host's handshake works, yet this connection failed: look in the server's (or its load balancer's) TLS log for this request".to_string(),
+        ),
+        NetError::Http { detail } => (
+            format!("the {request} to {host} failed: {detail}"),
+            "look in the server's log (and any proxy's in front of it) for this request".to_string(),
+        ),
+        // NET001
+        NetError::Dns { .. } => return,
+        // NET004
+        NetError::Timeout { .. } | NetError::Deadline => return,
+        // HTTP003
+        NetError::TooManyRedirects { .. } | NetError::RedirectNotFollowed { .. } => return,
+    };
+    let finding = step.finding(&rules::CONNECTION_FAILED, message, fix);
     once.report(step, exchange, finding, out);
 }
+
+const CONNECT_FIX: &str =
+    "check that the server listens on that port on its public address and that no firewall or security group blocks it";
 
 /// NET004: a request gets no answer within its time limit, or before the run's deadline.
 fn timeout(step: &Step, exchange: &Exchange, once: &mut OncePerHost, out: &mut Vec<Finding>) {
     let finding = match &exchange.error {
+        Some(NetError::Timeout {
+            phase: Phase::Head,
+            after_ms,
+        }) => step.finding(
+            &rules::TIMEOUT,
+            format!(
+                "{} had not finished sending its response headers after {:.1} s: they trickle in a few bytes at a time (seen on a second request of its own)",
+                host_port(exchange),
+                *after_ms as f64 / 1000.0
+            ),
+            "make the server send its response headers at once: something between the phone and the file (a proxy, a WAF in tarpit mode, an overloaded worker) holds them back".to_string(),
+        ),
         Some(NetError::Timeout { phase, after_ms }) => step.finding(
             &rules::TIMEOUT,
             format!("{} gave no answer while {} (gave up after {:.1} s)", host_port(exchange), phase.describe(), *after_ms as f64 / 1000.0),
@@ -146,7 +239,7 @@ fn private_address(facts: &Facts, host: &HostFacts, out: &mut Vec<Finding>) {
 }
 
 /// The hosts (`host:port`) whose TLS handshake failed.
-fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
+pub(crate) fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
     facts
         .hosts
         .iter()
@@ -158,7 +251,7 @@ fn tls_failed_hosts(facts: &Facts) -> Vec<String> {
 /// The findings of NET001, NET003 and NET004 so far: a cause is reported once per host in a
 /// walk, naming every resource it cost.
 #[derive(Default)]
-struct OncePerHost {
+pub(crate) struct OncePerHost {
     /// (rule code, link of the walk, host:port, index of the finding in `out`)
     seen: Vec<(String, Option<usize>, String, usize)>,
 }
@@ -196,7 +289,7 @@ impl OncePerHost {
     }
 }
 
-fn host_port(exchange: &Exchange) -> String {
+pub(crate) fn host_port(exchange: &Exchange) -> String {
     exchange
         .host
         .as_ref()

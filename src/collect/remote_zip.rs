@@ -402,41 +402,83 @@ pub struct HttpRanges {
 }
 
 impl HttpRanges {
-    async fn get(&self, range: String, cap: u64) -> Result<(Vec<u8>, Option<u64>), String> {
+    /// One Range request: the body and what its Content-Range says it is (first byte, last
+    /// byte, total length), or why it cannot be used.
+    async fn get(&self, range: &str, cap: u64) -> Result<(Vec<u8>, ContentRange), String> {
         let request = crate::collect::net::Request {
-            headers: vec![("range".to_string(), range)],
+            headers: vec![("range".to_string(), range.to_string())],
             ..crate::collect::net::Request::get(&self.url, "package", cap)
         };
         let (fetch, body) = self.net.fetch(request).await;
         let last = fetch.last().ok_or("no answer")?;
+        // an answer that broke off or was not valid HTTP is no answer, whatever its status
+        if let Some(error) = &last.error {
+            return Err(format!("{range}: {error}"));
+        }
         match last.status {
             Some(206) => {}
             Some(200) => return Err("the server ignores Range requests (200, not 206)".to_string()),
             Some(s) => return Err(format!("the server answers {s} to a Range request")),
-            None => {
-                return Err(last
-                    .error
-                    .as_ref()
-                    .map_or_else(|| "no answer".to_string(), ToString::to_string));
-            }
+            None => return Err("no answer".to_string()),
         }
-        let total = last
-            .header("content-range")
-            .and_then(|v| v.rsplit('/').next())
-            .and_then(|t| t.trim().parse().ok());
-        Ok((body, total))
+        let header = last.header("content-range").unwrap_or_default();
+        let said = ContentRange::parse(header)
+            .ok_or_else(|| format!("the answer to {range} has no usable Content-Range (\"{header}\")"))?;
+        if said.last.saturating_sub(said.first) + 1 != body.len() as u64 {
+            return Err(format!(
+                "the answer to {range} says Content-Range: {header}, but holds {} bytes",
+                body.len()
+            ));
+        }
+        Ok((body, said))
+    }
+}
+
+/// `Content-Range: bytes FIRST-LAST/TOTAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContentRange {
+    first: u64,
+    last: u64,
+    total: u64,
+}
+
+impl ContentRange {
+    fn parse(header: &str) -> Option<ContentRange> {
+        let (range, total) = header.trim().strip_prefix("bytes ")?.split_once('/')?;
+        let (first, last) = range.split_once('-')?;
+        let said = ContentRange {
+            first: first.trim().parse().ok()?,
+            last: last.trim().parse().ok()?,
+            total: total.trim().parse().ok()?,
+        };
+        (said.first <= said.last && said.last < said.total).then_some(said)
     }
 }
 
 impl RangeSource for HttpRanges {
     async fn suffix(&self, n: u64) -> Result<(Vec<u8>, u64), String> {
-        let (body, total) = self.get(format!("bytes=-{n}"), n).await?;
-        Ok((body, total.ok_or("no total length in Content-Range")?))
+        let asked = format!("bytes=-{n}");
+        let (body, said) = self.get(&asked, n).await?;
+        // the last bytes, or the whole file when it is shorter than asked
+        if said.last + 1 != said.total || said.first != said.total.saturating_sub(n) {
+            return Err(format!(
+                "asked for the last {n} bytes ({asked}), the server answered bytes {}-{}/{} (Content-Range): not the bytes asked for",
+                said.first, said.last, said.total
+            ));
+        }
+        Ok((body, said.total))
     }
 
     async fn range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
         let want = end - start + 1;
-        let (body, _) = self.get(format!("bytes={start}-{end}"), want).await?;
+        let asked = format!("bytes={start}-{end}");
+        let (body, said) = self.get(&asked, want).await?;
+        if said.first != start {
+            return Err(format!(
+                "asked for {asked}, the server answered bytes {}-{}/{} (Content-Range): not the bytes asked for",
+                said.first, said.last, said.total
+            ));
+        }
         if body.len() as u64 != want {
             return Err(format!("asked for {want} bytes at {start}, got {}", body.len()));
         }

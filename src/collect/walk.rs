@@ -96,9 +96,10 @@ pub async fn walk(c: Collector, url: String, link: Option<usize>) -> WalkFacts {
         manifest_url: url.clone(),
         ..WalkFacts::default()
     };
+    // read only what came whole: a 2xx, not cut at the cap, and no error on the way
     let ok = fetch
         .last()
-        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && !e.body_truncated);
+        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && !e.body_truncated && e.error.is_none());
     if ok {
         walk.document = Some(manifest::read(&url, &body));
     }
@@ -202,7 +203,7 @@ async fn read_streamed(c: Collector, walk: &mut WalkFacts, url: &str) {
         walk.package_not_read = Some("the package could not be fetched".to_string());
         return;
     };
-    if last.body_truncated {
+    if last.body_truncated || last.error.is_some() {
         walk.package_not_read = Some(match &last.error {
             None => format!(
                 "the server ignores Range requests and the package is larger than {} MiB: otadoctor reads no further",
@@ -210,6 +211,8 @@ async fn read_streamed(c: Collector, walk: &mut WalkFacts, url: &str) {
             ),
             Some(_) => "the server ignores Range requests and the package stream broke off".to_string(),
         });
+        // the phone downloads it whole: only otadoctor's own cap kept it from being read
+        walk.package_too_large_to_stream = last.error.is_none();
         return;
     }
     let received = body.len() as u64;
@@ -304,7 +307,7 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
         .await;
     let ok = fetch
         .last()
-        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)));
+        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && e.error.is_none());
     let text = String::from_utf8_lossy(&body).into_owned();
     let head = text
         .trim_start()

@@ -3,8 +3,9 @@
 //! stapled OCSP response) or plain, answering from a table of paths with HEAD, byte ranges
 //! and keep-alive. A route can also misbehave the ways real servers do (no Content-Length,
 //! Range ignored, wrong range bytes, another HEAD status, a slow first byte, a trickled or
-//! endless body, another answer for one User-Agent). Every handshake, read and write has a
-//! timeout, request heads are capped, and so is the number of connections at once.
+//! endless body, another answer for one User-Agent), or answer with raw bytes that are not valid
+//! HTTP, and close without TLS close_notify. Every handshake, read and write has a timeout,
+//! request heads are capped, and so is the number of connections at once.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +48,18 @@ pub struct Route {
     pub endless: bool,
     /// Another answer for requests whose User-Agent contains the key.
     pub for_agent: Vec<(String, Route)>,
+    /// Write these bytes verbatim as the whole answer (status line, headers and body as
+    /// given), then close: for answers that are not valid HTTP. `trickle` sends them a byte at a
+    /// time; `endless` sends filler after them for ever (a head that never ends).
+    pub raw: Option<Arc<Vec<u8>>>,
+    /// Close the connection without TLS close_notify (drop it, no `shutdown`) after the answer,
+    /// as servers that end a body by closing often do.
+    pub abrupt_close: bool,
+    /// Another answer for HEAD requests.
+    pub for_head: Option<Box<Route>>,
+    /// Answer ranges that do not start at 0 with another range, this far before the one asked
+    /// for, and say so in Content-Range (a cache that serves the wrong slice).
+    pub content_range_shift: usize,
 }
 
 impl Route {
@@ -63,6 +76,19 @@ impl Route {
             trickle: None,
             endless: false,
             for_agent: Vec::new(),
+            raw: None,
+            abrupt_close: false,
+            for_head: None,
+            content_range_shift: 0,
+        }
+    }
+
+    /// An answer of raw bytes, written as they are, then the connection is closed.
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Route {
+        Route {
+            raw: Some(Arc::new(bytes.into())),
+            content_length: false,
+            ..Route::ok("application/octet-stream", Vec::new())
         }
     }
 
@@ -120,6 +146,23 @@ impl Route {
 
     pub fn for_agent(mut self, contains: &str, other: Route) -> Route {
         self.for_agent.push((contains.to_string(), other));
+        self
+    }
+
+    /// Answer HEAD requests with `other`.
+    pub fn answer_head_with(mut self, other: Route) -> Route {
+        self.for_head = Some(Box::new(other));
+        self
+    }
+
+    pub fn wrong_content_range(mut self, shift: usize) -> Route {
+        self.content_range_shift = shift;
+        self
+    }
+
+    /// Close without TLS close_notify after the answer (and never keep the connection).
+    pub fn without_close_notify(mut self) -> Route {
+        self.abrupt_close = true;
         self
     }
 }
@@ -245,17 +288,24 @@ impl Server {
             let path = target.split('?').next().unwrap_or_default();
             let found = self.routes.lock().ok().and_then(|r| r.get(path).cloned());
             let route = match (method.as_str(), found) {
-                ("GET" | "HEAD", Some(route)) => route
-                    .for_agent
-                    .iter()
-                    .find(|(k, _)| user_agent.contains(k.as_str()))
-                    .map(|(_, r)| r.clone())
-                    .unwrap_or(route),
+                ("GET" | "HEAD", Some(route)) => {
+                    let route = route
+                        .for_agent
+                        .iter()
+                        .find(|(k, _)| user_agent.contains(k.as_str()))
+                        .map(|(_, r)| r.clone())
+                        .unwrap_or(route);
+                    match (&route.for_head, method.as_str()) {
+                        (Some(head), "HEAD") => (**head).clone(),
+                        _ => route,
+                    }
+                }
                 ("GET" | "HEAD", None) => Route::status(404, "text/html", "<html><body>not found</body></html>"),
                 _ => Route::status(405, "text/plain", "GET or HEAD").header("allow", "GET, HEAD"),
             };
             // a request with a body is not read: answer, then close
-            let keep = !has_body && route.content_length && !route.endless;
+            let keep =
+                !has_body && route.content_length && !route.endless && route.raw.is_none() && !route.abrupt_close;
             if !self.respond(&mut stream, &method, range.as_deref(), &route, keep).await || !keep {
                 return;
             }
@@ -272,6 +322,9 @@ impl Server {
         keep: bool,
     ) -> bool {
         tokio::time::sleep(route.first_byte_delay).await;
+        if let Some(raw) = &route.raw {
+            return self.respond_raw(stream, raw, route).await;
+        }
         let head_only = method == "HEAD";
         let total = route.body.len();
         let mut status = match route.head_status {
@@ -284,13 +337,16 @@ impl Server {
             headers.push(("accept-ranges".into(), "bytes".into()));
             if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
                 status = 206;
-                let from = if start > 0 {
-                    start.saturating_sub(route.range_shift)
+                // what Content-Range says is sent, and where the bytes sent really start
+                let (said, from) = if start > 0 {
+                    let said = start.saturating_sub(route.content_range_shift);
+                    (said, said.saturating_sub(route.range_shift))
                 } else {
-                    start
+                    (start, start)
                 };
                 body = &route.body[from..=from + (end - start)];
-                headers.push(("content-range".into(), format!("bytes {start}-{end}/{total}")));
+                let (first, last) = (said, said + (end - start));
+                headers.push(("content-range".into(), format!("bytes {first}-{last}/{total}")));
             }
         }
         if route.content_length {
@@ -333,10 +389,40 @@ impl Server {
             }
         }
         flush(stream).await;
-        if !keep {
+        if !keep && !route.abrupt_close {
             let _ = tokio::time::timeout(IO_TIMEOUT, stream.shutdown()).await;
         }
         true
+    }
+
+    /// Writes a raw answer (trickled, or followed by endless filler, as the route says), then
+    /// ends the connection: with close_notify unless the route closes abruptly. Returns false:
+    /// the connection is never kept.
+    async fn respond_raw<S: AsyncWrite + Unpin>(&self, stream: &mut S, raw: &[u8], route: &Route) -> bool {
+        let sent = match route.trickle {
+            Some(per_byte) => {
+                let mut sent = true;
+                for b in raw {
+                    if !write(stream, &[*b]).await || !flush(stream).await {
+                        sent = false;
+                        break;
+                    }
+                    tokio::time::sleep(per_byte).await;
+                }
+                sent
+            }
+            None => write(stream, raw).await,
+        };
+        if sent && route.endless {
+            let chunk = vec![b'A'; 64 * 1024];
+            while write(stream, &chunk).await {}
+            return false;
+        }
+        flush(stream).await;
+        if !route.abrupt_close {
+            let _ = tokio::time::timeout(IO_TIMEOUT, stream.shutdown()).await;
+        }
+        false
     }
 }
 

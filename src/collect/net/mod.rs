@@ -3,6 +3,7 @@
 //! `--resolve` and `--dns-server`, a TLS probe per host:port, per-phase timeouts, a deadline for
 //! the whole run, and a cap on every body. Records; never judges.
 
+pub mod encoding;
 pub mod probe;
 pub mod resolve;
 pub mod tls;
@@ -81,6 +82,8 @@ pub struct Net {
     resolver: Arc<DeviceResolver>,
     fetch_log: Arc<Mutex<Vec<TlsSeen>>>,
     probe_verifier: Arc<RecordingVerifier>,
+    /// TLS for second looks at a late response head (HTTP/1.1 only; its chains are not facts).
+    watch_config: Arc<rustls::ClientConfig>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     timeout: Duration,
     deadline: Instant,
@@ -100,6 +103,9 @@ impl Net {
         let probe_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
         let fetch_log = fetch_verifier.log();
         let config = tls::client_config(fetch_verifier, provider.clone())?;
+        let watch_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
+        let mut watch_config = tls::client_config(watch_verifier, provider.clone())?;
+        watch_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let resolver = DeviceResolver::new(options.pins.clone(), options.dns_server, options.timeout);
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(config)
@@ -115,6 +121,7 @@ impl Net {
             resolver,
             fetch_log,
             probe_verifier,
+            watch_config: Arc::new(watch_config),
             provider,
             timeout: options.timeout,
             deadline: Instant::now() + options.deadline,
@@ -213,10 +220,10 @@ impl Net {
 
     async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange) -> Vec<u8> {
         let start = Instant::now();
-        let Some(remaining) = self.deadline.checked_duration_since(start).filter(|d| !d.is_zero()) else {
+        if self.deadline.checked_duration_since(start).is_none_or(|d| d.is_zero()) {
             exchange.error = Some(NetError::Deadline);
             return Vec::new();
-        };
+        }
         let mut builder = self
             .client
             .request(request.method.clone(), url)
@@ -224,27 +231,13 @@ impl Net {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        // connect has its own limit (connect_timeout); the first byte gets one more period
-        let wait = (self.timeout * 2).min(remaining);
-        let response = match tokio::time::timeout(wait, builder.send()).await {
-            Err(_) => {
-                exchange.error = Some(if wait < self.timeout * 2 {
-                    NetError::Deadline
-                } else {
-                    NetError::Timeout {
-                        phase: Phase::FirstByte,
-                        after_ms: elapsed_ms(start),
-                    }
-                });
+        let response = match self.head(builder, request, url, start).await {
+            Err(error) => {
+                exchange.error = Some(error);
                 exchange.timing.total_ms = elapsed_ms(start);
                 return Vec::new();
             }
-            Ok(Err(e)) => {
-                exchange.error = Some(classify(&e, Phase::FirstByte, elapsed_ms(start)));
-                exchange.timing.total_ms = elapsed_ms(start);
-                return Vec::new();
-            }
-            Ok(Ok(response)) => response,
+            Ok(response) => response,
         };
         exchange.timing.first_byte_ms = Some(elapsed_ms(start));
         exchange.status = Some(response.status().as_u16());
@@ -261,10 +254,107 @@ impl Net {
             })
             .collect();
         let body = self.read_body(response, request.cap, exchange, start).await;
+        let body = decode_body(request, exchange, body);
         exchange.timing.total_ms = elapsed_ms(start);
         exchange.body_head = String::from_utf8_lossy(&body[..body.len().min(HEAD_KEPT)]).into_owned();
         exchange.body_magic = tls::hex(&body[..body.len().min(16)]);
         body
+    }
+
+    /// Sends the request and waits for the response head. Connecting has its own limit
+    /// (`connect_timeout`); the head then gets one `timeout` from the moment the connection is
+    /// ready: at once on a pooled connection, else when the TLS handshake with the host is seen
+    /// (plain http: when reqwest's connect limit would have ended the connect). Half way through,
+    /// a second look sends the same request on a connection of its own and watches its head,
+    /// because the HTTP client shows nothing of a head until it is complete: a head that trickles
+    /// in is then reported as such.
+    async fn head(
+        &self,
+        builder: reqwest::RequestBuilder,
+        request: &Request,
+        url: &str,
+        start: Instant,
+    ) -> Result<reqwest::Response, NetError> {
+        let target = watch_target(request, url);
+        let https = target.as_ref().is_some_and(|t| t.https);
+        let host = target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+        let (connections_before, handshakes_before) = (self.resolver.connections_begun(&host), self.handshakes(&host));
+        let seen = probe::HeadSeen::default();
+        let mut watch: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = None;
+        let mut connecting = false;
+        let mut handshake: Option<Instant> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(25));
+        let send = builder.send();
+        tokio::pin!(send);
+        // a connect is ended by reqwest's own limit (`timeout`): a moment later, its error wins
+        let grace = Duration::from_millis(250);
+        loop {
+            let now = Instant::now();
+            connecting = connecting || self.resolver.connections_begun(&host) > connections_before;
+            if connecting && https && handshake.is_none() && self.handshakes(&host) > handshakes_before {
+                handshake = Some(now);
+            }
+            // when the head phase began and when it ends; `None`: still connecting
+            let phase = match (connecting, handshake) {
+                (false, _) => Some((start, start + self.timeout)),
+                (true, Some(at)) => Some((at, at + self.timeout)),
+                (true, None) if https => None,
+                // plain http shows no moment the connection is made: from the start
+                (true, None) => Some((start, start + self.timeout + grace)),
+            };
+            let limit = phase.map_or(start + self.timeout + grace, |(_, end)| end);
+            if now >= self.deadline {
+                return Err(NetError::Deadline);
+            }
+            if now >= limit {
+                let phase = if seen.bytes.load(std::sync::atomic::Ordering::SeqCst) > 0
+                    && !seen.complete.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    Phase::Head
+                } else {
+                    Phase::FirstByte
+                };
+                return Err(NetError::Timeout {
+                    phase,
+                    after_ms: elapsed_ms(start),
+                });
+            }
+            if watch.is_none()
+                && let Some((began, _)) = phase
+                && now >= began + self.timeout / 2
+                && let Some(target) = &target
+            {
+                let until = tokio::time::Instant::from_std(limit.min(self.deadline));
+                let (seen, config) = (&seen, self.watch_config.clone());
+                watch = Some(Box::pin(async move {
+                    probe::watch_head(&self.resolver, config, target, seen, until).await;
+                    std::future::pending::<()>().await;
+                }));
+            }
+            let watching = async {
+                match watch.as_mut() {
+                    Some(w) => w.await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                sent = &mut send => {
+                    return sent.map_err(|e| classify(&e, Phase::FirstByte, elapsed_ms(start)));
+                }
+                () = watching => {}
+                _ = tick.tick() => {}
+            }
+        }
+    }
+
+    /// How many TLS handshakes the run's client made with `host` so far.
+    fn handshakes(&self, host: &str) -> usize {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        self.fetch_log
+            .lock()
+            .map(|log| log.iter().filter(|s| s.server_name == bare).count())
+            .unwrap_or(0)
     }
 
     /// Reads at most `cap` bytes, within one timeout for the whole body and the run's deadline.
@@ -277,6 +367,11 @@ impl Net {
     ) -> Vec<u8> {
         let mut body = Vec::new();
         let body_deadline = (Instant::now() + self.timeout).min(self.deadline);
+        // a body with neither a length nor chunks ends where the connection ends
+        let close_delimited = exchange.header("content-length").is_none()
+            && !exchange
+                .header("transfer-encoding")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
         loop {
             let left = body_deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, response.chunk()).await {
@@ -293,13 +388,34 @@ impl Net {
                     break;
                 }
                 Ok(Err(e)) => {
-                    exchange.error = Some(match classify(&e, Phase::Body, elapsed_ms(start)) {
-                        NetError::Connect { detail } => NetError::Connect {
-                            detail: format!("{detail} while reading the body"),
-                        },
-                        other => other,
-                    });
-                    exchange.body_truncated = true;
+                    match ended_early(&e) {
+                        // iOS reads a body that ends with the connection even when the server
+                        // closes without TLS close_notify (many do: IIS, proxies, CDNs), as
+                        // Safari, Chromium and curl do; rustls reports the missing alert as an
+                        // `UnexpectedEof` and leaves the decision to the application (rustls
+                        // manual, "Unexpected EOF"). A body whose length was announced (or
+                        // chunked) is still cut short when the connection ends before it.
+                        Some(Ended::WithoutCloseNotify) if close_delimited => {
+                            exchange.closed_without_close_notify = true;
+                        }
+                        // not `body_truncated`: that is otadoctor's own cut, at the cap
+                        Some(ended) => {
+                            exchange.error = Some(NetError::BodyCutShort {
+                                received: body.len() as u64,
+                                expected: exchange.header("content-length").and_then(|v| v.trim().parse().ok()),
+                                detail: ended.words().to_string(),
+                            });
+                        }
+                        None => {
+                            exchange.error = Some(match classify(&e, Phase::Body, elapsed_ms(start)) {
+                                NetError::Connect { detail } => NetError::Connect {
+                                    detail: format!("{detail} while reading the body"),
+                                },
+                                other => other,
+                            });
+                            exchange.body_truncated = true;
+                        }
+                    }
                     break;
                 }
                 Ok(Ok(None)) => break,
@@ -376,6 +492,139 @@ impl Net {
     }
 }
 
+/// The request head a second look sends: the installer's request, on a connection of its own
+/// that closes after the answer.
+fn watch_target(request: &Request, url: &str) -> Option<probe::WatchTarget> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_string();
+    let port = parsed.port_or_known_default()?;
+    let mut head = format!(
+        "{} {}{} HTTP/1.1\r\nhost: {}\r\nuser-agent: {}\r\n",
+        request.method,
+        parsed.path(),
+        parsed.query().map(|q| format!("?{q}")).unwrap_or_default(),
+        match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        },
+        request.user_agent
+    );
+    for (name, value) in &request.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    Some(probe::WatchTarget {
+        https: parsed.scheme() == "https",
+        host,
+        port,
+        request: head.into_bytes(),
+    })
+}
+
+/// Decodes a body by its `Content-Encoding` as the installer does (gzip, deflate), within the
+/// request's cap; a body that is not what the header says is a broken answer. Ranges and HEAD
+/// are left alone (a slice of a compressed stream cannot be decoded on its own).
+fn decode_body(request: &Request, exchange: &mut Exchange, body: Vec<u8>) -> Vec<u8> {
+    if exchange.error.is_some()
+        || request.method == reqwest::Method::HEAD
+        || !exchange.status.is_some_and(|s| (200..300).contains(&s) && s != 206)
+    {
+        return body;
+    }
+    let complete = !exchange.body_truncated;
+    match encoding::decode(exchange.header("content-encoding"), &body, complete, request.cap) {
+        encoding::Decoded::AsIs => body,
+        encoding::Decoded::Body {
+            coding,
+            bytes,
+            truncated,
+        } => {
+            exchange.decoded = Some(coding);
+            exchange.encoded_bytes = Some(body.len() as u64);
+            exchange.body_bytes = bytes.len() as u64;
+            exchange.body_truncated = truncated;
+            bytes
+        }
+        encoding::Decoded::Broken { coding, detail } => {
+            exchange.error = Some(NetError::InvalidResponse {
+                detail: format!("its body is not {coding} data, though its Content-Encoding says {coding} ({detail})"),
+            });
+            body
+        }
+    }
+}
+
+/// How a body read ended before its end, when the connection ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The TLS connection ended without close_notify.
+    WithoutCloseNotify,
+    /// The connection ended (with close_notify, or plain TCP) before the announced length or
+    /// the last chunk.
+    Closed,
+}
+
+impl Ended {
+    fn words(self) -> &'static str {
+        match self {
+            Ended::WithoutCloseNotify => "the server closed the connection without TLS close_notify",
+            Ended::Closed => "the server closed the connection",
+        }
+    }
+}
+
+/// Whether a body read failed because the connection ended: an `UnexpectedEof` in the chain,
+/// from rustls (no close_notify) or from hyper (the length or the chunks not complete).
+fn ended_early(e: &reqwest::Error) -> Option<Ended> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::UnexpectedEof
+        {
+            return Some(if io.to_string().contains("close_notify") {
+                Ended::WithoutCloseNotify
+            } else {
+                Ended::Closed
+            });
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// What hyper's refusal of an answer means, in words (`None`: it is not about the answer's
+/// form). Its own texts ("invalid HTTP header parsed") name the part, not what is wrong with it.
+fn invalid_http(e: &hyper::Error) -> Option<String> {
+    if e.is_parse_version_h2() {
+        return Some("it starts with the HTTP/2 preface on an HTTP/1.1 connection".to_string());
+    }
+    if e.is_parse_status() {
+        return Some("its status line has no valid status code (three digits)".to_string());
+    }
+    if e.is_incomplete_message() {
+        return Some("the connection closed before a complete answer came".to_string());
+    }
+    if !e.is_parse() {
+        return None;
+    }
+    let text = e.to_string();
+    Some(match text.as_str() {
+        "message head is too large" => {
+            "its head is too large (more than 100 header lines, or more than 400 KB before the blank line that ends it)"
+                .to_string()
+        }
+        "invalid HTTP version parsed" => "its status line does not start with HTTP/1.0 or HTTP/1.1".to_string(),
+        "invalid HTTP header parsed" => {
+            "a header line is not valid (a name with a space or a control character, or no colon)".to_string()
+        }
+        "invalid content-length parsed" => {
+            "its Content-Length is invalid (two different Content-Length values, or not a number)".to_string()
+        }
+        "unexpected transfer-encoding parsed" => "an HTTP/1.0 answer with Transfer-Encoding".to_string(),
+        _ => text,
+    })
+}
+
 /// What a failed request tells about the cause.
 fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -390,6 +639,9 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
             return NetError::Tls {
                 detail: tls::describe_tls_error(tls),
             };
+        }
+        if let Some(detail) = err.downcast_ref::<hyper::Error>().and_then(invalid_http) {
+            return NetError::InvalidResponse { detail };
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             if matches!(
@@ -406,6 +658,28 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
             if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
                 return NetError::Tls {
                     detail: tls::describe_tls_error(tls),
+                };
+            }
+            // hyper decoding a body: a chunk size line or a chunk end that is not valid
+            if phase == Phase::Body
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+                )
+            {
+                return NetError::InvalidResponse {
+                    detail: format!("its chunked body is malformed ({io})"),
+                };
+            }
+            // the connection ended after the request was sent, before the head was complete
+            // (during the handshake it is the TLS failure it looks like)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof && !e.is_connect() {
+                return NetError::InvalidResponse {
+                    detail: if io.to_string().contains("close_notify") {
+                        "the connection closed (without TLS close_notify) before a complete answer came".to_string()
+                    } else {
+                        "the connection closed before a complete answer came".to_string()
+                    },
                 };
             }
         }

@@ -144,3 +144,94 @@ pub fn connect_detail(e: &std::io::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+/// A second look at a server whose response head is late: the same request on a connection of
+/// its own (HTTP/1.1; TLS for https), read raw until the head's blank line or `until`. It tells
+/// a head that trickles in (bytes keep coming) from no answer at all, which the HTTP client does
+/// not show while a head is incomplete. Notes what it sees in `seen` as it comes.
+pub async fn watch_head(
+    resolver: &DeviceResolver,
+    config: Arc<rustls::ClientConfig>,
+    target: &WatchTarget,
+    seen: &HeadSeen,
+    until: tokio::time::Instant,
+) {
+    let dns = resolver.resolve(&target.host, target.port).await;
+    let Some(ip) = dns.addresses.first().and_then(|a| a.parse::<IpAddr>().ok()) else {
+        return;
+    };
+    let Ok(Ok(tcp)) = tokio::time::timeout_at(until, TcpStream::connect(SocketAddr::new(ip, target.port))).await else {
+        return;
+    };
+    if !target.https {
+        read_head_bytes(tcp, &target.request, seen, until).await;
+        return;
+    }
+    let Ok(name) = ServerName::try_from(target.host.trim_start_matches('[').trim_end_matches(']').to_string()) else {
+        return;
+    };
+    let connector = tokio_rustls::TlsConnector::from(config);
+    if let Ok(Ok(tls)) = tokio::time::timeout_at(until, connector.connect(name, tcp)).await {
+        read_head_bytes(tls, &target.request, seen, until).await;
+    }
+}
+
+/// Where a second look goes, and the request head it sends.
+#[derive(Debug, Clone)]
+pub struct WatchTarget {
+    pub host: String,
+    pub port: u16,
+    pub https: bool,
+    pub request: Vec<u8>,
+}
+
+/// What a second look saw of the head so far.
+#[derive(Debug, Default)]
+pub struct HeadSeen {
+    /// Bytes of the head that arrived.
+    pub bytes: std::sync::atomic::AtomicU64,
+    /// True once the head's blank line came.
+    pub complete: std::sync::atomic::AtomicBool,
+}
+
+/// The most head bytes a second look reads: enough to see bytes arrive.
+const WATCH_CAP: u64 = 64 * 1024;
+
+async fn read_head_bytes<S>(mut stream: S, request: &[u8], seen: &HeadSeen, until: tokio::time::Instant)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sent = tokio::time::timeout_at(until, async {
+        stream.write_all(request).await?;
+        stream.flush().await
+    })
+    .await;
+    if !matches!(sent, Ok(Ok(()))) {
+        return;
+    }
+    let mut tail: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut total = 0u64;
+    while total < WATCH_CAP {
+        let Ok(Ok(n)) = tokio::time::timeout_at(until, stream.read(&mut buf)).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        total += n as u64;
+        // the head ends at its blank line: what follows is the body
+        tail.extend_from_slice(&buf[..n]);
+        let end = tail.windows(4).position(|w| w == b"\r\n\r\n");
+        let head_bytes = end.map_or(n, |at| (at + 4).saturating_sub(tail.len() - n));
+        seen.bytes
+            .fetch_add(head_bytes as u64, std::sync::atomic::Ordering::SeqCst);
+        if end.is_some() {
+            seen.complete.store(true, std::sync::atomic::Ordering::SeqCst);
+            return;
+        }
+        let keep = tail.len().saturating_sub(3);
+        tail.drain(..keep);
+    }
+}

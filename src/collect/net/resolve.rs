@@ -50,6 +50,8 @@ pub struct DeviceResolver {
     dns_server: Option<TokioResolver>,
     timeout: Duration,
     cache: Mutex<HashMap<String, DnsFacts>>,
+    /// How many connections the HTTP client began per host (it resolves once for each).
+    connections: Mutex<HashMap<String, usize>>,
 }
 
 impl DeviceResolver {
@@ -72,6 +74,7 @@ impl DeviceResolver {
             dns_server: dns_server.and_then(Result::ok),
             timeout,
             cache: Mutex::new(HashMap::new()),
+            connections: Mutex::new(HashMap::new()),
         })
     }
 
@@ -151,6 +154,15 @@ impl DeviceResolver {
         facts
     }
 
+    /// How many connections the HTTP client began to `host` so far (pooled requests make none).
+    pub fn connections_begun(&self, host: &str) -> usize {
+        let key = host.to_ascii_lowercase();
+        self.connections
+            .lock()
+            .map(|c| c.get(&key).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     /// What was resolved so far.
     pub fn answers(&self) -> HashMap<String, DnsFacts> {
         self.cache.lock().map(|c| c.clone()).unwrap_or_default()
@@ -182,6 +194,9 @@ impl reqwest::dns::Resolve for ForReqwest {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let resolver = self.0.clone();
         let host = name.as_str().to_string();
+        if let Ok(mut connections) = resolver.connections.lock() {
+            *connections.entry(host.to_ascii_lowercase()).or_default() += 1;
+        }
         Box::pin(async move {
             // reqwest gives no port; a --resolve pin for any port of the host applies.
             let facts = resolver.resolve(&host, 0).await;
