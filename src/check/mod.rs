@@ -134,13 +134,15 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
 /// may well succeed: a host whose TLS handshake failed is the TLS rules' to judge (TLS003 is a
 /// warning because iOS accepts ECDHE-CBC suites that otadoctor's TLS stack does not offer), and
 /// a package too large to download whole from a server that ignores Range is otadoctor's own
-/// limit (HTTP010 reports the ignored Range; the phone downloads the file).
+/// limit (HTTP010 reports the ignored Range; the phone downloads the file). A manifest refused
+/// for want of a client certificate is TLS018's, which names the host, not the manifest.
 fn unread_is_never_fine(facts: &Facts, out: &mut Vec<Finding>) {
     let tls_failed = net::tls_failed_hosts(facts);
     for walk in &facts.walks {
         if let (Some(fetch), None) = (&walk.manifest, &walk.document)
             && let Some(last) = fetch.last()
             && !tls_failed.contains(&net::host_port(last))
+            && !refused_for_client_certificate(facts, last)
             && !reported(out, walk, Resource::Manifest, "manifest")
         {
             let step = Step {
