@@ -16,6 +16,7 @@ pub mod net;
 pub mod png;
 pub mod profile;
 pub mod remote_zip;
+pub mod scratch;
 pub mod seal;
 pub mod walk;
 
@@ -62,6 +63,8 @@ pub struct CollectOptions {
     pub jobs: usize,
     /// The clock certificates are verified at.
     pub now: OffsetDateTime,
+    /// The run's scratch folder (`--deep` downloads), made only when needed; shared by clones.
+    pub scratch: Arc<scratch::Scratch>,
 }
 
 impl CollectOptions {
@@ -82,6 +85,7 @@ impl CollectOptions {
             dns_server: None,
             jobs: 4,
             now,
+            scratch: Arc::new(scratch::Scratch::new()),
         }
     }
 
@@ -102,6 +106,8 @@ pub struct PackageOptions {
     pub deep: bool,
     /// `--profile-ca` roots, read.
     pub profile_anchors: Vec<ExtraAnchor>,
+    /// Where `--deep` downloads go.
+    pub scratch: Arc<scratch::Scratch>,
 }
 
 /// What the collectors of one run share: the device's network and how packages are read.
@@ -166,6 +172,7 @@ pub fn gather(
     let package = PackageOptions {
         deep: options.deep,
         profile_anchors: profile_anchors(&options.profile_ca)?,
+        scratch: options.scratch.clone(),
     };
     let mut inputs: Vec<Input> = Vec::new();
     for arg in &arguments {
@@ -180,7 +187,10 @@ pub fn gather(
         }
         return Ok(inputs);
     }
-    go_out(options, package, inputs, progress)
+    let result = go_out(options, package, inputs, progress);
+    // the downloads are done: their folder goes now, not when the options do
+    options.scratch.remove();
+    result
 }
 
 /// The `--profile-ca` roots.
