@@ -40,7 +40,8 @@ pub fn render(outcomes: &[Outcome], exit_code: i32, places: Places<'_>) -> Strin
 fn annotation(input: &Input, finding: &Finding, places: Places<'_>) -> String {
     let mut properties = Vec::new();
     if let Some(place) = places.place(input, finding) {
-        properties.push(format!("file={}", escape_property(&place.path)));
+        // a file name is input too: escaped for the terminal, then as a property
+        properties.push(format!("file={}", escape_property(&escape_for_terminal(&place.path))));
         if let Some(line) = place.line {
             properties.push(format!("line={line}"));
         }

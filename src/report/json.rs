@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::facts::Facts;
 use crate::facts::InputKind;
 use crate::finding::Finding;
-use crate::report::{Outcome, Summary};
+use crate::report::{Outcome, Summary, safe_json};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -61,12 +61,13 @@ pub fn render(outcomes: &[Outcome]) -> String {
             .collect(),
         summary: Summary::of(outcomes.iter().flat_map(|o| &o.findings)),
     };
-    match serde_json::to_string_pretty(&doc) {
+    // DEL, C1 and bidirectional controls escaped as well as C0: same value, safe bytes
+    match safe_json(&doc, 0) {
         Ok(s) => s + "\n",
         // Serializing plain data with string keys cannot fail; keep a valid document anyway.
         Err(e) => format!(
             "{{\"schema_version\":{SCHEMA_VERSION},\"error\":{}}}\n",
-            serde_json::Value::from(e.to_string())
+            serde_json::Value::from(e)
         ),
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::facts::Input;
 use crate::finding::Finding;
 use crate::registry::{self, Family, Rule};
-use crate::report::Outcome;
+use crate::report::{Outcome, safe_json};
 use crate::severity::Severity;
 
 /// The schema the document declares: the `id` of the OASIS SARIF 2.1.0 schema (errata 01).
@@ -87,7 +87,7 @@ fn missing_anchor(input: &Input) -> String {
         "--format sarif needs a file for every result to point at, and the input \"{}\" is not one \
          (a link, a URL or standard input): pass --sarif-anchor PATH, the repository file the link \
          is kept in (the page or the workflow that holds it)",
-        crate::text::ellipsize(&input.name, 80)
+        crate::text::escape_for_terminal(&crate::text::ellipsize(&input.name, 80))
     )
 }
 
@@ -126,9 +126,8 @@ pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String
             results,
         }],
     };
-    serde_json::to_string_pretty(&log)
-        .map(|s| s + "\n")
-        .map_err(|e| format!("cannot write the SARIF report: {e}"))
+    // DEL, C1 and bidirectional controls escaped as well as C0: same values, safe bytes
+    safe_json(&log, 0).map(|s| s + "\n")
 }
 
 /// SARIF's name for a severity.
@@ -189,8 +188,10 @@ fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResu
         rule_id: finding.rule.code,
         rule_index: registry::ALL.iter().position(|r| r.code == finding.rule.code),
         level: level(finding.severity),
+        // prose a viewer shows as it is: what came from the input or the network is made
+        // visible, not obeyed (a U+202E would turn the rest of the line around)
         message: OwnedText {
-            text: message_with_subject(finding),
+            text: crate::text::escape_prose(&message_with_subject(finding)),
         },
         locations: [Location {
             physical_location: PhysicalLocation {
