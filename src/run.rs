@@ -6,14 +6,16 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use crate::check::{self, Context};
 use crate::collect::{self, CollectError, CollectOptions};
+use crate::facts::Input;
 use crate::finding::Finding;
 use crate::registry::Selector;
-use crate::report::{self, Outcome, Summary};
+use crate::report::{self, Layout, Outcome, StreamError, Summary};
 use crate::severity::Severity;
 
 /// Exit code: no finding at or above `--fail-on`.
@@ -117,6 +119,13 @@ pub fn diagnose(
     stdin: &mut dyn Read,
     progress: Option<&mut dyn Write>,
 ) -> Result<Vec<Outcome>, RunError> {
+    let ctx = context(options)?;
+    let inputs = collect::gather(&options.collect, stdin, progress)?;
+    Ok(inputs.into_iter().map(|input| judge(options, &ctx, input)).collect())
+}
+
+/// What the rules know besides the facts, with `--ct-log-list` read.
+fn context(options: &Options) -> Result<Context, RunError> {
     let mut ctx = options.context.clone();
     if let Some(path) = &options.ct_log_list {
         let name = path.display().to_string();
@@ -124,35 +133,39 @@ pub fn diagnose(
             path: name.clone(),
             source,
         })?;
-        ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&name, &json).map_err(RunError::CtLogList)?);
+        ctx.ct_logs = Arc::new(crate::ctlog::CtLogList::parse(&name, &json).map_err(RunError::CtLogList)?);
     }
-    let inputs = collect::gather(&options.collect, stdin, progress)?;
-    Ok(inputs
+    Ok(ctx)
+}
+
+/// Judges one input: the rules (within `--select`/`--ignore`), the `--udid` answer and the
+/// `--symptom` triage.
+pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
+    let mut findings: Vec<Finding> = check::run(&input.facts, ctx)
         .into_iter()
-        .map(|input| {
-            let mut findings: Vec<Finding> = check::run(&input.facts, &ctx)
-                .into_iter()
-                .filter(|f| options.select.is_empty() || options.select.iter().any(|s| s.matches(f.rule)))
-                .filter(|f| !options.ignore.iter().any(|s| s.matches(f.rule)))
-                .collect();
-            let device = check::sig::device_answer(&input.facts, &ctx);
-            let triage = options
-                .symptom
-                .as_deref()
-                .map(|text| crate::symptom::triage(text, &mut findings));
-            Outcome {
-                input,
-                findings,
-                device,
-                triage,
-            }
-        })
-        .collect())
+        .filter(|f| options.select.is_empty() || options.select.iter().any(|s| s.matches(f.rule)))
+        .filter(|f| !options.ignore.iter().any(|s| s.matches(f.rule)))
+        .collect();
+    let device = check::sig::device_answer(&input.facts, ctx);
+    let triage = options
+        .symptom
+        .as_deref()
+        .map(|text| crate::symptom::triage(text, &mut findings));
+    Outcome {
+        input,
+        findings,
+        device,
+        triage,
+    }
 }
 
 /// The exit code for these outcomes under `--fail-on`.
 pub fn exit_code(outcomes: &[Outcome], fail_on: Option<Severity>) -> i32 {
-    let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
+    exit_code_of(Summary::of(outcomes.iter().flat_map(|o| &o.findings)), fail_on)
+}
+
+/// The exit code for findings of these counts under `--fail-on`.
+pub fn exit_code_of(summary: Summary, fail_on: Option<Severity>) -> i32 {
     let failing = match fail_on {
         None => false,
         Some(Severity::Error) => summary.error > 0,
@@ -162,30 +175,71 @@ pub fn exit_code(outcomes: &[Outcome], fail_on: Option<Severity>) -> i32 {
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }
 
-/// The outcomes as a report in the chosen format.
-pub fn render(outcomes: &[Outcome], exit_code: i32, options: &ReportOptions) -> Result<String, RunError> {
-    let cwd = std::env::current_dir().ok();
-    let places = report::sarif::Places {
-        anchor: options.sarif_anchor.as_deref(),
-        cwd: cwd.as_deref(),
+/// The report's layout and places for these options.
+fn stream(options: &ReportOptions) -> report::Stream {
+    let layout = match options.format {
+        Format::Human => Layout::Human { color: options.color },
+        Format::Json => Layout::Json,
+        Format::Sarif => Layout::Sarif,
+        Format::Github => Layout::Github,
+        Format::Markdown => Layout::Markdown,
     };
-    Ok(match options.format {
-        Format::Json => report::json::render(outcomes),
-        Format::Human => report::human::render(outcomes, exit_code, report::human::Style { color: options.color }),
-        Format::Sarif => report::sarif::render(outcomes, places).map_err(RunError::Report)?,
-        Format::Github => report::github::render(outcomes, exit_code, places),
-        Format::Markdown => report::markdown::render(outcomes, exit_code),
-    })
+    report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
 }
 
-/// A whole check run on the process's streams: diagnose, render, write; the exit code.
+fn stream_error(e: StreamError) -> RunError {
+    match e {
+        StreamError::Report(e) => RunError::Report(e),
+        StreamError::Write(e) => RunError::Write(e),
+    }
+}
+
+/// The outcomes as a report in the chosen format.
+pub fn render(outcomes: &[Outcome], exit_code: i32, options: &ReportOptions) -> Result<String, RunError> {
+    let mut stream = stream(options);
+    stream
+        .check_inputs(
+            outcomes
+                .iter()
+                .map(|o| (o.input.name.as_str(), o.input.file.as_deref())),
+        )
+        .map_err(RunError::Report)?;
+    let mut out = Vec::new();
+    for outcome in outcomes {
+        stream.outcome(&mut out, outcome).map_err(stream_error)?;
+    }
+    stream.finish(&mut out, exit_code).map_err(stream_error)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A whole check run on the process's streams: inputs read, gathered, judged and written one at
+/// a time, in input order; each outcome is dropped once written, so a batch holds no more than
+/// the inputs under way.
 pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Result<i32, RunError> {
     // the progress line only where a person watches, and only beside the human report
     let progress: Option<&mut dyn Write> =
         (io.stderr_is_tty && report.format == Format::Human).then_some(&mut *io.stderr);
-    let outcomes = diagnose(options, io.stdin, progress)?;
-    let code = exit_code(&outcomes, options.fail_on);
-    let rendered = render(&outcomes, code, report)?;
-    io.stdout.write_all(rendered.as_bytes()).map_err(RunError::Write)?;
+    let ctx = context(options)?;
+    let arguments = collect::arguments(&options.collect)?;
+    let read = collect::read_inputs(&options.collect, &arguments, io.stdin)?;
+    let mut stream = stream(report);
+    let names = read.inputs.iter().map(|i| (i.name.as_str(), i.file.as_deref()));
+    stream.check_inputs(names).map_err(RunError::Report)?;
+    let stdout = &mut *io.stdout;
+    let mut failed = None;
+    collect::follow(&options.collect, read, progress, &mut |input| match stream
+        .outcome(stdout, &judge(options, &ctx, input))
+    {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(stream_error(e));
+    }
+    let code = exit_code_of(stream.summary(), options.fail_on);
+    stream.finish(stdout, code).map_err(stream_error)?;
     Ok(code)
 }
