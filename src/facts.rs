@@ -58,6 +58,10 @@ pub struct Facts {
     /// A provisioning profile given on its own (a `.mobileprovision` input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileFacts>,
+    /// Set when the run's deadline passed before this input was checked: what was under way.
+    /// The facts are then what was known before that step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
 }
 
 impl Facts {

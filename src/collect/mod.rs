@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
@@ -65,6 +65,8 @@ pub struct CollectOptions {
     pub jobs: usize,
     /// The clock certificates are verified at.
     pub now: OffsetDateTime,
+    /// When the run started: the deadline counts from here.
+    pub start: Instant,
     /// The run's scratch folder (`--deep` downloads), made only when needed; shared by clones.
     pub scratch: Arc<scratch::Scratch>,
 }
@@ -87,12 +89,13 @@ impl CollectOptions {
             dns_server: None,
             jobs: 4,
             now,
+            start: Instant::now(),
             scratch: Arc::new(scratch::Scratch::new()),
         }
     }
 
-    /// The whole run's deadline.
-    fn deadline(&self) -> Duration {
+    /// The whole run's deadline, counted from `start`.
+    pub fn deadline(&self) -> Duration {
         self.deadline.unwrap_or(if self.deep {
             (self.timeout * 6).max(Duration::from_secs(30 * 60))
         } else {
@@ -312,9 +315,11 @@ fn go_out(
         Some(path) => Some((path.display().to_string(), read("--trust-store", path)?)),
         None => None,
     };
+    // the deadline counts from the start of the run, reading the inputs included
+    let deadline = options.start + options.deadline();
     let net_options = NetOptions {
         timeout: options.timeout,
-        deadline: options.deadline(),
+        deadline: deadline.saturating_duration_since(Instant::now()),
         pins: options.pins.clone(),
         dns_server: options.dns_server,
         ca_pem,
@@ -341,16 +346,23 @@ fn go_out(
         let mut set = tokio::task::JoinSet::new();
         let total = inputs.len();
         let mut waiting = inputs.into_iter().enumerate();
-        let mut out = 0;
+        // what each input out on the network was before it went: what is handed on of an input
+        // the deadline cuts short
+        let mut out: HashMap<usize, Input> = HashMap::new();
         let mut done: BTreeMap<usize, Input> = BTreeMap::new();
         let mut next = 0;
         let mut finished = 0;
         let mut hosts = Hosts::new(net.clone());
         let mut tick = tokio::time::interval(Duration::from_millis(150));
+        // past the deadline every request ends at once; the inputs then finish in moments, or
+        // are stuck in work that no request bounds, and are handed on as cut short
+        let cut = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline + DEADLINE_GRACE / 2));
+        tokio::pin!(cut);
+        let mut cut_short = false;
         'run: while next < total {
-            while out < jobs && out + done.len() < WINDOW {
+            while out.len() < jobs && out.len() + done.len() < WINDOW {
                 let Some((index, input)) = waiting.next() else { break };
-                out += 1;
+                out.insert(index, input.clone());
                 let collector = collector.clone();
                 set.spawn(async move {
                     let mut input = input;
@@ -362,7 +374,7 @@ fn go_out(
                 joined = set.join_next() => match joined {
                     Some(joined) => {
                         let (index, input) = joined.map_err(|e| CollectError::Task(e.to_string()))?;
-                        out -= 1;
+                        out.remove(&index);
                         done.insert(index, input);
                         finished += 1;
                         while let Some(input) = done.remove(&next) {
@@ -374,6 +386,10 @@ fn go_out(
                     }
                     None => break,
                 },
+                _ = &mut cut => {
+                    cut_short = true;
+                    break;
+                }
                 _ = tick.tick(), if progress.is_some() => {
                     if let Some(line) = progress.as_mut() {
                         show_progress(&mut **line, finished, total, &net.activity());
@@ -386,6 +402,23 @@ fn go_out(
             // the line is gone before the report goes on
             let _ = write!(line, "\r\x1b[2K");
             let _ = line.flush();
+        }
+        if cut_short {
+            // in input order: what is done as it is, the rest as it was before it went out
+            for index in next..total {
+                let input = match done.remove(&index) {
+                    Some(input) => input,
+                    None => {
+                        let before = out.remove(&index).or_else(|| waiting.next().map(|(_, input)| input));
+                        let Some(mut input) = before else { break };
+                        input.facts.unfinished = Some(UNFINISHED_ON_THE_NETWORK.to_string());
+                        input
+                    }
+                };
+                if !emit(hosts.attach(input)) {
+                    break;
+                }
+            }
         }
         Ok::<_, CollectError>(())
     });
@@ -484,6 +517,13 @@ fn resources_used(input: &Input) -> BTreeMap<(String, u16), BTreeSet<&'static st
     }
     used
 }
+
+/// How long past the deadline the pipeline waits for work already under way to end (the
+/// network stops at the deadline; what is left is moments of work, or work stuck in a parser).
+pub const DEADLINE_GRACE: Duration = Duration::from_secs(1);
+
+/// What an input cut short by the deadline was doing, when it was out on the network.
+pub const UNFINISHED_ON_THE_NETWORK: &str = "following it on the network and checking what it served";
 
 /// One progress line, rewritten in place: inputs done, and the request under way.
 fn show_progress(out: &mut dyn Write, done: usize, total: usize, activity: &str) {
