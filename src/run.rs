@@ -265,6 +265,15 @@ struct Head {
     file: Option<String>,
 }
 
+/// Tells the pipeline's thread to stop when dropped.
+struct StopOnReturn(Arc<AtomicBool>);
+
+impl Drop for StopOnReturn {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// The progress line, sent to the thread that owns standard error.
 struct ProgressLine(mpsc::SyncSender<Event>);
 
@@ -311,6 +320,8 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
             })
             .map_err(|e| RunError::Collect(CollectError::Runtime(e)))?;
     }
+    // however this returns, the thread stops at its next step
+    let _stop = StopOnReturn(stop.clone());
     let mut stream = stream(report);
     let mut heads: Option<Vec<Head>> = None;
     let mut written = 0;
@@ -319,10 +330,7 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
         match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(Event::Inputs(read)) => {
                 let names = read.iter().map(|h| (h.name.as_str(), h.file.as_deref()));
-                if let Err(e) = stream.check_inputs(names) {
-                    stop.store(true, Ordering::SeqCst);
-                    return Err(RunError::Report(e));
-                }
+                stream.check_inputs(names).map_err(RunError::Report)?;
                 heads = Some(read);
                 doing = collect::UNFINISHED_ON_THE_NETWORK;
             }
