@@ -191,6 +191,7 @@ fn cut_short(input: &Input, doing: &str, deadline: Duration) -> Finding {
         "find what is slow (a server that does not answer, a huge manifest, page or package) and fix it; \
          raise --deadline to see the whole report",
     )
+    .device("not known: otadoctor did not finish checking this input")
 }
 
 /// The exit code for these outcomes under `--fail-on`.
@@ -452,7 +453,17 @@ fn heads_of(arguments: &[String]) -> Vec<Head> {
             } else if lower.starts_with("https://") || lower.starts_with("http://") {
                 (InputKind::Url, None)
             } else {
-                (InputKind::Page, (arg != "-").then(|| arg.clone()))
+                // not read yet: what its name says it is
+                let extension = std::path::Path::new(arg)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase());
+                let kind = match extension.as_deref() {
+                    Some("plist") => InputKind::Manifest,
+                    Some("ipa") => InputKind::Package,
+                    Some("mobileprovision") => InputKind::Profile,
+                    _ => InputKind::Page,
+                };
+                (kind, (arg != "-").then(|| arg.clone()))
             };
             Head {
                 name: arg.clone(),
