@@ -48,15 +48,20 @@ pub struct Facts {
     /// What following each link (or a manifest input) gave.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub walks: Vec<WalkFacts>,
-    /// Every host:port the run touched: name resolution, TCP and TLS.
+    /// Every host:port the run touched: name resolution, TCP and TLS. Shared with the other
+    /// inputs that touched the same hosts (a batch holds one copy of each chain).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hosts: Vec<HostFacts>,
-    /// The roots certificates were judged against.
+    pub hosts: Vec<std::sync::Arc<HostFacts>>,
+    /// The roots certificates were judged against (one copy for the whole run).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trust_store: Option<TrustStoreFacts>,
+    pub trust_store: Option<std::sync::Arc<TrustStoreFacts>>,
     /// A provisioning profile given on its own (a `.mobileprovision` input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileFacts>,
+    /// Set when the run's deadline passed before this input was checked: what was under way.
+    /// The facts are then what was known before that step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
 }
 
 impl Facts {

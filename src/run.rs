@@ -6,14 +6,19 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
 use crate::check::{self, Context};
 use crate::collect::{self, CollectError, CollectOptions};
-use crate::finding::Finding;
-use crate::registry::Selector;
-use crate::report::{self, Outcome, Summary};
+use crate::facts::{Facts, Input, InputKind};
+use crate::finding::{Finding, Resource, Subject};
+use crate::registry::{self, Selector};
+use crate::report::{self, Layout, Outcome, StreamError, Summary};
 use crate::severity::Severity;
 
 /// Exit code: no finding at or above `--fail-on`.
@@ -117,6 +122,13 @@ pub fn diagnose(
     stdin: &mut dyn Read,
     progress: Option<&mut dyn Write>,
 ) -> Result<Vec<Outcome>, RunError> {
+    let ctx = context(options)?;
+    let inputs = collect::gather(&options.collect, stdin, progress)?;
+    Ok(inputs.into_iter().map(|input| judge(options, &ctx, input)).collect())
+}
+
+/// What the rules know besides the facts, with `--ct-log-list` read.
+fn context(options: &Options) -> Result<Context, RunError> {
     let mut ctx = options.context.clone();
     if let Some(path) = &options.ct_log_list {
         let name = path.display().to_string();
@@ -124,35 +136,71 @@ pub fn diagnose(
             path: name.clone(),
             source,
         })?;
-        ctx.ct_logs = std::sync::Arc::new(crate::ctlog::CtLogList::parse(&name, &json).map_err(RunError::CtLogList)?);
+        ctx.ct_logs = Arc::new(crate::ctlog::CtLogList::parse(&name, &json).map_err(RunError::CtLogList)?);
     }
-    let inputs = collect::gather(&options.collect, stdin, progress)?;
-    Ok(inputs
+    Ok(ctx)
+}
+
+/// Judges one input: the rules (within `--select`/`--ignore`), the `--udid` answer and the
+/// `--symptom` triage. An input the deadline cut short also gets a finding that says so, which
+/// no selection takes away: a run cut short never reads as a clean one.
+pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
+    let mut findings: Vec<Finding> = check::run(&input.facts, ctx)
         .into_iter()
-        .map(|input| {
-            let mut findings: Vec<Finding> = check::run(&input.facts, &ctx)
-                .into_iter()
-                .filter(|f| options.select.is_empty() || options.select.iter().any(|s| s.matches(f.rule)))
-                .filter(|f| !options.ignore.iter().any(|s| s.matches(f.rule)))
-                .collect();
-            let device = check::sig::device_answer(&input.facts, &ctx);
-            let triage = options
-                .symptom
-                .as_deref()
-                .map(|text| crate::symptom::triage(text, &mut findings));
-            Outcome {
-                input,
-                findings,
-                device,
-                triage,
-            }
-        })
-        .collect())
+        .filter(|f| options.select.is_empty() || options.select.iter().any(|s| s.matches(f.rule)))
+        .filter(|f| !options.ignore.iter().any(|s| s.matches(f.rule)))
+        .collect();
+    if let Some(doing) = &input.facts.unfinished {
+        findings.insert(0, cut_short(&input, doing, options.collect.deadline()));
+    }
+    let device = check::sig::device_answer(&input.facts, ctx);
+    let triage = options
+        .symptom
+        .as_deref()
+        .map(|text| crate::symptom::triage(text, &mut findings));
+    Outcome {
+        input,
+        findings,
+        device,
+        triage,
+    }
+}
+
+/// The finding of an input the run's deadline cut short: NET004, the rule of work that did not
+/// end within the run's time limits, about the input itself.
+fn cut_short(input: &Input, doing: &str, deadline: Duration) -> Finding {
+    let resource = match input.kind {
+        InputKind::Link => Resource::Link,
+        InputKind::Page | InputKind::Url => Resource::Page,
+        InputKind::Manifest => Resource::Manifest,
+        InputKind::Package => Resource::Package,
+        InputKind::Profile => Resource::Profile,
+    };
+    Finding::new(
+        &registry::TIMEOUT,
+        Subject {
+            resource,
+            target: input.name.clone(),
+            link: None,
+        },
+        format!(
+            "the run's deadline ({} s) passed while otadoctor was {doing}: this input was not checked in full, \
+             and what was not checked is not reported",
+            deadline.as_secs_f64()
+        ),
+        "find what is slow (a server that does not answer, a huge manifest, page or package) and fix it; \
+         raise --deadline to see the whole report",
+    )
+    .device("not known: otadoctor did not finish checking this input")
 }
 
 /// The exit code for these outcomes under `--fail-on`.
 pub fn exit_code(outcomes: &[Outcome], fail_on: Option<Severity>) -> i32 {
-    let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
+    exit_code_of(Summary::of(outcomes.iter().flat_map(|o| &o.findings)), fail_on)
+}
+
+/// The exit code for findings of these counts under `--fail-on`.
+pub fn exit_code_of(summary: Summary, fail_on: Option<Severity>) -> i32 {
     let failing = match fail_on {
         None => false,
         Some(Severity::Error) => summary.error > 0,
@@ -162,30 +210,266 @@ pub fn exit_code(outcomes: &[Outcome], fail_on: Option<Severity>) -> i32 {
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }
 
-/// The outcomes as a report in the chosen format.
-pub fn render(outcomes: &[Outcome], exit_code: i32, options: &ReportOptions) -> Result<String, RunError> {
-    let cwd = std::env::current_dir().ok();
-    let places = report::sarif::Places {
-        anchor: options.sarif_anchor.as_deref(),
-        cwd: cwd.as_deref(),
+/// The report's layout and places for these options.
+fn stream(options: &ReportOptions) -> report::Stream {
+    let layout = match options.format {
+        Format::Human => Layout::Human { color: options.color },
+        Format::Json => Layout::Json,
+        Format::Sarif => Layout::Sarif,
+        Format::Github => Layout::Github,
+        Format::Markdown => Layout::Markdown,
     };
-    Ok(match options.format {
-        Format::Json => report::json::render(outcomes),
-        Format::Human => report::human::render(outcomes, exit_code, report::human::Style { color: options.color }),
-        Format::Sarif => report::sarif::render(outcomes, places).map_err(RunError::Report)?,
-        Format::Github => report::github::render(outcomes, exit_code, places),
-        Format::Markdown => report::markdown::render(outcomes, exit_code),
-    })
+    report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
 }
 
-/// A whole check run on the process's streams: diagnose, render, write; the exit code.
+fn stream_error(e: StreamError) -> RunError {
+    match e {
+        StreamError::Report(e) => RunError::Report(e),
+        StreamError::Write(e) => RunError::Write(e),
+    }
+}
+
+/// The outcomes as a report in the chosen format.
+pub fn render(outcomes: &[Outcome], exit_code: i32, options: &ReportOptions) -> Result<String, RunError> {
+    let mut stream = stream(options);
+    stream
+        .check_inputs(
+            outcomes
+                .iter()
+                .map(|o| (o.input.name.as_str(), o.input.file.as_deref())),
+        )
+        .map_err(RunError::Report)?;
+    let mut out = Vec::new();
+    for outcome in outcomes {
+        stream.outcome(&mut out, outcome).map_err(stream_error)?;
+    }
+    stream.finish(&mut out, exit_code).map_err(stream_error)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// What the pipeline's thread tells the report.
+enum Event {
+    /// The inputs are read: their names and files, in order.
+    Inputs(Vec<Head>),
+    /// Bytes of the progress line.
+    Progress(Vec<u8>),
+    /// The next input, judged.
+    Outcome(Box<Outcome>),
+    Done,
+    Failed(RunError),
+}
+
+/// What is known of an input before it is checked.
+struct Head {
+    name: String,
+    kind: InputKind,
+    file: Option<String>,
+}
+
+/// Tells the pipeline's thread to stop when dropped.
+struct StopOnReturn(Arc<AtomicBool>);
+
+impl Drop for StopOnReturn {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The progress line, sent to the thread that owns standard error.
+struct ProgressLine(mpsc::SyncSender<Event>);
+
+impl Write for ProgressLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // the report gone (the deadline passed): the line goes nowhere
+        let _ = self.0.send(Event::Progress(buf.to_vec()));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A whole check run on the process's streams, within the run's deadline: inputs read,
+/// gathered, judged and written one at a time, in input order.
+///
+/// The work runs on a thread of its own and hands each judged input to this one, which writes
+/// it at once (a batch holds no more than the outcomes under way) and watches the clock. The
+/// network stops at the deadline by itself; work that no request bounds (a parser or a rule
+/// slow on hostile input) is not waited for past the deadline and a short grace: what was
+/// written stands, every input not yet written is reported with a finding that the deadline
+/// cut it short (exit 1), the scratch folder is removed, and the thread is left to end with
+/// the process.
 pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Result<i32, RunError> {
+    let deadline = options.collect.start + options.collect.deadline() + collect::DEADLINE_GRACE;
+    let arguments = collect::arguments(&options.collect)?;
+    let stdin = read_stdin(&arguments, io.stdin)?;
     // the progress line only where a person watches, and only beside the human report
-    let progress: Option<&mut dyn Write> =
-        (io.stderr_is_tty && report.format == Format::Human).then_some(&mut *io.stderr);
-    let outcomes = diagnose(options, io.stdin, progress)?;
-    let code = exit_code(&outcomes, options.fail_on);
-    let rendered = render(&outcomes, code, report)?;
-    io.stdout.write_all(rendered.as_bytes()).map_err(RunError::Write)?;
+    let progress = io.stderr_is_tty && report.format == Format::Human;
+    let (sender, events) = mpsc::sync_channel::<Event>(4);
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let (options, arguments, stop) = (options.clone(), arguments.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("otadoctor-pipeline".to_string())
+            .spawn(move || {
+                let result = pipeline(&options, &arguments, &stdin, progress, &stop, &sender);
+                let _ = sender.send(match result {
+                    Ok(()) => Event::Done,
+                    Err(e) => Event::Failed(e),
+                });
+            })
+            .map_err(|e| RunError::Collect(CollectError::Runtime(e)))?;
+    }
+    // however this returns, the thread stops at its next step
+    let _stop = StopOnReturn(stop.clone());
+    let mut stream = stream(report);
+    let mut heads: Option<Vec<Head>> = None;
+    let mut written = 0;
+    let mut doing = "reading the inputs";
+    loop {
+        match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Event::Inputs(read)) => {
+                let names = read.iter().map(|h| (h.name.as_str(), h.file.as_deref()));
+                stream.check_inputs(names).map_err(RunError::Report)?;
+                heads = Some(read);
+                doing = collect::UNFINISHED_ON_THE_NETWORK;
+            }
+            Ok(Event::Progress(bytes)) => {
+                let _ = io.stderr.write_all(&bytes);
+                let _ = io.stderr.flush();
+            }
+            Ok(Event::Outcome(outcome)) => {
+                stream.outcome(io.stdout, &outcome).map_err(stream_error)?;
+                written += 1;
+            }
+            Ok(Event::Done) => break,
+            Ok(Event::Failed(e)) => return Err(e),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(RunError::Report(
+                    "internal error: the check stopped without a word".to_string(),
+                ));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                stop.store(true, Ordering::SeqCst);
+                options.collect.scratch.remove();
+                if progress {
+                    let _ = write!(io.stderr, "\r\x1b[2K");
+                    let _ = io.stderr.flush();
+                }
+                let heads = heads.take().unwrap_or_else(|| heads_of(&arguments));
+                for head in heads.into_iter().skip(written) {
+                    let input = Input {
+                        name: head.name,
+                        kind: head.kind,
+                        file: head.file,
+                        facts: Facts {
+                            unfinished: Some(doing.to_string()),
+                            ..Facts::default()
+                        },
+                    };
+                    let findings = vec![cut_short(&input, doing, options.collect.deadline())];
+                    let outcome = Outcome {
+                        input,
+                        findings,
+                        device: None,
+                        triage: None,
+                    };
+                    stream.outcome(io.stdout, &outcome).map_err(stream_error)?;
+                }
+                break;
+            }
+        }
+    }
+    let code = exit_code_of(stream.summary(), options.fail_on);
+    stream.finish(io.stdout, code).map_err(stream_error)?;
     Ok(code)
+}
+
+/// The pipeline's thread: reads the inputs, follows them, and judges each in turn.
+fn pipeline(
+    options: &Options,
+    arguments: &[String],
+    stdin: &[u8],
+    progress: bool,
+    stop: &AtomicBool,
+    events: &mpsc::SyncSender<Event>,
+) -> Result<(), RunError> {
+    let ctx = context(options)?;
+    let read = collect::read_inputs(&options.collect, arguments, &mut &stdin[..])?;
+    let heads = read
+        .inputs
+        .iter()
+        .map(|i| Head {
+            name: i.name.clone(),
+            kind: i.kind,
+            file: i.file.clone(),
+        })
+        .collect();
+    if events.send(Event::Inputs(heads)).is_err() || stop.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    let mut line = ProgressLine(events.clone());
+    // each input judged and handed to the report as soon as it is gathered, then dropped
+    collect::follow(
+        &options.collect,
+        read,
+        progress.then_some(&mut line as &mut dyn Write),
+        &mut |input| {
+            !stop.load(Ordering::SeqCst)
+                && events
+                    .send(Event::Outcome(Box::new(judge(options, &ctx, input))))
+                    .is_ok()
+        },
+    )?;
+    Ok(())
+}
+
+/// Standard input, read now when an argument asks for it (`-`), up to the cap of a local input.
+fn read_stdin(arguments: &[String], stdin: &mut dyn Read) -> Result<Vec<u8>, RunError> {
+    let mut bytes = Vec::new();
+    if arguments.iter().any(|a| a == "-") {
+        stdin
+            .take(collect::input::MAX_LOCAL_INPUT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| {
+                CollectError::Input(collect::input::InputError::Unreadable {
+                    path: "standard input".to_string(),
+                    source,
+                })
+            })?;
+    }
+    Ok(bytes)
+}
+
+/// The inputs as the arguments name them, when the deadline passed before they were read.
+fn heads_of(arguments: &[String]) -> Vec<Head> {
+    arguments
+        .iter()
+        .map(|arg| {
+            let lower = arg.trim().to_ascii_lowercase();
+            let (kind, file) = if lower.starts_with("itms-services:") {
+                (InputKind::Link, None)
+            } else if lower.starts_with("https://") || lower.starts_with("http://") {
+                (InputKind::Url, None)
+            } else {
+                // not read yet: what its name says it is
+                let extension = std::path::Path::new(arg)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase());
+                let kind = match extension.as_deref() {
+                    Some("plist") => InputKind::Manifest,
+                    Some("ipa") => InputKind::Package,
+                    Some("mobileprovision") => InputKind::Profile,
+                    _ => InputKind::Page,
+                };
+                (kind, (arg != "-").then(|| arg.clone()))
+            };
+            Head {
+                name: arg.clone(),
+                kind,
+                file,
+            }
+        })
+        .collect()
 }

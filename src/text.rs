@@ -45,9 +45,28 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-fn is_unsafe_char(c: char) -> bool {
+/// A character that must not reach a terminal or a log as it is: a control character (C0, DEL,
+/// C1), a bidirectional control (the marks U+200E, U+200F and U+061C, the embeddings and
+/// overrides U+202A–U+202E, the isolates U+2066–U+2069), or a byte order mark.
+pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
+/// As `escape_for_terminal`, but line breaks and tabs stay: for prose that may span lines
+/// (a SARIF message).
+pub fn escape_prose(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c => push_escaped(&mut out, c),
+        }
+    }
+    out
 }
 
 /// How many terminal columns `s[..byte]` takes once escaped (one column per char).
@@ -153,6 +172,11 @@ mod tests {
     fn terminal_escapes_hide_control_sequences() {
         assert_eq!(escape_for_terminal("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
         assert_eq!(escape_for_terminal("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(
+            escape_for_terminal("\u{61c}\u{7f}\u{9b}\u{2067}"),
+            "\\u{61c}\\u{7f}\\u{9b}\\u{2067}"
+        );
+        assert_eq!(escape_prose("a\n\tb\r\u{1b}"), "a\n\tb\\r\\u{1b}");
         assert_eq!(escaped_width("\u{1b}ab", 2), 7);
     }
 

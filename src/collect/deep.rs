@@ -2,7 +2,7 @@
 //! manifest gives `md5-size`/`sha256-size`), and every bundle's files against its
 //! `_CodeSignature/CodeResources`: files added, removed or changed after signing.
 //!
-//! A remote package is first copied to a temporary file in Range requests of `CHUNK` bytes
+//! A remote package is first copied to a private file of the run's scratch folder in Range requests of `CHUNK` bytes
 //! (each within the run's timeouts; nothing large is held in memory), then read like a local one.
 //! Records; never judges (SIG010 and MAN016 do).
 
@@ -11,6 +11,7 @@ use std::io::{Read, Seek};
 use md5::Digest as _;
 
 use crate::collect::remote_zip::RangeSource;
+use crate::collect::scratch::Scratch;
 use crate::collect::seal::{Sealed, sealed_entry};
 use crate::facts::{DeepFacts, PackageFacts, SealCheck};
 use crate::text::hex;
@@ -27,41 +28,39 @@ const MAX_NAMES: usize = 200;
 /// The chunk sizes the manifest asks hashes for: (`md5-size`, `sha256-size`).
 pub type ChunkSizes = (Option<u64>, Option<u64>);
 
-/// Downloads `source` (of `len` bytes) to a temporary file in `CHUNK` ranges, then checks it.
+/// Downloads `source` (of `len` bytes) to a file of the run's scratch folder in `CHUNK`
+/// ranges, then checks it. The file is created exclusively, readable only by its owner, and is
+/// removed when the check is done (and with the folder on every other way out: see `scratch`).
 pub async fn check_remote<S: RangeSource>(
     source: &S,
     len: u64,
     package: &PackageFacts,
     sizes: ChunkSizes,
+    scratch: &Scratch,
 ) -> DeepFacts {
     if len > MAX_PACKAGE {
         return failed(format!(
             "the package is {len} bytes; --deep downloads at most {MAX_PACKAGE}"
         ));
     }
-    let path = std::env::temp_dir().join(format!(
-        "otadoctor-deep-{}-{}.ipa",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let result = download(source, len, &path).await;
-    let facts = match result {
+    let mut file = match scratch.file("package-", ".ipa") {
+        Ok(file) => file,
+        Err(e) => return failed(format!("cannot make a temporary file: {e}")),
+    };
+    let facts = match download(source, len, file.as_file_mut()).await {
         Ok(requests) => {
-            let mut facts = check_file(&path, package, sizes);
+            let mut facts = check_file(file.path(), package, sizes);
             facts.requests = requests;
             facts
         }
         Err(e) => failed(e),
     };
-    let _ = std::fs::remove_file(&path);
+    drop(file);
     facts
 }
 
-async fn download<S: RangeSource>(source: &S, len: u64, path: &std::path::Path) -> Result<u32, String> {
+async fn download<S: RangeSource>(source: &S, len: u64, file: &mut std::fs::File) -> Result<u32, String> {
     use std::io::Write as _;
-    let mut file = std::fs::File::create(path).map_err(|e| format!("cannot write a temporary file: {e}"))?;
     let mut requests = 0;
     let mut at = 0;
     while at < len {
@@ -75,6 +74,8 @@ async fn download<S: RangeSource>(source: &S, len: u64, path: &std::path::Path) 
             .map_err(|e| format!("cannot write a temporary file: {e}"))?;
         at = end + 1;
     }
+    file.flush()
+        .map_err(|e| format!("cannot write a temporary file: {e}"))?;
     Ok(requests)
 }
 

@@ -16,17 +16,20 @@ pub mod net;
 pub mod png;
 pub mod profile;
 pub mod remote_zip;
+pub mod scratch;
 pub mod seal;
 pub mod walk;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::facts::{Input, InputKind};
+use crate::facts::{HostFacts, Input, InputKind};
+use crate::text::escape_for_terminal;
 use input::InputError;
 use net::{Net, NetOptions, resolve};
 use profile::ExtraAnchor;
@@ -62,6 +65,10 @@ pub struct CollectOptions {
     pub jobs: usize,
     /// The clock certificates are verified at.
     pub now: OffsetDateTime,
+    /// When the run started: the deadline counts from here.
+    pub start: Instant,
+    /// The run's scratch folder (`--deep` downloads), made only when needed; shared by clones.
+    pub scratch: Arc<scratch::Scratch>,
 }
 
 impl CollectOptions {
@@ -82,11 +89,13 @@ impl CollectOptions {
             dns_server: None,
             jobs: 4,
             now,
+            start: Instant::now(),
+            scratch: Arc::new(scratch::Scratch::new()),
         }
     }
 
-    /// The whole run's deadline.
-    fn deadline(&self) -> Duration {
+    /// The whole run's deadline, counted from `start`.
+    pub fn deadline(&self) -> Duration {
         self.deadline.unwrap_or(if self.deep {
             (self.timeout * 6).max(Duration::from_secs(30 * 60))
         } else {
@@ -102,6 +111,8 @@ pub struct PackageOptions {
     pub deep: bool,
     /// `--profile-ca` roots, read.
     pub profile_anchors: Vec<ExtraAnchor>,
+    /// Where `--deep` downloads go.
+    pub scratch: Arc<scratch::Scratch>,
 }
 
 /// What the collectors of one run share: the device's network and how packages are read.
@@ -146,6 +157,18 @@ pub fn gather(
     stdin: &mut dyn Read,
     progress: Option<&mut dyn Write>,
 ) -> Result<Vec<Input>, CollectError> {
+    let arguments = arguments(options)?;
+    let inputs = read_inputs(options, &arguments, stdin)?;
+    let mut gathered = Vec::new();
+    follow(options, inputs, progress, &mut |input| {
+        gathered.push(input);
+        true
+    })?;
+    Ok(gathered)
+}
+
+/// The inputs as given: the arguments, then the lines of every `--input-file`.
+pub fn arguments(options: &CollectOptions) -> Result<Vec<String>, CollectError> {
     let mut arguments = options.arguments.clone();
     for path in &options.input_files {
         let text = std::fs::read_to_string(path).map_err(|source| CollectError::OptionFile {
@@ -163,24 +186,58 @@ pub fn gather(
     if arguments.is_empty() {
         return Err(CollectError::NoInput);
     }
+    Ok(arguments)
+}
+
+/// The inputs read from the arguments (files, standard input), before the network.
+pub struct Inputs {
+    pub inputs: Vec<Input>,
+    package: PackageOptions,
+}
+
+/// Reads every argument into inputs, with what they show offline.
+pub fn read_inputs(
+    options: &CollectOptions,
+    arguments: &[String],
+    stdin: &mut dyn Read,
+) -> Result<Inputs, CollectError> {
     let package = PackageOptions {
         deep: options.deep,
         profile_anchors: profile_anchors(&options.profile_ca)?,
+        scratch: options.scratch.clone(),
     };
     let mut inputs: Vec<Input> = Vec::new();
-    for arg in &arguments {
+    for arg in arguments {
         inputs.extend(input::read_argument(arg, stdin, &package)?);
     }
     if let Some(path) = &options.ipa {
         stand_in_package(path, &package, &mut inputs)?;
     }
+    Ok(Inputs { inputs, package })
+}
+
+/// Unless offline, follows every input on the network like the device, and hands each on to
+/// `emit` in input order as soon as it is done (`emit` says `false` to stop).
+pub fn follow(
+    options: &CollectOptions,
+    read: Inputs,
+    progress: Option<&mut dyn Write>,
+    emit: &mut dyn FnMut(Input) -> bool,
+) -> Result<(), CollectError> {
+    let Inputs { inputs, package } = read;
     if options.offline {
-        for input in &mut inputs {
-            walk::note_offline(input);
+        for mut input in inputs {
+            walk::note_offline(&mut input);
+            if !emit(input) {
+                break;
+            }
         }
-        return Ok(inputs);
+        return Ok(());
     }
-    go_out(options, package, inputs, progress)
+    let result = go_out(options, package, inputs, progress, emit);
+    // the downloads are done: their folder goes now, not when the options do
+    options.scratch.remove();
+    result
 }
 
 /// The `--profile-ca` roots.
@@ -231,13 +288,18 @@ fn stand_in_package(
     }
 }
 
-/// Follows every input on the network, on one runtime and one client, `jobs` at a time.
+/// The most inputs out on the network or done and waiting for an earlier one, at once.
+const WINDOW: usize = 256;
+
+/// Follows every input on the network, on one runtime and one client, `jobs` at a time, and
+/// hands each on to `emit`, in input order, as soon as it is done (`emit` says `false` to stop).
 fn go_out(
     options: &CollectOptions,
     package: PackageOptions,
     inputs: Vec<Input>,
     mut progress: Option<&mut dyn Write>,
-) -> Result<Vec<Input>, CollectError> {
+    emit: &mut dyn FnMut(Input) -> bool,
+) -> Result<(), CollectError> {
     let read = |option: &'static str, path: &PathBuf| {
         std::fs::read(path).map_err(|source| CollectError::OptionFile {
             option,
@@ -253,9 +315,11 @@ fn go_out(
         Some(path) => Some((path.display().to_string(), read("--trust-store", path)?)),
         None => None,
     };
+    // the deadline counts from the start of the run, reading the inputs included
+    let deadline = options.start + options.deadline();
     let net_options = NetOptions {
         timeout: options.timeout,
-        deadline: options.deadline(),
+        deadline: deadline.saturating_duration_since(Instant::now()),
         pins: options.pins.clone(),
         dns_server: options.dns_server,
         ca_pem,
@@ -274,64 +338,192 @@ fn go_out(
             net: net.clone(),
             package: Arc::new(package),
         };
-        // every input at once, `jobs` at a time, on the one client (connections and TLS probes
-        // are shared); a stuck host holds only its own input, for its timeouts
-        let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
+        // every input, `jobs` at a time, on the one client (connections and TLS probes are
+        // shared); a stuck host holds only its own input, for its timeouts. Each input is handed
+        // on as soon as it and those before it are done; an input goes out only when fewer than
+        // `jobs` are out and fewer than `WINDOW` are out or done and waiting for an earlier one:
+        // what a batch holds does not grow with its length.
         let mut set = tokio::task::JoinSet::new();
-        for (index, mut input) in inputs.into_iter().enumerate() {
-            let collector = collector.clone();
-            let permits = permits.clone();
-            set.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                walk::collect(collector, &mut input).await;
-                (index, input)
-            });
-        }
-        let mut done: Vec<(usize, Input)> = Vec::new();
-        let total = set.len();
+        let total = inputs.len();
+        let mut waiting = inputs.into_iter().enumerate();
+        // what each input out on the network was before it went: what is handed on of an input
+        // the deadline cuts short
+        let mut out: HashMap<usize, Input> = HashMap::new();
+        let mut done: BTreeMap<usize, Input> = BTreeMap::new();
+        let mut next = 0;
+        let mut finished = 0;
+        let mut hosts = Hosts::new(net.clone());
         let mut tick = tokio::time::interval(Duration::from_millis(150));
-        loop {
+        // past the deadline every request ends at once; the inputs then finish in moments, or
+        // are stuck in work that no request bounds, and are handed on as cut short
+        let cut = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline + DEADLINE_GRACE / 2));
+        tokio::pin!(cut);
+        let mut cut_short = false;
+        'run: while next < total {
+            while out.len() < jobs && out.len() + done.len() < WINDOW {
+                let Some((index, input)) = waiting.next() else { break };
+                out.insert(index, input.clone());
+                let collector = collector.clone();
+                set.spawn(async move {
+                    let mut input = input;
+                    walk::collect(collector, &mut input).await;
+                    (index, input)
+                });
+            }
             tokio::select! {
                 joined = set.join_next() => match joined {
-                    Some(joined) => done.push(joined.map_err(|e| CollectError::Task(e.to_string()))?),
+                    Some(joined) => {
+                        let (index, input) = joined.map_err(|e| CollectError::Task(e.to_string()))?;
+                        out.remove(&index);
+                        done.insert(index, input);
+                        finished += 1;
+                        while let Some(input) = done.remove(&next) {
+                            next += 1;
+                            if !emit(hosts.attach(input)) {
+                                break 'run;
+                            }
+                        }
+                    }
                     None => break,
                 },
+                _ = &mut cut => {
+                    cut_short = true;
+                    break;
+                }
                 _ = tick.tick(), if progress.is_some() => {
-                    if let Some(out) = progress.as_mut() {
-                        show_progress(&mut **out, done.len(), total, &net.activity());
+                    if let Some(line) = progress.as_mut() {
+                        show_progress(&mut **line, finished, total, &net.activity());
                     }
                 }
             }
         }
-        if let Some(out) = progress.as_mut() {
-            // the line is gone before the report starts
-            let _ = write!(out, "\r\x1b[2K");
-            let _ = out.flush();
+        set.abort_all();
+        if let Some(line) = progress.as_mut() {
+            // the line is gone before the report goes on
+            let _ = write!(line, "\r\x1b[2K");
+            let _ = line.flush();
         }
-        done.sort_by_key(|(index, _)| *index);
-        // the hosts each input touched, probed once for the whole run
-        let hosts = net.hosts();
-        Ok::<_, CollectError>(
-            done.into_iter()
-                .map(|(_, mut input)| {
-                    let used = input.facts.hosts_used();
-                    input.facts.hosts = hosts
-                        .iter()
-                        .filter(|h| used.contains(&(h.host.clone(), h.port)))
-                        .cloned()
-                        .collect();
-                    if !input.facts.hosts.is_empty() {
-                        input.facts.trust_store = Some(net.trust_store.clone());
+        if cut_short {
+            // in input order: what is done as it is, the rest as it was before it went out
+            for index in next..total {
+                let input = match done.remove(&index) {
+                    Some(input) => input,
+                    None => {
+                        let before = out.remove(&index).or_else(|| waiting.next().map(|(_, input)| input));
+                        let Some(mut input) = before else { break };
+                        input.facts.unfinished = Some(UNFINISHED_ON_THE_NETWORK.to_string());
+                        input
                     }
-                    input
-                })
-                .collect(),
-        )
+                };
+                if !emit(hosts.attach(input)) {
+                    break;
+                }
+            }
+        }
+        Ok::<_, CollectError>(())
     });
     // connections still open (a server that never ends its body) close with the runtime
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
 }
+
+/// The hosts of the run, as each input is handed on: the facts of a host (its name resolution,
+/// its TLS probe) are final once an input that used it is done, and are kept once, shared by
+/// every input that used it; the resources asked of it are the input's own.
+struct Hosts {
+    net: Arc<Net>,
+    known: HashMap<(String, u16), Arc<HostFacts>>,
+    trust_store: Arc<crate::facts::TrustStoreFacts>,
+}
+
+impl Hosts {
+    fn new(net: Arc<Net>) -> Hosts {
+        let trust_store = Arc::new(net.trust_store.clone());
+        Hosts {
+            net,
+            known: HashMap::new(),
+            trust_store,
+        }
+    }
+
+    /// The input with the facts of every host it touched, and the trust store's.
+    fn attach(&mut self, mut input: Input) -> Input {
+        let used = resources_used(&input);
+        if used.keys().any(|k| !self.known.contains_key(k)) {
+            // only the hosts this input used: another's may still be being probed
+            for host in self.net.hosts() {
+                let key = (host.host.clone(), host.port);
+                if used.contains_key(&key) {
+                    self.known.entry(key).or_insert_with(|| Arc::new(host));
+                }
+            }
+        }
+        input.facts.hosts = used
+            .iter()
+            .filter_map(|(key, resources)| {
+                let known = self.known.get(key)?;
+                let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
+                Some(if known.resources == resources {
+                    known.clone()
+                } else {
+                    Arc::new(HostFacts {
+                        resources,
+                        ..(**known).clone()
+                    })
+                })
+            })
+            .collect();
+        if !input.facts.hosts.is_empty() {
+            input.facts.trust_store = Some(self.trust_store.clone());
+        }
+        input
+    }
+}
+
+/// What the input asked of each host:port it touched (`page`, `manifest`, `package`, `icon`),
+/// by where each exchange is in its facts: the tags the requests were made with.
+fn resources_used(input: &Input) -> BTreeMap<(String, u16), BTreeSet<&'static str>> {
+    let mut used: BTreeMap<(String, u16), BTreeSet<&'static str>> = BTreeMap::new();
+    let mut note = |fetch: &crate::facts::Fetch, resource: &'static str| {
+        for exchange in &fetch.exchanges {
+            if let Some(host) = &exchange.host {
+                used.entry((host.host.clone(), host.port)).or_default().insert(resource);
+            }
+        }
+    };
+    if let Some(fetch) = input.facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
+        note(fetch, "page");
+    }
+    for walk in &input.facts.walks {
+        for fetch in walk.manifest.iter().chain(walk.manifest_as_browser.iter()) {
+            note(fetch, "manifest");
+        }
+        // an http(s) input that served a manifest was first asked for as a page
+        if input.kind == InputKind::Manifest
+            && let Some(fetch) = &walk.manifest
+        {
+            note(fetch, "page");
+        }
+        for asset in &walk.assets {
+            let resource = if asset.kind == "software-package" {
+                "package"
+            } else {
+                "icon"
+            };
+            for fetch in asset.head.iter().chain(asset.get.iter()) {
+                note(fetch, resource);
+            }
+        }
+    }
+    used
+}
+
+/// How long past the deadline the pipeline waits for work already under way to end (the
+/// network stops at the deadline; what is left is moments of work, or work stuck in a parser).
+pub const DEADLINE_GRACE: Duration = Duration::from_secs(1);
+
+/// What an input cut short by the deadline was doing, when it was out on the network.
+pub const UNFINISHED_ON_THE_NETWORK: &str = "following it on the network and checking what it served";
 
 /// One progress line, rewritten in place: inputs done, and the request under way.
 fn show_progress(out: &mut dyn Write, done: usize, total: usize, activity: &str) {
@@ -339,6 +531,6 @@ fn show_progress(out: &mut dyn Write, done: usize, total: usize, activity: &str)
     if line.chars().count() > 100 {
         line = line.chars().take(99).collect::<String>() + "…";
     }
-    let _ = write!(out, "\r\x1b[2K{}", crate::text::escape_for_terminal(&line));
+    let _ = write!(out, "\r\x1b[2K{}", escape_for_terminal(&line));
     let _ = out.flush();
 }

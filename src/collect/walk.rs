@@ -179,7 +179,8 @@ async fn read_package(c: Collector, walk: &mut WalkFacts, early: Option<(String,
     };
     if c.package.deep && package.error.is_none() {
         let sizes = chunk_sizes(walk);
-        package.deep = Some(crate::collect::deep::check_remote(&source, package.bytes, &package, sizes).await);
+        package.deep =
+            Some(crate::collect::deep::check_remote(&source, package.bytes, &package, sizes, &c.package.scratch).await);
     }
     walk.package = Some(package);
 }

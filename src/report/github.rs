@@ -27,12 +27,19 @@ use crate::text::escape_for_terminal;
 pub fn render(outcomes: &[Outcome], exit_code: i32, places: Places<'_>) -> String {
     let mut out = String::new();
     for outcome in outcomes {
-        for finding in &outcome.findings {
-            let _ = writeln!(out, "{}", annotation(&outcome.input, finding, places));
-        }
+        out.push_str(&render_outcome(outcome, places));
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
     let _ = writeln!(out, "{} · exit {exit_code}", Summary::words(summary));
+    out
+}
+
+/// The workflow commands of one outcome, one line per finding.
+pub fn render_outcome(outcome: &Outcome, places: Places<'_>) -> String {
+    let mut out = String::new();
+    for finding in &outcome.findings {
+        let _ = writeln!(out, "{}", annotation(&outcome.input, finding, places));
+    }
     out
 }
 
@@ -40,7 +47,8 @@ pub fn render(outcomes: &[Outcome], exit_code: i32, places: Places<'_>) -> Strin
 fn annotation(input: &Input, finding: &Finding, places: Places<'_>) -> String {
     let mut properties = Vec::new();
     if let Some(place) = places.place(input, finding) {
-        properties.push(format!("file={}", escape_property(&place.path)));
+        // a file name is input too: escaped for the terminal, then as a property
+        properties.push(format!("file={}", escape_property(&escape_for_terminal(&place.path))));
         if let Some(line) = place.line {
             properties.push(format!("line={line}"));
         }

@@ -53,8 +53,13 @@ pub fn render(outcomes: &[Outcome], exit_code: i32, style: Style) -> String {
         render_outcome(&mut out, outcome, style);
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
-    let _ = writeln!(out, "{} · exit {exit_code}", summary_words(summary, style));
+    out.push_str(&summary_line(summary, exit_code, style));
     out
+}
+
+/// The closing line: the counts and the exit code.
+pub(crate) fn summary_line(summary: Summary, exit_code: i32, style: Style) -> String {
+    format!("{} · exit {exit_code}\n", summary_words(summary, style))
 }
 
 fn summary_words(s: Summary, style: Style) -> String {
@@ -74,7 +79,7 @@ fn summary_words(s: Summary, style: Style) -> String {
     parts.join(" · ")
 }
 
-fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
+pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
     let input = &outcome.input;
     let facts = &input.facts;
     let name = style.bold(&esc(&input.name));

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::facts::Facts;
 use crate::facts::InputKind;
 use crate::finding::Finding;
-use crate::report::{Outcome, Summary};
+use crate::report::{Layout, Outcome, Stream, Summary, safe_json, split_at_results};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -39,34 +39,52 @@ struct ResultEntry<'a> {
     facts: &'a Facts,
 }
 
-/// Renders every outcome as one JSON document.
+/// Renders every outcome as one JSON document (as `Stream` writes it).
 pub fn render(outcomes: &[Outcome]) -> String {
-    let doc = Document {
+    let mut out = Vec::new();
+    let mut stream = Stream::new(Layout::Json, None, None);
+    let written = outcomes
+        .iter()
+        .try_for_each(|o| stream.outcome(&mut out, o))
+        .and_then(|()| stream.finish(&mut out, 0));
+    match written {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        // writing plain data with string keys to memory cannot fail; keep a valid document anyway
+        Err(e) => format!(
+            "{{\"schema_version\":{SCHEMA_VERSION},\"error\":{}}}\n",
+            serde_json::Value::from(format!("{e:?}"))
+        ),
+    }
+}
+
+/// One element of `results`, as it is written two levels deep in the document.
+pub fn entry(o: &Outcome) -> Result<String, String> {
+    safe_json(
+        &ResultEntry {
+            input: &o.input.name,
+            kind: o.input.kind,
+            file: o.input.file.as_deref(),
+            findings: &o.findings,
+            device: o.device.as_ref(),
+            symptom: o.triage.as_ref(),
+            facts: &o.input.facts,
+        },
+        2,
+    )
+}
+
+/// The document around its results, cut at the results array: what comes before its first
+/// element, and what follows its `]` (the summary, the end).
+pub fn frame(summary: Summary) -> Result<(String, String), String> {
+    let document = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "otadoctor",
             version: env!("CARGO_PKG_VERSION"),
         },
-        results: outcomes
-            .iter()
-            .map(|o| ResultEntry {
-                input: &o.input.name,
-                kind: o.input.kind,
-                file: o.input.file.as_deref(),
-                findings: &o.findings,
-                device: o.device.as_ref(),
-                symptom: o.triage.as_ref(),
-                facts: &o.input.facts,
-            })
-            .collect(),
-        summary: Summary::of(outcomes.iter().flat_map(|o| &o.findings)),
+        results: Vec::new(),
+        summary,
     };
-    match serde_json::to_string_pretty(&doc) {
-        Ok(s) => s + "\n",
-        // Serializing plain data with string keys cannot fail; keep a valid document anyway.
-        Err(e) => format!(
-            "{{\"schema_version\":{SCHEMA_VERSION},\"error\":{}}}\n",
-            serde_json::Value::from(e.to_string())
-        ),
-    }
+    let (head, rest) = split_at_results(&safe_json(&document, 0)?)?;
+    Ok((head, rest + "\n"))
 }

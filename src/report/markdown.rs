@@ -29,7 +29,7 @@ pub fn render(outcomes: &[Outcome], exit_code: i32) -> String {
     out
 }
 
-fn render_outcome(out: &mut String, outcome: &Outcome) {
+pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
     let input = &outcome.input;
     let _ = writeln!(out, "### otadoctor: {}\n", code_span(&input.name));
     let summary = Summary::of(&outcome.findings);

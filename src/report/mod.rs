@@ -65,3 +65,321 @@ impl Summary {
         .join(" · ")
     }
 }
+
+/// The format a `Stream` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Human { color: bool },
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+/// Why a report could not be written.
+#[derive(Debug)]
+pub enum StreamError {
+    /// The format cannot represent the run (SARIF without a file to point at).
+    Report(String),
+    Write(std::io::Error),
+}
+
+impl From<std::io::Error> for StreamError {
+    fn from(e: std::io::Error) -> StreamError {
+        StreamError::Write(e)
+    }
+}
+
+/// A report written one outcome at a time, in input order, as each is judged: nothing of an
+/// outcome is kept once it is written but its counts, so a batch's memory does not grow with
+/// its inputs. The bytes are the same as a report rendered from all outcomes at once.
+#[derive(Debug)]
+pub struct Stream {
+    layout: Layout,
+    /// `--sarif-anchor`, and the working directory (paths under it are shown relative).
+    anchor: Option<String>,
+    cwd: Option<std::path::PathBuf>,
+    summary: Summary,
+    /// Outcomes written (JSON, SARIF: results written, for the separators).
+    written: usize,
+    /// Whether the document's head is written (JSON, SARIF).
+    opened: bool,
+}
+
+impl Stream {
+    pub fn new(layout: Layout, anchor: Option<String>, cwd: Option<std::path::PathBuf>) -> Stream {
+        Stream {
+            layout,
+            anchor,
+            cwd,
+            summary: Summary::default(),
+            written: 0,
+            opened: false,
+        }
+    }
+
+    fn places(&self) -> sarif::Places<'_> {
+        sarif::Places {
+            anchor: self.anchor.as_deref(),
+            cwd: self.cwd.as_deref(),
+        }
+    }
+
+    /// Whether the format can report these inputs (name, file), before any is written: SARIF
+    /// needs a file, or `--sarif-anchor`, for every input.
+    pub fn check_inputs<'a>(&self, inputs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Result<(), String> {
+        if self.layout == Layout::Sarif && self.anchor.is_none() {
+            for (name, file) in inputs {
+                if sarif::own_file_of(file).is_none() {
+                    return Err(sarif::missing_anchor(name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The counts of the findings written so far.
+    pub fn summary(&self) -> Summary {
+        self.summary
+    }
+
+    /// Writes one outcome.
+    pub fn outcome(&mut self, out: &mut dyn std::io::Write, outcome: &Outcome) -> Result<(), StreamError> {
+        self.open(out)?;
+        let text = match self.layout {
+            Layout::Human { color } => {
+                let mut text = String::new();
+                human::render_outcome(&mut text, outcome, human::Style { color });
+                text
+            }
+            Layout::Json => self.entry(2, json::entry(outcome).map_err(StreamError::Report)?),
+            Layout::Sarif => {
+                let mut text = String::new();
+                for finding in &outcome.findings {
+                    let place = self
+                        .places()
+                        .place(&outcome.input, finding)
+                        .ok_or_else(|| StreamError::Report(sarif::missing_anchor(&outcome.input.name)))?;
+                    let result = sarif::result_json(&outcome.input, finding, place).map_err(StreamError::Report)?;
+                    text.push_str(&self.entry(4, result));
+                }
+                text
+            }
+            Layout::Github => github::render_outcome(outcome, self.places()),
+            Layout::Markdown => {
+                let mut text = String::new();
+                markdown::render_outcome(&mut text, outcome);
+                text
+            }
+        };
+        out.write_all(text.as_bytes())?;
+        let counts = Summary::of(&outcome.findings);
+        self.summary.error += counts.error;
+        self.summary.warning += counts.warning;
+        self.summary.info += counts.info;
+        Ok(())
+    }
+
+    /// A JSON array element at `level`, after the separator it needs.
+    fn entry(&mut self, level: usize, json: String) -> String {
+        let separator = if self.written == 0 { "\n" } else { ",\n" };
+        self.written += 1;
+        format!("{separator}{}{json}", "  ".repeat(level))
+    }
+
+    /// The document's head (JSON, SARIF), once.
+    fn open(&mut self, out: &mut dyn std::io::Write) -> Result<(), StreamError> {
+        if self.opened {
+            return Ok(());
+        }
+        self.opened = true;
+        let head = match self.layout {
+            Layout::Json => json::frame(Summary::default()).map_err(StreamError::Report)?.0,
+            Layout::Sarif => sarif::frame().map_err(StreamError::Report)?.0,
+            Layout::Human { color } => {
+                if color {
+                    colored::control::set_override(true);
+                }
+                String::new()
+            }
+            Layout::Github | Layout::Markdown => String::new(),
+        };
+        out.write_all(head.as_bytes())?;
+        Ok(())
+    }
+
+    /// Writes what follows the last outcome: the summary, and the end of the document.
+    pub fn finish(mut self, out: &mut dyn std::io::Write, exit_code: i32) -> Result<(), StreamError> {
+        self.open(out)?;
+        let summary = self.summary;
+        let text = match self.layout {
+            Layout::Human { color } => human::summary_line(summary, exit_code, human::Style { color }),
+            Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
+            Layout::Sarif => self.close(3, sarif::frame().map_err(StreamError::Report)?.1),
+            Layout::Github => format!("{} · exit {exit_code}\n", Summary::words(summary)),
+            Layout::Markdown => format!("**Total:** {} · exit {exit_code}\n", Summary::words(summary)),
+        };
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// The end of the results array (whose `]` is at `level` when it holds something), then
+    /// the rest of the document.
+    fn close(&self, level: usize, rest: String) -> String {
+        if self.written == 0 {
+            format!("]{rest}")
+        } else {
+            format!("\n{}]{rest}", "  ".repeat(level))
+        }
+    }
+}
+
+/// A pretty-printed JSON document with an empty `"results": []`, cut there: what comes before
+/// the array's first element, and what follows its `]`.
+fn split_at_results(document: &str) -> Result<(String, String), String> {
+    const MARK: &str = "\"results\": []";
+    // an object key: a string value would hold the quotes escaped
+    let at = document
+        .find(MARK)
+        .ok_or_else(|| "cannot write the report: no results array".to_string())?;
+    let open = at + MARK.len() - 1;
+    Ok((document[..open].to_string(), document[open + 1..].to_string()))
+}
+
+/// JSON as `serde_json::to_string_pretty` writes it (two-space indents), starting `level`
+/// indents deep, with one difference in the bytes and none in the value: DEL, the C1 controls
+/// and the bidirectional controls are written as `\uXXXX` escapes, as serde_json already writes
+/// the C0 controls. A document read from a hostile server then holds no byte that moves a
+/// terminal's cursor or turns a log line around, and parses to the same strings.
+pub fn safe_json<T: Serialize + ?Sized>(value: &T, level: usize) -> Result<String, String> {
+    let mut bytes = Vec::with_capacity(256);
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut bytes,
+        SafeFormatter {
+            level,
+            has_value: false,
+        },
+    );
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("cannot write the report: {e}"))
+}
+
+/// The formatter of `safe_json`: serde_json's `PrettyFormatter`, with a starting level and the
+/// extra escapes.
+struct SafeFormatter {
+    level: usize,
+    has_value: bool,
+}
+
+impl SafeFormatter {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for SafeFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if crate::text::is_unsafe_char(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                // every such character is in the Basic Multilingual Plane: one escape
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_json_is_serde_json_pretty_with_more_escapes() {
+        let value = serde_json::json!({
+            "a": [1, {"b": [], "c": {}}, "x\u{1b}y"],
+            "d": "plain",
+            "e": [[]],
+        });
+        assert_eq!(safe_json(&value, 0).ok(), serde_json::to_string_pretty(&value).ok());
+        let hostile = "a\u{7f}b\u{9b}c\u{202e}d\u{61c}e\u{2066}é";
+        let written = safe_json(&hostile, 0).unwrap_or_default();
+        assert_eq!(written, "\"a\\u007fb\\u009bc\\u202ed\\u061ce\\u2066é\"");
+        assert_eq!(serde_json::from_str::<String>(&written).ok().as_deref(), Some(hostile));
+    }
+
+    #[test]
+    fn a_deeper_start_indents_every_line() {
+        let value = serde_json::json!({"a": [1]});
+        assert_eq!(
+            safe_json(&value, 2).ok().as_deref(),
+            Some("{\n      \"a\": [\n        1\n      ]\n    }")
+        );
+    }
+}

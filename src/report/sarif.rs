@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::facts::Input;
 use crate::finding::Finding;
 use crate::registry::{self, Family, Rule};
-use crate::report::Outcome;
+use crate::report::{Layout, Outcome, Stream, StreamError, safe_json, split_at_results};
 use crate::severity::Severity;
 
 /// The schema the document declares: the `id` of the OASIS SARIF 2.1.0 schema (errata 01).
@@ -78,36 +78,52 @@ impl Places<'_> {
 
 /// The file an input was read from; standard input is none.
 fn own_file(input: &Input) -> Option<&str> {
-    input.file.as_deref().filter(|f| *f != STDIN_FILE)
+    own_file_of(input.file.as_deref())
 }
 
-/// What `--sarif-anchor` is for, when an input needs it and it is missing.
-fn missing_anchor(input: &Input) -> String {
+/// An input's file, unless it is standard input.
+pub fn own_file_of(file: Option<&str>) -> Option<&str> {
+    file.filter(|f| *f != STDIN_FILE)
+}
+
+/// What `--sarif-anchor` is for, when an input (by its name) needs it and it is missing.
+pub fn missing_anchor(name: &str) -> String {
     format!(
         "--format sarif needs a file for every result to point at, and the input \"{}\" is not one \
          (a link, a URL or standard input): pass --sarif-anchor PATH, the repository file the link \
          is kept in (the page or the workflow that holds it)",
-        crate::text::ellipsize(&input.name, 80)
+        crate::text::escape_for_terminal(&crate::text::ellipsize(name, 80))
     )
 }
 
-/// Renders every outcome as one SARIF log; `Err` (a usage error) when an input has no file and
-/// no `--sarif-anchor` was given.
+/// Renders every outcome as one SARIF log (as `Stream` writes it); `Err` (a usage error) when
+/// an input has no file and no `--sarif-anchor` was given.
 pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String> {
-    if places.anchor.is_none()
-        && let Some(outcome) = outcomes.iter().find(|o| own_file(&o.input).is_none())
-    {
-        return Err(missing_anchor(&outcome.input));
+    let mut stream = Stream::new(
+        Layout::Sarif,
+        places.anchor.map(str::to_string),
+        places.cwd.map(Path::to_path_buf),
+    );
+    stream.check_inputs(
+        outcomes
+            .iter()
+            .map(|o| (o.input.name.as_str(), o.input.file.as_deref())),
+    )?;
+    let mut out = Vec::new();
+    let written = outcomes
+        .iter()
+        .try_for_each(|o| stream.outcome(&mut out, o))
+        .and_then(|()| stream.finish(&mut out, 0));
+    match written {
+        Ok(()) => Ok(String::from_utf8_lossy(&out).into_owned()),
+        Err(StreamError::Report(e)) => Err(e),
+        Err(StreamError::Write(e)) => Err(format!("cannot write the SARIF report: {e}")),
     }
-    let mut results = Vec::new();
-    for outcome in outcomes {
-        for finding in &outcome.findings {
-            let place = places
-                .place(&outcome.input, finding)
-                .ok_or_else(|| missing_anchor(&outcome.input))?;
-            results.push(result(&outcome.input, finding, place));
-        }
-    }
+}
+
+/// The log around its results, cut at the results array: what comes before its first element,
+/// and what follows its `]`.
+pub fn frame() -> Result<(String, String), String> {
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -123,12 +139,16 @@ pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String
                 execution_successful: true,
             }],
             column_kind: "utf16CodeUnits",
-            results,
+            results: Vec::new(),
         }],
     };
-    serde_json::to_string_pretty(&log)
-        .map(|s| s + "\n")
-        .map_err(|e| format!("cannot write the SARIF report: {e}"))
+    let (head, rest) = split_at_results(&safe_json(&log, 0)?)?;
+    Ok((head, rest + "\n"))
+}
+
+/// One result, as it is written four levels deep in the log.
+pub fn result_json(input: &Input, finding: &Finding, place: Place) -> Result<String, String> {
+    safe_json(&result(input, finding, place), 4)
 }
 
 /// SARIF's name for a severity.
@@ -189,8 +209,10 @@ fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResu
         rule_id: finding.rule.code,
         rule_index: registry::ALL.iter().position(|r| r.code == finding.rule.code),
         level: level(finding.severity),
+        // prose a viewer shows as it is: what came from the input or the network is made
+        // visible, not obeyed (a U+202E would turn the rest of the line around)
         message: OwnedText {
-            text: message_with_subject(finding),
+            text: crate::text::escape_prose(&message_with_subject(finding)),
         },
         locations: [Location {
             physical_location: PhysicalLocation {
