@@ -345,7 +345,7 @@ mod tests {
 
     fn facts(host: HostFacts) -> Facts {
         Facts {
-            hosts: vec![host],
+            hosts: vec![std::sync::Arc::new(host)],
             ..Facts::default()
         }
     }
