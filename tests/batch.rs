@@ -151,3 +151,49 @@ fn a_progress_line_goes_to_a_terminal_and_nowhere_else() {
     assert_eq!(support::otadoctor_stderr_on_terminal(&json).stderr, "");
     assert_eq!(support::otadoctor_args(&human).stderr, "");
 }
+
+#[test]
+fn each_host_keeps_its_own_certificate_chain_when_probed_at_once() {
+    // eight hosts, each with its own certificate, probed concurrently in one batch: each host's
+    // recorded chain is its own (the probes once shared one log and could take another's)
+    let sites: Vec<Site> = (0..8)
+        .map(|i| Site::correct(&format!("host{i}.acme-apps.test")))
+        .collect();
+    let mut args = vec![
+        "--profile-ca".to_string(),
+        support::profile::ca_file(),
+        "--dns-server".to_string(),
+        sites[0].lab.dns.to_string(),
+        "--format".to_string(),
+        "json".to_string(),
+        "--jobs".to_string(),
+        "8".to_string(),
+    ];
+    for site in &sites {
+        args.extend(["--ca-file".to_string(), site.lab.pki.root_file()]);
+        args.extend([
+            "--resolve".to_string(),
+            format!("{}:{}:127.0.0.1", site.host, site.lab.addr.port()),
+        ]);
+    }
+    args.extend(sites.iter().map(Site::link));
+    let run = support::otadoctor_args(&args);
+    let doc = run.json();
+    let mut checked = 0;
+    for (site, result) in sites.iter().zip(doc["results"].as_array().into_iter().flatten()) {
+        for host in result["facts"]["hosts"].as_array().into_iter().flatten() {
+            let leaf = host["probe"]["tls"]["chain_der_hex"][0].as_str().unwrap_or_default();
+            let der = otadoctor::text::unhex(leaf).unwrap_or_default();
+            let cert = otadoctor::x509::parse(&der).expect("the probe recorded a leaf");
+            assert_eq!(host["host"], site.host.as_str());
+            assert!(
+                cert.san_dns.contains(&site.host),
+                "{} recorded the chain of {:?}",
+                site.host,
+                cert.san_dns
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, sites.len(), "every host's probe was read");
+}

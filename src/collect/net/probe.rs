@@ -51,6 +51,8 @@ pub async fn probe(
     if !https {
         return Some(facts);
     }
+    // concurrent probes of other hosts share the run's verifier: this one records alone
+    let verifier = Arc::new(verifier.with_own_log());
     let log = verifier.log();
     let requests = Arc::new(ClientCertRequests::default());
     let config = match probe_config(verifier, provider, requests.clone()) {

@@ -175,6 +175,17 @@ impl RecordingVerifier {
     pub fn log(&self) -> Arc<Mutex<Vec<TlsSeen>>> {
         self.log.clone()
     }
+
+    /// The same verifier recording into a log of its own (one probe's handshake, whatever
+    /// other probes run at the same time).
+    pub fn with_own_log(&self) -> RecordingVerifier {
+        RecordingVerifier {
+            public: self.public.clone(),
+            with_private: self.with_private.clone(),
+            log: Arc::default(),
+            now: self.now,
+        }
+    }
 }
 
 /// Reads a rustls error the way a person would.
