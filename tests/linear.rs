@@ -1,0 +1,77 @@
+//! Linear cost: every parser and check that walks text or a tree from the input costs about its
+//! size (or n log n), never its square. Each test runs one hot spot in-process on a hostile input
+//! of size n and 4n and fails when the larger costs more than eight times as long: linear work
+//! takes about four times, quadratic work sixteen. Times are the best of three, and times under
+//! a floor count as the floor, so a fast run on a busy machine does not fail.
+
+use std::time::{Duration, Instant};
+
+use otadoctor::check::Context;
+use otadoctor::facts::{LinkContext, ManifestFacts, ParseError, WalkFacts};
+use otadoctor::finding::{Resource, Subject};
+use time::macros::datetime;
+
+/// Below this, a run counts as this long.
+const FLOOR: Duration = Duration::from_millis(40);
+
+/// The best of three runs of `work(n)`.
+fn best_of_three(n: usize, work: &dyn Fn(usize)) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            work(n);
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Fails when `work(4 * n)` costs more than eight times `work(n)`.
+fn assert_linear(what: &str, n: usize, work: impl Fn(usize)) {
+    let small = best_of_three(n, &work);
+    let large = best_of_three(4 * n, &work);
+    eprintln!("{what}: {small:?} -> {large:?}");
+    assert!(
+        large <= small.max(FLOOR) * 8,
+        "{what}: n = {n} took {small:?}, 4n took {large:?} ({:.1}×): not linear",
+        large.as_secs_f64() / small.as_secs_f64().max(1e-9)
+    );
+}
+
+/// A link in a page.
+const LINK: &str = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h.example.net/m.plist\">x</a>";
+
+fn manifest_with_metadata(entries: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n<key>items</key>\n<array>\n<dict>\n<key>metadata</key>\n<dict>\n{entries}</dict>\n</dict>\n</array>\n</dict>\n</plist>\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_links_of_a_page_cost_its_size() {
+    // each link's line and column was counted from the start of the page
+    assert_linear("links on lines of their own", 1_500, |n| {
+        let page = format!("<html><body>\n{}</body></html>", format!("{LINK}\n").repeat(n));
+        let input = otadoctor::collect::input::page_input("p.html", "p.html", &page);
+        assert_eq!(input.facts.links.len(), n);
+    });
+}
+
+#[test]
+fn the_links_of_a_page_on_one_line_cost_its_size() {
+    // the columns too: a minified page is one line
+    assert_linear("links on one line", 3_000, |n| {
+        let page = format!("<html><body>{}</body></html>", LINK.repeat(n));
+        let input = otadoctor::collect::input::page_input("p.html", "p.html", &page);
+        assert_eq!(input.facts.links.len(), n);
+    });
+}
+
+#[test]
+fn html_attribute_links_keep_their_context() {
+    // a guard for the page test above: what it counts are attribute links
+    let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";
+    let found = otadoctor::collect::html::find_links(page);
+    assert!(matches!(found[0].context, LinkContext::HtmlAttribute { .. }));
+}
