@@ -69,6 +69,26 @@ fn the_links_of_a_page_on_one_line_cost_its_size() {
 }
 
 #[test]
+fn the_string_literals_of_one_long_statement_cost_its_size() {
+    // each literal's target was the statement text before it, searched backwards and counted
+    assert_linear("literals in one call", 1_000, |n| {
+        let script = format!("f({});", "'abcdefgh',".repeat(n));
+        let found = otadoctor::collect::js::string_literals(&script);
+        assert_eq!(found.len(), n);
+    });
+}
+
+#[test]
+fn the_string_literals_after_a_long_indentation_cost_their_size() {
+    // and each trimmed the statement's indentation again
+    assert_linear("literals after a long indentation", 500, |n| {
+        let script = format!("{}{}", " ".repeat(40 * n), "'a' ".repeat(n));
+        let found = otadoctor::collect::js::string_literals(&script);
+        assert_eq!(found.len(), n);
+    });
+}
+
+#[test]
 fn html_attribute_links_keep_their_context() {
     // a guard for the page test above: what it counts are attribute links
     let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";
