@@ -89,6 +89,22 @@ fn the_string_literals_after_a_long_indentation_cost_their_size() {
 }
 
 #[test]
+fn a_run_of_underscores_in_a_url_costs_its_length() {
+    // every "__" in the run read the rest of the run again
+    let subject = Subject {
+        resource: Resource::Manifest,
+        target: String::new(),
+        link: None,
+    };
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("underscores", 8_000, |n| {
+        let url = format!("https://cdn.acme.io/{}.plist", "_".repeat(n));
+        let mut out = Vec::new();
+        otadoctor::check::url::check(&url, &subject, None, &ctx, &mut out);
+    });
+}
+
+#[test]
 fn html_attribute_links_keep_their_context() {
     // a guard for the page test above: what it counts are attribute links
     let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";
