@@ -646,7 +646,8 @@ fn signed_url_expiry(parsed: &::url::Url) -> Option<(&'static str, OffsetDateTim
         if let (Some(d), Some(e)) = (get(date), get(expires)) {
             let signed = time::PrimitiveDateTime::parse(&d, &compact).ok()?.assume_utc();
             let seconds: i64 = e.trim().parse().ok()?;
-            return Some((scheme, signed + time::Duration::seconds(seconds)));
+            // past the calendar's end (year 9999): it never expires as far as anyone can tell
+            return Some((scheme, signed.checked_add(time::Duration::seconds(seconds))?));
         }
     }
     if let Some(e) = parsed
