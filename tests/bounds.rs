@@ -88,3 +88,11 @@ fn a_signature_expiring_past_the_calendar_is_no_panic() {
     assert_ne!(run.code, 101);
     assert!(!run.codes().contains(&"URL008".to_string()), "{:?}", run.codes());
 }
+
+#[test]
+fn a_refresh_target_of_accented_letters_is_no_panic() {
+    let page = "<html><head><meta http-equiv=\"refresh\" content=\"0;ééé\"></head></html>";
+    let run = check_offline(&file("refresh.html", page.as_bytes()));
+    assert_ne!(run.code, 101, "{}", run.stderr);
+    assert_eq!(run.json()["results"][0]["facts"]["page"]["links_found"], 0);
+}
