@@ -105,6 +105,31 @@ fn a_run_of_underscores_in_a_url_costs_its_length() {
 }
 
 #[test]
+fn a_line_full_of_ampersands_costs_its_length() {
+    // MAN001's fix escapes each raw "&"; each one looked for a ";" up to the end of the line
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("ampersands", 50_000, |n| {
+        let line = format!("<string>{}</string>", "&a".repeat(n));
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                parse_error: Some(ParseError {
+                    message: "xmlParseEntityRef: no name".to_string(),
+                    line: Some(1),
+                    column: Some(9),
+                    source_line: Some(line),
+                }),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+        assert_eq!(out.len(), 1);
+    });
+}
+
+#[test]
 fn html_attribute_links_keep_their_context() {
     // a guard for the page test above: what it counts are attribute links
     let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";

@@ -864,20 +864,19 @@ fn normalise_key(key: &str) -> String {
     out
 }
 
-/// The line with each raw `&` (one that does not start an entity) written `&amp;`.
+/// The line with each raw `&` (one that does not start an entity) written `&amp;`. Looks at
+/// most 9 bytes past each `&`, so a line full of them costs its length.
 fn escape_raw_ampersands(line: &str) -> Option<String> {
     let mut out = String::with_capacity(line.len());
     let mut changed = false;
     for (i, c) in line.char_indices() {
         if c == '&' {
-            let rest = &line[i + 1..];
-            let entity = rest
-                .split(';')
-                .next()
-                .filter(|e| rest.contains(';') && e.len() <= 8)
-                .is_some_and(|e| {
-                    ["amp", "lt", "gt", "quot", "apos"].contains(&e) || (e.starts_with('#') && e.len() > 1)
-                });
+            // an entity name is at most 8 bytes, then its `;`
+            let rest = line.as_bytes().get(i + 1..).unwrap_or_default();
+            let name = rest.iter().take(9).position(|b| *b == b';').map(|end| &rest[..end]);
+            let entity = name.is_some_and(|e| {
+                [&b"amp"[..], b"lt", b"gt", b"quot", b"apos"].contains(&e) || (e.starts_with(b"#") && e.len() > 1)
+            });
             if !entity {
                 out.push_str("&amp;");
                 changed = true;
