@@ -130,6 +130,41 @@ fn a_line_full_of_ampersands_costs_its_length() {
 }
 
 #[test]
+fn unknown_keys_cost_their_number_and_length() {
+    // each key is compared with the known ones by edit distance: long keys must not cost their
+    // length times the known keys' (they are too long to be a typo of any)
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("many keys", 4_000, |n| {
+        let metadata: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| (format!("titel{i}"), serde_json::Value::Bool(true)))
+            .collect();
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                document: Some(serde_json::json!({"items": [{"metadata": metadata}]})),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+    });
+    assert_linear("one long key", 20_000, |n| {
+        let key = "x".repeat(n);
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                document: Some(serde_json::json!({"items": [{"metadata": {key: true}}]})),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+    });
+}
+
+#[test]
 fn html_attribute_links_keep_their_context() {
     // a guard for the page test above: what it counts are attribute links
     let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";

@@ -838,9 +838,14 @@ fn nearest_key<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     if let Some(alias) = alias.and_then(|a| known.iter().find(|k| **k == a)) {
         return Some(alias);
     }
+    let length = normal.chars().count();
     known
         .iter()
-        .map(|candidate| (edit_distance(&normal, &normalise_key(candidate)), *candidate))
+        .map(|candidate| (normalise_key(candidate), *candidate))
+        // more than two edits apart by length alone: no distance to compute (a long key costs
+        // nothing)
+        .filter(|(candidate, _)| length.abs_diff(candidate.chars().count()) <= 2)
+        .map(|(candidate, known)| (edit_distance(&normal, &candidate), known))
         .filter(|(d, candidate)| *d <= if candidate.len() <= 4 { 1 } else { 2 })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
