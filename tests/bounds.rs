@@ -78,6 +78,22 @@ fn binary_nested(depth: usize, twice: bool) -> Vec<u8> {
 }
 
 #[test]
+fn items_are_numbered_in_the_raw_array_everywhere() {
+    // items[0] is a string; the dict is items[1], and its typo is found on its own line
+    let manifest = format!(
+        "{HEAD}<dict>\n<key>items</key>\n<array>\n<string>x</string>\n<dict>\n<key>assets</key>\n<array>\n<dict>\n<key>kind</key>\n<string>software-package</string>\n<key>url</key>\n<string>https://ota.acme-apps.io/Field.ipa</string>\n</dict>\n</array>\n<key>metadata</key>\n<dict>\n<key>bundle-identifer</key>\n<string>com.acme.field</string>\n<key>kind</key>\n<string>software</string>\n<key>title</key>\n<string>Field</string>\n</dict>\n</dict>\n</array>\n</dict>\n</plist>\n"
+    );
+    let run = check_offline(&file("raw-items.plist", manifest.as_bytes()));
+    let typo = &findings(&run, "MAN013")[0];
+    assert_eq!(typo["location"]["line"], 20, "{typo}");
+    let title = &findings(&run, "MAN012")[0];
+    assert!(
+        title["message"].as_str().unwrap_or_default().contains("the item"),
+        "{title}"
+    );
+}
+
+#[test]
 fn a_signature_expiring_past_the_calendar_is_no_panic() {
     let run = otadoctor(&[
         "--offline",

@@ -52,19 +52,23 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(doc) = &facts.document else { return };
     m.manifest_binary_plist(out);
     m.unknown_key(doc, ROOT_KEYS, "the manifest", "", out);
-    let items: Vec<&Value> = doc
+    // the items that are dicts, numbered in the raw array as the key lines, the listed assets
+    // and the package asset are
+    let items: Vec<(usize, &Value)> = doc
         .get("items")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter(|item| item.is_object())
+        .enumerate()
+        .filter(|(_, item)| item.is_object())
         .collect();
-    m.missing_items(doc, &items, out);
+    let dicts: Vec<&Value> = items.iter().map(|(_, item)| *item).collect();
+    m.missing_items(doc, &dicts, out);
     if items.is_empty() {
         return;
     }
-    m.multiple_items(&items, out);
-    for (i, item) in items.iter().enumerate() {
+    m.multiple_items(&dicts, out);
+    for &(i, item) in &items {
         let path = format!("items[{i}]");
         let place = if items.len() > 1 {
             format!("item {}", i + 1)
