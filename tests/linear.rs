@@ -49,6 +49,27 @@ fn manifest_with_metadata(entries: &str) -> Vec<u8> {
 }
 
 #[test]
+fn the_key_lines_of_a_manifest_cost_its_size() {
+    // collect::manifest::key_lines asked roxmltree for each key's line from the start of the text
+    assert_linear("distinct keys", 3_000, |n| {
+        let entries: String = (0..n)
+            .map(|i| format!("<key>key{i}</key>\n<string>{}</string>\n", "v".repeat(60)))
+            .collect();
+        let facts = otadoctor::collect::manifest::read("m.plist", &manifest_with_metadata(&entries));
+        assert!(facts.document.is_some());
+    });
+}
+
+#[test]
+fn duplicate_keys_cost_their_size() {
+    assert_linear("duplicate keys", 3_000, |n| {
+        let entries = format!("<key>k</key>\n<string>{}</string>\n", "v".repeat(60)).repeat(n);
+        let facts = otadoctor::collect::manifest::read("m.plist", &manifest_with_metadata(&entries));
+        assert!(facts.document.is_some());
+    });
+}
+
+#[test]
 fn the_links_of_a_page_cost_its_size() {
     // each link's line and column was counted from the start of the page
     assert_linear("links on lines of their own", 1_500, |n| {

@@ -2,6 +2,7 @@
 //! parse error with its line and column. Plists never declare XML entities, so a manifest that
 //! does is not expanded (no entity bombs); it is reported as not parseable.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use crate::facts::{ManifestFacts, ManifestFormat, ParseError};
@@ -98,56 +99,78 @@ fn plist_error(e: &plist::Error) -> String {
     }
 }
 
-/// The line of every `<key>` in the plist, by path (`items[0].metadata.kind`).
-fn key_lines(text: &str) -> std::collections::BTreeMap<String, usize> {
-    let mut out = std::collections::BTreeMap::new();
+/// The line of every `<key>` the rules can name, by path: the top-level keys (`items`), each
+/// item's (`items[0].assets`), each asset's (`items[0].assets[1].url`) and each item's metadata's
+/// (`items[0].metadata.kind`). Items and assets are numbered in their raw array, whatever they
+/// hold; the first of duplicate keys gives the line.
+fn key_lines(text: &str) -> BTreeMap<String, usize> {
+    let text = text.trim_start_matches('\u{feff}');
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
         nodes_limit: 200_000,
         ..roxmltree::ParsingOptions::default()
     };
-    let Ok(doc) = roxmltree::Document::parse_with_options(text.trim_start_matches('\u{feff}'), options) else {
-        return out;
+    let Ok(doc) = roxmltree::Document::parse_with_options(text, options) else {
+        return BTreeMap::new();
     };
-    let root = doc.root_element();
-    if let Some(top) = root.children().find(|n| n.is_element()) {
-        walk_lines(&doc, top, String::new(), &mut out);
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    let top = doc.root_element().children().find(roxmltree::Node::is_element);
+    for (key, at, value) in top.into_iter().flat_map(entries) {
+        keys.push((key.to_string(), at));
+        let Some(items) = value.filter(|v| key == "items" && named(*v, "array")) else {
+            continue;
+        };
+        for (i, item) in items.children().filter(roxmltree::Node::is_element).enumerate() {
+            for (key, at, value) in entries(item) {
+                let path = format!("items[{i}].{key}");
+                keys.push((path.clone(), at));
+                let Some(value) = value else { continue };
+                match key {
+                    "assets" if named(value, "array") => {
+                        for (j, asset) in value.children().filter(roxmltree::Node::is_element).enumerate() {
+                            for (key, at, _) in entries(asset) {
+                                keys.push((format!("{path}[{j}].{key}"), at));
+                            }
+                        }
+                    }
+                    "metadata" => {
+                        for (key, at, _) in entries(value) {
+                            keys.push((format!("{path}.{key}"), at));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let offsets: Vec<usize> = keys.iter().map(|(_, at)| *at).collect();
+    let places = crate::text::lines_and_columns(text, &offsets);
+    let mut out = BTreeMap::new();
+    for ((path, _), (line, _)) in keys.into_iter().zip(places) {
+        out.entry(path).or_insert(line);
     }
     out
 }
 
-fn walk_lines(
-    doc: &roxmltree::Document<'_>,
-    node: roxmltree::Node<'_, '_>,
-    path: String,
-    out: &mut std::collections::BTreeMap<String, usize>,
-) {
-    match node.tag_name().name() {
-        "dict" => {
-            let mut key: Option<String> = None;
-            for child in node.children().filter(|n| n.is_element()) {
-                if child.tag_name().name() == "key" {
-                    let name = child.text().unwrap_or_default().to_string();
-                    let full = if path.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{path}.{name}")
-                    };
-                    out.entry(full.clone())
-                        .or_insert(usize::try_from(doc.text_pos_at(child.range().start).row).unwrap_or(0));
-                    key = Some(full);
-                } else if let Some(k) = key.take() {
-                    walk_lines(doc, child, k, out);
-                }
+/// The entries of a `<dict>` element: each key's text, where its `<key>` starts, and the element
+/// after it (its value, when there is one before the next key). Nothing for other elements.
+fn entries<'a, 'input: 'a>(
+    dict: roxmltree::Node<'a, 'input>,
+) -> impl Iterator<Item = (&'a str, usize, Option<roxmltree::Node<'a, 'input>>)> {
+    let mut children = dict
+        .children()
+        .filter(move |n| n.is_element() && named(dict, "dict"))
+        .peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let child = children.next()?;
+            if !named(child, "key") {
+                continue;
             }
+            let value = children.next_if(|n| !named(*n, "key"));
+            return Some((child.text().unwrap_or_default(), child.range().start, value));
         }
-        "array" => {
-            for (i, child) in node.children().filter(|n| n.is_element()).enumerate() {
-                walk_lines(doc, child, format!("{path}[{i}]"), out);
-            }
-        }
-        _ => {}
-    }
+    })
 }
 
 /// The first XML well-formedness error, with its place (roxmltree reports line and column).
@@ -177,6 +200,11 @@ fn xml_error(text: &str) -> Option<ParseError> {
         column: Some(usize::try_from(pos.col).unwrap_or(0)),
         source_line: trimmed.lines().nth(line.saturating_sub(1)).map(str::to_string),
     })
+}
+
+/// Whether `node` is the element `<name>` (whatever its namespace).
+fn named(node: roxmltree::Node<'_, '_>, name: &str) -> bool {
+    node.tag_name().name() == name
 }
 
 fn declared_encoding(text: &str) -> Option<String> {
