@@ -78,6 +78,142 @@ fn binary_nested(depth: usize, twice: bool) -> Vec<u8> {
 }
 
 #[test]
+fn a_manifest_of_30000_nested_arrays_is_man001_with_its_place() {
+    let text = format!(
+        "{HEAD}<dict>\n<key>items</key>\n{}\n</dict>\n</plist>\n",
+        nested_arrays(30_000)
+    );
+    let run = check_offline(&file("nested.plist", text.as_bytes()));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let man001 = &findings(&run, "MAN001")[0];
+    let message = man001["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("nested deeper than 64 levels of arrays and dictionaries"),
+        "{message}"
+    );
+    // the 64th <array> is the 65th level, the top <dict> being the first
+    assert!(message.contains("at line 6, column 442"), "{message}");
+    assert_eq!(man001["location"]["line"], 6);
+    assert_eq!(man001["location"]["column"], 442);
+    assert!(run.stdout.len() < 64 * 1024, "{} bytes of JSON", run.stdout.len());
+}
+
+#[test]
+fn a_manifest_nested_64_deep_is_read() {
+    // the limit is the last level read: 64 arrays inside items
+    let text = format!(
+        "{HEAD}<dict>\n<key>items</key>\n{}\n</dict>\n</plist>\n",
+        nested_arrays(63)
+    );
+    let run = check_offline(&file("nested-64.plist", text.as_bytes()));
+    assert!(findings(&run, "MAN001").is_empty(), "{:?}", run.codes());
+    assert!(run.codes().contains(&"MAN004".to_string()), "{:?}", run.codes());
+}
+
+#[test]
+fn a_binary_manifest_nested_100000_deep_is_man001() {
+    let run = check_offline(&file("nested-binary.plist", &binary_nested(100_000, false)));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(message(&run, "MAN001").contains("nested deeper than 64 levels"));
+}
+
+#[test]
+fn a_binary_plist_bomb_is_refused_not_expanded() {
+    // 60 arrays, each holding the next twice: 2^60 values, in 600 bytes
+    let start = Instant::now();
+    let run = check_offline(&file("bomb.plist", &binary_nested(60, true)));
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        message(&run, "MAN001").contains("expands to more than"),
+        "{:?}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_info_plist_nested_100000_deep_is_app001() {
+    let deep = info_plist("com.acme.field", "Field").replace(
+        "</dict></plist>",
+        &format!("<key>Deep</key>{}</dict></plist>", nested_arrays(100_000)),
+    );
+    let package = ipa(&IpaSpec {
+        info_plist: Some(deep),
+        ..IpaSpec::default()
+    });
+    assert!(package.len() < 16 * 1024, "a small package: {} bytes", package.len());
+    let run = check_offline(&file("nested-info.ipa", &package));
+    let message = message(&run, "APP001");
+    assert!(
+        message.contains("is not a plist Xcode writes: nested deeper than 64 levels"),
+        "{message}"
+    );
+    assert!(run.stdout.len() < 64 * 1024, "{} bytes of JSON", run.stdout.len());
+}
+
+#[test]
+fn a_binary_info_plist_nested_100000_deep_is_app001() {
+    let package = ipa(&IpaSpec {
+        info_plist: None,
+        seal: None,
+        extra: vec![("Payload/Field.app/Info.plist", binary_nested(100_000, false))],
+        ..IpaSpec::default()
+    });
+    let run = check_offline(&file("nested-binary-info.ipa", &package));
+    assert!(message(&run, "APP001").contains("nested deeper than 64 levels"));
+}
+
+#[test]
+fn the_json_of_a_one_kilobyte_package_stays_small() {
+    // 4,000 nested arrays in an Info.plist were 32 MB of JSON (the indentation of each level)
+    let deep = info_plist("com.acme.field", "Field").replace(
+        "</dict></plist>",
+        &format!("<key>Deep</key>{}</dict></plist>", nested_arrays(4_000)),
+    );
+    let package = ipa(&IpaSpec {
+        info_plist: Some(deep),
+        ..IpaSpec::default()
+    });
+    assert!(package.len() < 16 * 1024, "{} bytes", package.len());
+    let run = check_offline(&file("json-size.ipa", &package));
+    assert!(run.stdout.len() < 64 * 1024, "{} bytes of JSON", run.stdout.len());
+}
+
+#[test]
+fn a_profile_whose_plist_nests_100000_deep_is_sig015() {
+    let content = format!("{HEAD}<dict><key>Deep</key>{}</dict></plist>\n", nested_arrays(100_000));
+    let signed = support::profile::ca().sign(content.as_bytes(), time::macros::datetime!(2026-01-01 0:00 UTC));
+    let run = check_offline(&file("nested.mobileprovision", &signed));
+    let message = message(&run, "SIG015");
+    assert!(message.contains("nested deeper than 64 levels"), "{message}");
+}
+
+#[test]
+fn code_resources_nested_100000_deep_is_an_unreadable_seal() {
+    let deep = format!(
+        "{HEAD}<dict><key>files</key>{}</dict></plist>\n",
+        nested_arrays(100_000)
+    );
+    let package = ipa(&IpaSpec {
+        seal: None,
+        extra: vec![("Payload/Field.app/_CodeSignature/CodeResources", deep.into_bytes())],
+        ..IpaSpec::default()
+    });
+    let path = file("nested-seal.ipa", &package);
+    for deep_mode in [false, true] {
+        let mut args = vec!["--offline", "--format", "json"];
+        if deep_mode {
+            args.push("--deep");
+        }
+        args.push(&path);
+        let run = otadoctor(&args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let seal = &run.json()["results"][0]["facts"]["walks"][0]["package"]["bundles"][0]["seal"];
+        let error = seal["error"].as_str().unwrap_or_default();
+        assert!(error.contains("nested deeper than 64 levels"), "{seal}");
+    }
+}
+
+#[test]
 fn items_are_numbered_in_the_raw_array_everywhere() {
     // items[0] is a string; the dict is items[1], and its typo is found on its own line
     let manifest = format!(

@@ -250,9 +250,12 @@ impl Man<'_> {
                 end.saturating_sub(indent).min(shown.len()),
             );
             finding = finding.highlight(shown, start..end.max(start), "here");
-            if let Some(location) = finding.location.as_mut() {
-                location.column = e.column.unwrap_or(1);
-            }
+        }
+        // the column, also where the line is not kept (a manifest of one line of a megabyte)
+        if let Some(e) = &f.parse_error
+            && let Some(location) = finding.location.as_mut()
+        {
+            location.column = e.column.unwrap_or(1);
         }
         out.push(finding);
     }

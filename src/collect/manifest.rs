@@ -1,10 +1,11 @@
 //! Reading a manifest plist: its encoding as found, and its content as a tree (JSON), or the
 //! parse error with its line and column. Plists never declare XML entities, so a manifest that
-//! does is not expanded (no entity bombs); it is reported as not parseable.
+//! does is not expanded (no entity bombs); it is reported as not parseable. A manifest nested
+//! deeper than `bounded::MAX_DEPTH` is not parseable either.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
+use crate::collect::bounded::{self, PlistError};
 use crate::facts::{ManifestFacts, ManifestFormat, ParseError};
 
 /// Reads `bytes` (from `source`, a URL or a file).
@@ -20,8 +21,8 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if body.starts_with(b"bplist") {
         facts.format = ManifestFormat::Binary;
-        match plist::Value::from_reader(Cursor::new(body)) {
-            Ok(value) => facts.document = Some(to_json(&value)),
+        match bounded::read_plist(body) {
+            Ok(value) => keep(&mut facts, &value),
             Err(e) => {
                 facts.parse_error = Some(ParseError {
                     message: e.to_string(),
@@ -62,23 +63,88 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
         ManifestFormat::Unknown
     };
     facts.ascii = bytes.is_ascii();
-    facts.parse_error = xml_error(&text);
-    if facts.parse_error.is_none() {
-        facts.key_lines = key_lines(&text);
-    }
-    if facts.parse_error.is_none() {
-        match plist::Value::from_reader_xml(Cursor::new(text.as_bytes())) {
-            Ok(value) => facts.document = Some(to_json(&value)),
-            Err(e) => {
-                facts.parse_error = Some(ParseError {
-                    message: plist_error(&e),
-                    ..ParseError::default()
-                })
-            }
-        }
-    }
+    read_xml(&text, &mut facts);
     facts.text = Some(text);
     facts
+}
+
+/// The XML: well-formed (roxmltree, with line and column), not too deep, the line of every key
+/// the rules name, then the plist.
+fn read_xml(text: &str, facts: &mut ManifestFacts) {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    if let Some(at) = trimmed.find("<!ENTITY") {
+        facts.parse_error = Some(error_at(
+            trimmed,
+            at,
+            "the manifest declares XML entities (<!ENTITY …>), which a plist never does; not expanded".to_string(),
+        ));
+        return;
+    }
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 200_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    // roxmltree builds its tree without recursion, whatever the depth
+    let doc = match roxmltree::Document::parse_with_options(trimmed, options) {
+        Ok(doc) => doc,
+        Err(error) => {
+            let pos = error.pos();
+            let line = usize::try_from(pos.row).unwrap_or(0);
+            facts.parse_error = Some(ParseError {
+                message: error.to_string(),
+                line: Some(line),
+                column: Some(usize::try_from(pos.col).unwrap_or(0)),
+                source_line: source_line(trimmed, line),
+            });
+            return;
+        }
+    };
+    if let Some(at) = too_deep_at(&doc) {
+        facts.parse_error = Some(error_at(trimmed, at, bounded::too_deep()));
+        return;
+    }
+    facts.key_lines = key_lines(&doc, trimmed);
+    match bounded::read_plist_xml(text) {
+        Ok(value) => keep(facts, &value),
+        Err(PlistError::Plist(e)) => {
+            facts.parse_error = Some(ParseError {
+                message: plist_error(&e),
+                ..ParseError::default()
+            })
+        }
+        Err(e) => {
+            facts.parse_error = Some(ParseError {
+                message: e.to_string(),
+                ..ParseError::default()
+            })
+        }
+    }
+}
+
+/// The parsed manifest into the facts.
+fn keep(facts: &mut ManifestFacts, value: &plist::Value) {
+    facts.document = Some(to_json(value));
+}
+
+/// A parse error at byte `at` of `text`.
+fn error_at(text: &str, at: usize, message: String) -> ParseError {
+    let (line, column) = crate::text::line_and_column(text, at);
+    ParseError {
+        message,
+        line: Some(line),
+        column: Some(column),
+        source_line: source_line(text, line),
+    }
+}
+
+/// Line `line` (1-based) of `text`, as written, for showing where an error is; not kept when it
+/// is longer than a string of the facts may be (a manifest written on one line of a megabyte).
+fn source_line(text: &str, line: usize) -> Option<String> {
+    text.lines()
+        .nth(line.checked_sub(1)?)
+        .filter(|l| l.len() <= bounded::MAX_STRING_CHARS)
+        .map(str::to_string)
 }
 
 /// A plist structure error in words (the crate's own text is a debug dump).
@@ -99,20 +165,31 @@ fn plist_error(e: &plist::Error) -> String {
     }
 }
 
+/// The byte offset of the first `<array>` or `<dict>` nested deeper than `bounded::MAX_DEPTH`,
+/// in one pass over the elements in document order.
+fn too_deep_at(doc: &roxmltree::Document<'_>) -> Option<usize> {
+    // where each container open around the current element ends
+    let mut open: Vec<usize> = Vec::new();
+    for node in doc.descendants().filter(roxmltree::Node::is_element) {
+        let range = node.range();
+        while open.last().is_some_and(|end| *end <= range.start) {
+            open.pop();
+        }
+        if matches!(node.tag_name().name(), "array" | "dict") {
+            open.push(range.end);
+            if open.len() > bounded::MAX_DEPTH {
+                return Some(range.start);
+            }
+        }
+    }
+    None
+}
+
 /// The line of every `<key>` the rules can name, by path: the top-level keys (`items`), each
 /// item's (`items[0].assets`), each asset's (`items[0].assets[1].url`) and each item's metadata's
 /// (`items[0].metadata.kind`). Items and assets are numbered in their raw array, whatever they
 /// hold; the first of duplicate keys gives the line.
-fn key_lines(text: &str) -> BTreeMap<String, usize> {
-    let text = text.trim_start_matches('\u{feff}');
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: 200_000,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let Ok(doc) = roxmltree::Document::parse_with_options(text, options) else {
-        return BTreeMap::new();
-    };
+fn key_lines(doc: &roxmltree::Document<'_>, text: &str) -> BTreeMap<String, usize> {
     let mut keys: Vec<(String, usize)> = Vec::new();
     let top = doc.root_element().children().find(roxmltree::Node::is_element);
     for (key, at, value) in top.into_iter().flat_map(entries) {
@@ -170,35 +247,6 @@ fn entries<'a, 'input: 'a>(
             let value = children.next_if(|n| !named(*n, "key"));
             return Some((child.text().unwrap_or_default(), child.range().start, value));
         }
-    })
-}
-
-/// The first XML well-formedness error, with its place (roxmltree reports line and column).
-fn xml_error(text: &str) -> Option<ParseError> {
-    let trimmed = text.trim_start_matches('\u{feff}');
-    if let Some(at) = trimmed.find("<!ENTITY") {
-        let (line, column) = crate::text::line_and_column(trimmed, at);
-        return Some(ParseError {
-            message: "the manifest declares XML entities (<!ENTITY …>), which a plist never does; not expanded"
-                .to_string(),
-            line: Some(line),
-            column: Some(column),
-            source_line: trimmed.lines().nth(line - 1).map(str::to_string),
-        });
-    }
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: 200_000,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let error = roxmltree::Document::parse_with_options(trimmed, options).err()?;
-    let pos = error.pos();
-    let line = usize::try_from(pos.row).unwrap_or(0);
-    Some(ParseError {
-        message: error.to_string(),
-        line: Some(line),
-        column: Some(usize::try_from(pos.col).unwrap_or(0)),
-        source_line: trimmed.lines().nth(line.saturating_sub(1)).map(str::to_string),
     })
 }
 
