@@ -100,13 +100,23 @@ fn a_manifest_of_30000_nested_arrays_is_man001_with_its_place() {
 
 #[test]
 fn a_manifest_nested_64_deep_is_read() {
-    // the limit is the last level read: 64 arrays inside items
+    // the limit is the last level read: the top dict and 63 arrays, a string in the last one,
+    // read and kept whole
     let text = format!(
-        "{HEAD}<dict>\n<key>items</key>\n{}\n</dict>\n</plist>\n",
-        nested_arrays(63)
+        "{HEAD}<dict>\n<key>items</key>\n{}<string>x</string>{}\n</dict>\n</plist>\n",
+        "<array>".repeat(63),
+        "</array>".repeat(63)
     );
     let run = check_offline(&file("nested-64.plist", text.as_bytes()));
     assert!(findings(&run, "MAN001").is_empty(), "{:?}", run.codes());
+    let doc = run.json();
+    let document = &doc["results"][0]["facts"]["walks"][0]["document"];
+    assert!(document.get("document_cut").is_none(), "{document}");
+    let mut inner = &document["document"]["items"];
+    for _ in 0..62 {
+        inner = &inner[0];
+    }
+    assert_eq!(inner[0], "x");
     assert!(run.codes().contains(&"MAN004".to_string()), "{:?}", run.codes());
 }
 
@@ -211,6 +221,59 @@ fn code_resources_nested_100000_deep_is_an_unreadable_seal() {
         let error = seal["error"].as_str().unwrap_or_default();
         assert!(error.contains("nested deeper than 64 levels"), "{seal}");
     }
+}
+
+#[test]
+fn a_wide_info_plist_is_cut_in_the_facts_and_said_so() {
+    let keys: String = (0..50_000)
+        .map(|i| format!("<key>Key{i}</key><string>v</string>"))
+        .collect();
+    let wide = info_plist("com.acme.field", "Field").replace("</dict></plist>", &format!("{keys}</dict></plist>"));
+    let package = ipa(&IpaSpec {
+        info_plist: Some(wide),
+        ..IpaSpec::default()
+    });
+    let run = check_offline(&file("wide-info.ipa", &package));
+    let message = message(&run, "APP001");
+    assert!(message.contains("cut: 30,009 values left out"), "{message}");
+    let bundle = &run.json()["results"][0]["facts"]["walks"][0]["package"]["bundles"][0];
+    assert_eq!(bundle["info_plist_cut"]["left_out"], 30_009);
+    assert_eq!(bundle["info_plist"]["CFBundleIdentifier"], "com.acme.field");
+    assert!(run.stdout.len() < 2 * 1024 * 1024, "{} bytes of JSON", run.stdout.len());
+    // the human report says it
+    let human = otadoctor(&["--offline", &file("wide-info.ipa", &package)]);
+    assert!(human.stdout.contains("cut: 30,009 values left out"), "{}", human.stdout);
+}
+
+#[test]
+fn a_manifest_past_the_caps_is_cut_and_is_never_fine() {
+    let keys: String = (0..30_000)
+        .map(|i| format!("<key>x-build-{i}</key><true/>\n"))
+        .collect();
+    let manifest = format!(
+        "{HEAD}<dict>\n<key>items</key>\n<array>\n<dict>\n<key>assets</key>\n<array>\n<dict>\n<key>kind</key>\n<string>software-package</string>\n<key>url</key>\n<string>https://ota.acme-apps.io/Field.ipa</string>\n</dict>\n</array>\n<key>metadata</key>\n<dict>\n<key>bundle-identifier</key>\n<string>com.acme.field</string>\n<key>kind</key>\n<string>software</string>\n<key>title</key>\n<string>Field</string>\n{keys}</dict>\n</dict>\n</array>\n</dict>\n</plist>\n"
+    );
+    let run = check_offline(&file("wide.plist", manifest.as_bytes()));
+    assert_eq!(run.code, 1);
+    let message = message(&run, "MAN001");
+    assert!(message.contains("only its first part was read (cut: "), "{message}");
+    let doc = run.json();
+    let document = &doc["results"][0]["facts"]["walks"][0]["document"];
+    assert!(document["document_cut"]["left_out"].as_u64().unwrap_or_default() > 10_000);
+    assert_eq!(
+        document["document"]["items"][0]["assets"][0]["kind"],
+        "software-package"
+    );
+    assert!(run.stdout.len() < 2 * 1024 * 1024, "{} bytes of JSON", run.stdout.len());
+}
+
+#[test]
+fn a_real_sized_manifest_is_whole() {
+    let run = check_offline(&support::testdata("manifests/good.plist"));
+    let doc = run.json();
+    let document = &doc["results"][0]["facts"]["walks"][0]["document"];
+    assert!(document["document"].is_object());
+    assert!(document.get("document_cut").is_none(), "{document}");
 }
 
 #[test]

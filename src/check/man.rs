@@ -190,9 +190,25 @@ impl Man<'_> {
         }
     }
 
-    /// MAN001: the manifest did not parse as a plist.
+    /// MAN001: the manifest did not parse as a plist, or holds far more than any manifest (the
+    /// facts keep a cut copy).
     fn manifest_not_plist(&self, out: &mut Vec<Finding>) {
         let f = self.facts;
+        if let Some(cut) = f.document.as_ref().and(f.document_cut.as_ref()) {
+            out.push(
+                self.finding(
+                    &rules::MANIFEST_NOT_PLIST,
+                    format!(
+                        "the manifest holds far more than a manifest does, so only its first part was read ({})",
+                        cut.describe()
+                    ),
+                    "publish the manifest the build writes: one item with its assets and metadata, a few kilobytes"
+                        .to_string(),
+                    None,
+                ),
+            );
+            return;
+        }
         if f.document.is_some() {
             return;
         }

@@ -9,18 +9,29 @@
 //! * **plists are read twice**: first as the `plist` crate's own event stream (its tokenizer, so
 //!   no other parser's idea of the syntax can disagree with it), counting depth and values
 //!   without building anything; then, when that stays within bounds, parsed as before;
-//! * **a cap on a line of input kept in the facts** ([`MAX_STRING_CHARS`]), as where a parse
-//!   error is shown.
+//! * **caps on what a tree copies into the facts** ([`MAX_VALUES`], [`MAX_STRING_CHARS`],
+//!   [`MAX_TEXT_BYTES`]): a copy that reaches one is cut, and says so ([`Cut`]). Real manifests
+//!   (tens of values, hash lists of a few thousand) and Info.plists (hundreds) are far below them.
 
 use std::io::Cursor;
+
+use crate::facts::Cut;
 
 /// How deep arrays and dictionaries may nest in a plist, and any structure read from the input
 /// may nest (BER elements in a profile). Manifests nest 5 levels, Info.plists about 10,
 /// CodeResources 4, profiles 3 (their BER envelope about 12).
 pub const MAX_DEPTH: usize = 64;
 
-/// The most characters one string (a line of the input) keeps in the facts.
+/// The most values (array items and dictionary entries, with the root) a tree copied into the
+/// facts keeps.
+pub const MAX_VALUES: usize = 20_000;
+
+/// The most characters one string (a key or a value) keeps in the facts; longer ones are
+/// shortened, ending in "…".
 pub const MAX_STRING_CHARS: usize = 16 * 1024;
+
+/// The most bytes of text (keys and strings, UTF-8) one tree keeps in the facts together.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
 /// Why a plist was not read.
 #[derive(Debug)]
@@ -103,6 +114,121 @@ where
     Ok(())
 }
 
+/// The plist as JSON (dates as RFC 3339 strings, data as a note of its size), within the facts
+/// caps; `Some(cut)` says what was left out.
+pub fn to_json(value: &plist::Value) -> (serde_json::Value, Option<Cut>) {
+    let mut copy = Copy::default();
+    let json = copy.value(value, 0);
+    let cut = (copy.cut != Cut::default()).then_some(copy.cut);
+    (json, cut)
+}
+
+/// A copy under way: what it holds so far and what it left out.
+#[derive(Default)]
+struct Copy {
+    values: usize,
+    chars: usize,
+    cut: Cut,
+}
+
+impl Copy {
+    /// Whether one more value fits (a container only within [`MAX_DEPTH`], as parsing allows);
+    /// when it does not, it is counted, with what it holds.
+    fn admit(&mut self, value: &plist::Value, depth: usize) -> bool {
+        let container = matches!(value, plist::Value::Array(_) | plist::Value::Dictionary(_));
+        if self.has_room() && !(container && depth >= MAX_DEPTH) {
+            self.values += 1;
+            return true;
+        }
+        self.cut.left_out = self.cut.left_out.saturating_add(count(value, depth));
+        false
+    }
+
+    /// A string, shortened to [`MAX_STRING_CHARS`] characters.
+    fn string(&mut self, s: &str) -> String {
+        let long = s.char_indices().nth(MAX_STRING_CHARS).map(|(at, _)| at);
+        let kept = match long {
+            Some(at) => {
+                self.cut.shortened += 1;
+                format!("{}…", &s[..at])
+            }
+            None => s.to_string(),
+        };
+        self.chars = self.chars.saturating_add(kept.len());
+        kept
+    }
+
+    /// `value`, the `depth`-th container's child (the root at 0), once admitted.
+    fn value(&mut self, value: &plist::Value, depth: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        if !self.admit(value, depth) {
+            return J::Null;
+        }
+        match value {
+            plist::Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    if !self.has_room() {
+                        self.leave_out(items[i..].iter(), depth + 1);
+                        break;
+                    }
+                    out.push(self.value(item, depth + 1));
+                }
+                J::Array(out)
+            }
+            plist::Value::Dictionary(dict) => {
+                let mut out = serde_json::Map::new();
+                for (i, (key, item)) in dict.iter().enumerate() {
+                    if !self.has_room() {
+                        self.leave_out(dict.values().skip(i), depth + 1);
+                        break;
+                    }
+                    let key = self.string(key);
+                    let item = self.value(item, depth + 1);
+                    out.insert(key, item);
+                }
+                J::Object(out)
+            }
+            plist::Value::Boolean(b) => J::Bool(*b),
+            plist::Value::Integer(i) => i
+                .as_signed()
+                .map(J::from)
+                .or_else(|| i.as_unsigned().map(J::from))
+                .unwrap_or(J::Null),
+            plist::Value::Real(r) => serde_json::Number::from_f64(*r).map_or(J::Null, J::Number),
+            plist::Value::String(s) => J::String(self.string(s)),
+            plist::Value::Date(d) => J::String(d.to_xml_format()),
+            plist::Value::Data(d) => J::String(format!("<data: {} bytes>", d.len())),
+            plist::Value::Uid(u) => J::from(u.get()),
+            _ => J::Null,
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        self.values < MAX_VALUES && self.chars < MAX_TEXT_BYTES
+    }
+
+    /// Counts `rest` (the children of one container not copied) as left out.
+    fn leave_out<'v>(&mut self, rest: impl Iterator<Item = &'v plist::Value>, depth: usize) {
+        for value in rest {
+            self.cut.left_out = self.cut.left_out.saturating_add(count(value, depth));
+        }
+    }
+}
+
+/// How many values `value` is, with what it holds (containers past [`MAX_DEPTH`] count as one).
+fn count(value: &plist::Value, depth: usize) -> usize {
+    if depth >= MAX_DEPTH {
+        return 1;
+    }
+    let inner = match value {
+        plist::Value::Array(items) => items.iter().map(|v| count(v, depth + 1)).sum(),
+        plist::Value::Dictionary(dict) => dict.values().map(|v| count(v, depth + 1)).sum(),
+        _ => 0,
+    };
+    1usize.saturating_add(inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +263,55 @@ mod tests {
             .map(|e| e.to_string());
         assert!(ours.is_some());
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn a_copy_keeps_every_level_parsing_allows() {
+        let mut value = plist::Value::String("bottom".into());
+        for _ in 0..MAX_DEPTH {
+            value = plist::Value::Array(vec![value]);
+        }
+        let (json, cut) = to_json(&value);
+        assert_eq!(cut, None);
+        let mut inner = &json;
+        for _ in 0..MAX_DEPTH {
+            inner = &inner[0];
+        }
+        assert_eq!(inner, "bottom");
+        // one level more (no parse gives it) is left out, counted as one value
+        let (_, cut) = to_json(&plist::Value::Array(vec![value]));
+        assert_eq!(cut.map(|c| c.left_out), Some(1));
+    }
+
+    #[test]
+    fn a_copy_within_the_caps_is_whole() {
+        let mut dict = plist::Dictionary::new();
+        dict.insert("a".into(), plist::Value::Array(vec![plist::Value::Boolean(true); 3]));
+        let (json, cut) = to_json(&plist::Value::Dictionary(dict));
+        assert_eq!(json, serde_json::json!({"a": [true, true, true]}));
+        assert_eq!(cut, None);
+    }
+
+    #[test]
+    fn a_copy_past_the_caps_is_cut_and_says_so() {
+        let items = vec![plist::Value::String("x".repeat(MAX_STRING_CHARS + 5)); MAX_VALUES + 10];
+        let (json, cut) = to_json(&plist::Value::Array(items));
+        let cut = cut.expect("cut");
+        let kept = json.as_array().map(Vec::len).unwrap_or_default();
+        // the text cap is reached first: 1 MiB of 16 KiB strings
+        assert_eq!(kept, MAX_TEXT_BYTES / (MAX_STRING_CHARS + '…'.len_utf8()) + 1);
+        assert_eq!(cut.left_out, MAX_VALUES + 10 - kept);
+        assert_eq!(cut.shortened, kept);
+        let first = json[0].as_str().unwrap_or_default();
+        assert_eq!(first.chars().count(), MAX_STRING_CHARS + 1);
+        assert!(first.ends_with('…'));
+
+        let (json, cut) = to_json(&plist::Value::Array(vec![plist::Value::Boolean(true); MAX_VALUES * 2]));
+        assert_eq!(
+            json.as_array().map(Vec::len),
+            Some(MAX_VALUES - 1),
+            "the root is a value"
+        );
+        assert_eq!(cut.map(|c| c.left_out), Some(MAX_VALUES + 1));
     }
 }

@@ -138,7 +138,11 @@ pub async fn read<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor
         match remote_zip::read_entry(source, &mut zip, &name, INFO_PLIST_CAP).await {
             Ok(bytes) => {
                 match bounded::read_plist(&bytes) {
-                    Ok(value) => bundle.info_plist = Some(crate::collect::manifest::to_json(&value)),
+                    Ok(value) => {
+                        let (json, cut) = bounded::to_json(&value);
+                        bundle.info_plist = Some(json);
+                        bundle.info_plist_cut = cut;
+                    }
                     Err(e @ bounded::PlistError::Plist(_)) => {
                         bundle.info_plist_error = Some(format!("is not a plist ({e})"))
                     }

@@ -1,7 +1,8 @@
 //! Reading a manifest plist: its encoding as found, and its content as a tree (JSON), or the
 //! parse error with its line and column. Plists never declare XML entities, so a manifest that
 //! does is not expanded (no entity bombs); it is reported as not parseable. A manifest nested
-//! deeper than `bounded::MAX_DEPTH` is not parseable either.
+//! deeper than `bounded::MAX_DEPTH` is not parseable either, and the tree kept in the facts is
+//! cut at `bounded`'s caps.
 
 use std::collections::BTreeMap;
 
@@ -122,9 +123,11 @@ fn read_xml(text: &str, facts: &mut ManifestFacts) {
     }
 }
 
-/// The parsed manifest into the facts.
+/// The parsed manifest into the facts, cut at the caps.
 fn keep(facts: &mut ManifestFacts, value: &plist::Value) {
-    facts.document = Some(to_json(value));
+    let (document, cut) = bounded::to_json(value);
+    facts.document = Some(document);
+    facts.document_cut = cut;
 }
 
 /// A parse error at byte `at` of `text`.
@@ -294,27 +297,6 @@ fn decode_utf16(bytes: &[u8]) -> Option<String> {
         })
         .collect();
     String::from_utf16(&units).ok()
-}
-
-/// The plist as JSON: dates become RFC 3339 strings, data a note of its size.
-pub fn to_json(value: &plist::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        plist::Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
-        plist::Value::Dictionary(dict) => J::Object(dict.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        plist::Value::Boolean(b) => J::Bool(*b),
-        plist::Value::Integer(i) => i
-            .as_signed()
-            .map(J::from)
-            .or_else(|| i.as_unsigned().map(J::from))
-            .unwrap_or(J::Null),
-        plist::Value::Real(r) => serde_json::Number::from_f64(*r).map_or(J::Null, J::Number),
-        plist::Value::String(s) => J::String(s.clone()),
-        plist::Value::Date(d) => J::String(d.to_xml_format()),
-        plist::Value::Data(d) => J::String(format!("<data: {} bytes>", d.len())),
-        plist::Value::Uid(u) => J::from(u.get()),
-        _ => J::Null,
-    }
 }
 
 #[cfg(test)]
