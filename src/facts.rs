@@ -687,12 +687,54 @@ pub struct ManifestFacts {
     /// The plist as JSON (dates as RFC 3339 strings, data as base64), when it parsed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<serde_json::Value>,
+    /// Set when `document` is a cut copy: the manifest holds more than the facts keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_cut: Option<Cut>,
     /// The manifest text, when it is text (for line numbers in findings).
     #[serde(skip)]
     pub text: Option<String>,
     /// The line of each `<key>` by its path (`items[0].metadata.kind`), for XML manifests.
     #[serde(skip)]
     pub key_lines: std::collections::BTreeMap<String, usize>,
+}
+
+/// What was left out when a tree read from the input (a manifest, an Info.plist) was copied
+/// into the facts: the copy keeps at most 20,000 values, 16 KiB characters per string and 1 MiB
+/// of text (`collect::bounded`), so that no input makes the facts, and the JSON report, grow
+/// without bound. Real manifests and Info.plists are far below that.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    /// Values (array items and dictionary entries, each with all it holds) left out.
+    pub left_out: usize,
+    /// Strings (keys and values) shortened, ending in "…".
+    pub shortened: usize,
+}
+
+impl Cut {
+    /// "cut: 1,204 values left out, 2 strings shortened".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.left_out > 0 {
+            parts.push(format!("{} left out", count(self.left_out, "value")));
+        }
+        if self.shortened > 0 {
+            parts.push(format!("{} shortened", count(self.shortened, "string")));
+        }
+        format!("cut: {}", parts.join(", "))
+    }
+}
+
+/// "1 value", "12,345 values".
+fn count(n: usize, noun: &str) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// How a manifest is encoded.
@@ -810,6 +852,9 @@ pub struct BundleFacts {
     pub kind: BundleKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_plist: Option<serde_json::Value>,
+    /// Set when `info_plist` is a cut copy: the Info.plist holds more than the facts keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_plist_cut: Option<Cut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_plist_error: Option<String>,
     /// `embedded.mobileprovision`; `None` when the bundle has none.

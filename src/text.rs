@@ -82,17 +82,36 @@ pub fn escaped_width(s: &str, byte: usize) -> usize {
     out.chars().count()
 }
 
-/// 1-based line and column (in chars) of a byte offset.
+/// 1-based line and column (in chars) of a byte offset. For many offsets of one text, use
+/// `lines_and_columns`: this reads the text from its start each time.
 pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    lines_and_columns(text, &[offset]).first().copied().unwrap_or((1, 1))
+}
+
+/// 1-based line and column (in chars) of each byte offset (in any order), in one pass over the
+/// text: the cost is the text's length plus sorting the offsets, however many there are.
+pub fn lines_and_columns(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
+    for i in order {
+        let mut end = offsets[i].min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        for c in text.get(at..end).unwrap_or_default().chars() {
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        at = at.max(end);
+        out[i] = (line, column);
     }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    out
 }
 
 /// Levenshtein distance, for "did you mean" suggestions on short words.
@@ -119,9 +138,10 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
-/// Shortens long text for one-line summaries, on a char boundary.
+/// Shortens long text for one-line summaries, on a char boundary. Reads at most `max_chars`
+/// chars of `s`, however long it is.
 pub fn ellipsize(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
+    if s.char_indices().nth(max_chars).is_none() {
         return s.to_string();
     }
     let kept: String = s.chars().take(max_chars.saturating_sub(1)).collect();
@@ -184,6 +204,34 @@ mod tests {
     fn lines_and_columns_are_one_based() {
         assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_and_column("ab", 0), (1, 1));
+        assert_eq!(line_and_column("ab", 9), (1, 3));
+        assert_eq!(line_and_column("é\nx", 1), (1, 1), "inside a char: the char's start");
+    }
+
+    #[test]
+    fn many_offsets_in_one_pass_agree_with_one_at_a_time() {
+        let text = "a\nbé\n\ncd\u{1f600}e\n";
+        let offsets: Vec<usize> = (0..=text.len() + 2).rev().chain([3, 0, 3]).collect();
+        let one_by_one: Vec<(usize, usize)> = offsets
+            .iter()
+            .map(|&at| {
+                let mut end = at.min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let before = &text[..end];
+                let start = before.rfind('\n').map_or(0, |i| i + 1);
+                (before.matches('\n').count() + 1, before[start..].chars().count() + 1)
+            })
+            .collect();
+        assert_eq!(lines_and_columns(text, &offsets), one_by_one);
+    }
+
+    #[test]
+    fn ellipsize_keeps_short_text_and_cuts_long_text() {
+        assert_eq!(ellipsize("abc", 3), "abc");
+        assert_eq!(ellipsize("abcd", 3), "ab…");
+        assert_eq!(ellipsize("ééé", 3), "ééé");
     }
 
     #[test]

@@ -135,3 +135,40 @@ fn a_file_url_in_the_manifest_is_never_read() {
     assert!(asset["get"].is_null());
     assert!(!run.stdout.contains("root:x:0:0"), "/etc/passwd must never be read");
 }
+
+#[test]
+fn a_deeply_nested_manifest_is_a_finding_not_a_crash() {
+    // the manifest is parsed on the runtime's worker threads, whose stacks are small: 5,500
+    // nested arrays (83 KB) were enough to overflow one
+    let site = Site::correct(HOST);
+    let depth = 5_500;
+    site.serve_manifest(&format!(
+        "<?xml version=\"1.0\"?>\n<plist version=\"1.0\"><dict><key>items</key>{}{}</dict></plist>\n",
+        "<array>".repeat(depth),
+        "</array>".repeat(depth)
+    ));
+    let (run, took) = run(&site, &[]);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert_eq!(run.codes(), ["MAN001", "TLS005"]);
+    let message = run.json()["results"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("nested deeper than 64 levels"), "{message}");
+}
+
+#[test]
+fn a_megabyte_of_duplicate_keys_is_read_in_linear_time() {
+    // each key's line was counted from the start of the manifest: a 1 MiB manifest of
+    // duplicate keys took most of a minute
+    let site = Site::correct(HOST);
+    let keys = "<key>k</key><string>v</string>\n".repeat(33_000);
+    let manifest = site
+        .manifest_text()
+        .replace("<key>title</key>", &format!("{keys}<key>title</key>"));
+    assert!(manifest.len() < 1024 * 1024);
+    site.serve_manifest(&manifest);
+    let (run, took) = run(&site, &[]);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(run.codes(), ["SIG013", "TLS005"], "as the correct site");
+}

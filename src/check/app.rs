@@ -75,7 +75,8 @@ impl App<'_> {
         Finding::new(rule, super::package_subject(self.walk, self.package), message, fix)
     }
 
-    /// APP001: the bundle's Info.plist is missing, unparsable or not a dictionary.
+    /// APP001: the bundle's Info.plist is missing, unparsable or not a dictionary, or holds far
+    /// more than any Info.plist (the facts keep a cut copy).
     fn info_plist_unreadable(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
         let Some(plist) = &bundle.info_plist else {
             // stored with a method iOS cannot read, or encrypted: that is IPA005's finding
@@ -91,6 +92,19 @@ impl App<'_> {
             ));
             return;
         };
+        if let Some(cut) = &bundle.info_plist_cut {
+            out.push(self.finding(
+                &rules::INFO_PLIST_UNREADABLE,
+                format!(
+                    "{}/Info.plist of {} holds far more than an Info.plist does, so only its first part was read ({})",
+                    bundle.path,
+                    called(bundle),
+                    cut.describe()
+                ),
+                "build the app with Xcode and export it; if Info.plist was edited after the build, edit the source Info.plist instead (plutil -lint Info.plist) and rebuild".to_string(),
+            ));
+            return;
+        }
         if plist.is_object() {
             return;
         }

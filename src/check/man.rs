@@ -52,19 +52,23 @@ pub fn check(walk: &WalkFacts, _ctx: &Context, out: &mut Vec<Finding>) {
     let Some(doc) = &facts.document else { return };
     m.manifest_binary_plist(out);
     m.unknown_key(doc, ROOT_KEYS, "the manifest", "", out);
-    let items: Vec<&Value> = doc
+    // the items that are dicts, numbered in the raw array as the key lines, the listed assets
+    // and the package asset are
+    let items: Vec<(usize, &Value)> = doc
         .get("items")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter(|item| item.is_object())
+        .enumerate()
+        .filter(|(_, item)| item.is_object())
         .collect();
-    m.missing_items(doc, &items, out);
+    let dicts: Vec<&Value> = items.iter().map(|(_, item)| *item).collect();
+    m.missing_items(doc, &dicts, out);
     if items.is_empty() {
         return;
     }
-    m.multiple_items(&items, out);
-    for (i, item) in items.iter().enumerate() {
+    m.multiple_items(&dicts, out);
+    for &(i, item) in &items {
         let path = format!("items[{i}]");
         let place = if items.len() > 1 {
             format!("item {}", i + 1)
@@ -186,9 +190,25 @@ impl Man<'_> {
         }
     }
 
-    /// MAN001: the manifest did not parse as a plist.
+    /// MAN001: the manifest did not parse as a plist, or holds far more than any manifest (the
+    /// facts keep a cut copy).
     fn manifest_not_plist(&self, out: &mut Vec<Finding>) {
         let f = self.facts;
+        if let Some(cut) = f.document.as_ref().and(f.document_cut.as_ref()) {
+            out.push(
+                self.finding(
+                    &rules::MANIFEST_NOT_PLIST,
+                    format!(
+                        "the manifest holds far more than a manifest does, so only its first part was read ({})",
+                        cut.describe()
+                    ),
+                    "publish the manifest the build writes: one item with its assets and metadata, a few kilobytes"
+                        .to_string(),
+                    None,
+                ),
+            );
+            return;
+        }
         if f.document.is_some() {
             return;
         }
@@ -246,9 +266,12 @@ impl Man<'_> {
                 end.saturating_sub(indent).min(shown.len()),
             );
             finding = finding.highlight(shown, start..end.max(start), "here");
-            if let Some(location) = finding.location.as_mut() {
-                location.column = e.column.unwrap_or(1);
-            }
+        }
+        // the column, also where the line is not kept (a manifest of one line of a megabyte)
+        if let Some(e) = &f.parse_error
+            && let Some(location) = finding.location.as_mut()
+        {
+            location.column = e.column.unwrap_or(1);
         }
         out.push(finding);
     }
@@ -838,9 +861,14 @@ fn nearest_key<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     if let Some(alias) = alias.and_then(|a| known.iter().find(|k| **k == a)) {
         return Some(alias);
     }
+    let length = normal.chars().count();
     known
         .iter()
-        .map(|candidate| (edit_distance(&normal, &normalise_key(candidate)), *candidate))
+        .map(|candidate| (normalise_key(candidate), *candidate))
+        // more than two edits apart by length alone: no distance to compute (a long key costs
+        // nothing)
+        .filter(|(candidate, _)| length.abs_diff(candidate.chars().count()) <= 2)
+        .map(|(candidate, known)| (edit_distance(&normal, &candidate), known))
         .filter(|(d, candidate)| *d <= if candidate.len() <= 4 { 1 } else { 2 })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -864,20 +892,19 @@ fn normalise_key(key: &str) -> String {
     out
 }
 
-/// The line with each raw `&` (one that does not start an entity) written `&amp;`.
+/// The line with each raw `&` (one that does not start an entity) written `&amp;`. Looks at
+/// most 9 bytes past each `&`, so a line full of them costs its length.
 fn escape_raw_ampersands(line: &str) -> Option<String> {
     let mut out = String::with_capacity(line.len());
     let mut changed = false;
     for (i, c) in line.char_indices() {
         if c == '&' {
-            let rest = &line[i + 1..];
-            let entity = rest
-                .split(';')
-                .next()
-                .filter(|e| rest.contains(';') && e.len() <= 8)
-                .is_some_and(|e| {
-                    ["amp", "lt", "gt", "quot", "apos"].contains(&e) || (e.starts_with('#') && e.len() > 1)
-                });
+            // an entity name is at most 8 bytes, then its `;`
+            let rest = line.as_bytes().get(i + 1..).unwrap_or_default();
+            let name = rest.iter().take(9).position(|b| *b == b';').map(|end| &rest[..end]);
+            let entity = name.is_some_and(|e| {
+                [&b"amp"[..], b"lt", b"gt", b"quot", b"apos"].contains(&e) || (e.starts_with(b"#") && e.len() > 1)
+            });
             if !entity {
                 out.push_str("&amp;");
                 changed = true;

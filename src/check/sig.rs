@@ -192,9 +192,9 @@ fn info_plist_modified_after_signing(bundle: &BundleFacts, subject: &Subject, ou
                 "{}/Info.plist was changed after signing: its {} is {}…, CodeResources ({}) sealed {}…",
                 bundle.path,
                 sealed.algorithm.to_uppercase().replace("SHA", "SHA-"),
-                &sealed.actual[..sealed.actual.len().min(12)],
+                sealed.actual.chars().take(12).collect::<String>(),
                 sealed.key,
-                &sealed.sealed[..sealed.sealed.len().min(12)],
+                sealed.sealed.chars().take(12).collect::<String>(),
             ),
             "do not edit Info.plist (or anything in the .app) after signing: change the source Info.plist and export again, or re-sign after the edit (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
         )

@@ -584,22 +584,24 @@ fn word_end(url: &str, i: usize) -> usize {
         .unwrap_or(url.len() - i)
 }
 
-/// `__NAME__` with an upper-case name.
+/// `__NAME__` with an upper-case name. Each run of name characters is read once: when the `__`
+/// opening it does not start a placeholder, no later `__` inside the same run can (they share its
+/// end and see less of it), so the search goes on after the run.
 fn dunder_placeholder(url: &str) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(i) = url[from..].find("__").map(|n| from + n) {
+    while let Some(i) = url.get(from..).and_then(|rest| rest.find("__")).map(|n| from + n) {
         let name_len = url[i + 2..]
-            .chars()
-            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+            .bytes()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
             .count();
         let name = &url[i + 2..i + 2 + name_len];
         if let Some(inner) = name.strip_suffix("__")
             && !inner.is_empty()
-            && inner.chars().any(|c| c.is_ascii_uppercase())
+            && inner.bytes().any(|c| c.is_ascii_uppercase())
         {
             return Some((i, i + 2 + name_len));
         }
-        from = i + 2;
+        from = i + 2 + name_len;
     }
     None
 }
@@ -644,7 +646,8 @@ fn signed_url_expiry(parsed: &::url::Url) -> Option<(&'static str, OffsetDateTim
         if let (Some(d), Some(e)) = (get(date), get(expires)) {
             let signed = time::PrimitiveDateTime::parse(&d, &compact).ok()?.assume_utc();
             let seconds: i64 = e.trim().parse().ok()?;
-            return Some((scheme, signed + time::Duration::seconds(seconds)));
+            // past the calendar's end (year 9999): it never expires as far as anyone can tell
+            return Some((scheme, signed.checked_add(time::Duration::seconds(seconds))?));
         }
     }
     if let Some(e) = parsed

@@ -308,7 +308,7 @@ fn check_seal<R: Read + Seek>(
         bundle: bundle.to_string(),
         ..SealCheck::default()
     };
-    let Ok(plist::Value::Dictionary(dict)) = plist::Value::from_reader(std::io::Cursor::new(code_resources)) else {
+    let Ok(plist::Value::Dictionary(dict)) = crate::collect::bounded::read_plist(code_resources) else {
         return Ok(check); // SIG009's reader says why
     };
     let files = dict

@@ -130,14 +130,12 @@ fn raw_value(html: &str, start: usize, end: usize) -> Option<String> {
 fn refresh_target(content: &str) -> Option<String> {
     let (_, rest) = content.split_once([';', ','])?;
     let rest = rest.trim_start();
-    let rest = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("url") {
-        rest[3..]
-            .trim_start()
-            .strip_prefix('=')
-            .unwrap_or(&rest[3..])
-            .trim_start()
-    } else {
-        rest
+    // `get`: the first three bytes may end inside a character
+    let rest = match (rest.get(..3), rest.get(3..)) {
+        (Some(word), Some(after)) if word.eq_ignore_ascii_case("url") => {
+            after.trim_start().strip_prefix('=').unwrap_or(after).trim_start()
+        }
+        _ => rest,
     };
     let unquoted = match rest.chars().next() {
         Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),

@@ -7,7 +7,7 @@ use crate::collect::{PackageOptions, deep, html, manifest};
 use crate::facts::{Facts, Input, InputKind, LinkContext, PackageFacts, PageFacts, WalkFacts};
 use crate::finding::Location;
 use crate::link::{self, looks_like_link};
-use crate::text::line_and_column;
+use crate::text::lines_and_columns;
 
 /// The most a local input may hold; larger files are not download pages or link lists.
 pub const MAX_LOCAL_INPUT: u64 = 16 * 1024 * 1024;
@@ -250,8 +250,9 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
         }),
         ..Facts::default()
     };
-    for f in found {
-        let (line, column) = line_and_column(html_text, f.offset);
+    let offsets: Vec<usize> = found.iter().map(|f| f.offset).collect();
+    let places = lines_and_columns(html_text, &offsets);
+    for (f, (line, column)) in found.into_iter().zip(places) {
         let location = Location {
             file: file.to_string(),
             line,

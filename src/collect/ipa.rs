@@ -1,6 +1,7 @@
 //! Reading a package (an IPA): its zip index and the Info.plist of the app and of every
 //! extension, through byte ranges (HTTP Range requests or a local file). Records; never judges.
 
+use crate::collect::bounded;
 use crate::collect::profile::{self, ExtraAnchor, PROFILE_CAP};
 use crate::collect::remote_zip::{self, RangeSource};
 use crate::collect::seal;
@@ -136,9 +137,16 @@ pub async fn read<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor
         let mut info_plist_bytes = None;
         match remote_zip::read_entry(source, &mut zip, &name, INFO_PLIST_CAP).await {
             Ok(bytes) => {
-                match plist::Value::from_reader(std::io::Cursor::new(&bytes)) {
-                    Ok(value) => bundle.info_plist = Some(crate::collect::manifest::to_json(&value)),
-                    Err(e) => bundle.info_plist_error = Some(format!("is not a plist ({e})")),
+                match bounded::read_plist(&bytes) {
+                    Ok(value) => {
+                        let (json, cut) = bounded::to_json(&value);
+                        bundle.info_plist = Some(json);
+                        bundle.info_plist_cut = cut;
+                    }
+                    Err(e @ bounded::PlistError::Plist(_)) => {
+                        bundle.info_plist_error = Some(format!("is not a plist ({e})"))
+                    }
+                    Err(e) => bundle.info_plist_error = Some(format!("is not a plist Xcode writes: {e}")),
                 }
                 info_plist_bytes = Some(bytes);
             }
@@ -218,14 +226,18 @@ fn overlap(entries: &[remote_zip::Entry]) -> Option<String> {
 /// `files2` (hash2: SHA-256, else hash: SHA-1) first, then the older `files` (SHA-1).
 pub fn seal(code_resources: &[u8], info_plist: Option<&[u8]>) -> SealFacts {
     let mut facts = SealFacts::default();
-    let dict = match plist::Value::from_reader(std::io::Cursor::new(code_resources)) {
+    let dict = match bounded::read_plist(code_resources) {
         Ok(plist::Value::Dictionary(d)) => d,
         Ok(_) => {
             facts.error = Some("is a plist but not a dictionary".to_string());
             return facts;
         }
-        Err(e) => {
+        Err(e @ bounded::PlistError::Plist(_)) => {
             facts.error = Some(format!("is not a plist ({e})"));
+            return facts;
+        }
+        Err(e) => {
+            facts.error = Some(format!("is not a plist Xcode writes: {e}"));
             return facts;
         }
     };

@@ -21,6 +21,7 @@ pub struct JsString {
 pub fn string_literals(script: &str) -> Vec<JsString> {
     let bytes = script.as_bytes();
     let mut found = Vec::new();
+    let mut statements = Statements::new(script);
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -38,7 +39,7 @@ pub fn string_literals(script: &str) -> Vec<JsString> {
                     value,
                     start: i,
                     dynamic,
-                    target: target_before(script, i),
+                    target: statements.target_before(i),
                 });
                 i = end;
             }
@@ -116,13 +117,47 @@ fn push_code(value: &mut String, hex: &str) {
     }
 }
 
-/// The expression the literal is assigned or passed to: the statement text before it.
-fn target_before(script: &str, quote: usize) -> String {
-    let before = &script[..quote];
-    let statement_start = before.rfind([';', '{', '}', '\n']).map_or(0, |i| i + 1);
-    let target = before[statement_start..].trim();
-    let target = target.trim_end_matches(|c: char| c == '=' || c == '(' || c == ',' || c.is_whitespace());
-    crate::text::ellipsize(target, 60)
+/// Where the statements of a script start, found in one pass for all its literals (in order):
+/// a script of thousands of literals in one statement is read once, not once per literal.
+struct Statements<'s> {
+    script: &'s str,
+    /// Bytes before this have been looked at for statement ends.
+    scanned: usize,
+    /// Where the statement around the last literal starts (after `;`, `{`, `}` or a line end).
+    start: usize,
+    /// The first byte of that statement not known to be leading whitespace.
+    text: usize,
+}
+
+impl<'s> Statements<'s> {
+    fn new(script: &'s str) -> Self {
+        Statements {
+            script,
+            scanned: 0,
+            start: 0,
+            text: 0,
+        }
+    }
+
+    /// The expression the literal opening at `quote` is assigned or passed to: the statement
+    /// text before it.
+    fn target_before(&mut self, quote: usize) -> String {
+        let from = self.scanned.min(quote);
+        if let Some(end) = self.script.as_bytes()[from..quote]
+            .iter()
+            .rposition(|b| matches!(b, b';' | b'{' | b'}' | b'\n'))
+        {
+            self.start = from + end + 1;
+            self.text = self.start;
+        }
+        self.scanned = quote;
+        // the statement's leading whitespace, read once however many literals follow it
+        let rest = &self.script[self.text..quote];
+        self.text += rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        let target = self.script[self.text..quote]
+            .trim_end_matches(|c: char| c == '=' || c == '(' || c == ',' || c.is_whitespace());
+        crate::text::ellipsize(target, 60)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! Reading a manifest plist: its encoding as found, and its content as a tree (JSON), or the
 //! parse error with its line and column. Plists never declare XML entities, so a manifest that
-//! does is not expanded (no entity bombs); it is reported as not parseable.
+//! does is not expanded (no entity bombs); it is reported as not parseable. A manifest nested
+//! deeper than `bounded::MAX_DEPTH` is not parseable either, and the tree kept in the facts is
+//! cut at `bounded`'s caps.
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
 
+use crate::collect::bounded::{self, PlistError};
 use crate::facts::{ManifestFacts, ManifestFormat, ParseError};
 
 /// Reads `bytes` (from `source`, a URL or a file).
@@ -19,8 +22,8 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if body.starts_with(b"bplist") {
         facts.format = ManifestFormat::Binary;
-        match plist::Value::from_reader(Cursor::new(body)) {
-            Ok(value) => facts.document = Some(to_json(&value)),
+        match bounded::read_plist(body) {
+            Ok(value) => keep(&mut facts, &value),
             Err(e) => {
                 facts.parse_error = Some(ParseError {
                     message: e.to_string(),
@@ -61,23 +64,90 @@ pub fn read(source: &str, bytes: &[u8]) -> ManifestFacts {
         ManifestFormat::Unknown
     };
     facts.ascii = bytes.is_ascii();
-    facts.parse_error = xml_error(&text);
-    if facts.parse_error.is_none() {
-        facts.key_lines = key_lines(&text);
-    }
-    if facts.parse_error.is_none() {
-        match plist::Value::from_reader_xml(Cursor::new(text.as_bytes())) {
-            Ok(value) => facts.document = Some(to_json(&value)),
-            Err(e) => {
-                facts.parse_error = Some(ParseError {
-                    message: plist_error(&e),
-                    ..ParseError::default()
-                })
-            }
-        }
-    }
+    read_xml(&text, &mut facts);
     facts.text = Some(text);
     facts
+}
+
+/// The XML: well-formed (roxmltree, with line and column), not too deep, the line of every key
+/// the rules name, then the plist.
+fn read_xml(text: &str, facts: &mut ManifestFacts) {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    if let Some(at) = trimmed.find("<!ENTITY") {
+        facts.parse_error = Some(error_at(
+            trimmed,
+            at,
+            "the manifest declares XML entities (<!ENTITY …>), which a plist never does; not expanded".to_string(),
+        ));
+        return;
+    }
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 200_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    // roxmltree builds its tree without recursion, whatever the depth
+    let doc = match roxmltree::Document::parse_with_options(trimmed, options) {
+        Ok(doc) => doc,
+        Err(error) => {
+            let pos = error.pos();
+            let line = usize::try_from(pos.row).unwrap_or(0);
+            facts.parse_error = Some(ParseError {
+                message: error.to_string(),
+                line: Some(line),
+                column: Some(usize::try_from(pos.col).unwrap_or(0)),
+                source_line: source_line(trimmed, line),
+            });
+            return;
+        }
+    };
+    if let Some(at) = too_deep_at(&doc) {
+        facts.parse_error = Some(error_at(trimmed, at, bounded::too_deep()));
+        return;
+    }
+    facts.key_lines = key_lines(&doc, trimmed);
+    match bounded::read_plist_xml(text) {
+        Ok(value) => keep(facts, &value),
+        Err(PlistError::Plist(e)) => {
+            facts.parse_error = Some(ParseError {
+                message: plist_error(&e),
+                ..ParseError::default()
+            })
+        }
+        Err(e) => {
+            facts.parse_error = Some(ParseError {
+                message: e.to_string(),
+                ..ParseError::default()
+            })
+        }
+    }
+}
+
+/// The parsed manifest into the facts, cut at the caps.
+fn keep(facts: &mut ManifestFacts, value: &plist::Value) {
+    let (document, cut) = bounded::to_json(value);
+    facts.document = Some(document);
+    facts.document_cut = cut;
+}
+
+/// A parse error at byte `at` of `text`.
+fn error_at(text: &str, at: usize, message: String) -> ParseError {
+    let (line, column) = crate::text::line_and_column(text, at);
+    ParseError {
+        message,
+        line: Some(line),
+        column: Some(column),
+        source_line: source_line(text, line),
+    }
+}
+
+/// Line `line` (1-based) of `text`, as written, for showing where an error is; not kept when it
+/// is longer than a string of the facts may be (a manifest written on one line of a megabyte).
+fn source_line(text: &str, line: usize) -> Option<String> {
+    text.lines()
+        .nth(line.checked_sub(1)?)
+        .filter(|l| l.len() <= bounded::MAX_STRING_CHARS)
+        .map(str::to_string)
 }
 
 /// A plist structure error in words (the crate's own text is a debug dump).
@@ -98,85 +168,94 @@ fn plist_error(e: &plist::Error) -> String {
     }
 }
 
-/// The line of every `<key>` in the plist, by path (`items[0].metadata.kind`).
-fn key_lines(text: &str) -> std::collections::BTreeMap<String, usize> {
-    let mut out = std::collections::BTreeMap::new();
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: 200_000,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let Ok(doc) = roxmltree::Document::parse_with_options(text.trim_start_matches('\u{feff}'), options) else {
-        return out;
-    };
-    let root = doc.root_element();
-    if let Some(top) = root.children().find(|n| n.is_element()) {
-        walk_lines(&doc, top, String::new(), &mut out);
+/// The byte offset of the first `<array>` or `<dict>` nested deeper than `bounded::MAX_DEPTH`,
+/// in one pass over the elements in document order.
+fn too_deep_at(doc: &roxmltree::Document<'_>) -> Option<usize> {
+    // where each container open around the current element ends
+    let mut open: Vec<usize> = Vec::new();
+    for node in doc.descendants().filter(roxmltree::Node::is_element) {
+        let range = node.range();
+        while open.last().is_some_and(|end| *end <= range.start) {
+            open.pop();
+        }
+        if matches!(node.tag_name().name(), "array" | "dict") {
+            open.push(range.end);
+            if open.len() > bounded::MAX_DEPTH {
+                return Some(range.start);
+            }
+        }
+    }
+    None
+}
+
+/// The line of every `<key>` the rules can name, by path: the top-level keys (`items`), each
+/// item's (`items[0].assets`), each asset's (`items[0].assets[1].url`) and each item's metadata's
+/// (`items[0].metadata.kind`). Items and assets are numbered in their raw array, whatever they
+/// hold; the first of duplicate keys gives the line.
+fn key_lines(doc: &roxmltree::Document<'_>, text: &str) -> BTreeMap<String, usize> {
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    let top = doc.root_element().children().find(roxmltree::Node::is_element);
+    for (key, at, value) in top.into_iter().flat_map(entries) {
+        keys.push((key.to_string(), at));
+        let Some(items) = value.filter(|v| key == "items" && named(*v, "array")) else {
+            continue;
+        };
+        for (i, item) in items.children().filter(roxmltree::Node::is_element).enumerate() {
+            for (key, at, value) in entries(item) {
+                let path = format!("items[{i}].{key}");
+                keys.push((path.clone(), at));
+                let Some(value) = value else { continue };
+                match key {
+                    "assets" if named(value, "array") => {
+                        for (j, asset) in value.children().filter(roxmltree::Node::is_element).enumerate() {
+                            for (key, at, _) in entries(asset) {
+                                keys.push((format!("{path}[{j}].{key}"), at));
+                            }
+                        }
+                    }
+                    "metadata" => {
+                        for (key, at, _) in entries(value) {
+                            keys.push((format!("{path}.{key}"), at));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let offsets: Vec<usize> = keys.iter().map(|(_, at)| *at).collect();
+    let places = crate::text::lines_and_columns(text, &offsets);
+    let mut out = BTreeMap::new();
+    for ((path, _), (line, _)) in keys.into_iter().zip(places) {
+        out.entry(path).or_insert(line);
     }
     out
 }
 
-fn walk_lines(
-    doc: &roxmltree::Document<'_>,
-    node: roxmltree::Node<'_, '_>,
-    path: String,
-    out: &mut std::collections::BTreeMap<String, usize>,
-) {
-    match node.tag_name().name() {
-        "dict" => {
-            let mut key: Option<String> = None;
-            for child in node.children().filter(|n| n.is_element()) {
-                if child.tag_name().name() == "key" {
-                    let name = child.text().unwrap_or_default().to_string();
-                    let full = if path.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{path}.{name}")
-                    };
-                    out.entry(full.clone())
-                        .or_insert(usize::try_from(doc.text_pos_at(child.range().start).row).unwrap_or(0));
-                    key = Some(full);
-                } else if let Some(k) = key.take() {
-                    walk_lines(doc, child, k, out);
-                }
+/// The entries of a `<dict>` element: each key's text, where its `<key>` starts, and the element
+/// after it (its value, when there is one before the next key). Nothing for other elements.
+fn entries<'a, 'input: 'a>(
+    dict: roxmltree::Node<'a, 'input>,
+) -> impl Iterator<Item = (&'a str, usize, Option<roxmltree::Node<'a, 'input>>)> {
+    let mut children = dict
+        .children()
+        .filter(move |n| n.is_element() && named(dict, "dict"))
+        .peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let child = children.next()?;
+            if !named(child, "key") {
+                continue;
             }
+            let value = children.next_if(|n| !named(*n, "key"));
+            return Some((child.text().unwrap_or_default(), child.range().start, value));
         }
-        "array" => {
-            for (i, child) in node.children().filter(|n| n.is_element()).enumerate() {
-                walk_lines(doc, child, format!("{path}[{i}]"), out);
-            }
-        }
-        _ => {}
-    }
+    })
 }
 
-/// The first XML well-formedness error, with its place (roxmltree reports line and column).
-fn xml_error(text: &str) -> Option<ParseError> {
-    let trimmed = text.trim_start_matches('\u{feff}');
-    if let Some(at) = trimmed.find("<!ENTITY") {
-        let (line, column) = crate::text::line_and_column(trimmed, at);
-        return Some(ParseError {
-            message: "the manifest declares XML entities (<!ENTITY …>), which a plist never does; not expanded"
-                .to_string(),
-            line: Some(line),
-            column: Some(column),
-            source_line: trimmed.lines().nth(line - 1).map(str::to_string),
-        });
-    }
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: 200_000,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let error = roxmltree::Document::parse_with_options(trimmed, options).err()?;
-    let pos = error.pos();
-    let line = usize::try_from(pos.row).unwrap_or(0);
-    Some(ParseError {
-        message: error.to_string(),
-        line: Some(line),
-        column: Some(usize::try_from(pos.col).unwrap_or(0)),
-        source_line: trimmed.lines().nth(line.saturating_sub(1)).map(str::to_string),
-    })
+/// Whether `node` is the element `<name>` (whatever its namespace).
+fn named(node: roxmltree::Node<'_, '_>, name: &str) -> bool {
+    node.tag_name().name() == name
 }
 
 fn declared_encoding(text: &str) -> Option<String> {
@@ -218,27 +297,6 @@ fn decode_utf16(bytes: &[u8]) -> Option<String> {
         })
         .collect();
     String::from_utf16(&units).ok()
-}
-
-/// The plist as JSON: dates become RFC 3339 strings, data a note of its size.
-pub fn to_json(value: &plist::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        plist::Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
-        plist::Value::Dictionary(dict) => J::Object(dict.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        plist::Value::Boolean(b) => J::Bool(*b),
-        plist::Value::Integer(i) => i
-            .as_signed()
-            .map(J::from)
-            .or_else(|| i.as_unsigned().map(J::from))
-            .unwrap_or(J::Null),
-        plist::Value::Real(r) => serde_json::Number::from_f64(*r).map_or(J::Null, J::Number),
-        plist::Value::String(s) => J::String(s.clone()),
-        plist::Value::Date(d) => J::String(d.to_xml_format()),
-        plist::Value::Data(d) => J::String(format!("<data: {} bytes>", d.len())),
-        plist::Value::Uid(u) => J::from(u.get()),
-        _ => J::Null,
-    }
 }
 
 #[cfg(test)]

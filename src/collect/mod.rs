@@ -6,6 +6,7 @@
 //! `--ca-file`, `--trust-store`, `--profile-ca`, timeouts, pins) is in `CollectOptions`, given up
 //! front: nothing is added to the facts after they are gathered.
 
+pub mod bounded;
 pub mod deep;
 pub mod html;
 pub mod input;

@@ -12,6 +12,7 @@ use ::time::OffsetDateTime;
 use der::{Decode, Encode};
 use x509_parser::prelude::*;
 
+use crate::collect::bounded::{self, MAX_DEPTH};
 use crate::facts::{CertificateSummary, ProfileFacts, ProfileKind, ProfileSignature, SignatureVerdict};
 
 /// Profiles are kilobytes; a few hundred with thousands of devices. Larger is not a profile.
@@ -20,8 +21,6 @@ pub const PROFILE_CAP: u64 = 4 * 1024 * 1024;
 /// Apple Root CA (2006), the anchor of every iOS provisioning profile (see `assets/apple-signing`).
 pub const APPLE_ROOT_CA: &[u8] = include_bytes!("../../assets/apple-signing/AppleIncRootCertificate.cer");
 
-/// How deep BER may nest before it is refused (real profiles nest about 12 levels).
-const MAX_DEPTH: usize = 64;
 /// How many certificates a chain is followed through.
 const MAX_CHAIN: usize = 8;
 
@@ -86,10 +85,13 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
         }
     };
     facts.signature = verify(&signed, &content, anchors);
-    match plist::Value::from_reader(std::io::Cursor::new(&content)) {
+    match bounded::read_plist(&content) {
         Ok(plist::Value::Dictionary(dict)) => fields(&dict, &mut facts),
         Ok(_) => facts.error = Some("its signed content is a plist but not a dictionary".to_string()),
-        Err(e) => facts.error = Some(format!("its signed content is not a plist ({e})")),
+        Err(e @ bounded::PlistError::Plist(_)) => {
+            facts.error = Some(format!("its signed content is not a plist ({e})"))
+        }
+        Err(e) => facts.error = Some(format!("its signed content is not a plist Apple writes: {e}")),
     }
     facts
 }

@@ -13,7 +13,7 @@ use crate::facts::{AssetFetch, Facts, PageFacts, WalkFacts};
 use crate::facts::{Input, InputKind};
 use crate::finding::Location;
 use crate::link;
-use crate::text::line_and_column;
+use crate::text::lines_and_columns;
 
 /// The bytes read from the start of a package: enough to tell a zip, HTML or an LFS pointer.
 pub const PACKAGE_HEAD: u64 = 4096;
@@ -331,8 +331,10 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
         fetch: Some(fetch),
     };
     if ok {
-        for found in html::find_links(&text) {
-            let (line, column) = line_and_column(&text, found.offset);
+        let found = html::find_links(&text);
+        let offsets: Vec<usize> = found.iter().map(|f| f.offset).collect();
+        let places = lines_and_columns(&text, &offsets);
+        for (found, (line, column)) in found.into_iter().zip(places) {
             let location = Location {
                 file: url.clone(),
                 line,

@@ -1,0 +1,194 @@
+//! Linear cost: every parser and check that walks text or a tree from the input costs about its
+//! size (or n log n), never its square. Each test runs one hot spot in-process on a hostile input
+//! of size n and 4n and fails when the larger costs more than eight times as long: linear work
+//! takes about four times, quadratic work sixteen. Times are the best of three, and times under
+//! a floor count as the floor, so a fast run on a busy machine does not fail.
+
+use std::time::{Duration, Instant};
+
+use otadoctor::check::Context;
+use otadoctor::facts::{LinkContext, ManifestFacts, ParseError, WalkFacts};
+use otadoctor::finding::{Resource, Subject};
+use time::macros::datetime;
+
+/// Below this, a run counts as this long.
+const FLOOR: Duration = Duration::from_millis(40);
+
+/// The best of three runs of `work(n)`.
+fn best_of_three(n: usize, work: &dyn Fn(usize)) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            work(n);
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Fails when `work(4 * n)` costs more than eight times `work(n)`.
+fn assert_linear(what: &str, n: usize, work: impl Fn(usize)) {
+    let small = best_of_three(n, &work);
+    let large = best_of_three(4 * n, &work);
+    eprintln!("{what}: {small:?} -> {large:?}");
+    assert!(
+        large <= small.max(FLOOR) * 8,
+        "{what}: n = {n} took {small:?}, 4n took {large:?} ({:.1}×): not linear",
+        large.as_secs_f64() / small.as_secs_f64().max(1e-9)
+    );
+}
+
+/// A link in a page.
+const LINK: &str = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h.example.net/m.plist\">x</a>";
+
+fn manifest_with_metadata(entries: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n<key>items</key>\n<array>\n<dict>\n<key>metadata</key>\n<dict>\n{entries}</dict>\n</dict>\n</array>\n</dict>\n</plist>\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_key_lines_of_a_manifest_cost_its_size() {
+    // collect::manifest::key_lines asked roxmltree for each key's line from the start of the text
+    assert_linear("distinct keys", 3_000, |n| {
+        let entries: String = (0..n)
+            .map(|i| format!("<key>key{i}</key>\n<string>{}</string>\n", "v".repeat(60)))
+            .collect();
+        let facts = otadoctor::collect::manifest::read("m.plist", &manifest_with_metadata(&entries));
+        assert!(facts.document.is_some());
+    });
+}
+
+#[test]
+fn duplicate_keys_cost_their_size() {
+    assert_linear("duplicate keys", 3_000, |n| {
+        let entries = format!("<key>k</key>\n<string>{}</string>\n", "v".repeat(60)).repeat(n);
+        let facts = otadoctor::collect::manifest::read("m.plist", &manifest_with_metadata(&entries));
+        assert!(facts.document.is_some());
+    });
+}
+
+#[test]
+fn the_links_of_a_page_cost_its_size() {
+    // each link's line and column was counted from the start of the page
+    assert_linear("links on lines of their own", 1_500, |n| {
+        let page = format!("<html><body>\n{}</body></html>", format!("{LINK}\n").repeat(n));
+        let input = otadoctor::collect::input::page_input("p.html", "p.html", &page);
+        assert_eq!(input.facts.links.len(), n);
+    });
+}
+
+#[test]
+fn the_links_of_a_page_on_one_line_cost_its_size() {
+    // the columns too: a minified page is one line
+    assert_linear("links on one line", 3_000, |n| {
+        let page = format!("<html><body>{}</body></html>", LINK.repeat(n));
+        let input = otadoctor::collect::input::page_input("p.html", "p.html", &page);
+        assert_eq!(input.facts.links.len(), n);
+    });
+}
+
+#[test]
+fn the_string_literals_of_one_long_statement_cost_its_size() {
+    // each literal's target was the statement text before it, searched backwards and counted
+    assert_linear("literals in one call", 1_000, |n| {
+        let script = format!("f({});", "'abcdefgh',".repeat(n));
+        let found = otadoctor::collect::js::string_literals(&script);
+        assert_eq!(found.len(), n);
+    });
+}
+
+#[test]
+fn the_string_literals_after_a_long_indentation_cost_their_size() {
+    // and each trimmed the statement's indentation again
+    assert_linear("literals after a long indentation", 500, |n| {
+        let script = format!("{}{}", " ".repeat(40 * n), "'a' ".repeat(n));
+        let found = otadoctor::collect::js::string_literals(&script);
+        assert_eq!(found.len(), n);
+    });
+}
+
+#[test]
+fn a_run_of_underscores_in_a_url_costs_its_length() {
+    // every "__" in the run read the rest of the run again
+    let subject = Subject {
+        resource: Resource::Manifest,
+        target: String::new(),
+        link: None,
+    };
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("underscores", 8_000, |n| {
+        let url = format!("https://cdn.acme.io/{}.plist", "_".repeat(n));
+        let mut out = Vec::new();
+        otadoctor::check::url::check(&url, &subject, None, &ctx, &mut out);
+    });
+}
+
+#[test]
+fn a_line_full_of_ampersands_costs_its_length() {
+    // MAN001's fix escapes each raw "&"; each one looked for a ";" up to the end of the line
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("ampersands", 50_000, |n| {
+        let line = format!("<string>{}</string>", "&a".repeat(n));
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                parse_error: Some(ParseError {
+                    message: "xmlParseEntityRef: no name".to_string(),
+                    line: Some(1),
+                    column: Some(9),
+                    source_line: Some(line),
+                }),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+        assert_eq!(out.len(), 1);
+    });
+}
+
+#[test]
+fn unknown_keys_cost_their_number_and_length() {
+    // each key is compared with the known ones by edit distance: long keys must not cost their
+    // length times the known keys' (they are too long to be a typo of any)
+    let ctx = Context::at(datetime!(2026-11-25 12:00:00 UTC));
+    assert_linear("many keys", 4_000, |n| {
+        let metadata: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| (format!("titel{i}"), serde_json::Value::Bool(true)))
+            .collect();
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                document: Some(serde_json::json!({"items": [{"metadata": metadata}]})),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+    });
+    assert_linear("one long key", 20_000, |n| {
+        let key = "x".repeat(n);
+        let walk = WalkFacts {
+            manifest_url: "m.plist".to_string(),
+            document: Some(ManifestFacts {
+                document: Some(serde_json::json!({"items": [{"metadata": {key: true}}]})),
+                ..ManifestFacts::default()
+            }),
+            ..WalkFacts::default()
+        };
+        let mut out = Vec::new();
+        otadoctor::check::man::check(&walk, &ctx, &mut out);
+    });
+}
+
+#[test]
+fn html_attribute_links_keep_their_context() {
+    // a guard for the page test above: what it counts are attribute links
+    let page = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h/m.plist\">x</a>";
+    let found = otadoctor::collect::html::find_links(page);
+    assert!(matches!(found[0].context, LinkContext::HtmlAttribute { .. }));
+}
