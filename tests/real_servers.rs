@@ -919,8 +919,8 @@ fn caddy_encode_gzip() {
 }
 
 #[test]
-#[ignore = "needs Content-Encoding decoding (issue 11, defect 8)"]
-fn nginx_gzip() {
+#[ignore = "unknown: whether the installer sends Accept-Encoding on its HEAD and Range requests (otadoctor sends none)"]
+fn nginx_gzip_everything() {
     run_table(
         Kind::Nginx,
         "nginx-gzip",
@@ -929,19 +929,31 @@ fn nginx_gzip() {
             // Content-Encoding: gzip, chunked, ETag W/"…"; so does the IPA: HEAD → 200,
             // Content-Encoding: gzip, no Content-Length; Range 0-99 → 200, the whole file gzipped
             // and chunked. Without Accept-Encoding everything is plain (Content-Length, 206).
-            // The installer asks for gzip on every request: it decodes the manifest and the
-            // package, but learns neither the package's size (HTTP009) nor can it resume
-            // (HTTP010). otadoctor asks for no encoding, gets everything plain and says nothing of
-            // it; this case passes once it asks as the device does (HEAD and Range GETs too).
+            // If the installer asks for gzip on every request (CFNetwork's default for data
+            // tasks; not documented for appstored's HEAD and Range GETs), it decodes the manifest
+            // and the package but learns neither the package's size (HTTP009) nor can it resume
+            // (HTTP010). otadoctor asks for no encoding and gets everything plain; this case is
+            // the expectation should the device be shown to ask.
             Case {
                 setup: Setup::Compressed,
                 raises: &["HTTP009", "HTTP010", "SIG013", "TLS005"],
                 fact: |s| manifest_gzipped_when_asked(s).and_then(|()| package_gzipped_when_asked(s)),
             },
+        ],
+        nginx_config,
+    );
+}
+
+#[test]
+fn nginx_gzip_static() {
+    run_table(
+        Kind::Nginx,
+        "nginx-gzip-static",
+        &[
             // gzip_static always, manifest.plist.gz beside manifest.plist: every client gets
             // the .gz bytes (200, Content-Encoding: gzip, Content-Length 438), asked or not,
-            // otadoctor too. The installer decodes them into the correct manifest; otadoctor
-            // today parses the gzip bytes and says MAN001 (the manifest is not a valid plist).
+            // otadoctor too. The installer decodes them into the correct manifest, and so does
+            // otadoctor (before issue 11 it parsed the gzip bytes and said MAN001).
             Case {
                 setup: Setup::GzipStaticAlways,
                 raises: CORRECT,
