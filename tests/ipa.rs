@@ -373,6 +373,14 @@ fn build(setup: &str) -> Vec<u8> {
             seal: None,
             ..IpaSpec::default()
         }),
+        "unreadable-seal" => ipa(&IpaSpec {
+            seal: None,
+            extra: vec![(
+                "Payload/Field.app/_CodeSignature/CodeResources",
+                b"<html><body>not a seal</body></html>".to_vec(),
+            )],
+            ..IpaSpec::default()
+        }),
         "development-profile" => signed(&ProfileSpec {
             get_task_allow: true,
             ..ProfileSpec::default()

@@ -107,7 +107,8 @@ fn no_embedded_profile(package: &PackageFacts, subject: &Subject, out: &mut Vec<
     out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
 }
 
-/// SIG011: a bundle of the package has no _CodeSignature/CodeResources.
+/// SIG011: a bundle of the package has no _CodeSignature/CodeResources, or one that cannot be
+/// read.
 fn missing_code_signature(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
     let unsealed: Vec<String> = package
         .bundles
@@ -115,24 +116,43 @@ fn missing_code_signature(package: &PackageFacts, subject: &Subject, out: &mut V
         .filter(|b| b.seal.is_none())
         .map(called)
         .collect();
-    if unsealed.is_empty() {
-        return;
+    if !unsealed.is_empty() {
+        out.push(Finding::new(
+            &rules::MISSING_CODE_SIGNATURE,
+            subject.clone(),
+            format!(
+                "{} {} no _CodeSignature/CodeResources: {}",
+                and_list(&unsealed),
+                has(&unsealed),
+                if unsealed.len() == 1 {
+                    "it is not signed, or the signature was stripped"
+                } else {
+                    "they are not signed, or the signature was stripped"
+                }
+            ),
+            "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
+        ));
     }
-    out.push(Finding::new(
-        &rules::MISSING_CODE_SIGNATURE,
-        subject.clone(),
-        format!(
-            "{} {} no _CodeSignature/CodeResources: {}",
-            and_list(&unsealed),
-            has(&unsealed),
-            if unsealed.len() == 1 {
-                "it is not signed, or the signature was stripped"
-            } else {
-                "they are not signed, or the signature was stripped"
-            }
-        ),
-        "sign the app on export (Xcode Organizer › Distribute App); when re-signing by hand, sign every nested bundle, then the app (codesign --force --sign \"<identity>\" --entitlements ent.plist Payload/<App>.app)",
-    ));
+    // a seal that is there but does not read (not a plist, too deep, too large) seals nothing
+    // the device can verify; one stored in a way the archive cannot extract is IPA005's
+    for bundle in &package.bundles {
+        let Some(why) = bundle.seal.as_ref().and_then(|s| s.error.as_deref()) else {
+            continue;
+        };
+        let name = format!("{}/_CodeSignature/CodeResources", bundle.path);
+        if package.odd_methods.iter().any(|(n, _)| *n == name) || package.encrypted.contains(&name) {
+            continue;
+        }
+        out.push(Finding::new(
+            &rules::MISSING_CODE_SIGNATURE,
+            subject.clone(),
+            format!(
+                "the code signature seal of {} cannot be read: _CodeSignature/CodeResources {why}",
+                called(bundle)
+            ),
+            "sign the app again on export (Xcode Organizer › Distribute App) and publish that package; never edit files inside _CodeSignature",
+        ));
+    }
 }
 
 /// SIG010 (`--deep`): files added, removed or changed after the bundle was sealed.
