@@ -172,3 +172,38 @@ fn a_megabyte_of_duplicate_keys_is_read_in_linear_time() {
     assert!(took < Duration::from_secs(20), "took {took:?}");
     assert_eq!(run.codes(), ["SIG013", "TLS005"], "as the correct site");
 }
+
+#[test]
+fn a_manifest_listing_thousands_of_assets_gets_a_bounded_number_of_requests() {
+    let site = Site::correct(HOST);
+    let icons: String = (0..2000)
+        .map(|i| {
+            format!(
+                "<dict><key>kind</key><string>display-image</string><key>url</key><string>{}</string></dict>",
+                site.url(&format!("/icons/{i}.png"))
+            )
+        })
+        .collect();
+    let manifest = site.manifest_text().replacen(
+        "<key>assets</key>\n\t\t\t<array>",
+        &format!("<key>assets</key>\n\t\t\t<array>{icons}"),
+        1,
+    );
+    assert!(manifest.contains("/icons/1999.png"), "the icons are in the manifest");
+    site.serve_manifest(&manifest);
+    let (run, took) = run(&site, &["--timeout", "5"]);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    let icon_requests = site
+        .lab
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/icons/"))
+        .count();
+    assert!(icon_requests <= 16, "{icon_requests} icon requests");
+    let assets = run.json()["results"][0]["facts"]["walks"][0]["assets"].clone();
+    assert_eq!(
+        assets.as_array().map(Vec::len),
+        Some(2003),
+        "every asset is in the facts"
+    );
+}

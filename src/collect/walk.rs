@@ -241,14 +241,33 @@ pub async fn fetch_assets(c: Collector, walk: &mut WalkFacts) {
         return;
     };
     let mut set = JoinSet::new();
+    let mut beyond = Vec::new();
     for (order, (item, asset, kind, url)) in crate::manifest::assets(document).into_iter().enumerate() {
+        if order >= MAX_FETCHED_ASSETS {
+            // a hostile manifest may list thousands: they are checked, not fetched
+            beyond.push(AssetFetch {
+                item,
+                asset,
+                kind,
+                url,
+                not_fetched: Some(format!(
+                    "not fetched: otadoctor fetches the first {MAX_FETCHED_ASSETS} assets of a manifest"
+                )),
+                ..AssetFetch::default()
+            });
+            continue;
+        }
         let c = c.clone();
         set.spawn(async move { (order, fetch_asset(c, item, asset, kind, url).await) });
     }
     let mut assets: Vec<(usize, AssetFetch)> = set.join_all().await;
     assets.sort_by_key(|(order, _)| *order);
-    walk.assets = assets.into_iter().map(|(_, a)| a).collect();
+    walk.assets = assets.into_iter().map(|(_, a)| a).chain(beyond).collect();
 }
+
+/// The most assets of one manifest that are fetched (a real one lists a package and two icons
+/// per item).
+pub const MAX_FETCHED_ASSETS: usize = 16;
 
 async fn fetch_asset(c: Collector, item: usize, asset: usize, kind: String, url: String) -> AssetFetch {
     let mut facts = AssetFetch {
