@@ -245,6 +245,28 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Keeps the input under way in `target/fuzz-crashes/current-<test>` until it is done: an input
+/// that aborts the process (a stack overflow cannot be caught) is left there.
+struct Current(PathBuf);
+
+impl Current {
+    fn new(test: &str) -> Current {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../fuzz-crashes");
+        let _ = std::fs::create_dir_all(&dir);
+        Current(dir.join(format!("current-{test}")))
+    }
+
+    fn trying(&self, bytes: &[u8]) {
+        let _ = std::fs::write(&self.0, bytes);
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn keep_crash(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../fuzz-crashes");
     let _ = std::fs::create_dir_all(&dir);
@@ -262,6 +284,7 @@ fn mutated_inputs_never_panic_hang_or_grow_without_bound() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("fuzz dir");
     let mut rng = Rng(seed());
+    let current = Current::new("pipeline");
     let start = Instant::now();
     let (mut tried, mut worst) = (0usize, (Duration::ZERO, String::new()));
     let mut failures = Vec::new();
@@ -274,6 +297,7 @@ fn mutated_inputs_never_panic_hang_or_grow_without_bound() {
         let name = format!("input-{tried}.{extension}");
         let path = dir.join(&name);
         std::fs::write(&path, &input).expect("write input");
+        current.trying(&input);
         let began = Instant::now();
         let outcome = std::panic::catch_unwind(|| run_file(&path));
         let took = began.elapsed();
@@ -312,17 +336,20 @@ fn mutated_certificates_and_scripts_never_panic() {
         .collect();
     let mut rng = Rng(seed());
     let (time, count) = budget();
+    let (current_der, current_script) = (Current::new("certificate"), Current::new("script"));
     let start = Instant::now();
     let mut tried = 0;
     while tried < count * 4 && start.elapsed() < time {
         let pick = rng.below(certificates.len());
         let der = mutate(&mut rng, &certificates[pick], &certificates);
+        current_der.trying(&der);
         let _ = otadoctor::x509::parse(&der);
         let _ = otadoctor::x509::ocsp_scts(&der);
         let _ = otadoctor::collect::profile::summary(&der);
         let _ = otadoctor::collect::profile::ber_to_der(&der);
         let pick = rng.below(scripts.len());
         let script = mutate(&mut rng, &scripts[pick], &scripts);
+        current_script.trying(&script);
         let text = String::from_utf8_lossy(&script);
         let _ = otadoctor::collect::js::string_literals(&text);
         let _ = otadoctor::collect::html::find_links(&text);
