@@ -115,6 +115,91 @@ pub enum LinkContext {
     /// A JavaScript string literal; `inside_attribute` when the script is an `on…` attribute,
     /// whose entities the HTML parser decoded before the script ran.
     JsString { target: String, inside_attribute: bool },
+    /// Found in a text: a ticket, an e-mail, Markdown, a config file, source code or a
+    /// template. `language` names the syntax that decoded it (`markdown`, `json`, `python`,
+    /// `erb`, …), `place` where in it the link stands ("Markdown link target", "string passed
+    /// to window.open", "JSON value at install.url"), `used_as` whether HTML entities in it
+    /// were, or will be, decoded before the link reaches iOS.
+    Text {
+        text_kind: TextKind,
+        language: String,
+        place: String,
+        used_as: LinkUse,
+    },
+}
+
+/// What kind of text a link was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextKind {
+    /// Running text: a ticket, a chat message, a plain text file.
+    Prose,
+    /// An e-mail (`.eml`), its text or HTML part.
+    Email,
+    /// Markdown: a link target, an autolink, a code span or block, or its prose.
+    Markdown,
+    /// A configuration value: JSON, YAML, XML, a plist, a `.mobileconfig`, TOML, `.env`.
+    Config,
+    /// A string literal in source code.
+    Source,
+    /// A template: HTML (or text) with template tags of an engine (ERB, Jinja, PHP, …).
+    Template,
+}
+
+/// Where a link's text goes, which decides whether `&amp;` in it becomes `&`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkUse {
+    /// Into markup that decodes character references first: an HTML attribute or a string
+    /// inserted as HTML, XML or plist text, a CommonMark link target. `written` is the text
+    /// after that decoding.
+    Markup,
+    /// As a URL directly (`location.href`, `window.open`, a `Location` header, a QR code, a
+    /// JSON API value, plain text, a Markdown autolink or code span): nothing decodes `&amp;`.
+    Url,
+    /// The file does not show where the string goes. `written` is the text after HTML
+    /// decoding (right only if the string ends up inside markup).
+    Unknown,
+}
+
+/// A value a template or a program puts into the link at run time (`{{ url }}`, `${plist}`,
+/// `<%= u %>`, `' + x + '`): not a defect, only its place in the link is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateValue {
+    /// The value as written in the source, delimiters included (`{{ plist_url | urlencode }}`).
+    pub expression: String,
+    /// Byte range of `expression` in `LinkFacts::text`.
+    pub start: usize,
+    pub end: usize,
+    /// The encoding call or filter the value passes through (`encodeURIComponent`,
+    /// `urlencode`, `url.QueryEscape`, …), when one is recognised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded_by: Option<String>,
+}
+
+/// Where the whole link stands as a literal in its file, and how that file escapes text:
+/// what `--fix` rewrites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Literal {
+    /// Byte range in the file of the link's text as written (inside any quotes).
+    pub start: usize,
+    pub end: usize,
+    pub escaping: Escaping,
+}
+
+/// How a corrected link must be escaped to be written back where the link was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Escaping {
+    /// Written as is (prose, a Markdown link target, a YAML plain scalar).
+    Verbatim,
+    /// HTML or XML text or attribute: `&` as `&amp;`, `<` as `&lt;`, `"` as `&quot;`.
+    Markup,
+    /// A string literal with backslash escapes (`"` and `\` escaped; JSON, C-family, JS).
+    Backslash,
+    /// A string literal that also interpolates `$` (PHP and Kotlin double quotes, Dart,
+    /// Groovy, Perl): `$` as `\$` besides backslash escapes.
+    BackslashDollar,
 }
 
 impl LinkContext {
@@ -124,13 +209,34 @@ impl LinkContext {
             LinkContext::Raw => false,
             LinkContext::HtmlAttribute { .. } | LinkContext::MetaRefresh => true,
             LinkContext::JsString { inside_attribute, .. } => *inside_attribute,
+            LinkContext::Text { used_as, .. } => *used_as != LinkUse::Url,
+        }
+    }
+
+    /// Where the link's text goes: into markup (entities decoded), used as a URL, or unknown.
+    pub fn used_as(&self) -> LinkUse {
+        match self {
+            LinkContext::Raw => LinkUse::Url,
+            LinkContext::HtmlAttribute { .. } | LinkContext::MetaRefresh => LinkUse::Markup,
+            LinkContext::JsString { inside_attribute, .. } => {
+                if *inside_attribute {
+                    LinkUse::Markup
+                } else {
+                    LinkUse::Url
+                }
+            }
+            LinkContext::Text { used_as, .. } => *used_as,
         }
     }
 
     /// Whether a browser's URL parser handled the text (it strips tabs and line breaks, and
     /// leading and trailing spaces, before iOS sees the link).
     pub fn browser_parsed(&self) -> bool {
-        !matches!(self, LinkContext::Raw)
+        match self {
+            LinkContext::Raw => false,
+            LinkContext::Text { text_kind, used_as, .. } => *used_as != LinkUse::Url || *text_kind == TextKind::Source,
+            _ => true,
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -150,6 +256,7 @@ impl LinkContext {
                 target,
                 inside_attribute: true,
             } => format!("event handler: {target}"),
+            LinkContext::Text { place, .. } => place.clone(),
         }
     }
 }
@@ -216,6 +323,12 @@ pub struct LinkFacts {
     /// The text that was parsed.
     pub text: String,
     pub parsed: ParsedLink,
+    /// The values a template or program puts into the link (`dynamic` links), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<TemplateValue>,
+    /// Where the whole link stands as a literal in its file (what `--fix` may rewrite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub literal: Option<Literal>,
 }
 
 /// The parts of the link, split the way iOS splits an `itms-services` URL.

@@ -4,7 +4,7 @@
 //! The grammar is shared: collectors use it to find and record links, the rules to rebuild a
 //! corrected one. It records; it never decides what is wrong (see `check::lnk`).
 
-use crate::facts::{LinkContext, LinkFacts, LinkParam, ParsedLink, Wrapping};
+use crate::facts::{LinkContext, LinkFacts, LinkParam, Literal, ParsedLink, TemplateValue, Wrapping};
 use crate::finding::Location;
 use crate::text::{edit_distance, percent_decode_once};
 
@@ -21,7 +21,48 @@ pub fn link_facts(written: &str, context: LinkContext, location: Option<Location
         dynamic,
         text,
         parsed,
+        values: Vec::new(),
+        literal: None,
     }
+}
+
+/// A value put into a link at run time, as a collector found it: its source text and the
+/// encoding call it passes through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub expression: String,
+    pub encoded_by: Option<String>,
+}
+
+/// Builds the facts for a link found in a text: its template values are placed in the parsed
+/// text (in order; a value is found after the one before it), the link marked dynamic when it
+/// has any, and the literal it came from kept for `--fix`.
+pub fn found_link_facts(
+    written: &str,
+    context: LinkContext,
+    location: Option<Location>,
+    values: Vec<Value>,
+    literal: Option<Literal>,
+) -> LinkFacts {
+    let dynamic = !values.is_empty();
+    let mut facts = link_facts(written, context, location, dynamic);
+    let mut from = 0;
+    for value in values {
+        let Some(at) = facts.text.get(from..).and_then(|rest| rest.find(&value.expression)) else {
+            continue;
+        };
+        let start = from + at;
+        let end = start + value.expression.len();
+        from = end;
+        facts.values.push(TemplateValue {
+            expression: value.expression,
+            start,
+            end,
+            encoded_by: value.encoded_by,
+        });
+    }
+    facts.literal = literal;
+    facts
 }
 
 /// Takes off what surrounds or breaks up a pasted link. When a browser parsed the link
@@ -178,6 +219,38 @@ pub fn parse(text: &str) -> ParsedLink {
     parsed.action = parsed.param("action").and_then(|p| p.value.clone());
     parsed.manifest_url = parsed.param("url").and_then(|p| p.value.clone());
     parsed
+}
+
+/// What a template value must hold, from where it stands in the link: the value after
+/// `url=`, the action, or a part before the query.
+pub fn value_requirement(link: &LinkFacts, value: &TemplateValue) -> String {
+    let p = &link.parsed;
+    let param = p.params.iter().find(|q| q.start <= value.start && value.end <= q.end);
+    let in_value = |name: &str| param.is_some_and(|q| q.name == name && value.start > q.start + q.raw_name.len());
+    if in_value("url") {
+        let whole = param.is_some_and(|q| q.raw_value.as_deref() == Some(value.expression.as_str()));
+        let what = if whole {
+            "the value after url= must be the manifest's https URL, percent-encoded once"
+        } else {
+            "this part of the manifest URL must be percent-encoded once"
+        };
+        let why = "(encodeURIComponent, urlencode, rawurlencode, url_encode, CGI.escape, \
+                   url.QueryEscape, URLEncoder.encode, Uri.EscapeDataString, {{ x | urlencode }}), \
+                   since iOS decodes it once and splits the link at every raw \"&\"";
+        return match &value.encoded_by {
+            Some(call) => format!("{what} {why}; here it passes through {call}: right"),
+            None => format!(
+                "{what} {why}; here it is put in as is: right only if it never holds \"&\", \"#\", \"+\" or \"%\""
+            ),
+        };
+    }
+    if in_value("action") {
+        return "the value after action= must be download-manifest".to_string();
+    }
+    if value.start < p.query_start {
+        return "the link must still start with itms-services://? once this value is put in".to_string();
+    }
+    "this value must not add \"&\", \"#\" or another \"url=\" to the link".to_string()
 }
 
 /// Whether `text` is meant as an itms-services link: the right scheme, a near miss of it, or

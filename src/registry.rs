@@ -224,6 +224,11 @@ rules! {
         summary: "a + in the manifest URL stays a + (it is not a space)",
         device: "if a space was meant, the phone asks for the wrong file (404)",
     }
+    HTML_ENTITY_CONTEXT_UNKNOWN = "LNK013" "html-entity-context-unknown" {
+        family: Lnk, severity: Warning, basis: Inferred, network: false,
+        summary: "source code or a template holds &amp; in a link string whose use the file does not show",
+        device: "if the string is used as a URL, tapping the link does nothing (iOS reads amp;url)",
+    }
     URL_NOT_HTTPS = "URL001" "url-not-https" {
         family: Url, severity: Error, by_subject: true, basis: Apple, network: false,
         summary: "the URL's scheme is not https",

@@ -2,7 +2,7 @@
 
 use crate::check::Context;
 use crate::check::repair::{self, AMPERSAND_ENTITIES};
-use crate::facts::{LinkContext, LinkFacts};
+use crate::facts::{LinkContext, LinkFacts, LinkUse};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::{self as rules};
 use crate::text::edit_distance;
@@ -22,6 +22,7 @@ pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Findi
     lnk.extra_slash(out);
     lnk.bad_action(out);
     lnk.html_entity_in_link(out);
+    lnk.html_entity_context_unknown(out);
     lnk.duplicated_prefix(out);
     lnk.link_wrapped_or_padded(out);
     if !link.dynamic {
@@ -274,28 +275,42 @@ impl Lnk<'_> {
         } else {
             format!("iOS reads a parameter named \"{}{after}\"", &written[1..])
         };
-        let (message, fix) = match &self.link.context {
-            LinkContext::Raw => (
+        let (message, fix) = match (&self.link.context, self.link.context.used_as()) {
+            (LinkContext::Raw, _) => (
                 format!("the link contains \"{written}\" outside HTML"),
-                "write a plain \"&\" (use \"&amp;\" only inside an HTML attribute)",
+                "write a plain \"&\" (use \"&amp;\" only inside an HTML attribute)".to_string(),
             ),
-            LinkContext::JsString {
-                inside_attribute: false,
-                ..
-            } => (
+            (
+                LinkContext::JsString {
+                    inside_attribute: false,
+                    ..
+                },
+                LinkUse::Url,
+            ) => (
                 format!("a script string holds \"{written}\", and JavaScript does not decode HTML entities"),
-                "write a plain \"&\" in JavaScript strings",
+                "write a plain \"&\" in JavaScript strings".to_string(),
+            ),
+            (LinkContext::Text { place, .. }, LinkUse::Url) => (
+                format!("the link holds \"{written}\" in {place}, where nothing decodes HTML entities"),
+                format!("write a plain \"&\" in {place} (\"&amp;\" is only for text that ends up inside HTML markup)"),
+            ),
+            (LinkContext::Text { place, .. }, _) => (
+                format!(
+                    "{place} holds \"&amp;{}\", which HTML decodes to \"{written}\"",
+                    &written[1..]
+                ),
+                "encode \"&\" once in markup: \"&amp;\", not \"&amp;amp;\"".to_string(),
             ),
             _ => (
                 format!(
                     "the attribute holds \"&amp;{}\", which HTML decodes to \"{written}\"",
                     &written[1..]
                 ),
-                "encode \"&\" once in the attribute: \"&amp;\", not \"&amp;amp;\"",
+                "encode \"&\" once in the attribute: \"&amp;\", not \"&amp;amp;\"".to_string(),
             ),
         };
         out.push(
-            self.finding(&rules::HTML_ENTITY_IN_LINK, message, self.use_corrected(fix))
+            self.finding(&rules::HTML_ENTITY_IN_LINK, message, self.use_corrected(&fix))
                 .highlight(self.text(), pos..pos + entity.len(), label),
         );
     }
@@ -372,6 +387,47 @@ impl Lnk<'_> {
                 self.use_corrected("encode the manifest URL once, not twice"),
             )
             .highlight(self.text(), value_start..url.end, "encoded more than once"),
+        );
+    }
+
+    /// LNK013: source code or a template holds `&amp;` in a link whose use the file does not
+    /// show: right only if the string ends up in HTML markup.
+    fn html_entity_context_unknown(&self, out: &mut Vec<Finding>) {
+        let (LinkContext::Text { place, .. }, LinkUse::Unknown) = (&self.link.context, self.link.context.used_as())
+        else {
+            return;
+        };
+        let Some(source) = &self.link.source_text else { return };
+        let lower = source.to_ascii_lowercase();
+        let Some((pos, entity)) = AMPERSAND_ENTITIES
+            .iter()
+            .filter_map(|e| lower.find(e).map(|p| (p, *e)))
+            .min()
+        else {
+            return;
+        };
+        let written = &source[pos..pos + entity.len()];
+        let after = source[pos + entity.len()..].split(['&', '=']).next().unwrap_or("");
+        let raw = crate::link::link_facts(source, LinkContext::Raw, None, self.link.dynamic);
+        let repaired = crate::check::repair::replace_ampersand_entities(source);
+        out.push(
+            Finding::new(
+                &rules::HTML_ENTITY_CONTEXT_UNKNOWN,
+                Subject {
+                    resource: Resource::Link,
+                    target: source.clone(),
+                    link: Some(self.index),
+                },
+                format!(
+                    "{place} holds \"{written}\", and this file does not show where the string goes: right only if it ends up inside HTML markup"
+                ),
+                format!(
+                    "if the string is used as a URL — location.href, window.open, setAttribute, a property binding such as [href] or href={{…}}, a redirect or Location header, a QR code, a JSON value — write a plain \"&\" (there iOS would read a parameter named \"{}{after}\"); keep \"&amp;\" only if it is inserted as HTML",
+                    &written[1..]
+                ),
+            )
+            .highlight(&raw.text, pos..pos + entity.len(), "decoded only inside HTML markup")
+            .evidence("if_used_as_url", repaired),
         );
     }
 

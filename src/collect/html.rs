@@ -6,22 +6,10 @@
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
+use crate::collect::find::FoundLink;
 use crate::collect::js;
 use crate::facts::LinkContext;
 use crate::link::looks_like_link;
-
-/// A link as found in the page, before it is parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FoundLink {
-    /// The text as the browser hands it over (after entity or JS escape decoding).
-    pub written: String,
-    /// The raw source text of the attribute value, when it differs from `written`.
-    pub source_text: Option<String>,
-    pub context: LinkContext,
-    /// Byte offset in the page where the link (or its attribute) starts.
-    pub offset: usize,
-    pub dynamic: bool,
-}
 
 /// Finds the links in `html`, in document order.
 pub fn find_links(html: &str) -> Vec<FoundLink> {
@@ -59,6 +47,8 @@ pub fn find_links(html: &str) -> Vec<FoundLink> {
                                 context: LinkContext::MetaRefresh,
                                 offset,
                                 dynamic: false,
+                                values: Vec::new(),
+                                literal: None,
                             });
                         }
                     } else if looks_like_link(&decoded, true) {
@@ -71,6 +61,8 @@ pub fn find_links(html: &str) -> Vec<FoundLink> {
                             },
                             offset,
                             dynamic: false,
+                            values: Vec::new(),
+                            literal: None,
                         });
                     }
                 }
@@ -108,6 +100,8 @@ fn script_links(script: &str, inside_attribute: bool, offset: impl Fn(usize) -> 
                     inside_attribute,
                 },
                 dynamic: s.dynamic,
+                values: Vec::new(),
+                literal: None,
             });
         }
     }

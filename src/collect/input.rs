@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::collect::{PackageOptions, deep, html, manifest};
+use crate::collect::{PackageOptions, deep, find, html, manifest};
 use crate::facts::{Facts, Input, InputKind, LinkContext, PackageFacts, PageFacts, WalkFacts};
 use crate::finding::Location;
 use crate::link::{self, looks_like_link};
@@ -23,6 +23,8 @@ pub enum InputError {
     Unrecognised { path: String },
     #[error("{0} is empty")]
     Empty(String),
+    #[error("no itms-services link, manifest, package or profile found in {0}")]
+    NoLinks(String),
     #[error("\"{0}\" is not an itms-services link and no such file exists")]
     NoSuchInput(String),
 }
@@ -162,7 +164,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
     if is_html {
         return Ok(vec![page_input(name, file, text)]);
     }
-    Ok(link_lines(file, text))
+    text_inputs(name, file, text)
 }
 
 /// Reads a local package (an IPA) through the same range reader as a remote one; with
@@ -258,9 +260,7 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
             line,
             column,
         };
-        let mut facts_link = link::link_facts(&f.written, f.context, Some(location), f.dynamic);
-        facts_link.source_text = f.source_text;
-        facts.links.push(facts_link);
+        facts.links.push(f.into_facts(Some(location)));
     }
     Input {
         name: name.to_string(),
@@ -270,8 +270,82 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
     }
 }
 
-/// A text of links, one per line; a line that does not start a link continues the one
-/// before it (a link wrapped by a mail client). Text with no link in it is one input.
+/// A text that is not a page, a manifest, a package or a profile: a link pasted as is, or a
+/// text holding links (a ticket, an e-mail, Markdown, a config file, source code, a
+/// template), each found where it stands and read by its syntax. One input per link.
+fn text_inputs(name: &str, file: &str, text: &str) -> Result<Vec<Input>, InputError> {
+    let syntax = find::Syntax::of(file, text);
+    if syntax == find::Syntax::Prose && is_link_list(text) {
+        return Ok(link_lines(file, text));
+    }
+    if let Some(pasted) = pasted_link(text) {
+        return Ok(vec![link_input(
+            pasted,
+            Some(Location {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+            }),
+        )]);
+    }
+    let found = find::links_in(syntax, text);
+    if found.is_empty() {
+        return Err(InputError::NoLinks(if name == "-" {
+            "standard input".to_string()
+        } else {
+            name.to_string()
+        }));
+    }
+    let offsets: Vec<usize> = found.iter().map(|f| f.offset).collect();
+    let places = lines_and_columns(text, &offsets);
+    Ok(found
+        .into_iter()
+        .zip(places)
+        .map(|(f, (line, column))| {
+            let location = Location {
+                file: file.to_string(),
+                line,
+                column,
+            };
+            let link = f.into_facts(Some(location));
+            Input {
+                name: link.written.clone(),
+                kind: InputKind::Link,
+                file: Some(file.to_string()),
+                facts: Facts {
+                    links: vec![link],
+                    ..Facts::default()
+                },
+            }
+        })
+        .collect())
+}
+
+/// The text when it is one link pasted as is — alone, perhaps quoted, bracketed or padded —
+/// and nothing else: it is checked as written, the way an argument is, so what wraps it is
+/// reported (LNK011).
+fn pasted_link(text: &str) -> Option<&str> {
+    let whole = text.trim_end_matches(['\n', '\r']);
+    match find::prose::spans(whole).as_slice() {
+        [(start, end)] => {
+            let around = |s: &str| {
+                s.chars()
+                    .all(|c| c.is_whitespace() || "\"'`<>\u{201c}\u{201d}\u{2018}\u{2019}".contains(c))
+            };
+            (around(&whole[..*start]) && around(&whole[*end..]) && looks_like_link(whole, false)).then_some(whole)
+        }
+        _ => None,
+    }
+}
+
+/// Whether the text is a list of links: no line holds a space inside it (prose does). A line
+/// that does not start a link then continues the one before it (a link a mail client wrapped).
+fn is_link_list(text: &str) -> bool {
+    text.lines().all(|line| !line.trim().contains(char::is_whitespace))
+}
+
+/// A list of links, one per line; a line that does not start a link continues the one
+/// before it. A list with no link in it is one input (LNK001 says what it is).
 fn link_lines(file: &str, text: &str) -> Vec<Input> {
     let mut links: Vec<(usize, String)> = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -286,15 +360,7 @@ fn link_lines(file: &str, text: &str) -> Vec<Input> {
         }
     }
     if links.is_empty() {
-        let whole = text.trim_end_matches(['\n', '\r']);
-        return vec![link_input(
-            whole,
-            Some(Location {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-            }),
-        )];
+        links.push((1, text.trim_end_matches(['\n', '\r']).to_string()));
     }
     links
         .into_iter()

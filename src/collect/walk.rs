@@ -12,7 +12,6 @@ use crate::collect::{html, manifest, png};
 use crate::facts::{AssetFetch, Facts, PageFacts, WalkFacts};
 use crate::facts::{Input, InputKind};
 use crate::finding::Location;
-use crate::link;
 use crate::text::lines_and_columns;
 
 /// The bytes read from the start of a package: enough to tell a zip, HTML or an LFS pointer.
@@ -359,9 +358,7 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
                 line,
                 column,
             };
-            let mut facts_link = link::link_facts(&found.written, found.context, Some(location), found.dynamic);
-            facts_link.source_text = found.source_text;
-            input.facts.links.push(facts_link);
+            input.facts.links.push(found.into_facts(Some(location)));
         }
     }
     page.links_found = input.facts.links.len();

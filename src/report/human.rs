@@ -603,10 +603,26 @@ fn render_link_facts(out: &mut String, link: &LinkFacts, style: Style) {
     };
     let _ = writeln!(out, "{} {action}", label("action"));
     let _ = writeln!(out, "{} {manifest}", label("manifest"));
-    if link.dynamic {
+    for value in &link.values {
+        let requirement = crate::link::value_requirement(link, value);
+        let _ = writeln!(
+            out,
+            "{} {} — {}",
+            label("value"),
+            esc(&value.expression),
+            esc(&requirement)
+        );
+    }
+    if link.dynamic && link.values.is_empty() {
         let _ = writeln!(
             out,
             "{} the script builds the rest of this link at run time; only its fixed part was checked",
+            label("note")
+        );
+    } else if link.dynamic {
+        let _ = writeln!(
+            out,
+            "{} a template fills in these values at run time; the fixed parts were checked",
             label("note")
         );
     }
