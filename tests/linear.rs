@@ -192,3 +192,64 @@ fn html_attribute_links_keep_their_context() {
     let found = otadoctor::collect::html::find_links(page);
     assert!(matches!(found[0].context, LinkContext::HtmlAttribute { .. }));
 }
+
+/// Lines of source code with literals, concatenations, sinks, names and template tags, about
+/// 140 bytes each.
+fn source_lines(n: usize) -> String {
+    let mut text = String::with_capacity(n * 150);
+    for i in 0..n {
+        match i % 4 {
+            0 => text.push_str(&format!(
+                "const link{i} = 'itms-services://?action=download-manifest&url=' + encodeURIComponent(m{i}); // c\n"
+            )),
+            1 => text.push_str(&format!(
+                "el{i}.innerHTML = `<a href=\"itms-services://?action=download-manifest&amp;url=${{u{i}}}\">{{{{ t }}}}</a>`;\n"
+            )),
+            2 => text.push_str(&format!("window.open(link{}, '_self'); x = \"%s {{}} #{{y}}\" + f(a, (b), [c]);\n", i - 2)),
+            _ => text.push_str(&format!("/* {i} */ if (a{i} <= b) {{ s = ['a', \"b\", `c${{d}}`].join(''); }}\n")),
+        }
+    }
+    text
+}
+
+#[test]
+fn the_literals_of_source_code_cost_its_size() {
+    use otadoctor::collect::find::{Syntax, code::Language, links_in};
+    // n lines of about 140 bytes: 4 MiB and 16 MiB
+    let n = 4 * 1024 * 1024 / 140;
+    assert_linear("JavaScript literals, sinks and template tags", n, |n| {
+        let text = source_lines(n);
+        let found = links_in(Syntax::Source(Language::JavaScript), &text);
+        assert!(found.len() >= n / 2);
+    });
+}
+
+#[test]
+fn the_tags_of_a_template_cost_its_size() {
+    use otadoctor::collect::find::{Syntax, links_in, markup::Engine};
+    let line = "<p>{{ a }}</p><a href=\"itms-services://?action=download-manifest&amp;url={{ u | urlencode }}\">{% if x %}i{% endif %}</a>\n";
+    let n = 4 * 1024 * 1024 / line.len();
+    assert_linear("template tags in attributes and text", n / 4, |n| {
+        let text = line.repeat(n);
+        let found = links_in(Syntax::Template(Engine::Jinja), &text);
+        assert_eq!(found.len(), n);
+    });
+}
+
+#[test]
+fn hostile_source_costs_its_size() {
+    use otadoctor::collect::find::{Syntax, code::Language, links_in};
+    for (what, unit) in [
+        ("unclosed brackets", "((((["),
+        ("unclosed interpolations", "`${ ${ "),
+        ("format calls", "\"%s\",\"%s\","),
+        ("assignments", "aaaaaaaaaa="),
+        ("concatenations", "'a' + f(((("),
+    ] {
+        assert_linear(what, 40_000, |n| {
+            let text = unit.repeat(n);
+            let _ = links_in(Syntax::Source(Language::JavaScript), &text);
+            let _ = links_in(Syntax::Source(Language::Python), &text);
+        });
+    }
+}

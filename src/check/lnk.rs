@@ -10,8 +10,10 @@ use crate::text::edit_distance;
 /// Runs the LNK rules on one link.
 pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Finding>) {
     let intent = repair::intent(link);
+    // a template's link is corrected in its fixed parts only: no whole link can be shown
     let corrected = intent
         .as_ref()
+        .filter(|_| !link.dynamic)
         .map(|i| repair::canonical_link(&repair::repair_url(&i.literal)));
     let lnk = Lnk { link, index, corrected };
     lnk.not_itms_services(out);
@@ -38,12 +40,23 @@ pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Findi
 /// typo of it, or an App Store scheme. Anything else is LNK001 and nothing more.
 pub fn reads_as_install_link(link: &LinkFacts) -> bool {
     let Some(scheme) = &link.parsed.scheme else {
-        return false;
+        // a template whose value comes first (`${base}?action=…`): the value holds the scheme
+        return starts_with_value(link);
     };
     let lower = scheme.to_ascii_lowercase();
     lower == "itms-services"
         || edit_distance(&lower, "itms-services") <= 3
         || ["itms", "itms-apps", "itmss", "itms-appss"].contains(&lower.as_str())
+}
+
+/// Whether a template value stands where the link's scheme is.
+pub fn starts_with_value(link: &LinkFacts) -> bool {
+    link.dynamic && link.values.first().is_some_and(|v| v.start == 0)
+}
+
+/// Whether byte `at` of the link's text lies inside a template value.
+fn in_value(link: &LinkFacts, at: usize) -> bool {
+    link.values.iter().any(|v| v.start <= at && at < v.end)
 }
 
 struct Lnk<'a> {
@@ -80,6 +93,9 @@ impl Lnk<'_> {
 
     /// LNK001: the scheme is not itms-services.
     fn not_itms_services(&self, out: &mut Vec<Finding>) {
+        if starts_with_value(self.link) {
+            return; // the value puts the scheme in: value_requirement says what it must be
+        }
         let Some(scheme) = &self.link.parsed.scheme else {
             out.push(
                 self.finding(
@@ -261,9 +277,16 @@ impl Lnk<'_> {
 
     fn html_entity_in_link(&self, out: &mut Vec<Finding>) {
         let lower = self.text().to_ascii_lowercase();
+        // an entity inside a template value is the value's business, not the link's
         let Some((pos, entity)) = AMPERSAND_ENTITIES
             .iter()
-            .filter_map(|e| lower.find(e).map(|p| (p, *e)))
+            .filter_map(|e| {
+                lower
+                    .match_indices(e)
+                    .map(|(p, _)| p)
+                    .find(|p| !in_value(self.link, *p))
+                    .map(|p| (p, *e))
+            })
             .min()
         else {
             return;

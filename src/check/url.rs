@@ -15,7 +15,11 @@ use crate::registry as rules;
 /// The URL rules on the manifest URL of a link, when the link reads as an install link and its
 /// URL is all written out (not built by a script).
 pub fn check_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
-    if link.dynamic || !crate::check::lnk::reads_as_install_link(link) {
+    if !crate::check::lnk::reads_as_install_link(link) {
+        return;
+    }
+    if link.dynamic {
+        check_template_link(link, index, out);
         return;
     }
     let Some(Intent { effective, literal }) = repair::intent(link) else {
@@ -28,6 +32,47 @@ pub fn check_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<F
         link: Some(index),
     };
     check(&effective, &subject, Some(&corrected), ctx, out);
+}
+
+/// A link a template or a program completes at run time: only what its fixed text decides is
+/// checked — the manifest URL's scheme, when it is written out before the first value
+/// (`url=http://{{host}}/m.plist` is http whatever the host).
+fn check_template_link(link: &LinkFacts, index: usize, out: &mut Vec<Finding>) {
+    let Some(param) = link.parsed.param("url") else {
+        return;
+    };
+    let value_start = param.start + param.raw_name.len() + 1;
+    if value_start > param.end {
+        return;
+    }
+    let first_value = link
+        .values
+        .iter()
+        .map(|v| v.start)
+        .find(|s| *s >= value_start && *s <= param.end)
+        .unwrap_or(param.end);
+    let Some(fixed) = link.text.get(value_start..first_value) else {
+        return;
+    };
+    let fixed = crate::text::percent_decode_once(fixed);
+    let Some(scheme) = scheme(&fixed) else {
+        return;
+    };
+    if !fixed[scheme.len()..].starts_with(':') || scheme.eq_ignore_ascii_case("https") {
+        return;
+    }
+    let subject = Subject {
+        resource: Resource::Manifest,
+        target: link.parsed.manifest_url.clone().unwrap_or_default(),
+        link: Some(index),
+    };
+    let u = UrlCheck {
+        url: subject.target.as_str(),
+        subject: &subject,
+        noun: subject.resource.url_noun(),
+        link_fix: None,
+    };
+    u.url_not_https(out);
 }
 
 /// The URL rules on one asset of a manifest: URL002 when it has no URL string, else every rule

@@ -161,7 +161,9 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
         || Path::new(file)
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-    if is_html {
+    // a local template (`.php`, `.erb`, an `.html` with template tags) is read with its tags
+    // as values, one input per link, like source code
+    if is_html && !find::Syntax::of(file, text).is_template() {
         return Ok(vec![page_input(name, file, text)]);
     }
     text_inputs(name, file, text)
@@ -278,7 +280,7 @@ fn text_inputs(name: &str, file: &str, text: &str) -> Result<Vec<Input>, InputEr
     if syntax == find::Syntax::Prose && is_link_list(text) {
         return Ok(link_lines(file, text));
     }
-    if let Some(pasted) = pasted_link(text) {
+    if let Some(pasted) = pasted_link(text).filter(|_| syntax == find::Syntax::Prose) {
         return Ok(vec![link_input(
             pasted,
             Some(Location {

@@ -7,7 +7,9 @@
 //! Every finder is a single pass over its text (linear time); none of them decides what is
 //! wrong with a link (that is `check::lnk`'s job).
 
+pub mod code;
 pub mod entities;
+pub mod markup;
 pub mod prose;
 pub mod template;
 
@@ -54,12 +56,49 @@ impl FoundLink {
 pub enum Syntax {
     /// Running text: a ticket, a chat message, a note.
     Prose,
+    /// Source code in a language: its string literals.
+    Source(code::Language),
+    /// A local HTML-like template of an engine.
+    Template(markup::Engine),
 }
 
 impl Syntax {
     /// The syntax for a file named `name` (may be empty, for standard input) holding `text`.
-    pub fn of(_name: &str, _text: &str) -> Syntax {
+    pub fn of(name: &str, text: &str) -> Syntax {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+        if let Some(engine) = markup::Engine::for_extension(&lower, ext) {
+            return Syntax::Template(engine);
+        }
+        if ext == "php" || ext == "phtml" {
+            // a PHP file is a page with code blocks, unless it is code from its first byte
+            return if text.trim_start().starts_with("<?php") && !text.contains("?>") {
+                Syntax::Source(code::Language::Php)
+            } else {
+                Syntax::Template(markup::Engine::Php)
+            };
+        }
+        if let Some(language) = code::Language::for_extension(ext) {
+            return Syntax::Source(language);
+        }
+        if (ext == "html" || ext == "htm" || ext == "cshtml")
+            && let Some(engine) = markup::Engine::sniff_html(text)
+        {
+            return Syntax::Template(engine);
+        }
+        if ext.is_empty() || ext == "txt" {
+            // standard input: code only where it is clear
+            let head = text.trim_start();
+            if head.starts_with("<?php") {
+                return Syntax::Template(markup::Engine::Php);
+            }
+        }
         Syntax::Prose
+    }
+
+    /// Whether the text is a local template (read as a page with template values).
+    pub fn is_template(self) -> bool {
+        matches!(self, Syntax::Template(_))
     }
 }
 
@@ -67,5 +106,7 @@ impl Syntax {
 pub fn links_in(syntax: Syntax, text: &str) -> Vec<FoundLink> {
     match syntax {
         Syntax::Prose => prose::links(text),
+        Syntax::Source(language) => code::links(text, language.lang()),
+        Syntax::Template(engine) => markup::links(text, engine),
     }
 }

@@ -1,0 +1,4 @@
+public static class Links
+{
+    public const string Install = @"itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist";
+}

@@ -1,0 +1,2 @@
+// The install link of the field build.
+const installLink = 'itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist';

@@ -1,0 +1,4 @@
+package ota
+
+// InstallLink is the field build's install link.
+const InstallLink = `itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist`

@@ -1,0 +1,4 @@
+<?php
+// Sends the phone straight to the install link.
+header('Location: itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist');
+exit;

@@ -1,0 +1,3 @@
+# Settings for the download portal.
+DEBUG = False
+INSTALL_LINK = "itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist"

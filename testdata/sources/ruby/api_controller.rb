@@ -1,0 +1,5 @@
+class Api::InstallsController < ApplicationController
+  def show
+    render json: { install_url: 'itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist' }
+  end
+end

@@ -1,0 +1,3 @@
+enum Links {
+    static let install = "itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist"
+}
