@@ -61,8 +61,52 @@ pub fn found_link_facts(
             encoded_by: value.encoded_by,
         });
     }
+    if !facts.values.is_empty() {
+        facts.parsed = parse_with_values(&facts.text, &facts.values);
+    }
     facts.literal = literal;
     facts
+}
+
+/// Parses a template's link with its values as opaque: a `#`, `?` or `&` inside `#{x}` or
+/// `{{ a ? b : c }}` does not split the link; the parts keep the values as written.
+fn parse_with_values(text: &str, values: &[TemplateValue]) -> ParsedLink {
+    let mut masked = text.as_bytes().to_vec();
+    for v in values {
+        for b in masked.get_mut(v.start..v.end).into_iter().flatten() {
+            *b = b'x';
+        }
+    }
+    let Ok(masked) = String::from_utf8(masked) else {
+        return parse(text);
+    };
+    let mut p = parse(&masked);
+    let part = |start: usize, len: usize| text.get(start..start + len).map(str::to_string);
+    if let Some(scheme) = &p.scheme {
+        p.scheme = part(0, scheme.len());
+    }
+    let path_start = p.scheme.as_ref().map_or(0, |s| s.len() + 1) + p.slashes;
+    p.authority_and_path = part(path_start, p.authority_and_path.len()).unwrap_or_default();
+    if let Some(query) = &p.query {
+        p.query = part(p.query_start, query.len());
+    }
+    if let (Some(at), Some(_)) = (p.fragment_start, &p.fragment) {
+        p.fragment = text.get(at + 1..).map(str::to_string);
+    }
+    for q in &mut p.params {
+        let raw_name = part(q.start, q.raw_name.len()).unwrap_or_default();
+        let raw_value = q
+            .raw_value
+            .as_ref()
+            .and_then(|v| part(q.start + q.raw_name.len() + 1, v.len()));
+        q.name = percent_decode_once(&raw_name);
+        q.value = raw_value.as_deref().map(percent_decode_once);
+        q.raw_name = raw_name;
+        q.raw_value = raw_value;
+    }
+    p.action = p.param("action").and_then(|q| q.value.clone());
+    p.manifest_url = p.param("url").and_then(|q| q.value.clone());
+    p
 }
 
 /// Takes off what surrounds or breaks up a pasted link. When a browser parsed the link

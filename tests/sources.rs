@@ -149,3 +149,59 @@ fn the_issue_traps_are_in_the_table() {
     assert!(find("js/nested-query.js").raises.is_empty());
     assert!(find("js/escapes.js").raises.is_empty());
 }
+
+#[test]
+fn cut_and_mutated_sources_never_panic() {
+    use otadoctor::collect::find::{Syntax, code::Language, links_in, markup::Engine};
+    let syntaxes: Vec<Syntax> = [
+        Language::JavaScript,
+        Language::TypeScript,
+        Language::Tsx,
+        Language::Php,
+        Language::Python,
+        Language::Ruby,
+        Language::Java,
+        Language::Kotlin,
+        Language::Swift,
+        Language::ObjC,
+        Language::CSharp,
+        Language::Go,
+        Language::Dart,
+    ]
+    .into_iter()
+    .map(Syntax::Source)
+    .chain(
+        [
+            Engine::Php,
+            Engine::Blade,
+            Engine::Erb,
+            Engine::Ejs,
+            Engine::Jsp,
+            Engine::Jinja,
+            Engine::Liquid,
+            Engine::Mustache,
+            Engine::GoTemplate,
+            Engine::Vue,
+            Engine::Svelte,
+            Engine::Html,
+        ]
+        .into_iter()
+        .map(Syntax::Template),
+    )
+    .collect();
+    for case in table().cases {
+        let text = std::fs::read_to_string(testdata(&format!("sources/{}", case.file))).expect("source file");
+        let syntax = Syntax::of(&case.file, &text);
+        // every cut, and a multi-byte character put in at each place, in the file's own syntax
+        let boundaries: Vec<usize> = (0..=text.len()).filter(|i| text.is_char_boundary(*i)).collect();
+        for &i in &boundaries {
+            let _ = links_in(syntax, &text[..i]);
+            let mutated = format!("{}€\u{1F600}\"'`{}", &text[..i], &text[i..]);
+            let _ = links_in(syntax, &mutated);
+        }
+        // and every syntax on the whole file
+        for s in &syntaxes {
+            let _ = links_in(*s, &text);
+        }
+    }
+}

@@ -27,8 +27,11 @@ pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Findi
     lnk.html_entity_context_unknown(out);
     lnk.duplicated_prefix(out);
     lnk.link_wrapped_or_padded(out);
-    if !link.dynamic {
+    if !link.dynamic || !values_may_add_parameters(link) {
+        // a template whose values cannot add a parameter still has the parameters it shows
         lnk.missing_url_parameter(out);
+    }
+    if !link.dynamic {
         lnk.manifest_query_not_encoded(out);
         lnk.manifest_fragment_not_encoded(out);
         lnk.manifest_url_double_encoded(out);
@@ -52,6 +55,24 @@ pub fn reads_as_install_link(link: &LinkFacts) -> bool {
 /// Whether a template value stands where the link's scheme is.
 pub fn starts_with_value(link: &LinkFacts) -> bool {
     link.dynamic && link.values.first().is_some_and(|v| v.start == 0)
+}
+
+/// Whether a template value may put parameters into the link: it stands before the query, or
+/// where a parameter starts (`?${query}`, `&{{ extra }}`), or makes a parameter's name.
+fn values_may_add_parameters(link: &LinkFacts) -> bool {
+    let p = &link.parsed;
+    // a program that adds to the string later (`PREFIX + …`) may add anything after it
+    link.values.is_empty()
+        || link.values.iter().any(|v| {
+            p.query.is_none()
+                || v.start < p.query_start
+                || p.params
+                    .iter()
+                    .any(|q| v.start < q.start + q.raw_name.len() && v.end > q.start)
+                || p.params
+                    .iter()
+                    .any(|q| q.raw_value.is_none() && v.start >= q.start && v.end <= q.end)
+        })
 }
 
 /// Whether byte `at` of the link's text lies inside a template value.
@@ -190,7 +211,7 @@ impl Lnk<'_> {
     fn bad_action(&self, out: &mut Vec<Finding>) {
         let p = &self.link.parsed;
         match p.param("action") {
-            None if self.link.dynamic => {}
+            None if self.link.dynamic && values_may_add_parameters(self.link) => {}
             None => {
                 let near = p
                     .params

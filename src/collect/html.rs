@@ -444,3 +444,26 @@ mod tests {
         assert_eq!(line, 5);
     }
 }
+
+#[cfg(test)]
+mod offset_tests {
+    use super::*;
+
+    #[test]
+    fn a_script_string_is_located_at_its_link() {
+        let html = "<script>\n  location.href = 'itms-services://?action=download-manifest&url=x';\n</script>";
+        let links = find_links(html);
+        assert_eq!(links.len(), 1);
+        let expected = html.find("itms-services").unwrap_or(0);
+        assert_eq!(links[0].offset, expected);
+        let page = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/pages/install-broken.html"
+        ))
+        .unwrap_or_default();
+        let links = find_links(&page);
+        let last = links.last().map_or(0, |l| l.offset);
+        let expected = page.rfind("itms-services").unwrap_or(0);
+        assert_eq!(&page[last..last + 20], &page[expected..expected + 20]);
+    }
+}

@@ -1149,8 +1149,8 @@ impl<'t> Scanner<'t> {
                 break (end, end);
             }
             let ch = b[k];
-            if self.text[k..end].starts_with(close.as_str()) {
-                if esc == Esc::Doubled && self.text[k + close.len()..end].starts_with(close.as_str()) {
+            if b[k..end].starts_with(close.as_bytes()) {
+                if esc == Esc::Doubled && b[(k + close.len()).min(end)..end].starts_with(close.as_bytes()) {
                     k += 2 * close.len();
                     continue;
                 }
@@ -1283,7 +1283,7 @@ impl<'t> Scanner<'t> {
         // arguments of the last one read is not read again (each byte once)
         let formats = parts.iter().any(|p| match p {
             Part::Lit(l) => {
-                let raw = &self.text[l.content.clone()];
+                let raw = self.text.get(l.content.clone()).unwrap_or_default();
                 raw.contains('%') || raw.contains("{}") || raw.contains("{0}")
             }
             Part::Expr(_) => false,
@@ -1335,7 +1335,7 @@ impl<'t> Scanner<'t> {
         if k == e || depth > 0 || b[k..e].first().is_some_and(u8::is_ascii_digit) {
             return None;
         }
-        let word = &self.text[k..e];
+        let word = self.text.get(k..e)?;
         if is_keyword(word) || word.ends_with('.') {
             return None;
         }
@@ -1407,7 +1407,9 @@ impl<'t> Scanner<'t> {
         for part in parts {
             match part {
                 Part::Expr(range) => {
-                    let expr = &self.text[range.clone()];
+                    let Some(expr) = self.text.get(range.clone()) else {
+                        continue;
+                    };
                     let at = joined.len();
                     map.push((at, range.start));
                     joined.push_str(self.lang.value_form.0);
@@ -1425,7 +1427,9 @@ impl<'t> Scanner<'t> {
                     }
                 }
                 Part::Lit(lit) => {
-                    let raw = &self.text[lit.content.clone()];
+                    let Some(raw) = self.text.get(lit.content.clone()) else {
+                        continue;
+                    };
                     let lit_start = joined.len();
                     let mut simple = true;
                     for piece in template::split(raw, &lit.tags) {
@@ -1469,7 +1473,9 @@ impl<'t> Scanner<'t> {
             let s = masked.len() - masked.trim_start().len();
             if !trimmed.is_empty()
                 && !trimmed.contains(char::is_whitespace)
-                && crate::link::looks_like_link(&joined[s..s + trimmed.len()], true)
+                && joined
+                    .get(s..s + trimmed.len())
+                    .is_some_and(|t| crate::link::looks_like_link(t, true))
             {
                 spans.push((s, s + trimmed.len()));
             }
@@ -1479,10 +1485,13 @@ impl<'t> Scanner<'t> {
             let s = values.iter().find(|(r, _)| r.end == s).map_or(s, |(r, _)| r.start);
             let inside: Vec<&(Range<usize>, Value)> =
                 values.iter().filter(|(r, _)| r.start >= s && r.end <= e).collect();
-            let raw = joined[s..e].to_string();
+            let (Some(raw), Some(before)) = (joined.get(s..e), joined.get(..s)) else {
+                continue;
+            };
+            let raw = raw.to_string();
             let value_ranges: Vec<Range<usize>> = inside.iter().map(|(r, _)| r.start - s..r.end - s).collect();
             let link_values: Vec<Value> = inside.iter().map(|(_, v)| v.clone()).collect();
-            let before = joined[..s].to_ascii_lowercase();
+            let before = before.to_ascii_lowercase();
             let before = before.trim_end_matches(['"', '\'']).trim_end();
             let in_markup =
                 before.ends_with("href=") || before.ends_with("content=\"0; url=") || before.ends_with("src=");
@@ -1520,7 +1529,7 @@ impl<'t> Scanner<'t> {
 
     /// A JSX string attribute: no escapes, entities decoded (Markup).
     fn jsx_attribute(&mut self, lit: Lit, ctx: Ctx) {
-        let raw = &self.text[lit.content.clone()];
+        let raw = self.text.get(lit.content.clone()).unwrap_or_default();
         if !crate::link::looks_like_link(raw, true) {
             return;
         }
