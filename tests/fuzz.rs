@@ -142,7 +142,28 @@ fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut out = Vec::new();
-    for dir in ["links", "pages", "manifests", "ipa/docs", "profiles", "profiles/apple"] {
+    for dir in [
+        "links",
+        "pages",
+        "manifests",
+        "ipa/docs",
+        "profiles",
+        "profiles/apple",
+        // source code and templates, kept with their extension (it chooses the language)
+        "sources/js",
+        "sources/vue",
+        "sources/php",
+        "sources/python",
+        "sources/ruby",
+        "sources/java",
+        "sources/kotlin",
+        "sources/swift",
+        "sources/objc",
+        "sources/csharp",
+        "sources/go",
+        "sources/dart",
+        "sources/templates",
+    ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };

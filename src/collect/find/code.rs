@@ -818,6 +818,17 @@ impl<'t> Scanner<'t> {
                 continue;
             }
             if let Some(lit) = self.literal_at(i, end) {
+                // a Python docstring (a triple-quoted string standing alone as a statement) is
+                // documentation, like a comment
+                if self.lang.family == Family::Python
+                    && matches!(prev_sig, b';' | b':')
+                    && current(&frames, &stmt_ctx, stmt_depth, deep) == Ctx::None
+                    && (b[i..end].starts_with(b"\"\"\"") || b[i..end].starts_with(b"'''"))
+                {
+                    i = lit.end.max(i + 1);
+                    prev_sig = b'"';
+                    continue;
+                }
                 let in_jsx_tag = jsx_tag == Some(frames.len()) && prev_sig == b'=';
                 let ctx = if in_jsx_tag {
                     let attr = word_before(b, i.saturating_sub(1), start);
