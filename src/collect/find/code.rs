@@ -560,7 +560,7 @@ impl Language {
             "php" => Language::Php,
             "py" | "pyw" => Language::Python,
             "rb" | "rake" => Language::Ruby,
-            "java" | "groovy" => Language::Java,
+            "java" => Language::Java,
             "kt" | "kts" => Language::Kotlin,
             "swift" => Language::Swift,
             "m" | "mm" | "h" => Language::ObjC,
@@ -742,6 +742,8 @@ struct Scanner<'t> {
     extended: HashSet<String>,
     /// How far the arguments of format calls have been read.
     args_scanned_to: usize,
+    /// The file makes QR codes with Core Image: the message it sets is used as a URL.
+    qr_file: bool,
 }
 
 impl<'t> Scanner<'t> {
@@ -756,6 +758,7 @@ impl<'t> Scanner<'t> {
             uses: bindings(text).0,
             extended: HashSet::new(),
             args_scanned_to: 0,
+            qr_file: matches!(lang.family, Family::Swift | Family::ObjC) && text.contains("CIQRCodeGenerator"),
         }
     }
 
@@ -869,7 +872,14 @@ impl<'t> Scanner<'t> {
                         if callee.is_empty() || is_keyword(callee) {
                             current(&frames, &stmt_ctx, stmt_depth, deep)
                         } else {
+                            let qr_message = self.qr_file
+                                && ["setValue", "Data", "data", "dataUsingEncoding"]
+                                    .iter()
+                                    .any(|n| ends_with_name(callee, n));
                             match call_sink(self.lang.family, callee) {
+                                None if qr_message => {
+                                    Ctx::Sink(LinkUse::Url, Rc::from("put into a QR code (CIQRCodeGenerator)"))
+                                }
                                 Some(ctx) => ctx,
                                 None if is_transparent(callee) => current(&frames, &stmt_ctx, stmt_depth, deep),
                                 None => Ctx::None,
@@ -941,7 +951,10 @@ impl<'t> Scanner<'t> {
                     let comparison =
                         matches!(next, Some(b'=' | b'>' | b'~')) || matches!(before, b'=' | b'!' | b'<' | b'>');
                     let in_call = frames.last().is_some_and(|f| f.close != b'}') && deep == 0;
-                    if !comparison && !in_call {
+                    // `Json(new { url = "…" })`: a member set inside a sink's argument keeps its use
+                    let in_sink =
+                        frames.len() > stmt_depth && matches!(frames.last().map(|f| &f.ctx), Some(Ctx::Sink(..)));
+                    if !comparison && !in_call && !in_sink {
                         let lhs_end = if matches!(before, b'+' | b'.' | b':' | b'-' | b'*' | b'|' | b'&') {
                             i - 1
                         } else {
