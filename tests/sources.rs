@@ -205,3 +205,42 @@ fn cut_and_mutated_sources_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_literal_link_points_at_its_text_in_the_file() {
+    // `literal` is what --fix rewrites: the bytes it names must be the link as written
+    let mut checked = 0;
+    for case in table().cases {
+        let path = testdata(&format!("sources/{}", case.file));
+        let file = std::fs::read_to_string(&path).expect("source file");
+        let run = otadoctor_with(&["--offline", "--format", "json", &path], "", false, false);
+        for link in run.json()["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["facts"]["links"].as_array().cloned().unwrap_or_default())
+        {
+            let literal = &link["literal"];
+            if literal.is_null() {
+                assert!(
+                    !link["values"].as_array().is_none_or(Vec::is_empty)
+                        || link["dynamic"] == true
+                        || case.file.ends_with("escapes.js")
+                        || case.file.ends_with("escape.go")
+                        || case.file.ends_with("Split.m"),
+                    "{}: a static link with no literal span",
+                    case.file
+                );
+                continue;
+            }
+            let (start, end) = (
+                literal["start"].as_u64().unwrap_or(0) as usize,
+                literal["end"].as_u64().unwrap_or(0) as usize,
+            );
+            let as_written = link["source_text"].as_str().or(link["written"].as_str()).unwrap_or("");
+            assert_eq!(file.get(start..end), Some(as_written), "{}", case.file);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} literal links");
+}

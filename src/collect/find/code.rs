@@ -1425,8 +1425,8 @@ impl<'t> Scanner<'t> {
         // (offset in `joined`, offset in the text): a run after each point maps one to one
         let mut map: Vec<(usize, usize)> = Vec::new();
         let mut values: Vec<(Range<usize>, Value)> = Vec::new();
-        // the literal each stretch of `joined` came from (start, end, file start, escaping, simple)
-        let mut literals: Vec<(Range<usize>, Escaping, bool)> = Vec::new();
+        // the stretch of `joined` each literal gave, and how the literal escapes text
+        let mut literals: Vec<(Range<usize>, Escaping)> = Vec::new();
         let mut format_arg = 0usize;
         for part in parts {
             match part {
@@ -1455,7 +1455,6 @@ impl<'t> Scanner<'t> {
                         continue;
                     };
                     let lit_start = joined.len();
-                    let mut simple = true;
                     for piece in template::split(raw, &lit.tags) {
                         match piece {
                             Piece::Value(r) if !escaped_at(raw, r.start, lit.esc) => {
@@ -1476,14 +1475,13 @@ impl<'t> Scanner<'t> {
                                 ) {
                                     self.extended.insert(normalise(name).to_string());
                                 }
-                                simple = false;
                             }
                             Piece::Value(r) | Piece::Static(r) => {
-                                simple &= decode(raw, r.clone(), lit.content.start, lit.esc, &mut joined, &mut map);
+                                decode(raw, r.clone(), lit.content.start, lit.esc, &mut joined, &mut map);
                             }
                         }
                     }
-                    literals.push((lit_start..joined.len(), lit.escaping, simple));
+                    literals.push((lit_start..joined.len(), lit.escaping));
                 }
             }
         }
@@ -1531,9 +1529,10 @@ impl<'t> Scanner<'t> {
             let offset = to_source(&map, s);
             let literal = literals
                 .iter()
-                .find(|(r, _, simple)| *simple && r.start <= s && e <= r.end)
-                .filter(|_| link_values.is_empty())
-                .map(|(_, escaping, _)| Literal {
+                .find(|(r, _)| r.start <= s && e <= r.end)
+                // no escape inside the link: its bytes in the file are its text
+                .filter(|_| link_values.is_empty() && to_source(&map, e).checked_sub(offset) == Some(e - s))
+                .map(|(_, escaping)| Literal {
                     start: offset,
                     end: to_source(&map, e),
                     escaping: *escaping,
