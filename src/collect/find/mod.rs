@@ -7,7 +7,11 @@
 //! Every finder is a single pass over its text (linear time); none of them decides what is
 //! wrong with a link (that is `check::lnk`'s job).
 
+pub mod config;
+pub mod email;
 pub mod entities;
+pub mod markdown;
+pub mod offsets;
 pub mod prose;
 pub mod template;
 
@@ -54,11 +58,36 @@ impl FoundLink {
 pub enum Syntax {
     /// Running text: a ticket, a chat message, a note.
     Prose,
+    /// An e-mail: `.eml`, or text that starts with RFC 5322 headers.
+    Email,
+    /// Markdown: `.md`, `.markdown`, `.mdx`.
+    Markdown,
+    /// A configuration file: JSON, YAML, XML/plist/`.mobileconfig`, TOML, `.env`, properties, INI.
+    Config(config::Format),
 }
 
 impl Syntax {
     /// The syntax for a file named `name` (may be empty, for standard input) holding `text`.
-    pub fn of(_name: &str, _text: &str) -> Syntax {
+    pub fn of(name: &str, text: &str) -> Syntax {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".eml") {
+            return Syntax::Email;
+        }
+        if [".md", ".markdown", ".mdx", ".mdown", ".mkd"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            return Syntax::Markdown;
+        }
+        if let Some(format) = config::Format::of_name(&lower) {
+            return Syntax::Config(format);
+        }
+        if email::looks_like_email(text) {
+            return Syntax::Email;
+        }
+        if let Some(format) = config::Format::of_content(text) {
+            return Syntax::Config(format);
+        }
         Syntax::Prose
     }
 }
@@ -67,5 +96,8 @@ impl Syntax {
 pub fn links_in(syntax: Syntax, text: &str) -> Vec<FoundLink> {
     match syntax {
         Syntax::Prose => prose::links(text),
+        Syntax::Email => email::links(text),
+        Syntax::Markdown => markdown::links(text),
+        Syntax::Config(format) => config::links(format, text),
     }
 }
