@@ -21,7 +21,7 @@ const MAX_WRAPPED_LINES: usize = 8;
 
 /// Every install link in `text`, read as running text.
 pub fn links(text: &str) -> Vec<FoundLink> {
-    links_with(text, TextKind::Prose, "text", "prose")
+    links_with(text, TextKind::Prose, "text", "the text")
 }
 
 /// Every install link in running text of `kind` (`language` and `place` describe it).
@@ -129,15 +129,25 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
     };
     let mut found = Vec::new();
     let mut taken_to = 0;
-    // the start of the line under way, found going forward (each byte looked at once)
+    // found going forward, each byte looked at once: the start of the line under way, of the
+    // run of URL characters under way, and the last `:` in it
     let mut line_start = 0;
+    let mut token_from = 0;
+    let mut last_colon: Option<usize> = None;
     let mut scanned = 0;
     for m in candidate.find_iter(text) {
         if m.start() < taken_to {
             continue;
         }
-        if let Some(i) = text[scanned..m.start()].rfind('\n') {
-            line_start = scanned + i + 1;
+        for (i, c) in text[scanned..m.start()].char_indices() {
+            if c == '\n' {
+                line_start = scanned + i + 1;
+            }
+            if !is_url_char(c) {
+                token_from = scanned + i + c.len_utf8();
+            } else if c == ':' {
+                last_colon = Some(scanned + i);
+            }
         }
         scanned = m.start();
         let start = if m.as_str().ends_with(':') {
@@ -146,11 +156,12 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
             }
             m.start()
         } else {
-            // `download-manifest` under some other scheme: the link starts at its word
-            match token_start(text, m.start()) {
-                Some(s) if s >= taken_to => s,
-                _ => continue,
+            // `download-manifest` under some other scheme: the link starts at its word, which
+            // holds a `:`
+            if token_from < taken_to || last_colon.is_none_or(|c| c < token_from) {
+                continue;
             }
+            token_from
         };
         let quoted = text[line_start..].starts_with('>');
         let end = link_end(text, start, quoted);
@@ -179,20 +190,6 @@ fn preceded_by_word(text: &str, at: usize) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
-}
-
-/// The start of the URL-like token around `at` (for a `download-manifest` match).
-fn token_start(text: &str, at: usize) -> Option<usize> {
-    let before = &text[..at];
-    // a link is not kilobytes long: the look back is bounded
-    let start = before
-        .char_indices()
-        .rev()
-        .take(4096)
-        .take_while(|(_, c)| is_url_char(*c))
-        .last()
-        .map_or(at, |(i, _)| i);
-    text[start..at].contains(':').then_some(start)
 }
 
 /// Characters a URL may hold as written in prose (RFC 3986 plus `%`, and non-ASCII, which
@@ -350,6 +347,12 @@ mod tests {
         );
         assert!(written("no link here: https://example.com/ and mailto:a@b").is_empty());
         assert!(written("see itms-apps://apps.apple.com/app/id1 for the store").is_empty());
+        // a mangled scheme that still asks for a manifest starts at its word
+        assert_eq!(
+            written("open smtp-services://?action=download-manifest&url=x now"),
+            ["smtp-services://?action=download-manifest&url=x"]
+        );
+        assert!(written("action=download-manifest&url=x has no scheme").is_empty());
         assert_eq!(written(&format!("{LINK} {LINK}")).len(), 2);
     }
 }
