@@ -124,8 +124,14 @@ fn value_links(value: &Value<'_>, found: &mut Vec<FoundLink>) {
     let spans = prose::spans(text);
     let trimmed = text.trim();
     let lead = text.len() - text.trim_start().len();
-    let whole = matches!(spans.as_slice(), [(s, e)] if *s == lead && *e == lead + trimmed.len())
-        && looks_like_link(trimmed, true);
+    // the whole value is the link when it starts as one and has no white space but inside
+    // template values (`…&url={{ manifest_url }}`, where the prose rules stop at the brace)
+    let tags = [Tag::DoubleBrace, Tag::BracePercent, Tag::DollarBrace];
+    let static_has_space = template::split(trimmed, &tags).into_iter().any(|piece| match piece {
+        template::Piece::Static(r) => trimmed[r].contains(char::is_whitespace),
+        template::Piece::Value(_) => false,
+    });
+    let whole = spans.first().is_some_and(|(s, _)| *s == lead) && !static_has_space && looks_like_link(trimmed, true);
     if spans.is_empty() {
         return;
     }
@@ -133,7 +139,7 @@ fn value_links(value: &Value<'_>, found: &mut Vec<FoundLink>) {
     let place = (value.place)();
     for (start, end) in ranges {
         let written = &text[start..end];
-        let values = template::values(written, &[Tag::DoubleBrace, Tag::BracePercent, Tag::DollarBrace]);
+        let values = template::values(written, &tags);
         let src_start = value.decoded.source_start(start);
         let src_end = value.decoded.source_end(end);
         let literal = value
