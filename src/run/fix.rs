@@ -5,9 +5,9 @@
 //! encoding such as quoted-printable), and its findings carry a corrected link (the link
 //! rules' one repair, the same every finding shows). The corrected link is escaped the way
 //! the file escapes that literal (an HTML attribute: `&amp;`; a JSON or JavaScript string:
-//! backslashes), the edits are applied from the end of the file backwards, and the result is
-//! read again to make sure it now holds the corrected link where the old one was. A file that
-//! changed since it was read is not written.
+//! backslashes), every edit placed by the offsets of the file as it was read (in one pass,
+//! none overlapping), and the result is read again to make sure it holds each corrected link.
+//! A file that changed since it was read is not written.
 //!
 //! `--fix` writes the files, says on standard error what it fixed and what it left, and then
 //! checks the inputs again: the report and the exit code are those of what remains. `--diff`
@@ -44,7 +44,7 @@ pub struct Edit {
     pub replacement: String,
     /// The corrected link.
     pub corrected: String,
-    /// The link as it was.
+    /// The literal as the file wrote it.
     pub was: String,
     /// `file:line:column`.
     pub at: String,
@@ -70,12 +70,17 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The file with every edit applied (from the end backwards, so earlier offsets hold).
+    /// The file with every edit applied. The edits are in file order and do not overlap, so
+    /// each offset is one of the file as read; the result is built in one pass.
     pub fn fixed(&self) -> Vec<u8> {
-        let mut out = self.original.clone();
-        for edit in self.edits.iter().rev() {
-            out.splice(edit.start..edit.end, edit.replacement.bytes());
+        let mut out = Vec::with_capacity(self.original.len());
+        let mut at = 0;
+        for edit in &self.edits {
+            out.extend_from_slice(&self.original[at..edit.start]);
+            out.extend_from_slice(edit.replacement.as_bytes());
+            at = edit.end;
         }
+        out.extend_from_slice(&self.original[at..]);
         out
     }
 }
@@ -134,22 +139,27 @@ pub fn command(options: &Options, report: &ReportOptions, mode: Mode, io: &mut I
             Ok(exit_code_of(summary, options.fail_on))
         }
         Mode::Write => {
-            // nothing is written unless every file is still what was read
-            for plan in plans.iter().filter(|p| !p.edits.is_empty()) {
-                if read_capped(&plan.path)? != plan.original {
-                    return Err(RunError::Fix(format!(
-                        "{} changed since otadoctor read it: nothing was written",
-                        plan.path
-                    )));
-                }
-            }
-            for plan in plans.iter().filter(|p| !p.edits.is_empty()) {
-                write(&plan.path, &plan.fixed())?;
-            }
+            write_plans(&plans)?;
             tell(io, &plans, verb);
             super::check(options, report, io)
         }
     }
+}
+
+/// Writes every plan's fixed file — none of them unless every file is still what was read.
+pub fn write_plans(plans: &[Plan]) -> Result<(), RunError> {
+    for plan in plans.iter().filter(|p| !p.edits.is_empty()) {
+        if read_capped(&plan.path)? != plan.original {
+            return Err(RunError::Fix(format!(
+                "{} changed since otadoctor read it: nothing was written",
+                plan.path
+            )));
+        }
+    }
+    for plan in plans.iter().filter(|p| !p.edits.is_empty()) {
+        write(&plan.path, &plan.fixed())?;
+    }
+    Ok(())
 }
 
 /// The files to fix: every input must be one.
@@ -225,15 +235,18 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
     let mut edits: Vec<Edit> = Vec::new();
     let mut left = Vec::new();
     for outcome in judged(path, &original, options, ctx)? {
-        for (index, link) in outcome.input.facts.links.iter().enumerate() {
-            let findings: Vec<_> = outcome
-                .findings
-                .iter()
-                .filter(|f| f.subject.link == Some(index))
-                .collect();
-            if findings.is_empty() {
-                continue;
+        // each link's findings, grouped in one pass (a page may hold thousands of links)
+        let mut by_link: std::collections::HashMap<usize, Vec<&crate::finding::Finding>> =
+            std::collections::HashMap::new();
+        for f in &outcome.findings {
+            if let Some(index) = f.subject.link {
+                by_link.entry(index).or_default().push(f);
             }
+        }
+        for (index, link) in outcome.input.facts.links.iter().enumerate() {
+            let Some(findings) = by_link.get(&index) else {
+                continue;
+            };
             let at = match &link.location {
                 Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
                 None => path.to_string(),
@@ -278,7 +291,7 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
                 end: literal.end,
                 replacement: escape(fixed, literal.escaping),
                 corrected: fixed.to_string(),
-                was: link.text.clone(),
+                was: String::from_utf8_lossy(&original[literal.start..literal.end]).into_owned(),
                 at,
                 rules,
             });
@@ -304,7 +317,7 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
     // the fixed file must hold each corrected link, read back by the same finders
     if !plan.edits.is_empty() {
         let fixed = plan.fixed();
-        let texts: Vec<String> = judged(path, &fixed, options, ctx)
+        let texts: std::collections::HashSet<String> = judged(path, &fixed, options, ctx)
             .unwrap_or_default()
             .into_iter()
             .flat_map(|o| o.input.facts.links.into_iter().map(|l| l.text))
