@@ -142,7 +142,21 @@ fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut out = Vec::new();
-    for dir in ["links", "pages", "manifests", "ipa/docs", "profiles", "profiles/apple"] {
+    for dir in [
+        "links",
+        "pages",
+        "manifests",
+        "ipa/docs",
+        "profiles",
+        "profiles/apple",
+        "text/prose",
+        "text/email",
+        "text/markdown",
+        "text/config/json",
+        "text/config/yaml",
+        "text/config/xml",
+        "text/config/keyvalue",
+    ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
@@ -153,7 +167,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                 .extension()
                 .map(|e| e.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if extension == "md" {
+            if path.file_name().is_some_and(|n| n == "README.md") {
                 continue;
             }
             if let Ok(bytes) = std::fs::read(&path)
