@@ -155,6 +155,9 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
         return Ok(vec![package_input(name, file, package)]);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
+        if let Some(mail) = eight_bit_mail(file, bytes) {
+            return text_inputs(name, file, &mail).map(without_literals);
+        }
         return Err(InputError::Unrecognised { path: name.to_string() });
     };
     if text.trim().is_empty() {
@@ -192,6 +195,25 @@ fn plist_config<'a>(file: &str, body: &'a [u8]) -> Option<&'a str> {
         || head.starts_with("<plist");
     (xml_plist && !text.contains("<key>items</key>") && (named_profile || !find::prose::spans(text).is_empty()))
         .then_some(text)
+}
+
+/// An e-mail that is not UTF-8 (8bit Latin-1 parts are common): read byte for character as
+/// Latin-1, so every line and column stays where it is; the links are ASCII either way.
+fn eight_bit_mail(file: &str, bytes: &[u8]) -> Option<String> {
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let named = Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+    (named || find::email::looks_like_email(&text)).then_some(text)
+}
+
+/// The inputs without their literals: their offsets are not the file's bytes (`--fix` must
+/// not write there).
+fn without_literals(mut inputs: Vec<Input>) -> Vec<Input> {
+    for link in inputs.iter_mut().flat_map(|i| i.facts.links.iter_mut()) {
+        link.literal = None;
+    }
+    inputs
 }
 
 /// Reads a local package (an IPA) through the same range reader as a remote one; with
