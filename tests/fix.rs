@@ -354,3 +354,23 @@ fn a_file_changed_since_it_was_read_is_not_written() {
     assert!(!std::fs::read_to_string(&path).expect("file").contains("&amp;"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A corrected link the file's escaping cannot hold as written (a `'` in a YAML single-quoted
+/// scalar, which would need doubling) is caught by reading the fixed text back: the file is
+/// left as it is, and the finding remains.
+#[test]
+fn a_correction_that_would_not_read_back_is_not_written() {
+    let dir = scratch("readback");
+    let original =
+        "link: 'itms-services://?action=download-manifest&amp;url=https://ota.acme-apps.io/it''s/manifest.plist'\n";
+    std::fs::write(dir.join("q.yml"), original).expect("write");
+    let out = otadoctor_in(&dir, &["--offline", "--fix", "q.yml"]);
+    assert!(
+        text(&out.stderr).contains("left   q.yml:1:8  the corrected link would not read back from the file as written"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("q.yml")).expect("file"), original);
+    assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

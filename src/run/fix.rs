@@ -14,6 +14,7 @@
 //! writes nothing: it prints a unified diff (`patch -p1` applies it) and exits as the fixed
 //! files would check offline.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -234,10 +235,15 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
     let original = read_capped(path)?;
     let mut edits: Vec<Edit> = Vec::new();
     let mut left = Vec::new();
+    // how many links of each text the file holds: a corrected link must be there once more for
+    // each edit that writes it
+    let mut counts: HashMap<String, isize> = HashMap::new();
     for outcome in judged(path, &original, options, ctx)? {
+        for link in &outcome.input.facts.links {
+            *counts.entry(link.text.clone()).or_default() -= 1;
+        }
         // each link's findings, grouped in one pass (a page may hold thousands of links)
-        let mut by_link: std::collections::HashMap<usize, Vec<&crate::finding::Finding>> =
-            std::collections::HashMap::new();
+        let mut by_link: HashMap<usize, Vec<&crate::finding::Finding>> = HashMap::new();
         for f in &outcome.findings {
             if let Some(index) = f.subject.link {
                 by_link.entry(index).or_default().push(f);
@@ -314,15 +320,23 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
         edits: kept,
         left,
     };
-    // the fixed file must hold each corrected link, read back by the same finders
+    // the fixed file, read back by the same finders, must hold each corrected link where an
+    // edit wrote it: as many more of them as edits wrote
     if !plan.edits.is_empty() {
         let fixed = plan.fixed();
-        let texts: std::collections::HashSet<String> = judged(path, &fixed, options, ctx)
-            .unwrap_or_default()
-            .into_iter()
-            .flat_map(|o| o.input.facts.links.into_iter().map(|l| l.text))
-            .collect();
-        if plan.edits.iter().any(|e| !texts.contains(&e.corrected)) {
+        for outcome in judged(path, &fixed, options, ctx).unwrap_or_default() {
+            for link in outcome.input.facts.links {
+                *counts.entry(link.text).or_default() += 1;
+            }
+        }
+        for edit in &plan.edits {
+            *counts.entry(edit.corrected.clone()).or_default() -= 1;
+        }
+        if plan
+            .edits
+            .iter()
+            .any(|e| counts.get(&e.corrected).is_none_or(|n| *n < 0))
+        {
             for edit in std::mem::take(&mut plan.edits) {
                 plan.left.push(Left {
                     at: edit.at,
