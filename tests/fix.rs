@@ -374,3 +374,19 @@ fn a_correction_that_would_not_read_back_is_not_written() {
     assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A byte-order mark before the text is part of the file: the edit lands on the link, not three
+/// bytes before it.
+#[test]
+fn a_byte_order_mark_does_not_shift_the_edit() {
+    let dir = scratch("bom");
+    let original = "\u{feff}<?xml version=\"1.0\"?>\n<plist version=\"1.0\"><dict><key>URL</key><string>itms-services://?action=download-manifest&amp;amp;url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist</string></dict></plist>\n";
+    std::fs::write(dir.join("clip.plist"), original).expect("write");
+    let out = otadoctor_in(&dir, &["--offline", "--fix", "clip.plist"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("clip.plist")).expect("file"),
+        original.replace("&amp;amp;url=", "&amp;url=")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -137,7 +137,7 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
     if named_profile || (bytes.first() == Some(&0x30) && bytes.iter().take(64).any(|b| *b == 0)) {
         return Ok(vec![profile_input(name, file, bytes, package)]);
     }
-    if let Some(text) = plist_config(file, body) {
+    if let Some(text) = plist_config(file, bytes) {
         return text_inputs(name, file, text);
     }
     if body.starts_with(b"bplist")
@@ -183,9 +183,10 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
 /// (`.mobileconfig`) or holds a link: a configuration file whose values are searched for links
 /// (a web clip's `URL`). A plist without items and without a link stays a manifest input, so
 /// its missing keys are reported.
-fn plist_config<'a>(file: &str, body: &'a [u8]) -> Option<&'a str> {
-    let text = std::str::from_utf8(body).ok()?;
-    let start = text.trim_start();
+/// The whole file is the text (a byte-order mark included), so offsets are the file's.
+fn plist_config<'a>(file: &str, bytes: &'a [u8]) -> Option<&'a str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.trim_start_matches('\u{feff}').trim_start();
     let head = start.get(..start.len().min(1024)).unwrap_or(start).to_ascii_lowercase();
     let named_profile = Path::new(file)
         .extension()
