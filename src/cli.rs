@@ -157,6 +157,13 @@ struct CheckArgs {
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
+    /// Write the corrected link into the files it was found in, where the whole link is a
+    /// literal (template values are never touched), then report what remains.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Print the corrections --fix would write as a unified diff (for patch -p1); write nothing.
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -291,7 +298,16 @@ where
 
 fn check_command(args: &CheckArgs, io: &mut Io<'_>) -> Result<i32, String> {
     let (options, report) = options(args, io)?;
-    run::check(&options, &report, io).map_err(|e| e.to_string())
+    let fix = match (args.fix, args.diff) {
+        (true, _) => Some(run::fix::Mode::Write),
+        (_, true) => Some(run::fix::Mode::Diff),
+        _ => None,
+    };
+    match fix {
+        Some(mode) => run::fix::command(&options, &report, mode, io),
+        None => run::check(&options, &report, io),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// The pipeline's options for a `check` command line.

@@ -4,6 +4,8 @@
 //! input; `render` writes them in a format; `exit_code` applies `--fail-on`; `check` does all
 //! three on a process's streams. The command line (`cli`) and the demo both come through here.
 
+pub mod fix;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -113,6 +115,9 @@ pub enum RunError {
     Report(String),
     #[error("cannot write the report: {0}")]
     Write(std::io::Error),
+    /// `--fix`/`--diff` cannot be done as asked.
+    #[error("{0}")]
+    Fix(String),
 }
 
 /// Gathers the facts of every input and judges them: one outcome per input, in input order.

@@ -163,6 +163,13 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         "sources/go",
         "sources/dart",
         "sources/templates",
+        "text/prose",
+        "text/email",
+        "text/markdown",
+        "text/config/json",
+        "text/config/yaml",
+        "text/config/xml",
+        "text/config/keyvalue",
     ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
@@ -174,7 +181,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                 .extension()
                 .map(|e| e.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if extension == "md" {
+            if path.file_name().is_some_and(|n| n == "README.md") {
                 continue;
             }
             if let Ok(bytes) = std::fs::read(&path)

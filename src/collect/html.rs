@@ -87,6 +87,11 @@ fn find(html: &str, template: Option<&TemplatePage<'_>>) -> Vec<FoundLink> {
                             });
                         }
                     } else if looks_like_link(&decoded, true) {
+                        let literal = value_range(html, value.span.start, &decoded).map(|(start, end)| Literal {
+                            start,
+                            end,
+                            escaping: Escaping::Markup,
+                        });
                         found.push(FoundLink {
                             source_text: source.filter(|s| *s != decoded),
                             written: decoded,
@@ -97,7 +102,7 @@ fn find(html: &str, template: Option<&TemplatePage<'_>>) -> Vec<FoundLink> {
                             offset,
                             dynamic: false,
                             values: Vec::new(),
-                            literal: None,
+                            literal,
                         });
                     }
                 }
@@ -371,6 +376,33 @@ fn raw_value(html: &str, start: usize, end: usize) -> Option<String> {
         .or_else(|| value.strip_prefix('\'').map(|v| v.strip_suffix('\'').unwrap_or(v)))
         .unwrap_or(value);
     Some(value.to_string())
+}
+
+/// The byte range of the raw value of the attribute whose name starts at `start` (inside its
+/// quotes), when it decodes to `decoded`: where `--fix` writes a corrected link.
+fn value_range(html: &str, start: usize, decoded: &str) -> Option<(usize, usize)> {
+    let bytes = html.as_bytes();
+    let eq = start + bytes.get(start..)?.iter().position(|b| *b == b'=' || *b == b'>')?;
+    if bytes[eq] != b'=' {
+        return None;
+    }
+    let mut s = eq + 1;
+    while s < bytes.len() && bytes[s].is_ascii_whitespace() {
+        s += 1;
+    }
+    let (s, e) = match bytes.get(s) {
+        Some(q @ (b'"' | b'\'')) => (s + 1, s + 1 + bytes[s + 1..].iter().position(|b| b == q)?),
+        Some(_) => (
+            s,
+            s + bytes[s..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'>')
+                .unwrap_or(bytes.len() - s),
+        ),
+        None => return None,
+    };
+    let raw = html.get(s..e)?;
+    (crate::collect::find::entities::decode_html(raw) == decoded).then_some((s, e))
 }
 
 /// The URL of a refresh `content` value such as `0; url='itms-services://…'`.

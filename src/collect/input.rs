@@ -81,6 +81,12 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read, package: &PackageOptions) 
     Err(InputError::NoSuchInput(arg.to_string()))
 }
 
+/// The inputs in the bytes of the file `file`, read as `read_argument` reads a file (what
+/// `--fix` reads, and reads again after fixing).
+pub fn read_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputError> {
+    from_bytes(file, file, bytes, &PackageOptions::default())
+}
+
 /// Whether the bytes start like a zip: a local file header, or the end record of an empty zip.
 fn is_zip_magic(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
@@ -131,6 +137,9 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
     if named_profile || (bytes.first() == Some(&0x30) && bytes.iter().take(64).any(|b| *b == 0)) {
         return Ok(vec![profile_input(name, file, bytes, package)]);
     }
+    if let Some(text) = plist_config(file, bytes) {
+        return text_inputs(name, file, text);
+    }
     if body.starts_with(b"bplist")
         || utf16
         || (head_lower.starts_with("<?xml") && head_lower.contains("<plist"))
@@ -146,6 +155,9 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
         return Ok(vec![package_input(name, file, package)]);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
+        if let Some(mail) = eight_bit_mail(file, bytes) {
+            return text_inputs(name, file, &mail).map(without_literals);
+        }
         return Err(InputError::Unrecognised { path: name.to_string() });
     };
     if text.trim().is_empty() {
@@ -167,6 +179,44 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
         return Ok(vec![page_input(name, file, text)]);
     }
     text_inputs(name, file, text)
+}
+
+/// An XML plist that is not a manifest — no `items` key — and is a configuration profile
+/// (`.mobileconfig`) or holds a link: a configuration file whose values are searched for links
+/// (a web clip's `URL`). A plist without items and without a link stays a manifest input, so
+/// its missing keys are reported.
+/// The whole file is the text (a byte-order mark included), so offsets are the file's.
+fn plist_config<'a>(file: &str, bytes: &'a [u8]) -> Option<&'a str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    let head = start.get(..start.len().min(1024)).unwrap_or(start).to_ascii_lowercase();
+    let named_profile = Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mobileconfig"));
+    let xml_plist = head.starts_with("<?xml") && head.contains("<plist")
+        || head.starts_with("<!doctype plist")
+        || head.starts_with("<plist");
+    (xml_plist && !text.contains("<key>items</key>") && (named_profile || !find::prose::spans(text).is_empty()))
+        .then_some(text)
+}
+
+/// An e-mail that is not UTF-8 (8bit Latin-1 parts are common): read byte for character as
+/// Latin-1, so every line and column stays where it is; the links are ASCII either way.
+fn eight_bit_mail(file: &str, bytes: &[u8]) -> Option<String> {
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let named = Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+    (named || find::email::looks_like_email(&text)).then_some(text)
+}
+
+/// The inputs without their literals: their offsets are not the file's bytes (`--fix` must
+/// not write there).
+fn without_literals(mut inputs: Vec<Input>) -> Vec<Input> {
+    for link in inputs.iter_mut().flat_map(|i| i.facts.links.iter_mut()) {
+        link.literal = None;
+    }
+    inputs
 }
 
 /// Reads a local package (an IPA) through the same range reader as a remote one; with

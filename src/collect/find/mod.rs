@@ -8,8 +8,12 @@
 //! wrong with a link (that is `check::lnk`'s job).
 
 pub mod code;
+pub mod config;
+pub mod email;
 pub mod entities;
+pub mod markdown;
 pub mod markup;
+pub mod offsets;
 pub mod prose;
 pub mod template;
 
@@ -60,6 +64,12 @@ pub enum Syntax {
     Source(code::Language),
     /// A local HTML-like template of an engine.
     Template(markup::Engine),
+    /// An e-mail: `.eml`, or text that starts with RFC 5322 headers.
+    Email,
+    /// Markdown: `.md`, `.markdown`, `.mdx`.
+    Markdown,
+    /// A configuration file: JSON, YAML, XML/plist/`.mobileconfig`, TOML, `.env`, properties, INI.
+    Config(config::Format),
 }
 
 impl Syntax {
@@ -93,6 +103,24 @@ impl Syntax {
                 return Syntax::Template(markup::Engine::Php);
             }
         }
+        if lower.ends_with(".eml") {
+            return Syntax::Email;
+        }
+        if [".md", ".markdown", ".mdx", ".mdown", ".mkd"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            return Syntax::Markdown;
+        }
+        if let Some(format) = config::Format::of_name(&lower) {
+            return Syntax::Config(format);
+        }
+        if email::looks_like_email(text) {
+            return Syntax::Email;
+        }
+        if let Some(format) = config::Format::of_content(text) {
+            return Syntax::Config(format);
+        }
         Syntax::Prose
     }
 
@@ -108,5 +136,8 @@ pub fn links_in(syntax: Syntax, text: &str) -> Vec<FoundLink> {
         Syntax::Prose => prose::links(text),
         Syntax::Source(language) => code::links(text, language.lang()),
         Syntax::Template(engine) => markup::links(text, engine),
+        Syntax::Email => email::links(text),
+        Syntax::Markdown => markdown::links(text),
+        Syntax::Config(format) => config::links(format, text),
     }
 }

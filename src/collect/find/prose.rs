@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::collect::find::FoundLink;
+use crate::collect::find::{FoundLink, entities};
 use crate::facts::{Escaping, LinkContext, LinkUse, Literal, TextKind};
 use crate::text::edit_distance;
 
@@ -21,7 +21,7 @@ const MAX_WRAPPED_LINES: usize = 8;
 
 /// Every install link in `text`, read as running text.
 pub fn links(text: &str) -> Vec<FoundLink> {
-    links_with(text, TextKind::Prose, "text", "prose")
+    links_with(text, TextKind::Prose, "text", "the text")
 }
 
 /// Every install link in running text of `kind` (`language` and `place` describe it).
@@ -31,8 +31,35 @@ pub fn links_with(text: &str, kind: TextKind, language: &str, place: &str) -> Ve
         .map(|(start, end)| {
             let written = &text[start..end];
             let wrapped = written.contains(['\n', '\r']);
+            // an HTML tag quoted in the text (`<a href="…">`): the link is that attribute's
+            // value, entities decoded by the page that holds it
+            if let Some((tag, attribute)) = attribute_before(text, start).filter(|_| !wrapped) {
+                let decoded = entities::decode_html(written);
+                return FoundLink {
+                    source_text: (decoded != written).then(|| written.to_string()),
+                    written: decoded,
+                    context: LinkContext::Text {
+                        text_kind: kind,
+                        language: language.to_string(),
+                        place: format!("<{tag} {attribute}> quoted in the text"),
+                        used_as: LinkUse::Markup,
+                    },
+                    offset: start,
+                    dynamic: false,
+                    values: Vec::new(),
+                    literal: Some(Literal {
+                        start,
+                        end,
+                        escaping: Escaping::Markup,
+                    }),
+                };
+            }
             FoundLink {
-                written: written.to_string(),
+                written: if wrapped {
+                    without_quote_marks(written)
+                } else {
+                    written.to_string()
+                },
                 source_text: None,
                 context: LinkContext::Text {
                     text_kind: kind,
@@ -53,6 +80,48 @@ pub fn links_with(text: &str, kind: TextKind, language: &str, place: &str) -> Ve
         .collect()
 }
 
+/// The tag and attribute when the link at `start` is the quoted value of an attribute of an
+/// HTML tag written in the text (`<a href="`), looked for in the 256 bytes before it.
+fn attribute_before(text: &str, start: usize) -> Option<(String, String)> {
+    let mut from = start.saturating_sub(256);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..start];
+    let open = before.strip_suffix(['"', '\''])?.strip_suffix('=')?;
+    let attribute: String = open
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':')
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tag_at = open.rfind('<')?;
+    if attribute.is_empty() || open[tag_at..].contains('>') {
+        return None;
+    }
+    let tag: String = open[tag_at + 1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    (!tag.is_empty()).then(|| (tag.to_ascii_lowercase(), attribute.to_ascii_lowercase()))
+}
+
+/// A wrapped link's text without the `> ` marks that start its continued lines in a quoted
+/// reply.
+fn without_quote_marks(written: &str) -> String {
+    let mut out = String::with_capacity(written.len());
+    for (i, line) in written.split_inclusive('\n').enumerate() {
+        if i > 0 && line.starts_with('>') {
+            out.push_str(line.trim_start_matches(['>', ' ']));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// The byte ranges of the install links in `text`, in order.
 pub fn spans(text: &str) -> Vec<(usize, usize)> {
     let Some(candidate) = CANDIDATE.as_ref() else {
@@ -60,28 +129,48 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
     };
     let mut found = Vec::new();
     let mut taken_to = 0;
+    // found going forward, each byte looked at once: the start of the line under way, of the
+    // run of URL characters under way, and the last `:` in it
+    let mut line_start = 0;
+    let mut token_from = 0;
+    let mut last_colon: Option<usize> = None;
+    let mut scanned = 0;
     for m in candidate.find_iter(text) {
         if m.start() < taken_to {
             continue;
         }
+        for (i, c) in text[scanned..m.start()].char_indices() {
+            if c == '\n' {
+                line_start = scanned + i + 1;
+            }
+            if !is_url_char(c) {
+                token_from = scanned + i + c.len_utf8();
+            } else if c == ':' {
+                last_colon = Some(scanned + i);
+            }
+        }
+        scanned = m.start();
         let start = if m.as_str().ends_with(':') {
             if !is_install_scheme(&m.as_str()[..m.len() - 1]) || preceded_by_word(text, m.start()) {
                 continue;
             }
             m.start()
         } else {
-            // `download-manifest` under some other scheme: the link starts at its word
-            match token_start(text, m.start()) {
-                Some(s) if s >= taken_to => s,
-                _ => continue,
+            // `download-manifest` under some other scheme: the link starts at its word, which
+            // holds a `:`
+            if token_from < taken_to || last_colon.is_none_or(|c| c < token_from) {
+                continue;
             }
+            token_from
         };
-        let end = link_end(text, start);
+        let quoted = text[line_start..].starts_with('>');
+        let end = link_end(text, start, quoted);
+        // a rejected run is not looked into again (its end was found once)
+        taken_to = end;
         if end <= start || !crate::link::looks_like_link(&text[start..end], true) {
             continue;
         }
         found.push((start, end));
-        taken_to = end;
     }
     found
 }
@@ -103,26 +192,15 @@ fn preceded_by_word(text: &str, at: usize) -> bool {
         .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
-/// The start of the URL-like token around `at` (for a `download-manifest` match).
-fn token_start(text: &str, at: usize) -> Option<usize> {
-    let before = &text[..at];
-    let start = before
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_url_char(*c))
-        .last()
-        .map_or(at, |(i, _)| i);
-    text[start..at].contains(':').then_some(start)
-}
-
 /// Characters a URL may hold as written in prose (RFC 3986 plus `%`, and non-ASCII, which
 /// iOS refuses but a user may paste).
 fn is_url_char(c: char) -> bool {
     !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
 }
 
-/// Where the link starting at `start` ends.
-fn link_end(text: &str, start: usize) -> usize {
+/// Where the link starting at `start` ends; `quoted`: its line is part of a quoted reply
+/// (`> `), whose wrapped lines start with the same marks.
+fn link_end(text: &str, start: usize, quoted: bool) -> usize {
     let opener = text[..start].chars().next_back();
     let closer = match opener {
         Some('<') => Some('>'),
@@ -146,7 +224,7 @@ fn link_end(text: &str, start: usize) -> usize {
             break;
         }
         // a line break where the URL cannot end: the next line goes on with the link
-        let Some(next) = continuation(text, start, end, closer == Some('>')) else {
+        let Some(next) = continuation(text, start, end, closer == Some('>'), quoted) else {
             break;
         };
         end = next;
@@ -157,6 +235,11 @@ fn link_end(text: &str, start: usize) -> usize {
 
 /// Drops the sentence's punctuation after a link, and a closing bracket it did not open.
 fn trim_trailing(text: &str, start: usize, mut end: usize, closer: Option<char>) -> usize {
+    // the brackets are counted once, then kept up to date as characters are dropped
+    let run = &text[start..end];
+    let count = |c: char| run.bytes().filter(|b| *b == c as u8).count();
+    let (mut parens, mut closing_parens) = (count('('), count(')'));
+    let (mut brackets, mut closing_brackets) = (count('['), count(']'));
     loop {
         let Some(last) = text[start..end].chars().next_back() else {
             return end;
@@ -166,26 +249,33 @@ fn trim_trailing(text: &str, start: usize, mut end: usize, closer: Option<char>)
                 // `?` ends a sentence, but `…://?` is the link's own query start
                 !(last == '?' && text[start..end].ends_with("://?"))
             }
-            ')' => unbalanced(&text[start..end], '(', ')') || closer == Some(')'),
-            ']' => unbalanced(&text[start..end], '[', ']') || closer == Some(']'),
+            ')' => closing_parens > parens || closer == Some(')'),
+            ']' => closing_brackets > brackets || closer == Some(']'),
             _ => false,
         };
         if !drop {
             return end;
         }
+        match last {
+            ')' => closing_parens -= 1,
+            ']' => closing_brackets -= 1,
+            '(' => parens -= 1,
+            '[' => brackets -= 1,
+            _ => {}
+        }
         end -= last.len_utf8();
     }
 }
 
-fn unbalanced(s: &str, open: char, close: char) -> bool {
-    s.matches(close).count() > s.matches(open).count()
-}
-
 /// Where the link goes on after a line break at `end`, if it does: the URL so far cannot end
-/// there, and the next line starts with URL characters.
-fn continuation(text: &str, start: usize, end: usize, in_angle_brackets: bool) -> Option<usize> {
+/// there, and the next line starts with URL characters (after the `> ` marks of a quoted
+/// reply, when the link's line has them).
+fn continuation(text: &str, start: usize, end: usize, in_angle_brackets: bool, quoted: bool) -> Option<usize> {
     let rest = &text[end..];
-    let after_break = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let mut after_break = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    if quoted {
+        after_break = after_break.strip_prefix('>')?.trim_start_matches(['>', ' ']);
+    }
     let indent = after_break.len() - after_break.trim_start_matches([' ', '\t']).len();
     let next = &after_break[indent..];
     let first = next.chars().next()?;
@@ -257,6 +347,12 @@ mod tests {
         );
         assert!(written("no link here: https://example.com/ and mailto:a@b").is_empty());
         assert!(written("see itms-apps://apps.apple.com/app/id1 for the store").is_empty());
+        // a mangled scheme that still asks for a manifest starts at its word
+        assert_eq!(
+            written("open smtp-services://?action=download-manifest&url=x now"),
+            ["smtp-services://?action=download-manifest&url=x"]
+        );
+        assert!(written("action=download-manifest&url=x has no scheme").is_empty());
         assert_eq!(written(&format!("{LINK} {LINK}")).len(), 2);
     }
 }
