@@ -193,7 +193,7 @@ fn continuation(text: &str, start: usize, end: usize, in_angle_brackets: bool) -
         return None;
     }
     let so_far = &text[start..end];
-    if !(in_angle_brackets || cannot_end(so_far)) || (indent > 0 && !in_angle_brackets) {
+    if !in_angle_brackets && (indent > 0 || !cannot_end(so_far)) {
         return None;
     }
     Some(end + (rest.len() - after_break.len()) + indent)
