@@ -72,7 +72,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// itms-services links, https URLs, download pages (.html), manifests (.plist), packages
-    /// (.ipa), provisioning profiles (.mobileprovision), files of links, or - for standard input.
+    /// (.ipa), provisioning profiles (.mobileprovision), files of links, directories (walked like
+    /// a source tree), or - for standard input.
     #[arg(required_unless_present = "input_file", value_name = "INPUT")]
     inputs: Vec<String>,
     /// Output format.
@@ -94,6 +95,10 @@ struct CheckArgs {
     /// No network: check only what is local (links, files) and report what was skipped.
     #[arg(long)]
     offline: bool,
+    /// Follow the links found in a directory on the network too (by default a directory's
+    /// links are checked offline: a repository holds templates and test fixtures).
+    #[arg(long, conflicts_with = "offline")]
+    follow: bool,
     /// Read the whole package: its MD5/SHA-256 against the manifest's, and every file of every
     /// bundle against its code-signature seal (a remote package is downloaded in 8 MiB ranges).
     #[arg(long)]
@@ -301,6 +306,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     let collect = &mut options.collect;
     collect.input_files = args.input_file.clone();
     collect.offline = args.offline;
+    collect.follow = args.follow;
     collect.deep = args.deep;
     collect.ipa = args.ipa.clone();
     collect.profile_ca = args.profile_ca.clone();

@@ -171,7 +171,8 @@ pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
 fn cut_short(input: &Input, doing: &str, deadline: Duration) -> Finding {
     let resource = match input.kind {
         InputKind::Link => Resource::Link,
-        InputKind::Page | InputKind::Url => Resource::Page,
+        // a directory is cut short while it is read: the resource its files' links are in
+        InputKind::Page | InputKind::Url | InputKind::Directory => Resource::Page,
         InputKind::Manifest => Resource::Manifest,
         InputKind::Package => Resource::Package,
         InputKind::Profile => Resource::Profile,
@@ -452,6 +453,8 @@ fn heads_of(arguments: &[String]) -> Vec<Head> {
                 (InputKind::Link, None)
             } else if lower.starts_with("https://") || lower.starts_with("http://") {
                 (InputKind::Url, None)
+            } else if std::path::Path::new(arg).is_dir() {
+                (InputKind::Directory, Some(arg.clone()))
             } else {
                 // not read yet: what its name says it is
                 let extension = std::path::Path::new(arg)
