@@ -193,6 +193,43 @@ fn html_attribute_links_keep_their_context() {
     assert!(matches!(found[0].context, LinkContext::HtmlAttribute { .. }));
 }
 
+/// A text of `n` links in the shapes a ticket holds them: in a sentence, alone on a line,
+/// wrapped by a mail client, with `&amp;`.
+fn ticket_text(n: usize) -> String {
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => format!("Ticket {i}: the customer taps itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist and nothing happens.\n"),
+            1 => format!("Try this:\nitms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist\nThanks\n"),
+            2 => format!("Wrapped: itms-services://?action=download-manifest&url=\n  https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist\n"),
+            _ => format!("Broken: itms-services://?action=download-manifest&amp;url=https://ota.acme-apps.io/{i}/m.plist please\n"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_text_of_many_links_costs_its_size_through_the_whole_pipeline() {
+    // issue 12: a 16 MiB text with 100,000 links is found, checked and reported in linear time
+    // (a 100,000-link text is benches/large_text.rs; this is its regression guard)
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("linear-text");
+    std::fs::create_dir_all(&dir).expect("dir");
+    assert_linear("links in a text, found, checked and reported", 1_500, |n| {
+        let path = dir.join(format!("ticket-{n}.txt"));
+        std::fs::write(&path, ticket_text(n)).expect("text");
+        let mut options =
+            otadoctor::run::Options::new(vec![path.display().to_string()], datetime!(2026-11-25 12:00:00 UTC));
+        options.collect.offline = true;
+        let outcomes = otadoctor::run::diagnose(&options, &mut std::io::empty(), None).expect("diagnose");
+        assert_eq!(outcomes.len(), n);
+        let report = otadoctor::run::ReportOptions {
+            format: otadoctor::run::Format::Json,
+            color: false,
+            sarif_anchor: None,
+        };
+        let json = otadoctor::run::render(&outcomes, 1, &report).expect("render");
+        assert!(json.len() > n * 500);
+    });
+}
+
 #[test]
 fn a_directory_scan_costs_its_files() {
     // issue 12: a tree of 4n files costs about four times a tree of n (the walk, the byte search,

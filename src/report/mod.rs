@@ -353,6 +353,15 @@ impl serde_json::ser::Formatter for SafeFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // the fast way for the usual fragment: none of the bytes that start an unsafe character
+        // (a C0 control, DEL, a C1 control (C2 80–9F), U+061C (D8), the bidirectional controls
+        // (E2) and U+FEFF (EF))
+        if !fragment
+            .bytes()
+            .any(|b| b < 0x20 || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
+        {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (at, c) in fragment.char_indices() {
             if crate::text::is_unsafe_char(c) {
