@@ -39,6 +39,9 @@ struct Cli {
 enum Command {
     /// Check links, download pages and files (the default command).
     Check(CheckArgs),
+    /// Write a correct manifest for a package (bundle id, version and title from its Info.plist),
+    /// and with --page a minimal install page whose link passes every check.
+    Manifest(ManifestArgs),
     /// Print a rule's documentation.
     Explain {
         /// A rule code (LNK006) or name (html-entity-in-link).
@@ -164,6 +167,42 @@ struct CheckArgs {
     dns_server: Option<std::net::SocketAddr>,
 }
 
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  otadoctor manifest build/Field.ipa --url https://ota.acme-apps.io/field/4.2/Field.ipa \\\n    -o dist/manifest.plist --page dist/install.html --manifest-url https://ota.acme-apps.io/field/4.2/manifest.plist"
+)]
+struct ManifestArgs {
+    /// The package (.ipa): its Info.plist gives the bundle id, the version and the title.
+    #[arg(value_name = "IPA")]
+    ipa: std::path::PathBuf,
+    /// Where the package will be served: an absolute https URL (written encoded once).
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The title shown while the app installs (default: CFBundleDisplayName, else CFBundleName).
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// The 57×57 PNG shown while the app installs (https URL).
+    #[arg(long, value_name = "URL")]
+    display_image: Option<String>,
+    /// The 512×512 PNG (https URL).
+    #[arg(long, value_name = "URL")]
+    full_size_image: Option<String>,
+    /// Also write a minimal install page, to FILE (or to standard output, when the manifest goes
+    /// to -o); needs --manifest-url.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    page: Option<String>,
+    /// Where the manifest will be served (https): the page's link carries it.
+    #[arg(long, value_name = "URL")]
+    manifest_url: Option<String>,
+    /// Write the manifest to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Also accept provisioning profiles signed under this root (PEM) in the notes about the
+    /// package (repeatable).
+    #[arg(long, value_name = "PEM")]
+    profile_ca: Vec<std::path::PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum DeviceArg {
     Iphone,
@@ -279,6 +318,7 @@ where
     let result = match cli.command {
         Some(Command::Check(args)) => check_command(&args, io),
         None => check_command(&cli.check, io),
+        Some(Command::Manifest(args)) => manifest_command(&args, io),
         Some(Command::Explain { rule }) => explain_command(&rule, io),
         Some(Command::Rules { format }) => rules_command(format, io),
         Some(Command::Completions { shell }) => completions_command(shell, io),
@@ -403,6 +443,22 @@ fn manpage_command(io: &mut Io<'_>) -> Result<i32, String> {
     }
     io.stdout.write_all(&page).map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
+}
+
+/// `otadoctor manifest App.ipa --url …`: see `crate::generate`.
+fn manifest_command(args: &ManifestArgs, io: &mut Io<'_>) -> Result<i32, String> {
+    let request = crate::generate::Request {
+        ipa: args.ipa.clone(),
+        url: args.url.clone(),
+        title: args.title.clone(),
+        display_image: args.display_image.clone(),
+        full_size_image: args.full_size_image.clone(),
+        page: args.page.clone(),
+        manifest_url: args.manifest_url.clone(),
+        output: args.output.clone(),
+        profile_ca: args.profile_ca.clone(),
+    };
+    crate::generate::command(&request, io.now, io.stdout, io.stderr)
 }
 
 fn explain_command(key: &str, io: &mut Io<'_>) -> Result<i32, String> {
