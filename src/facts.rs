@@ -100,6 +100,8 @@ pub struct ScanFacts {
     /// Whether the links found are followed on the network (`--follow`); without it they are
     /// checked offline only.
     pub follow: bool,
+    /// Whether the whole run is offline (`--offline`): nothing is followed, whatever `follow`.
+    pub offline: bool,
 }
 
 /// Files (or entries) a scan skipped for one reason.

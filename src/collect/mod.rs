@@ -224,6 +224,7 @@ pub fn read_inputs(
     }
     for scan in inputs.iter_mut().filter_map(|i| i.facts.scan.as_mut()) {
         scan.follow = options.follow && !options.offline;
+        scan.offline = options.offline;
     }
     if let Some(path) = &options.ipa {
         stand_in_package(path, &package, &mut inputs)?;

@@ -115,6 +115,7 @@ pub fn read(dir: &str, package: &PackageOptions) -> Vec<Input> {
         bytes_read: bytes_read.into_inner(),
         skipped: tallies(skipped),
         follow: false,
+        offline: false,
     };
     let mut out = Vec::with_capacity(inputs + 1);
     out.push(Input {

@@ -390,19 +390,15 @@ pub fn note_offline(input: &mut Input) {
 pub fn note_not_followed(input: &mut Input) {
     let what = match input.kind {
         InputKind::Link | InputKind::Page if input.facts.links.is_empty() => return,
-        InputKind::Link | InputKind::Page if input.facts.links.len() > 1 => "the links",
-        InputKind::Link | InputKind::Page => "the link",
-        InputKind::Manifest if input.facts.walks.first().is_some_and(|w| w.package.is_some()) => "the icons",
-        InputKind::Manifest => "the package and the icons",
+        InputKind::Link | InputKind::Page if input.facts.links.len() > 1 => "the links are not followed",
+        InputKind::Link | InputKind::Page => "the link is not followed",
+        InputKind::Manifest if input.facts.walks.first().is_some_and(|w| w.package.is_some()) => {
+            "the icons are not fetched"
+        }
+        InputKind::Manifest => "the package and the icons are not fetched",
         InputKind::Package | InputKind::Profile | InputKind::Directory | InputKind::Url => return,
     };
-    let verb = if matches!(input.kind, InputKind::Manifest) {
-        "not fetched"
-    } else {
-        "not followed (manifest, TLS, package)"
-    };
     input.facts.skipped.push(format!(
-        "{what} {verb}: found in a directory scan, which is checked offline (a repository holds templates and \
-         test fixtures); --follow follows them"
+        "{what}: found in a directory scan, which is checked offline (--follow)"
     ));
 }

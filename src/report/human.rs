@@ -209,7 +209,7 @@ fn render_scan(out: &mut String, scan: &crate::facts::ScanFacts, style: Style) {
             esc(&skip.examples.join(", "))
         );
     }
-    if scan.checked > 0 && !scan.follow {
+    if scan.checked > 0 && !scan.follow && !scan.offline {
         let _ = writeln!(
             out,
             "{} the links found are checked offline and not followed: a repository holds templates and test \

@@ -126,7 +126,7 @@ fn describe_input(kind: InputKind, facts: &Facts) -> String {
                 } else {
                     format!(" · skipped: {}", skipped.join("; "))
                 };
-                let follow = if scan.follow {
+                let follow = if scan.follow || scan.offline {
                     ""
                 } else {
                     " · links checked offline, not followed (--follow follows them)"
