@@ -24,7 +24,7 @@ use crate::text::edit_distance;
     about = "Tells you exactly why an iPhone refuses to install an app over the air (itms-services).",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Examples:\n  otadoctor 'itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme.io%2Fapp.plist'\n  otadoctor --offline dist/install.html\n  otadoctor explain LNK006"
+    after_help = "Examples:\n  otadoctor 'itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme.io%2Fapp.plist'\n  otadoctor --offline dist/install.html\n  otadoctor check --format sarif . > otadoctor.sarif\n  otadoctor manifest build/App.ipa --url https://ota.acme.io/app/App.ipa -o manifest.plist\n  otadoctor explain LNK006"
 )]
 struct Cli {
     #[command(subcommand)]
