@@ -364,3 +364,34 @@ fn the_order_and_the_counts_do_not_depend_on_the_walks_threads() {
         assert_eq!(otadoctor(&["--offline", "--format", "json", &dir]).stdout, first.stdout);
     }
 }
+
+#[test]
+fn a_zip_is_a_package_only_when_it_holds_an_app() {
+    // an IPA renamed .zip is read as a package; a .jar (or any other zip) is a binary file
+    let root = fresh("zips");
+    write(
+        &root,
+        "releases/Field-4.2.zip",
+        std::fs::read(testdata("ipa/docs/Field-adhoc.ipa")).expect("a package"),
+    );
+    let mut jar = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    jar.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default())
+        .expect("an entry");
+    std::io::Write::write_all(
+        &mut jar,
+        b"Manifest-Version: 1.0\nX-Link: itms-services://?action=download-manifest\n",
+    )
+    .expect("write");
+    write(&root, "libs/sdk.jar", jar.finish().expect("a jar").into_inner());
+    let run = otadoctor(&["--offline", "--format", "json", &root.display().to_string()]);
+    let doc = run.json();
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "{}", run.stdout);
+    assert_eq!(results[1]["kind"], "package");
+    assert_eq!(results[1]["file"], "releases/Field-4.2.zip");
+    assert_eq!(
+        results[1]["facts"]["walks"][0]["package"]["apps"][0],
+        "Payload/Field.app"
+    );
+    assert_eq!(skipped(&doc, "binary"), (1, vec!["libs/sdk.jar".to_string()]));
+}

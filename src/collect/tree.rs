@@ -8,7 +8,8 @@
 //! without parsing: `itms` (any case: itms-services and its near misses), `services:/`,
 //! `download-manifest` or `download_manifest`, or a manifest plist (`<plist` or `bplist`, with
 //! `items`); a file named `.ipa` is a package and a `.mobileprovision` a profile whatever
-//! their bytes. Only those files are read as inputs, through `input::read_found` — the same
+//! their bytes, and so is a zip whose first entry is under `Payload/` (an IPA renamed .zip);
+//! other zips (a .jar, a .docx) are binary files. Only those files are read as inputs, through `input::read_found` — the same
 //! path as a file argument, so every finder works in a scan. Binary files (a NUL in the first
 //! 8 KiB) and files over the 16 MiB cap of a local input are skipped; what was skipped is
 //! counted, with examples, in the directory's facts.
@@ -301,6 +302,10 @@ impl Scan {
         let mut file = file.take(MAX_LOCAL_INPUT + 1);
         // the head first: a binary file is not read further
         (&mut file).take(HEAD as u64).read_to_end(buffer)?;
+        if renamed_package(buffer) {
+            // a zip whose first entry is Payload/…: an IPA under another name (App.zip)
+            return Ok(Verdict::Read(None));
+        }
         let binary_plist = buffer.starts_with(b"bplist");
         if !profile && !binary_plist && memchr::memchr(0, buffer).is_some() {
             self.bytes_read.fetch_add(buffer.len() as u64, Ordering::Relaxed);
@@ -326,6 +331,16 @@ impl Scan {
         }
         Ok(Verdict::Read(Some(std::mem::take(buffer))))
     }
+}
+
+/// Whether the bytes start a zip whose first entry is under `Payload/`, as an IPA's is.
+fn renamed_package(head: &[u8]) -> bool {
+    if !head.starts_with(b"PK\x03\x04") || head.len() < 30 {
+        return false;
+    }
+    let name_len = usize::from(u16::from_le_bytes([head[26], head[27]]));
+    head.get(30..30 + name_len)
+        .is_some_and(|name| name.starts_with(b"Payload/"))
 }
 
 /// Whether `needle` is in `haystack`.
@@ -389,6 +404,24 @@ mod tests {
         ] {
             assert!(!wanted(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_zip_is_a_package_when_its_first_entry_is_under_payload() {
+        let header = |name: &[u8]| {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.resize(26, 0);
+            bytes.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            bytes.extend_from_slice(&[0, 0]);
+            bytes.extend_from_slice(name);
+            bytes
+        };
+        assert!(renamed_package(&header(b"Payload/")));
+        assert!(renamed_package(&header(b"Payload/Field.app/Info.plist")));
+        assert!(!renamed_package(&header(b"META-INF/MANIFEST.MF")));
+        assert!(!renamed_package(&header(b"Payload")));
+        assert!(!renamed_package(&header(b"Payload/")[..31]));
+        assert!(!renamed_package(b"PK\x03\x04"));
     }
 
     #[test]
