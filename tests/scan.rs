@@ -395,3 +395,26 @@ fn a_zip_is_a_package_only_when_it_holds_an_app() {
     );
     assert_eq!(skipped(&doc, "binary"), (1, vec!["libs/sdk.jar".to_string()]));
 }
+
+#[test]
+fn an_info_plist_that_lists_app_store_schemes_is_no_manifest() {
+    // LSApplicationQueriesSchemes with itms-apps and itms-beta matches the byte search, but it
+    // is neither a manifest nor a link: nothing to check (read as a manifest it was MAN004)
+    let root = fresh("info-plist");
+    write(
+        &root,
+        "App/Info.plist",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>LSApplicationQueriesSchemes</key><array><string>itms-apps</string><string>itms-beta</string></array></dict></plist>\n",
+    );
+    write(
+        &root,
+        "dist/manifest.plist",
+        std::fs::read(testdata("manifests/no-title.plist")).expect("a manifest"),
+    );
+    let run = otadoctor(&["--offline", "--format", "json", &root.display().to_string()]);
+    let doc = run.json();
+    assert_eq!(skipped(&doc, "no-link"), (1, vec!["App/Info.plist".to_string()]));
+    // a real manifest still is one
+    assert_eq!(doc["results"][1]["file"], "dist/manifest.plist");
+    assert_eq!(run.codes(), ["MAN011"]);
+}

@@ -326,8 +326,11 @@ impl Scan {
         if !wanted {
             return Ok(Verdict::Nothing);
         }
-        if binary_plist && !has(buffer, b"items") {
-            return Ok(Verdict::Skip(ScanSkipReason::Binary, None));
+        // (`folded` holds this file: a file without items got here by the link search)
+        if !profile && !has(buffer, b"items") && is_plist(path, buffer) && !install_words(folded) {
+            // a plist that is no manifest and names no install link: an Info.plist listing
+            // itms-apps or itms-beta among the schemes it may open
+            return Ok(Verdict::Skip(ScanSkipReason::NoLink, None));
         }
         Ok(Verdict::Read(Some(std::mem::take(buffer))))
     }
@@ -341,6 +344,19 @@ fn renamed_package(head: &[u8]) -> bool {
     let name_len = usize::from(u16::from_le_bytes([head[26], head[27]]));
     head.get(30..30 + name_len)
         .is_some_and(|name| name.starts_with(b"Payload/"))
+}
+
+/// Whether a file is a plist, by its name or its first bytes.
+fn is_plist(path: &Path, bytes: &[u8]) -> bool {
+    let named = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("plist"));
+    let head = &bytes[..bytes.len().min(1024)];
+    named || head.starts_with(b"bplist") || has(head, b"<plist") || has(head, b"<!DOCTYPE plist")
+}
+
+/// Whether folded bytes name an install link, not only an App Store scheme: `itms-services`,
+/// `download-manifest` or `download_manifest`.
+fn install_words(folded: &[u8]) -> bool {
+    has(folded, b"itms-services") || has(folded, b"download-manifest") || has(folded, b"download\x7fmanifest")
 }
 
 /// Whether `needle` is in `haystack`.
