@@ -24,7 +24,7 @@ use crate::text::edit_distance;
     about = "Tells you exactly why an iPhone refuses to install an app over the air (itms-services).",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Examples:\n  otadoctor 'itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme.io%2Fapp.plist'\n  otadoctor --offline dist/install.html\n  otadoctor explain LNK006"
+    after_help = "Examples:\n  otadoctor 'itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme.io%2Fapp.plist'\n  otadoctor --offline dist/install.html\n  otadoctor check --format sarif . > otadoctor.sarif\n  otadoctor manifest build/App.ipa --url https://ota.acme.io/app/App.ipa -o manifest.plist\n  otadoctor explain LNK006"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,6 +39,9 @@ struct Cli {
 enum Command {
     /// Check links, download pages and files (the default command).
     Check(CheckArgs),
+    /// Write a correct manifest for a package (bundle id, version and title from its Info.plist),
+    /// and with --page a minimal install page whose link passes every check.
+    Manifest(ManifestArgs),
     /// Print a rule's documentation.
     Explain {
         /// A rule code (LNK006) or name (html-entity-in-link).
@@ -72,7 +75,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// itms-services links, https URLs, download pages (.html), manifests (.plist), packages
-    /// (.ipa), provisioning profiles (.mobileprovision), files of links, or - for standard input.
+    /// (.ipa), provisioning profiles (.mobileprovision), files of links, directories (walked like
+    /// a source tree), or - for standard input.
     #[arg(required_unless_present = "input_file", value_name = "INPUT")]
     inputs: Vec<String>,
     /// Output format.
@@ -94,6 +98,10 @@ struct CheckArgs {
     /// No network: check only what is local (links, files) and report what was skipped.
     #[arg(long)]
     offline: bool,
+    /// Follow the links found in a directory on the network too (by default a directory's
+    /// links are checked offline: a repository holds templates and test fixtures).
+    #[arg(long, conflicts_with = "offline")]
+    follow: bool,
     /// Read the whole package: its MD5/SHA-256 against the manifest's, and every file of every
     /// bundle against its code-signature seal (a remote package is downloaded in 8 MiB ranges).
     #[arg(long)]
@@ -164,6 +172,42 @@ struct CheckArgs {
     /// Print the corrections --fix would write as a unified diff (for patch -p1); write nothing.
     #[arg(long)]
     diff: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  otadoctor manifest build/Field.ipa --url https://ota.acme-apps.io/field/4.2/Field.ipa \\\n    -o dist/manifest.plist --page dist/install.html --manifest-url https://ota.acme-apps.io/field/4.2/manifest.plist"
+)]
+struct ManifestArgs {
+    /// The package (.ipa): its Info.plist gives the bundle id, the version and the title.
+    #[arg(value_name = "IPA")]
+    ipa: std::path::PathBuf,
+    /// Where the package will be served: an absolute https URL (written encoded once).
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The title shown while the app installs (default: CFBundleDisplayName, else CFBundleName).
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// The 57×57 PNG shown while the app installs (https URL).
+    #[arg(long, value_name = "URL")]
+    display_image: Option<String>,
+    /// The 512×512 PNG (https URL).
+    #[arg(long, value_name = "URL")]
+    full_size_image: Option<String>,
+    /// Also write a minimal install page, to FILE (or to standard output, when the manifest goes
+    /// to -o); needs --manifest-url.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    page: Option<String>,
+    /// Where the manifest will be served (https): the page's link carries it.
+    #[arg(long, value_name = "URL")]
+    manifest_url: Option<String>,
+    /// Write the manifest to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Also accept provisioning profiles signed under this root (PEM) in the notes about the
+    /// package (repeatable).
+    #[arg(long, value_name = "PEM")]
+    profile_ca: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -281,6 +325,7 @@ where
     let result = match cli.command {
         Some(Command::Check(args)) => check_command(&args, io),
         None => check_command(&cli.check, io),
+        Some(Command::Manifest(args)) => manifest_command(&args, io),
         Some(Command::Explain { rule }) => explain_command(&rule, io),
         Some(Command::Rules { format }) => rules_command(format, io),
         Some(Command::Completions { shell }) => completions_command(shell, io),
@@ -317,6 +362,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     let collect = &mut options.collect;
     collect.input_files = args.input_file.clone();
     collect.offline = args.offline;
+    collect.follow = args.follow;
     collect.deep = args.deep;
     collect.ipa = args.ipa.clone();
     collect.profile_ca = args.profile_ca.clone();
@@ -413,6 +459,22 @@ fn manpage_command(io: &mut Io<'_>) -> Result<i32, String> {
     }
     io.stdout.write_all(&page).map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
+}
+
+/// `otadoctor manifest App.ipa --url …`: see `crate::generate`.
+fn manifest_command(args: &ManifestArgs, io: &mut Io<'_>) -> Result<i32, String> {
+    let request = crate::generate::Request {
+        ipa: args.ipa.clone(),
+        url: args.url.clone(),
+        title: args.title.clone(),
+        display_image: args.display_image.clone(),
+        full_size_image: args.full_size_image.clone(),
+        page: args.page.clone(),
+        manifest_url: args.manifest_url.clone(),
+        output: args.output.clone(),
+        profile_ca: args.profile_ca.clone(),
+    };
+    crate::generate::command(&request, io.now, io.stdout, io.stderr)
 }
 
 fn explain_command(key: &str, io: &mut Io<'_>) -> Result<i32, String> {

@@ -23,6 +23,9 @@ pub enum InputKind {
     Package,
     /// A provisioning profile (a `.mobileprovision` file).
     Profile,
+    /// A directory walked like a source tree: what the scan found and skipped (`Facts::scan`);
+    /// every file in it that holds something to check is an input of its own after it.
+    Directory,
 }
 
 /// One unit of work: the text shown as its name, what it is, and its facts so far.
@@ -62,6 +65,94 @@ pub struct Facts {
     /// The facts are then what was known before that step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
+    /// Set on an input read from a file a directory scan found: the directory as given. The
+    /// input's file and every location in its facts are relative to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    /// A directory input: what the scan listed, matched, checked and skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanFacts>,
+}
+
+/// A directory walked like a source tree (`.gitignore`, `.ignore` and git's excludes
+/// respected, hidden entries and symbolic links left out), each file first searched for a few
+/// bytes (`itms`, `download-manifest`, a manifest plist) and read as an input only when they
+/// are there, or when its name makes it a package or a profile.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanFacts {
+    /// The directory as given; the paths of its inputs are relative to it.
+    pub root: String,
+    /// The directory as an absolute `file:` URI ending in `/` (SARIF's `%SRCROOT%`); empty
+    /// when it could not be resolved.
+    pub root_uri: String,
+    /// Files the walk listed (what `.gitignore`, `.ignore` and git's excludes leave out is not
+    /// listed, as git does not list it).
+    pub files: usize,
+    /// Files the byte search matched, or named as a package (`.ipa`) or a profile.
+    pub matched: usize,
+    /// Files that gave something to check, and how many inputs they gave.
+    pub checked: usize,
+    pub inputs: usize,
+    /// Bytes read by the search.
+    pub bytes_read: u64,
+    /// What was not read or gave nothing, by reason.
+    pub skipped: Vec<ScanSkip>,
+    /// Whether the links found are followed on the network (`--follow`); without it they are
+    /// checked offline only.
+    pub follow: bool,
+    /// Whether the whole run is offline (`--offline`): nothing is followed, whatever `follow`.
+    pub offline: bool,
+}
+
+/// Files (or entries) a scan skipped for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanSkip {
+    pub reason: ScanSkipReason,
+    /// How many.
+    pub count: usize,
+    /// The first few, by path (with the error, for unreadable ones).
+    pub examples: Vec<String>,
+}
+
+/// Why a scan skipped a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScanSkipReason {
+    /// A hidden file or folder (its name starts with `.`): not entered, not read.
+    Hidden,
+    /// A symbolic link: not followed (it may lead out of the tree).
+    Symlink,
+    /// A NUL byte in its first 8 KiB, and not a package, a profile or a binary manifest.
+    Binary,
+    /// Larger than the 16 MiB cap of a local input (and not a package, which is read in ranges).
+    TooLarge,
+    /// Its bytes matched but it is not UTF-8 text.
+    NotText,
+    /// Its bytes matched (`itms…`, `download-manifest`) but no link was found in it: a mention,
+    /// not a link.
+    NoLink,
+    /// It could not be read (permissions, removed meanwhile), or the walk could not enter it.
+    Unreadable,
+}
+
+impl ScanSkipReason {
+    /// How the reports say it, for `n` of them: "3 binary files (…)".
+    pub fn describe(self, n: usize) -> String {
+        let one = n == 1;
+        let (entries, files) = if one { ("entry", "file") } else { ("entries", "files") };
+        match self {
+            ScanSkipReason::Hidden => format!("{n} hidden {entries} (name starting with \".\"), not entered"),
+            ScanSkipReason::Symlink => format!("{n} symbolic link{}, not followed", if one { "" } else { "s" }),
+            ScanSkipReason::Binary => format!("{n} binary {files} (not a package, profile or manifest)"),
+            ScanSkipReason::TooLarge => format!("{n} {files} larger than 16 MiB"),
+            ScanSkipReason::NotText => format!("{n} {files} that matched but are not UTF-8 text"),
+            ScanSkipReason::NoLink => format!(
+                "{n} {files} that matched but hold{} no link (a mention, not a link)",
+                if one { "s" } else { "" }
+            ),
+            ScanSkipReason::Unreadable => format!("{n} unreadable {entries}"),
+        }
+    }
 }
 
 impl Facts {

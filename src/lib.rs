@@ -11,6 +11,7 @@ pub mod ctlog;
 pub mod demo;
 pub mod facts;
 pub mod finding;
+pub mod generate;
 pub mod link;
 pub mod manifest;
 pub mod registry;

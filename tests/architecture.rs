@@ -139,7 +139,7 @@ fn arrows_point_down() {
         "severity" | "text" => 0,
         "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" => 1,
         "collect" | "check" | "report" => 2,
-        "run" => 3,
+        "run" | "generate" => 3,
         "demo" | "cli" => 4,
         other => panic!("module {other} has no layer here: add it"),
     };

@@ -169,12 +169,80 @@ fn sarif_of_a_page_points_at_each_links_line() {
         "the manifest URL uses http, not https (http://ota.acme-apps.io/field/manifest.plist)"
     );
     let sarif_run = &doc["runs"][0];
-    assert_eq!(sarif_run["columnKind"], "utf16CodeUnits");
+    // columns count characters (code points), as every other format writes them
+    assert_eq!(sarif_run["columnKind"], "unicodeCodePoints");
     assert_eq!(sarif_run["invocations"][0]["executionSuccessful"], true);
     let driver = &sarif_run["tool"]["driver"];
     assert_eq!(driver["name"], "otadoctor");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     assert!(driver.get("informationUri").is_none());
+}
+
+#[test]
+fn sarif_of_a_directory_scan_points_at_lines_relative_to_the_directory() {
+    // what GitHub code scanning needs to show a result on its line: a uri relative to the
+    // repository root (the directory scanned, %SRCROOT%) and a region
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats-scan");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("web/beta build")).expect("a tree");
+    std::fs::copy(
+        testdata("pages/install-broken.html"),
+        root.join("web/beta build/install.html"),
+    )
+    .expect("a page");
+    std::fs::write(
+        root.join("TICKET.txt"),
+        "Hi,\n  the link itms-services://?action=download-manifest&amp;url=https://ota.acme-apps.io/m.plist fails\n",
+    )
+    .expect("a ticket");
+    let dir = root.display().to_string();
+    let run = otadoctor(&["--offline", "--format", "sarif", &dir]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = valid_sarif(&run);
+    let located: Vec<(String, String, u64, u64)> = results(&doc)
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                location["artifactLocation"]["uriBaseId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                location["region"]["startLine"].as_u64().unwrap_or(0),
+                location["region"]["startColumn"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let page = "web/beta%20build/install.html";
+    let base = "%SRCROOT%";
+    let mut expected = vec![("TICKET.txt".to_string(), base.to_string(), 2, 12)];
+    for (line, column) in [(11, 9), (13, 9), (15, 9), (15, 9), (17, 11), (17, 11), (22, 26)] {
+        expected.push((page.to_string(), base.to_string(), line, column));
+    }
+    assert_eq!(located, expected);
+    let canonical = root.canonicalize().expect("the tree");
+    assert_eq!(
+        doc["runs"][0]["originalUriBaseIds"][base]["uri"],
+        format!("file://{}/", canonical.display()).as_str()
+    );
+    // a file given as an argument beside it keeps its path from the working directory
+    in_crate_dir();
+    let run = otadoctor(&["--offline", "--format", "sarif", &dir, PAGE]);
+    let doc = valid_sarif(&run);
+    let last = results(&doc).last().copied().expect("a result");
+    assert_eq!(
+        last["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        PAGE
+    );
+    assert!(
+        last["locations"][0]["physicalLocation"]["artifactLocation"]
+            .get("uriBaseId")
+            .is_none()
+    );
 }
 
 #[test]
@@ -404,10 +472,9 @@ fn github_commands_have_one_line_per_finding_then_the_summary() {
             .all(|l| l.starts_with("::error file=testdata/pages/install-broken.html,line="))
     );
     assert_eq!(lines[7], "7 errors · exit 1");
-    assert!(
-        lines[0]
-            .starts_with("::error file=testdata/pages/install-broken.html,line=11,title=LNK006 html-entity-in-link::")
-    );
+    assert!(lines[0].starts_with(
+        "::error file=testdata/pages/install-broken.html,line=11,col=9,title=LNK006 html-entity-in-link::"
+    ));
     // info is ::notice, warnings ::warning
     let site = broken_site();
     let link = site.link();
@@ -449,7 +516,7 @@ fn github_commands_escape_percent_comma_colon_and_line_breaks() {
         .expect("::command properties::message");
     // properties: "," and ":" inside a value are escaped, so they cannot end it
     assert!(
-        command.contains("install%2Cv2%3Abeta.html,line=17,title=URL003 url-invalid-characters"),
+        command.contains("install%2Cv2%3Abeta.html,line=17,col=11,title=URL003 url-invalid-characters"),
         "{command}"
     );
     assert!(!command.contains("install,v2"));

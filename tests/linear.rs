@@ -253,3 +253,77 @@ fn hostile_source_costs_its_size() {
         });
     }
 }
+
+/// A text of `n` links in the shapes a ticket holds them: in a sentence, alone on a line,
+/// wrapped by a mail client, with `&amp;`.
+fn ticket_text(n: usize) -> String {
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => format!("Ticket {i}: the customer taps itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist and nothing happens.\n"),
+            1 => format!("Try this:\nitms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist\nThanks\n"),
+            2 => format!("Wrapped: itms-services://?action=download-manifest&url=\n  https%3A%2F%2Fota.acme-apps.io%2F{i}%2Fm.plist\n"),
+            _ => format!("Broken: itms-services://?action=download-manifest&amp;url=https://ota.acme-apps.io/{i}/m.plist please\n"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_text_of_many_links_costs_its_size_through_the_whole_pipeline() {
+    // issue 12: a 16 MiB text with 100,000 links is found, checked and reported in linear time
+    // (a 100,000-link text is benches/large_text.rs; this is its regression guard)
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("linear-text");
+    std::fs::create_dir_all(&dir).expect("dir");
+    assert_linear("links in a text, found, checked and reported", 1_500, |n| {
+        let path = dir.join(format!("ticket-{n}.txt"));
+        std::fs::write(&path, ticket_text(n)).expect("text");
+        let mut options =
+            otadoctor::run::Options::new(vec![path.display().to_string()], datetime!(2026-11-25 12:00:00 UTC));
+        options.collect.offline = true;
+        let outcomes = otadoctor::run::diagnose(&options, &mut std::io::empty(), None).expect("diagnose");
+        assert_eq!(outcomes.len(), n);
+        let report = otadoctor::run::ReportOptions {
+            format: otadoctor::run::Format::Json,
+            color: false,
+            sarif_anchor: None,
+        };
+        let json = otadoctor::run::render(&outcomes, 1, &report).expect("render");
+        assert!(json.len() > n * 500);
+    });
+}
+
+#[test]
+fn a_directory_scan_costs_its_files() {
+    // issue 12: a tree of 4n files costs about four times a tree of n (the walk, the byte search,
+    // the files that match)
+    let base = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("linear-tree");
+    let tree = |n: usize| {
+        let root = base.join(format!("tree-{n}"));
+        if !root.join("done").is_file() {
+            let _ = std::fs::remove_dir_all(&root);
+            for i in 0..n {
+                let dir = root.join(format!("d{}", i / 50));
+                std::fs::create_dir_all(&dir).expect("dir");
+                let (name, text) = if i % 20 == 0 {
+                    (
+                        format!("f{i}.txt"),
+                        format!(
+                            "see itms-services://?action=download-manifest&url=https%3A%2F%2Fh.example.net%2F{i}.plist\n"
+                        ),
+                    )
+                } else {
+                    (format!("f{i}.rs"), format!("fn f{i}() -> u32 {{ {i} }}\n").repeat(40))
+                };
+                std::fs::write(dir.join(name), text).expect("file");
+            }
+            std::fs::write(root.join("done"), "").expect("marker");
+        }
+        root.display().to_string()
+    };
+    let (small, large) = (tree(400), tree(1_600));
+    let package = otadoctor::collect::PackageOptions::default();
+    assert_linear("a directory scan", 400, |n| {
+        let root = if n == 400 { &small } else { &large };
+        let inputs = otadoctor::collect::tree::read(root, &package);
+        assert_eq!(inputs.len(), 1 + n / 20);
+    });
+}

@@ -99,3 +99,89 @@ fn the_output_examples_are_real() {
         "the README's JSON example is stale"
     );
 }
+
+/// The body of the block that follows `marker` (up to the next fence).
+fn block_after<'a>(readme: &'a str, marker: &str) -> &'a str {
+    let start = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} is not in the README"))
+        + marker.len();
+    let end = start + readme[start..].find("```").expect("the end of the block");
+    &readme[start..end]
+}
+
+/// The words of a shell command line, with '…' quoting.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, part) in line.split('\'').enumerate() {
+        if i % 2 == 1 {
+            out.push(part.to_string());
+        } else {
+            out.extend(part.split_whitespace().map(str::to_string));
+        }
+    }
+    out
+}
+
+/// The README's repository scan is the real output for `testdata/repo`, and so is the SARIF
+/// location it shows.
+#[test]
+fn the_scan_example_is_real() {
+    let readme = readme();
+    let shown = block_after(&readme, "```console\n$ otadoctor check testdata/repo\n");
+    let run = support::otadoctor(&["check", "testdata/repo"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(shown, run.stdout, "the README's scan example is stale");
+    let shown: serde_json::Value = serde_json::from_str(block_after(
+        &readme,
+        "the first result points at its line (`runs[0].results[0].locations`):\n\n```jsonc\n",
+    ))
+    .expect("the SARIF locations are JSON");
+    let sarif = support::otadoctor(&["check", "--format", "sarif", "testdata/repo"]).json();
+    assert_eq!(
+        shown, sarif["runs"][0]["results"][0]["locations"],
+        "the README's SARIF locations are stale"
+    );
+}
+
+/// The README's manifest is what `otadoctor manifest` writes for the bundled package, and its
+/// page what `--page` writes.
+#[test]
+fn the_manifest_examples_are_real() {
+    let readme = readme();
+    let marker = "```console\n$ otadoctor manifest ";
+    let at = readme.find(marker).expect("the manifest example") + "```console\n$ ".len();
+    let line = readme[at..].lines().next().expect("the command");
+    let args = words(line);
+    let argv: Vec<&str> = args.iter().map(String::as_str).skip(1).collect();
+    let run = support::otadoctor(&argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        block_after(&readme, &format!("{line}\n")),
+        run.stdout,
+        "the README's manifest is stale"
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-manifest");
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let (manifest, page) = (dir.join("manifest.plist"), dir.join("install.html"));
+    let run = support::otadoctor(&[
+        "manifest",
+        "testdata/ipa/docs/Field-adhoc.ipa",
+        "--url",
+        "https://ota.acme-apps.io/field/4.2/Field.ipa",
+        "--title",
+        "Field Service",
+        "-o",
+        &manifest.display().to_string(),
+        "--page",
+        &page.display().to_string(),
+        "--manifest-url",
+        "https://ota.acme-apps.io/field/4.2/manifest.plist",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        block_after(&readme, "```html\n"),
+        std::fs::read_to_string(&page).expect("the page"),
+        "the README's page is stale"
+    );
+}

@@ -8,13 +8,21 @@ use crate::registry::{self as rules};
 use crate::text::edit_distance;
 
 /// Runs the LNK rules on one link.
-pub fn check(link: &LinkFacts, index: usize, _ctx: &Context, out: &mut Vec<Finding>) {
-    let intent = repair::intent(link);
+pub fn check(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
+    check_repaired(link, index, &repair::LinkRepair::of(link), ctx, out);
+}
+
+/// As `check`, with the link's repair worked out already (`check::run` works it out once for
+/// the LNK and the URL rules).
+pub fn check_repaired(
+    link: &LinkFacts,
+    index: usize,
+    repaired: &repair::LinkRepair,
+    _ctx: &Context,
+    out: &mut Vec<Finding>,
+) {
     // a template's link is corrected in its fixed parts only: no whole link can be shown
-    let corrected = intent
-        .as_ref()
-        .filter(|_| !link.dynamic)
-        .map(|i| repair::canonical_link(&repair::repair_url(&i.literal)));
+    let corrected = repaired.corrected.clone().filter(|_| !link.dynamic);
     let lnk = Lnk { link, index, corrected };
     lnk.not_itms_services(out);
     if !reads_as_install_link(link) {

@@ -99,8 +99,9 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, link) in facts.links.iter().enumerate() {
         let start = out.len();
-        lnk::check(link, index, ctx, &mut out);
-        url::check_link(link, index, ctx, &mut out);
+        let repaired = repair::LinkRepair::of(link);
+        lnk::check_repaired(link, index, &repaired, ctx, &mut out);
+        url::check_repaired_link(link, index, &repaired, ctx, &mut out);
         for finding in &mut out[start..] {
             if finding.location.is_none() {
                 finding.location = link.location.clone();

@@ -15,6 +15,22 @@ pub struct Intent {
     pub literal: String,
 }
 
+/// What the link was meant to be, worked out once per link for every rule that needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRepair {
+    pub intent: Option<Intent>,
+    /// The corrected link: `canonical_link` of the repaired literal URL.
+    pub corrected: Option<String>,
+}
+
+impl LinkRepair {
+    pub fn of(link: &LinkFacts) -> LinkRepair {
+        let intent = intent(link);
+        let corrected = intent.as_ref().map(|i| canonical_link(&repair_url(&i.literal)));
+        LinkRepair { intent, corrected }
+    }
+}
+
 /// The itms-services link that carries `manifest_url`, encoded once as iOS expects.
 pub fn canonical_link(manifest_url: &str) -> String {
     format!(
@@ -31,7 +47,14 @@ pub fn intent(link: &LinkFacts) -> Option<Intent> {
         text = text[last..].to_string();
     }
     let text = replace_ampersand_entities(&text);
-    let parsed = parse(&text);
+    // the link as parsed already, unless a prefix or an entity was taken off
+    let reparsed;
+    let parsed = if text == link.text {
+        &link.parsed
+    } else {
+        reparsed = parse(&text);
+        &reparsed
+    };
     let index = parsed.param_index("url")?;
     let param = &parsed.params[index];
     let raw = param.raw_value.clone().filter(|v| !v.trim().is_empty())?;

@@ -15,6 +15,18 @@ use crate::registry as rules;
 /// The URL rules on the manifest URL of a link, when the link reads as an install link and its
 /// URL is all written out (not built by a script).
 pub fn check_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
+    check_repaired_link(link, index, &repair::LinkRepair::of(link), ctx, out);
+}
+
+/// As `check_link`, with the link's repair worked out already (`check::run` works it out once
+/// for the LNK and the URL rules).
+pub fn check_repaired_link(
+    link: &LinkFacts,
+    index: usize,
+    repaired: &repair::LinkRepair,
+    ctx: &Context,
+    out: &mut Vec<Finding>,
+) {
     if !crate::check::lnk::reads_as_install_link(link) {
         return;
     }
@@ -22,16 +34,15 @@ pub fn check_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<F
         check_template_link(link, index, out);
         return;
     }
-    let Some(Intent { effective, literal }) = repair::intent(link) else {
+    let (Some(Intent { effective, .. }), Some(corrected)) = (&repaired.intent, &repaired.corrected) else {
         return;
     };
-    let corrected = repair::canonical_link(&repair::repair_url(&literal));
     let subject = Subject {
         resource: Resource::Manifest,
         target: effective.clone(),
         link: Some(index),
     };
-    check(&effective, &subject, Some(&corrected), ctx, out);
+    check(effective, &subject, Some(corrected), ctx, out);
 }
 
 /// A link a template or a program completes at run time: only what its fixed text decides is
@@ -543,23 +554,31 @@ impl UrlCheck<'_> {
     fn url_placeholder(&self, out: &mut Vec<Finding>) -> bool {
         let url = self.url;
         let mut hit: Option<(usize, usize)> = None;
-        for (open, close) in [("${", "}"), ("$(", ")"), ("{{", "}}")] {
-            if let Some(i) = url.find(open) {
-                hit = hit.or(Some((i, template_end(url, i, open.len(), close))));
+        // (each search only when the text can hold it: a URL is checked for each of 100,000
+        // links in a text)
+        if url.contains(['$', '{']) {
+            for (open, close) in [("${", "}"), ("$(", ")"), ("{{", "}}")] {
+                if let Some(i) = url.find(open) {
+                    hit = hit.or(Some((i, template_end(url, i, open.len(), close))));
+                }
             }
         }
         // Upper-case YOUR_… is always a placeholder; lower case only with a placeholder noun,
         // so real names such as your-dentist.de pass.
-        for pat in ["YOUR_", "YOUR-", "[YOUR", "<YOUR", "{YOUR"] {
-            if let Some(i) = url.find(pat) {
-                hit = hit.or(Some((i, word_end(url, i))));
+        if url.contains("YOUR") {
+            for pat in ["YOUR_", "YOUR-", "[YOUR", "<YOUR", "{YOUR"] {
+                if let Some(i) = url.find(pat) {
+                    hit = hit.or(Some((i, word_end(url, i))));
+                }
             }
         }
         let lower = url.to_ascii_lowercase();
-        for noun in ["domain", "server", "host", "bucket", "company", "cdn", "site"] {
-            for sep in ["-", "_", ""] {
-                if let Some(i) = lower.find(&format!("your{sep}{noun}")) {
-                    hit = hit.or(Some((i, word_end(url, i))));
+        if lower.contains("your") {
+            for noun in ["domain", "server", "host", "bucket", "company", "cdn", "site"] {
+                for sep in ["-", "_", ""] {
+                    if let Some(i) = lower.find(&format!("your{sep}{noun}")) {
+                        hit = hit.or(Some((i, word_end(url, i))));
+                    }
                 }
             }
         }

@@ -87,8 +87,27 @@ pub fn read_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputError> {
     from_bytes(file, file, bytes, &PackageOptions::default())
 }
 
+/// A file a directory scan found, read as a file argument is: `path` is where it is, `shown`
+/// its path relative to the directory (the inputs' file and every location in them). `bytes`
+/// is the whole file, or `None` for a package (read through ranges, at any size).
+pub fn read_found(
+    path: &Path,
+    shown: &str,
+    bytes: Option<&[u8]>,
+    package: &PackageOptions,
+) -> Result<Vec<Input>, InputError> {
+    match bytes {
+        None => Ok(vec![package_input_at(shown, shown, path, package)]),
+        // a zip not named .ipa is not read as a package from a tree (a .jar, a .docx)
+        Some(bytes) if is_zip_magic(bytes) => Err(InputError::Unrecognised {
+            path: shown.to_string(),
+        }),
+        Some(bytes) => from_bytes(shown, shown, bytes, package),
+    }
+}
+
 /// Whether the bytes start like a zip: a local file header, or the end record of an empty zip.
-fn is_zip_magic(bytes: &[u8]) -> bool {
+pub fn is_zip_magic(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
@@ -261,9 +280,16 @@ fn profile_input(name: &str, file: &str, bytes: &[u8], package: &PackageOptions)
 
 /// A package file: its contents read now (they are local).
 fn package_input(name: &str, file: &str, package: &PackageOptions) -> Input {
+    package_input_at(name, file, Path::new(file), package)
+}
+
+/// A package file read at `path`, shown as `file`.
+fn package_input_at(name: &str, file: &str, path: &Path, package: &PackageOptions) -> Input {
+    let mut contents = read_local_package(&path.to_string_lossy(), package, (None, None));
+    contents.source = file.to_string();
     let walk = WalkFacts {
         manifest_url: file.to_string(),
-        package: Some(read_local_package(file, package, (None, None))),
+        package: Some(contents),
         ..WalkFacts::default()
     };
     file_input(name, file, InputKind::Package, walk)

@@ -20,6 +20,7 @@ pub mod profile;
 pub mod remote_zip;
 pub mod scratch;
 pub mod seal;
+pub mod tree;
 pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -45,6 +46,9 @@ pub struct CollectOptions {
     pub input_files: Vec<PathBuf>,
     /// `--offline`: no network; what would have been fetched is noted as skipped.
     pub offline: bool,
+    /// `--follow`: follow the links found in a directory on the network too (by default they
+    /// are checked offline: a repository holds templates and test fixtures).
+    pub follow: bool,
     /// `--deep`: read every package whole (hashes, seals).
     pub deep: bool,
     /// `--ipa`: a local package that stands in for the package URL of every manifest input.
@@ -80,6 +84,7 @@ impl CollectOptions {
             arguments,
             input_files: Vec::new(),
             offline: false,
+            follow: false,
             deep: false,
             ipa: None,
             profile_ca: Vec::new(),
@@ -210,12 +215,29 @@ pub fn read_inputs(
     };
     let mut inputs: Vec<Input> = Vec::new();
     for arg in arguments {
+        if arg != "-" && std::path::Path::new(arg).is_dir() {
+            // a directory: walked like a source tree, each file read as a file argument
+            inputs.extend(tree::read(arg, &package));
+            continue;
+        }
         inputs.extend(input::read_argument(arg, stdin, &package)?);
+    }
+    for scan in inputs.iter_mut().filter_map(|i| i.facts.scan.as_mut()) {
+        scan.follow = options.follow && !options.offline;
+        scan.offline = options.offline;
     }
     if let Some(path) = &options.ipa {
         stand_in_package(path, &package, &mut inputs)?;
     }
     Ok(Inputs { inputs, package })
+}
+
+impl Inputs {
+    /// Whether none of these inputs goes out on the network (`--offline`, or only what a
+    /// directory scan found, without `--follow`): they are then handed on with no wait.
+    pub fn local(&self, options: &CollectOptions) -> bool {
+        options.offline || self.inputs.iter().all(|i| stays_local(options, i))
+    }
 }
 
 /// Unless offline, follows every input on the network like the device, and hands each on to
@@ -226,10 +248,11 @@ pub fn follow(
     progress: Option<&mut dyn Write>,
     emit: &mut dyn FnMut(Input) -> bool,
 ) -> Result<(), CollectError> {
+    let local = read.local(options);
     let Inputs { inputs, package } = read;
-    if options.offline {
+    if local {
         for mut input in inputs {
-            walk::note_offline(&mut input);
+            note_local(options, &mut input);
             if !emit(input) {
                 break;
             }
@@ -240,6 +263,21 @@ pub fn follow(
     // the downloads are done: their folder goes now, not when the options do
     options.scratch.remove();
     result
+}
+
+/// Whether an input is checked offline only: found in a directory scan without `--follow`,
+/// or a directory's own input (nothing of it goes out).
+fn stays_local(options: &CollectOptions, input: &Input) -> bool {
+    input.kind == InputKind::Directory || (input.facts.root.is_some() && !options.follow)
+}
+
+/// Marks an input that does not go out: what would have been fetched, and why not.
+fn note_local(options: &CollectOptions, input: &mut Input) {
+    if options.offline {
+        walk::note_offline(input);
+    } else {
+        walk::note_not_followed(input);
+    }
 }
 
 /// The `--profile-ca` roots.
@@ -366,9 +404,14 @@ fn go_out(
                 let Some((index, input)) = waiting.next() else { break };
                 out.insert(index, input.clone());
                 let collector = collector.clone();
+                let local = stays_local(options, &input);
                 set.spawn(async move {
                     let mut input = input;
-                    walk::collect(collector, &mut input).await;
+                    if local {
+                        walk::note_not_followed(&mut input);
+                    } else {
+                        walk::collect(collector, &mut input).await;
+                    }
                     (index, input)
                 });
             }

@@ -29,7 +29,7 @@ pub async fn collect(c: Collector, input: &mut Input) {
                 fetch_assets_and_package(c, walk).await;
             }
         }
-        InputKind::Package | InputKind::Profile => {}
+        InputKind::Package | InputKind::Profile | InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
     }
 }
@@ -379,8 +379,26 @@ pub fn note_offline(input: &mut Input) {
             "fetching the icons (--offline; the package is --ipa)"
         }
         InputKind::Manifest => "fetching the package and the icons (--offline)",
-        InputKind::Package | InputKind::Profile => return,
+        InputKind::Package | InputKind::Profile | InputKind::Directory => return,
         InputKind::Url => "fetching the URL (--offline)",
     };
     input.facts.skipped.push(what.to_string());
+}
+
+/// Marks an input found in a directory scan that does not go out (no `--follow`): what would
+/// have been fetched, and why not. The offline checks ran in full.
+pub fn note_not_followed(input: &mut Input) {
+    let what = match input.kind {
+        InputKind::Link | InputKind::Page if input.facts.links.is_empty() => return,
+        InputKind::Link | InputKind::Page if input.facts.links.len() > 1 => "the links are not followed",
+        InputKind::Link | InputKind::Page => "the link is not followed",
+        InputKind::Manifest if input.facts.walks.first().is_some_and(|w| w.package.is_some()) => {
+            "the icons are not fetched"
+        }
+        InputKind::Manifest => "the package and the icons are not fetched",
+        InputKind::Package | InputKind::Profile | InputKind::Directory | InputKind::Url => return,
+    };
+    input.facts.skipped.push(format!(
+        "{what}: found in a directory scan, which is checked offline (--follow)"
+    ));
 }

@@ -5,8 +5,9 @@
 //! ::error file=dist/install.html,line=11,title=LNK006 html-entity-in-link::the attribute holds …
 //! ```
 //!
-//! `::error`, `::warning` or `::notice` by severity; `file` is the input's file, else
-//! `--sarif-anchor`, left out when there is neither; `line` is the finding's line in that file.
+//! `::error`, `::warning` or `::notice` by severity; `file` is the input's file (relative to the
+//! directory it was found in, for a directory scan), else `--sarif-anchor`, left out when there
+//! is neither; `line` and `col` are the finding's line and column in that file.
 //! The message carries the finding's message, what the device shows and the fix, on lines of
 //! their own (escaped as `%0A`). Then one plain line, not a command: the human output's last line.
 //!
@@ -51,6 +52,9 @@ fn annotation(input: &Input, finding: &Finding, places: Places<'_>) -> String {
         properties.push(format!("file={}", escape_property(&escape_for_terminal(&place.path))));
         if let Some(line) = place.line {
             properties.push(format!("line={line}"));
+        }
+        if let Some(column) = place.column.filter(|_| place.line.is_some()) {
+            properties.push(format!("col={column}"));
         }
     }
     let title = format!("{} {}", finding.rule.code, finding.rule.name);

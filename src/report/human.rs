@@ -96,6 +96,12 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         InputKind::Url => writeln!(out, "{name}\n"),
         InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
         InputKind::Profile => writeln!(out, "{name} {}\n", style.dim("(provisioning profile)")),
+        InputKind::Directory => {
+            if let Some(scan) = &facts.scan {
+                render_scan(out, scan, style);
+            }
+            return;
+        }
     };
     render_triage(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
@@ -114,6 +120,14 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
             let heading = format!("link {} of {} · {place} · {}", index + 1, n, link.context.describe());
             let _ = writeln!(out, "{}", style.bold(&esc(&heading)));
             let _ = writeln!(out, "  {:<9} {}", "text", esc(&link.text));
+        }
+        if !several
+            && facts.root.is_some()
+            && let Some(l) = &link.location
+        {
+            // a link found in a directory scan: where it is (a clean one has no finding to say so)
+            let at = format!("{}:{}:{}", esc(&l.file), l.line, l.column);
+            let _ = writeln!(out, "{} {at}", style.dim(&format!("  {:<9}", "at")));
         }
         render_link_facts(out, link, style);
         let about_link = |f: &Finding| {
@@ -157,6 +171,58 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
     if !facts.skipped.is_empty() {
         let _ = writeln!(out);
     }
+}
+
+/// A directory input: what the scan listed, checked and skipped, and that its links are not
+/// followed without `--follow`.
+fn render_scan(out: &mut String, scan: &crate::facts::ScanFacts, style: Style) {
+    let root = esc(&scan.root);
+    let files = plural(scan.files, "file", "files");
+    if scan.checked == 0 {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.bold(&format!("nothing to check in {root}:")),
+            format_args!("{files} scanned, no itms-services link, manifest, package or profile in them")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} {}\n",
+            style.bold(&root),
+            style.dim(&format!(
+                "(directory: {files} scanned · {} matched the byte search · {} checked, {})",
+                scan.matched,
+                scan.checked,
+                plural(scan.inputs, "input", "inputs")
+            ))
+        );
+    }
+    for (i, skip) in scan.skipped.iter().enumerate() {
+        let label = if i == 0 { "  skipped  " } else { "           " };
+        let more = if skip.count > skip.examples.len() { ", …" } else { "" };
+        let _ = writeln!(
+            out,
+            "{} {}: {}{more}",
+            style.dim(label),
+            skip.reason.describe(skip.count),
+            esc(&skip.examples.join(", "))
+        );
+    }
+    if scan.checked > 0 && !scan.follow && !scan.offline {
+        let _ = writeln!(
+            out,
+            "{} the links found are checked offline and not followed: a repository holds templates and test \
+             fixtures (--follow follows them)",
+            style.dim("  network  ")
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// "1 file", "3 files".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The findings not shown yet that `pick` selects, worst first; marks them shown.

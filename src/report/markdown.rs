@@ -114,6 +114,30 @@ fn describe_input(kind: InputKind, facts: &Facts) -> String {
         InputKind::Url => "URL".to_string(),
         InputKind::Package => "package".to_string(),
         InputKind::Profile => "provisioning profile".to_string(),
+        InputKind::Directory => match &facts.scan {
+            Some(scan) if scan.checked == 0 => format!(
+                "directory · nothing to check: {} files scanned, no itms-services link, manifest, package or profile in them",
+                scan.files
+            ),
+            Some(scan) => {
+                let skipped: Vec<String> = scan.skipped.iter().map(|s| s.reason.describe(s.count)).collect();
+                let skipped = if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · skipped: {}", skipped.join("; "))
+                };
+                let follow = if scan.follow || scan.offline {
+                    ""
+                } else {
+                    " · links checked offline, not followed (--follow follows them)"
+                };
+                format!(
+                    "directory · {} files scanned · {} checked{skipped}{follow}",
+                    scan.files, scan.checked
+                )
+            }
+            None => "directory".to_string(),
+        },
     }
 }
 

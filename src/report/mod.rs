@@ -104,6 +104,9 @@ pub struct Stream {
     written: usize,
     /// Whether the document's head is written (JSON, SARIF).
     opened: bool,
+    /// The directories scanned, as their inputs come (as given, absolute `file:` URI): the
+    /// paths of their files are relative to them.
+    roots: Vec<(String, String)>,
 }
 
 impl Stream {
@@ -115,6 +118,7 @@ impl Stream {
             summary: Summary::default(),
             written: 0,
             opened: false,
+            roots: Vec::new(),
         }
     }
 
@@ -122,6 +126,7 @@ impl Stream {
         sarif::Places {
             anchor: self.anchor.as_deref(),
             cwd: self.cwd.as_deref(),
+            roots: &self.roots,
         }
     }
 
@@ -146,6 +151,11 @@ impl Stream {
     /// Writes one outcome.
     pub fn outcome(&mut self, out: &mut dyn std::io::Write, outcome: &Outcome) -> Result<(), StreamError> {
         self.open(out)?;
+        if let Some(scan) = &outcome.input.facts.scan
+            && !self.roots.iter().any(|(root, _)| *root == scan.root)
+        {
+            self.roots.push((scan.root.clone(), scan.root_uri.clone()));
+        }
         let text = match self.layout {
             Layout::Human { color } => {
                 let mut text = String::new();
@@ -195,7 +205,7 @@ impl Stream {
         self.opened = true;
         let head = match self.layout {
             Layout::Json => json::frame(Summary::default()).map_err(StreamError::Report)?.0,
-            Layout::Sarif => sarif::frame().map_err(StreamError::Report)?.0,
+            Layout::Sarif => sarif::frame(&[]).map_err(StreamError::Report)?.0,
             Layout::Human { color } => {
                 if color {
                     colored::control::set_override(true);
@@ -215,7 +225,7 @@ impl Stream {
         let text = match self.layout {
             Layout::Human { color } => human::summary_line(summary, exit_code, human::Style { color }),
             Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
-            Layout::Sarif => self.close(3, sarif::frame().map_err(StreamError::Report)?.1),
+            Layout::Sarif => self.close(3, sarif::frame(&self.roots).map_err(StreamError::Report)?.1),
             Layout::Github => format!("{} · exit {exit_code}\n", Summary::words(summary)),
             Layout::Markdown => format!("**Total:** {} · exit {exit_code}\n", Summary::words(summary)),
         };
@@ -343,6 +353,15 @@ impl serde_json::ser::Formatter for SafeFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // the fast way for the usual fragment: none of the bytes that start an unsafe character
+        // (a C0 control, DEL, a C1 control (C2 80–9F), U+061C (D8), the bidirectional controls
+        // (E2) and U+FEFF (EF))
+        if !fragment
+            .bytes()
+            .any(|b| b < 0x20 || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
+        {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (at, c) in fragment.char_indices() {
             if crate::text::is_unsafe_char(c) {

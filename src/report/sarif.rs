@@ -24,43 +24,61 @@ pub const SCHEMA_URI: &str =
 const STDIN_FILE: &str = "<stdin>";
 
 /// Where results point: the file each input came from, else `--sarif-anchor`, written relative
-/// to the working directory when they lie under it. Shared with `--format github`.
+/// to the working directory when they lie under it — or, for a file a directory scan found,
+/// relative to that directory (`roots`). Shared with `--format github`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Places<'a> {
     /// `--sarif-anchor PATH`: the file results of inputs without a file point at.
     pub anchor: Option<&'a str>,
     /// The working directory, to make absolute paths relative.
     pub cwd: Option<&'a Path>,
+    /// The directories scanned so far, in order: (as given, absolute `file:` URI).
+    pub roots: &'a [(String, String)],
 }
 
-/// The file a result points at, and its line when the finding has one in that file.
+/// The file a result points at, and its line and column when the finding has them in that file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// The path as given, made relative to the working directory where it lies under it.
+    /// The path as given, made relative to the working directory where it lies under it; for
+    /// a file a directory scan found, relative to that directory.
     pub path: String,
     /// 1-based line in `path`.
     pub line: Option<usize>,
+    /// 1-based column (in characters) in that line.
+    pub column: Option<usize>,
+    /// For a file a directory scan found: the SARIF `uriBaseId` of its directory.
+    pub base: Option<String>,
 }
 
 impl Places<'_> {
     /// The file `finding` (about `input`) points at: the input's own file, with the finding's
-    /// line when it is in that file; else the anchor, with no line (the line of a fetched page
-    /// or of standard input means nothing in the anchor file); else `None`.
+    /// line and column when they are in that file; else the anchor, with neither (the line of a
+    /// fetched page or of standard input means nothing in the anchor file); else `None`.
     pub fn place(&self, input: &Input, finding: &Finding) -> Option<Place> {
         if let Some(file) = own_file(input) {
-            let line = finding
-                .location
-                .as_ref()
-                .filter(|l| l.file == file && l.line > 0)
-                .map(|l| l.line);
+            let location = finding.location.as_ref().filter(|l| l.file == file && l.line > 0);
+            if let Some(root) = &input.facts.root {
+                // already relative to the directory it was found in
+                let index = self.roots.iter().position(|(r, _)| r == root).unwrap_or(0);
+                return Some(Place {
+                    path: file.to_string(),
+                    line: location.map(|l| l.line),
+                    column: location.map(|l| l.column).filter(|c| *c > 0),
+                    base: Some(base_id(index)),
+                });
+            }
             return Some(Place {
                 path: self.relative(file),
-                line,
+                line: location.map(|l| l.line),
+                column: location.map(|l| l.column).filter(|c| *c > 0),
+                base: None,
             });
         }
         self.anchor.map(|anchor| Place {
             path: self.relative(anchor),
             line: None,
+            column: None,
+            base: None,
         })
     }
 
@@ -73,6 +91,15 @@ impl Places<'_> {
         };
         let text = shown.to_string_lossy().replace('\\', "/");
         text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+    }
+}
+
+/// The `uriBaseId` of the `index`th directory scanned: `%SRCROOT%`, then `%SRCROOT2%`, ….
+pub fn base_id(index: usize) -> String {
+    if index == 0 {
+        "%SRCROOT%".to_string()
+    } else {
+        format!("%SRCROOT{}%", index + 1)
     }
 }
 
@@ -122,8 +149,15 @@ pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String
 }
 
 /// The log around its results, cut at the results array: what comes before its first element,
-/// and what follows its `]`.
-pub fn frame() -> Result<(String, String), String> {
+/// and what follows its `]` — there, `originalUriBaseIds` for the directories scanned (`roots`:
+/// as given, absolute `file:` URI), which are known only once every result is written.
+pub fn frame(roots: &[(String, String)]) -> Result<(String, String), String> {
+    let original_uri_base_ids: std::collections::BTreeMap<String, BaseUri> = roots
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, uri))| !uri.is_empty())
+        .map(|(i, (_, uri))| (base_id(i), BaseUri { uri: uri.clone() }))
+        .collect();
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -138,8 +172,9 @@ pub fn frame() -> Result<(String, String), String> {
             invocations: [Invocation {
                 execution_successful: true,
             }],
-            column_kind: "utf16CodeUnits",
+            column_kind: "unicodeCodePoints",
             results: Vec::new(),
+            original_uri_base_ids,
         }],
     };
     let (head, rest) = split_at_results(&safe_json(&log, 0)?)?;
@@ -218,8 +253,12 @@ fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResu
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
                     uri: uri_for(&place.path),
+                    uri_base_id: place.base,
                 },
-                region: place.line.map(|line| Region { start_line: line }),
+                region: place.line.map(|line| Region {
+                    start_line: line,
+                    start_column: place.column,
+                }),
             },
         }],
         properties: ResultProperties {
@@ -283,6 +322,15 @@ struct Run<'a> {
     invocations: [Invocation; 1],
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    /// After `results`: written at the end of the log, once every directory is known.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    original_uri_base_ids: std::collections::BTreeMap<String, BaseUri>,
+}
+
+/// An `artifactLocation` that gives a base id its absolute value.
+#[derive(Serialize)]
+struct BaseUri {
+    uri: String,
 }
 
 #[derive(Serialize)]
@@ -371,14 +419,19 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
 }
 
 /// otadoctor's own fields of a result (SARIF's property bag), named as in the JSON report.
@@ -428,6 +481,7 @@ mod tests {
         let places = Places {
             anchor: None,
             cwd: Some(Path::new("/work/repo")),
+            roots: &[],
         };
         assert_eq!(places.relative("/work/repo/dist/install.html"), "dist/install.html");
         assert_eq!(places.relative("/elsewhere/install.html"), "/elsewhere/install.html");
