@@ -315,7 +315,6 @@ fn fix_takes_files_only() {
             "itms-services://?action=download-manifest&amp;url=https://h/m.plist",
         ],
         vec!["--fix", "https://ota.acme-apps.io/install.html"],
-        vec!["--fix", "."],
         vec!["--diff", "-"],
         vec!["--fix", "--diff", "a.txt"],
     ] {
@@ -388,5 +387,55 @@ fn a_byte_order_mark_does_not_shift_the_edit() {
         std::fs::read_to_string(dir.join("clip.plist")).expect("file"),
         original.replace("&amp;amp;url=", "&amp;url=")
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fix_on_a_directory_rewrites_the_files_its_scan_checks_and_nothing_else() {
+    let dir = scratch("tree");
+    std::fs::create_dir_all(dir.join("repo/web")).expect("tree");
+    std::fs::create_dir_all(dir.join("repo/build")).expect("tree");
+    std::fs::write(dir.join("repo/web/install.html"), PAGE).expect("page");
+    let config = "{\"install\": \"itms-services://?action=download-manifest&amp;url=https://ota.acme-apps.io/field/manifest.plist\"}\n";
+    std::fs::write(dir.join("repo/web/config.json"), config).expect("config");
+    // ignored by the scan: never rewritten
+    std::fs::write(dir.join("repo/.gitignore"), "build/\n").expect("ignore");
+    std::fs::write(dir.join("repo/build/config.json"), config).expect("ignored");
+    let before = otadoctor_in(&dir, &["--offline", "--format", "json", "repo"]);
+    assert_eq!(before.status.code(), Some(1), "{}", text(&before.stderr));
+    let diff = otadoctor_in(&dir, &["--offline", "--diff", "repo"]);
+    let shown = text(&diff.stdout);
+    assert!(
+        shown.contains("+++ b/repo/web/install.html") && shown.contains("+++ b/repo/web/config.json"),
+        "{shown}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("repo/web/config.json")).expect("config"),
+        config
+    );
+    let fixed = otadoctor_in(&dir, &["--offline", "--fix", "repo"]);
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}{}",
+        text(&fixed.stdout),
+        text(&fixed.stderr)
+    );
+    assert!(
+        text(&fixed.stderr).contains("fixed 2 links in 2 files"),
+        "{}",
+        text(&fixed.stderr)
+    );
+    let json = std::fs::read_to_string(dir.join("repo/web/config.json")).expect("config");
+    assert_eq!(
+        json,
+        "{\"install\": \"itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist\"}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("repo/build/config.json")).expect("ignored"),
+        config
+    );
+    let after = otadoctor_in(&dir, &["--offline", "--format", "json", "repo"]);
+    assert_eq!(codes(&after), Vec::<String>::new());
     let _ = std::fs::remove_dir_all(&dir);
 }

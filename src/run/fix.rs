@@ -172,10 +172,21 @@ fn files(arguments: &[String], mode: Mode) -> Result<Vec<String>, RunError> {
     let mut files: Vec<String> = Vec::new();
     for arg in arguments {
         let path = Path::new(arg);
+        if path.is_dir() {
+            // the files a scan of the directory checks, by their path from here
+            for found in crate::collect::tree::read(arg, &crate::collect::PackageOptions::default()) {
+                let (Some(file), Some(_)) = (&found.file, &found.facts.root) else {
+                    continue;
+                };
+                let joined = path.join(file).display().to_string();
+                if found.kind != crate::facts::InputKind::Package && !files.contains(&joined) {
+                    files.push(joined);
+                }
+            }
+            continue;
+        }
         let problem = if arg == "-" {
             Some("standard input is not a file it can write to")
-        } else if path.is_dir() {
-            Some("is a directory; give the files")
         } else if !path.is_file() {
             Some("is not a file (links and URLs given as arguments cannot be rewritten)")
         } else {
