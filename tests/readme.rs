@@ -185,3 +185,16 @@ fn the_manifest_examples_are_real() {
         "the README's page is stale"
     );
 }
+
+/// The README's source-file example is the real output.
+#[test]
+fn the_source_example_is_real() {
+    let readme = readme();
+    let shown = block_after(
+        &readme,
+        "```console\n$ otadoctor --offline testdata/sources/js/install.component.ts\n",
+    );
+    let run = support::otadoctor(&["--offline", "testdata/sources/js/install.component.ts"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(shown, run.stdout, "the README's source example is stale");
+}

@@ -342,13 +342,19 @@ impl Lnk<'_> {
                 format!("a script string holds \"{written}\", and JavaScript does not decode HTML entities"),
                 "write a plain \"&\" in JavaScript strings".to_string(),
             ),
-            (LinkContext::Text { place, .. }, LinkUse::Url) => (
-                format!("the link holds \"{written}\" in {place}, where nothing decodes HTML entities"),
-                format!("write a plain \"&\" in {place} (\"&amp;\" is only for text that ends up inside HTML markup)"),
-            ),
+            (LinkContext::Text { place, .. }, LinkUse::Url) => {
+                let place = the(place);
+                (
+                    format!("the link holds \"{written}\" in {place}, where nothing decodes HTML entities"),
+                    format!(
+                        "write a plain \"&\" in {place} (\"&amp;\" is only for text that ends up inside HTML markup)"
+                    ),
+                )
+            }
             (LinkContext::Text { place, .. }, _) => (
                 format!(
-                    "{place} holds \"&amp;{}\", which HTML decodes to \"{written}\"",
+                    "{} holds \"&amp;{}\", which HTML decodes to \"{written}\"",
+                    the(place),
                     &written[1..]
                 ),
                 "encode \"&\" once in markup: \"&amp;\", not \"&amp;amp;\"".to_string(),
@@ -471,7 +477,8 @@ impl Lnk<'_> {
                     link: Some(self.index),
                 },
                 format!(
-                    "{place} holds \"{written}\", and this file does not show where the string goes: right only if it ends up inside HTML markup"
+                    "{} holds \"{written}\", and this file does not show where the string goes: right only if it ends up inside HTML markup",
+                    the(place)
                 ),
                 format!(
                     "if the string is used as a URL — location.href, window.open, setAttribute, a property binding such as [href] or href={{…}}, a redirect or Location header, a QR code, a JSON value — write a plain \"&\" (there iOS would read a parameter named \"{}{after}\"); keep \"&amp;\" only if it is inserted as HTML",
@@ -555,5 +562,19 @@ impl Lnk<'_> {
                     if written == "+" { "stays \"+\"" } else { "becomes \"+\"" },
                 ),
         );
+    }
+}
+
+/// A place as a message names it: "the string assigned to link", "the JSON value at install",
+/// a place that has its own article or is markup (`<a href>`) as it is.
+fn the(place: &str) -> String {
+    let lower = place.to_ascii_lowercase();
+    if ["the ", "a ", "an ", "<", "\"", "`"]
+        .iter()
+        .any(|a| lower.starts_with(a))
+    {
+        place.to_string()
+    } else {
+        format!("the {place}")
     }
 }
