@@ -75,6 +75,12 @@ fn with_link(rng: &mut Rng, extension: &str, i: usize) -> String {
         "html" => format!("<a href=\"{}\">Install build {i}</a>\n", link.replace('&', "&amp;")),
         "json" => format!("  \"install\": \"{link}\",\n"),
         "md" => format!("Install build {i}: [tap here]({link})\n"),
+        // in code, a link is a string literal (a bare line would not compile)
+        "js" | "ts" => format!("export const install{i} = '{link}';\n"),
+        "py" => format!("INSTALL_{i} = \"{link}\"\n"),
+        "go" => format!("const install{i} = \"{link}\"\n"),
+        "java" => format!("    static final String INSTALL_{i} = \"{link}\";\n"),
+        "kt" => format!("    val install{i} = \"{link}\"\n"),
         _ => format!("the install link is {link} (build {i})\n"),
     };
     let half = body.len() / 2;

@@ -297,6 +297,13 @@ pub fn value_requirement(link: &LinkFacts, value: &TemplateValue) -> String {
     "this value must not add \"&\", \"#\" or another \"url=\" to the link".to_string()
 }
 
+/// Whether `text` is a scheme and nothing else (`itms-services:`, `itms-services://`,
+/// `itms-services://?`): the start of a link that code compares with or writes about.
+pub fn is_bare_scheme(text: &str) -> bool {
+    text.split_once(':')
+        .is_some_and(|(scheme, rest)| !scheme.is_empty() && rest.trim_matches(['/', '?']).is_empty())
+}
+
 /// Whether `text` is meant as an itms-services link: the right scheme, a near miss of it, or
 /// anything that asks for `download-manifest`. In a page (`in_page`), App Store links
 /// (`itms-apps:`) are ordinary links and only count when they ask for a manifest.

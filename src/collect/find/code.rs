@@ -1493,8 +1493,10 @@ impl<'t> Scanner<'t> {
         if spans.is_empty() {
             let trimmed = masked.trim();
             let s = masked.len() - masked.trim_start().len();
+            // a link has a scheme: a literal `download-manifest` is the action's value
             if !trimmed.is_empty()
                 && !trimmed.contains(char::is_whitespace)
+                && trimmed.contains(':')
                 && joined
                     .get(s..s + trimmed.len())
                     .is_some_and(|t| crate::link::looks_like_link(t, true))
@@ -1510,6 +1512,11 @@ impl<'t> Scanner<'t> {
             let (Some(raw), Some(before)) = (joined.get(s..e), joined.get(..s)) else {
                 continue;
             };
+            // `url.startsWith('itms-services://')`: a scheme alone, with nothing put after it,
+            // is a prefix the code compares with, not a link
+            if inside.is_empty() && crate::link::is_bare_scheme(raw) {
+                continue;
+            }
             let raw = raw.to_string();
             let value_ranges: Vec<Range<usize>> = inside.iter().map(|(r, _)| r.start - s..r.end - s).collect();
             let link_values: Vec<Value> = inside.iter().map(|(_, v)| v.clone()).collect();
@@ -2231,6 +2238,18 @@ mod tests {
     }
 
     const L: &str = "itms-services://?action=download-manifest&url=";
+
+    #[test]
+    fn the_action_value_and_a_bare_scheme_are_not_links() {
+        // code that builds or recognises links holds their parts, which are not links
+        let js = "const params = { action: 'download-manifest', url: plistUrl };\n\
+                  if (href.startsWith('itms-services://')) { open(href); }\n\
+                  const label = 'download-manifest-154';\n";
+        assert!(found(js, &JAVASCRIPT).is_empty(), "{:?}", found(js, &JAVASCRIPT));
+        // a scheme with a value put after it is the start of a link
+        let built = "location.href = 'itms-services://' + rest;\n";
+        assert_eq!(found(built, &JAVASCRIPT).len(), 1);
+    }
 
     #[test]
     fn javascript_sinks_decide_the_use() {

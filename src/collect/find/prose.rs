@@ -167,7 +167,11 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
         let end = link_end(text, start, quoted);
         // a rejected run is not looked into again (its end was found once)
         taken_to = end;
-        if end <= start || !crate::link::looks_like_link(&text[start..end], true) {
+        // a scheme alone ("links starting with itms-services:// fail") is a mention, not a link
+        if end <= start
+            || !crate::link::looks_like_link(&text[start..end], true)
+            || crate::link::is_bare_scheme(&text[start..end])
+        {
             continue;
         }
         found.push((start, end));
@@ -341,6 +345,7 @@ mod tests {
 
     #[test]
     fn near_misses_and_no_links() {
+        assert!(written("links that start with itms-services:// do not open in Chrome").is_empty());
         assert_eq!(
             written("open itms-service://?action=download-manifest&url=x now"),
             ["itms-service://?action=download-manifest&url=x"]
