@@ -268,8 +268,19 @@ const ENCODERS: &[&str] = &[
 pub fn encoding_call(expression: &str) -> Option<String> {
     ENCODERS
         .iter()
-        .find(|name| expression.contains(*name))
+        .find(|name| names(expression, name))
         .map(|name| name.trim_end_matches('(').to_string())
+}
+
+/// Whether `expression` names `name` as a whole word (`manifestUrlEncoded` is a variable, not
+/// a call of `UrlEncode`).
+fn names(expression: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    expression.match_indices(name).any(|(at, found)| {
+        let before = expression[..at].chars().next_back();
+        let after = expression[at + found.len()..].chars().next();
+        !word(before) && (found.ends_with('(') || !word(after))
+    })
 }
 
 #[cfg(test)]
@@ -333,6 +344,9 @@ mod tests {
         assert_eq!(encoding_call("{url.QueryEscape(x)}").as_deref(), Some("QueryEscape"));
         assert_eq!(encoding_call("${encodeURI(x)}"), None);
         assert_eq!(encoding_call("{{ x }}"), None);
+        // a variable named after an encoder is not a call of it
+        assert_eq!(encoding_call("{{manifestUrlEncoded}}"), None);
+        assert_eq!(encoding_call("{{urlencode manifestUrl}}").as_deref(), Some("urlencode"));
     }
 
     #[test]
