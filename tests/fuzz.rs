@@ -22,22 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use otadoctor::run::{self, Format, ReportOptions};
-
-/// A small deterministic generator (xorshift64*): the same seed gives the same inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
+use support::Rng;
 
 /// Tokens the formats are made of: mutations that insert them reach deeper than random bytes.
 const TOKENS: &[&[u8]] = &[

@@ -4,39 +4,13 @@
 //! takes about four times, quadratic work sixteen. Times are the best of three, and times under
 //! a floor count as the floor, so a fast run on a busy machine does not fail.
 
-use std::time::{Duration, Instant};
-
 use otadoctor::check::Context;
 use otadoctor::facts::{LinkContext, ManifestFacts, ParseError, WalkFacts};
 use otadoctor::finding::{Resource, Subject};
 use time::macros::datetime;
 
-/// Below this, a run counts as this long.
-const FLOOR: Duration = Duration::from_millis(40);
-
-/// The best of three runs of `work(n)`.
-fn best_of_three(n: usize, work: &dyn Fn(usize)) -> Duration {
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            work(n);
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
-/// Fails when `work(4 * n)` costs more than eight times `work(n)`.
-fn assert_linear(what: &str, n: usize, work: impl Fn(usize)) {
-    let small = best_of_three(n, &work);
-    let large = best_of_three(4 * n, &work);
-    eprintln!("{what}: {small:?} -> {large:?}");
-    assert!(
-        large <= small.max(FLOOR) * 8,
-        "{what}: n = {n} took {small:?}, 4n took {large:?} ({:.1}×): not linear",
-        large.as_secs_f64() / small.as_secs_f64().max(1e-9)
-    );
-}
+mod support;
+use support::linear::assert_linear;
 
 /// A link in a page.
 const LINK: &str = "<a href=\"itms-services://?action=download-manifest&amp;url=https://h.example.net/m.plist\">x</a>";

@@ -9,20 +9,8 @@ use std::path::Path;
 use otadoctor::collect::find::config::Format;
 use otadoctor::collect::find::{Syntax, links_in};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
+mod support;
+use support::Rng;
 
 /// Pieces of the syntaxes read here, and characters that are more than one byte.
 const TOKENS: &[&str] = &[

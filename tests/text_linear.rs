@@ -4,34 +4,11 @@
 //! times, quadratic sixteen). Times are the best of three; runs under a floor count as the
 //! floor.
 
-use std::time::{Duration, Instant};
-
 use otadoctor::collect::find::config::{self, Format};
 use otadoctor::collect::find::{email, markdown, prose};
 
-const FLOOR: Duration = Duration::from_millis(40);
-
-fn best_of_three(n: usize, work: &dyn Fn(usize)) -> Duration {
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            work(n);
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
-fn assert_linear(what: &str, n: usize, work: impl Fn(usize)) {
-    let small = best_of_three(n, &work);
-    let large = best_of_three(4 * n, &work);
-    eprintln!("{what}: {small:?} -> {large:?}");
-    assert!(
-        large <= small.max(FLOOR) * 8,
-        "{what}: n = {n} took {small:?}, 4n took {large:?} ({:.1}×): not linear",
-        large.as_secs_f64() / small.as_secs_f64().max(1e-9)
-    );
-}
+mod support;
+use support::linear::assert_linear;
 
 const LINK: &str = "itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist";
 

@@ -111,6 +111,7 @@ pub fn link_for(manifest_url: &str) -> String {
 }
 
 pub mod lab;
+pub mod linear;
 pub mod profile;
 pub mod servers;
 
@@ -206,4 +207,20 @@ fn redact_text(text: &str) -> String {
         out = pattern.replace_all(&out, *replacement).into_owned();
     }
     out
+}
+
+/// A small deterministic generator (xorshift64*): the same seed gives the same inputs.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
 }
