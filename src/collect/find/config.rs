@@ -182,6 +182,22 @@ fn join_key(path: &str, key: &str) -> String {
     }
 }
 
+/// The end of the line holding `at` (before `\r\n` or `\n`) and the start of the next one.
+fn line_end(text: &str, at: usize) -> (usize, usize) {
+    match text.as_bytes()[at..].iter().position(|b| *b == b'\n') {
+        Some(n) => {
+            let end = at + n;
+            let trimmed = if end > at && text.as_bytes()[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            (trimmed, end + 1)
+        }
+        None => (text.len(), text.len()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,22 +41,6 @@ fn emit(
     value_links(&value, found);
 }
 
-/// The end of the line holding `at` (before `\r\n` or `\n`) and the start of the next one.
-fn line_end(text: &str, at: usize) -> (usize, usize) {
-    match text.as_bytes()[at..].iter().position(|b| *b == b'\n') {
-        Some(n) => {
-            let end = at + n;
-            let trimmed = if end > at && text.as_bytes()[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            };
-            (trimmed, end + 1)
-        }
-        None => (text.len(), text.len()),
-    }
-}
-
 fn skip_spaces(bytes: &[u8], mut at: usize, end: usize) -> usize {
     while at < end && matches!(bytes[at], b' ' | b'\t') {
         at += 1;
@@ -174,7 +158,7 @@ fn toml(text: &str, found: &mut Vec<FoundLink>) {
     let mut i = 0;
     while i < bytes.len() {
         if at_line_start && depth == 0 {
-            let (end, next) = line_end(text, i);
+            let (end, next) = super::line_end(text, i);
             let start = skip_spaces(bytes, i, end);
             let line = &text[start..end];
             if line.is_empty() || line.starts_with('#') {
@@ -218,7 +202,7 @@ fn toml(text: &str, found: &mut Vec<FoundLink>) {
                 continue;
             }
             b'#' => {
-                i = line_end(text, i).0;
+                i = super::line_end(text, i).0;
                 continue;
             }
             b'\n' => {
@@ -247,7 +231,7 @@ fn env(text: &str, found: &mut Vec<FoundLink>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let (end, next) = line_end(text, i);
+        let (end, next) = super::line_end(text, i);
         let start = skip_spaces(bytes, i, end);
         let mut line = &text[start..end];
         let mut line_start = start;
@@ -270,12 +254,12 @@ fn env(text: &str, found: &mut Vec<FoundLink>) {
             Some(b'"') if value_at < end => {
                 let (decoded, after) = quoted(text, value_at, "\"", true, Format::Env);
                 emit(Format::Env, text, &decoded, Escaping::BackslashDollar, &place, found);
-                i = line_end(text, after.saturating_sub(1).max(value_at)).1;
+                i = super::line_end(text, after.saturating_sub(1).max(value_at)).1;
             }
             Some(b'\'') if value_at < end => {
                 let (decoded, after) = quoted(text, value_at, "'", false, Format::Env);
                 emit(Format::Env, text, &decoded, Escaping::Verbatim, &place, found);
-                i = line_end(text, after.saturating_sub(1).max(value_at)).1;
+                i = super::line_end(text, after.saturating_sub(1).max(value_at)).1;
             }
             _ => {
                 let decoded = bare(text, value_at, end, &[" #", "\t#"]);
@@ -290,7 +274,7 @@ fn properties(text: &str, found: &mut Vec<FoundLink>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let (end, next) = line_end(text, i);
+        let (end, next) = super::line_end(text, i);
         let start = skip_spaces(bytes, i, end);
         if start >= end || matches!(bytes[start], b'#' | b'!') {
             i = next;
@@ -328,7 +312,7 @@ fn properties(text: &str, found: &mut Vec<FoundLink>) {
             out.copy(&text[run..j], run);
             if j + 1 == line_stop && after > line_stop && after < bytes.len() {
                 // continued on the next line, its leading white space dropped
-                let (e, n) = line_end(text, after);
+                let (e, n) = super::line_end(text, after);
                 j = skip_spaces(bytes, after, e);
                 line_stop = e;
                 after = n;
@@ -351,7 +335,7 @@ fn ini(text: &str, found: &mut Vec<FoundLink>) {
     let mut section = String::new();
     let mut i = 0;
     while i < bytes.len() {
-        let (end, next) = line_end(text, i);
+        let (end, next) = super::line_end(text, i);
         let start = skip_spaces(bytes, i, end);
         let line = &text[start..end];
         i = next;

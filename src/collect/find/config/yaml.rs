@@ -32,22 +32,6 @@ pub(super) fn links(text: &str, found: &mut Vec<FoundLink>) {
     reader.read();
 }
 
-/// The end of the line holding `at` (before its line break) and the start of the next line.
-fn line_at(text: &str, at: usize) -> (usize, usize) {
-    match text.as_bytes()[at..].iter().position(|b| *b == b'\n') {
-        Some(n) => {
-            let end = at + n;
-            let trimmed = if end > at && text.as_bytes()[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            };
-            (trimmed, end + 1)
-        }
-        None => (text.len(), text.len()),
-    }
-}
-
 fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
@@ -57,7 +41,7 @@ impl Reader<'_> {
         let text = self.text;
         let mut pos = 0;
         while pos < text.len() {
-            let (line_end, next) = line_at(text, pos);
+            let (line_end, next) = super::line_end(text, pos);
             let line = &text[pos..line_end];
             let indent = indent_of(line);
             let content = line[indent..].trim_end();
@@ -104,7 +88,7 @@ impl Reader<'_> {
                 at += 1;
             }
             if at >= line_end {
-                return line_at(text, line_start).1;
+                return super::line_end(text, line_start).1;
             }
         }
         let col = at - line_start;
@@ -115,7 +99,7 @@ impl Reader<'_> {
             self.stack.push((col, Part::Key(key)));
             let value_at = skip_properties(text, value_at, line_end);
             if value_at >= line_end || text.as_bytes()[value_at] == b'#' {
-                return line_at(text, line_start).1;
+                return super::line_end(text, line_start).1;
             }
             return self.value(value_at, line_end, col);
         }
@@ -185,7 +169,7 @@ impl Reader<'_> {
                 };
                 let (decoded, end) = quoted(text, at);
                 self.emit(&decoded, Some(escaping));
-                line_at(text, end.saturating_sub(1).max(at)).1
+                super::line_end(text, end.saturating_sub(1).max(at)).1
             }
             b'|' | b'>' => self.block_scalar(at, line_end, parent),
             b'[' | b'{' => self.flow(at),
@@ -196,7 +180,7 @@ impl Reader<'_> {
                 let mut decoded = Decoded::new();
                 decoded.copy(plain, at);
                 self.emit(&decoded, Some(Escaping::Verbatim));
-                line_at(text, at).1
+                super::line_end(text, at).1
             }
         }
     }
@@ -228,10 +212,10 @@ impl Reader<'_> {
             .map(|d| parent + d as usize);
         let mut block_indent = explicit;
         let mut decoded = Decoded::new();
-        let (_, mut pos) = line_at(text, at);
+        let (_, mut pos) = super::line_end(text, at);
         let mut pending_break: Option<usize> = None;
         while pos < text.len() {
-            let (end, next) = line_at(text, pos);
+            let (end, next) = super::line_end(text, pos);
             let line = &text[pos..end];
             let indent = indent_of(line);
             if line.trim().is_empty() {
@@ -273,7 +257,7 @@ impl Reader<'_> {
                 b']' | b'}' => {
                     self.stack.pop();
                     if self.stack.len() <= base {
-                        end_at = line_at(text, i).1;
+                        end_at = super::line_end(text, i).1;
                         break;
                     }
                 }
@@ -283,7 +267,7 @@ impl Reader<'_> {
                     None => {}
                 },
                 b'#' if i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
-                    i = line_at(text, i).1;
+                    i = super::line_end(text, i).1;
                     continue;
                 }
                 b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
@@ -383,7 +367,7 @@ fn quoted(text: &str, at: usize) -> (Decoded, usize) {
             out.copy(&text[run..i], run);
             if matches!(bytes.get(i + 1), Some(b'\n' | b'\r')) {
                 // an escaped line break: the lines join with nothing between
-                let (_, next) = line_at(text, i + 1);
+                let (_, next) = super::line_end(text, i + 1);
                 i = skip_blanks(text, next);
                 run = i;
                 continue;
