@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collect;
 pub mod ctlog;
 pub mod demo;
+pub mod device;
 pub mod facts;
 pub mod finding;
 pub mod generate;

@@ -29,6 +29,8 @@ pub enum Family {
     App,
     #[serde(rename = "SIG")]
     Sig,
+    #[serde(rename = "DEV")]
+    Dev,
 }
 
 impl Family {
@@ -42,6 +44,7 @@ impl Family {
         Family::Ipa,
         Family::App,
         Family::Sig,
+        Family::Dev,
     ];
 
     pub fn prefix(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Family {
             Family::Ipa => "IPA",
             Family::App => "APP",
             Family::Sig => "SIG",
+            Family::Dev => "DEV",
         }
     }
 
@@ -69,6 +73,7 @@ impl Family {
             Family::Ipa => "the archive",
             Family::App => "the bundle's Info.plist",
             Family::Sig => "signing and provisioning",
+            Family::Dev => "what only the device's own evidence shows",
         }
     }
 }
@@ -726,6 +731,31 @@ rules! {
         family: Sig, severity: Error, basis: Inferred, network: false,
         summary: "embedded.mobileprovision is not a CMS-signed plist",
         device: "\"Unable to Install\"",
+    }
+    INSTALL_ALREADY_QUEUED = "DEV001" "install-already-queued" {
+        family: Dev, severity: Warning, basis: Field, network: false,
+        summary: "the device ignores the manifest: an earlier install of the same bundle id is stuck in its queue",
+        device: "nothing happens on tap, or the icon stays on \"Waiting…\"",
+    }
+    DEVICE_STORAGE_FULL = "DEV002" "device-storage-full" {
+        family: Dev, severity: Error, basis: Field, network: false,
+        summary: "installd reports no space on the device (0xe80000c0 NoSpace)",
+        device: "\"Unable to Install\": not enough storage on the device",
+    }
+    INSTALL_PROHIBITED = "DEV003" "install-prohibited" {
+        family: Dev, severity: Error, basis: Field, network: false,
+        summary: "a restriction or MDM policy on the device forbids installing apps (0xe8000097 InstallProhibited)",
+        device: "\"Unable to Install\": installing apps is not allowed on this device",
+    }
+    INSTALLED_APP_ID_DIFFERS = "DEV004" "installed-app-id-differs" {
+        family: Dev, severity: Error, basis: Field, network: false,
+        summary: "the installed app with this bundle id has another application-identifier: the upgrade is refused (0xe80000be)",
+        device: "\"Unable to Install\": the app already on the device is from another team or App ID prefix",
+    }
+    UNKNOWN_DEVICE_ERROR = "DEV005" "unknown-device-error" {
+        family: Dev, severity: Info, basis: Inferred, network: false,
+        summary: "an installd or appstored error the rule set does not know yet, shown raw with its code decoded",
+        device: "whatever the log shows: otadoctor does not know this error yet",
     }
 }
 
