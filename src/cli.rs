@@ -76,8 +76,13 @@ enum Command {
 struct CheckArgs {
     /// itms-services links, https URLs, download pages (.html), manifests (.plist), packages
     /// (.ipa), provisioning profiles (.mobileprovision), files of links, directories (walked like
-    /// a source tree), or - for standard input.
-    #[arg(required_unless_present = "input_file", value_name = "INPUT")]
+    /// a source tree), device logs, installer tools' output and error codes (0xe8008015,
+    /// -402620395, "ASDErrorDomain 507"), or - for standard input.
+    #[arg(
+        required_unless_present = "input_file",
+        value_name = "INPUT",
+        allow_negative_numbers = true
+    )]
     inputs: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -26,6 +26,9 @@ pub enum InputKind {
     /// A directory walked like a source tree: what the scan found and skipped (`Facts::scan`);
     /// every file in it that holds something to check is an input of its own after it.
     Directory,
+    /// Device evidence: a device log, an installer tool's or Xcode's output, a ticket quoting
+    /// them, or a bare error code (`Facts::evidence`).
+    Evidence,
 }
 
 /// One unit of work: the text shown as its name, what it is, and its facts so far.
@@ -72,6 +75,82 @@ pub struct Facts {
     /// A directory input: what the scan listed, matched, checked and skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanFacts>,
+    /// Device evidence: the install events a log shows, the URLs and bundle ids it names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceFacts>,
+}
+
+/// What a device log, an installer tool's output or a pasted error code shows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EvidenceFacts {
+    /// The file it was read from (`None`: an argument, or standard input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// How the text is written: the line format most of its events came in.
+    pub format: EvidenceFormat,
+    /// Lines read.
+    pub lines: usize,
+    /// The install events found, in the order of the text.
+    pub events: Vec<DeviceEvent>,
+    /// Manifest URLs the log names: followed like a link's (unless offline).
+    pub manifest_urls: Vec<String>,
+    /// Package URLs the log names (the HEAD appstored made).
+    pub package_urls: Vec<String>,
+    /// Bundle ids the log names.
+    pub bundle_ids: Vec<String>,
+    /// Set when the text held more events than are kept: how many were left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
+}
+
+/// The line format of device evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceFormat {
+    /// Lines copied from Console.app (type, time, process and message separated by tabs).
+    Console,
+    /// `log show` output, as in a sysdiagnose's `system_logs.logarchive` read on a Mac.
+    LogShow,
+    /// syslog-style lines: `idevicesyslog`, `log show --style syslog`, older device logs.
+    Syslog,
+    /// `ideviceinstaller` output.
+    Ideviceinstaller,
+    /// `ios-deploy` output.
+    IosDeploy,
+    /// Xcode's error message (`Domain:`/`Code:` lines, `MobileDeviceErrorCode`).
+    Xcode,
+    /// A bare error code given as the input.
+    Code,
+    /// Any other text quoting device messages or codes (a ticket, an e-mail).
+    #[default]
+    Text,
+}
+
+/// One install event of device evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceEvent {
+    /// The line it is on (1-based).
+    pub line: usize,
+    /// The time the log gives, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The process that wrote it (`appstored`, `installd`, …), when the line says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    pub kind: crate::device::events::EventKind,
+    /// The message, as written (capped).
+    pub text: String,
+    /// The error codes in it, decoded.
+    pub codes: Vec<crate::device::codes::Code>,
+    /// The URL it names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The bundle id it names (the package's, for a bundle id mismatch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle_id: Option<String>,
+    /// The bundle id the device expected (the manifest's, for a bundle id mismatch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_bundle_id: Option<String>,
 }
 
 /// A directory walked like a source tree (`.gitignore`, `.ignore` and git's excludes

@@ -22,6 +22,8 @@ pub enum Resource {
     Page,
     /// A provisioning profile given on its own.
     Profile,
+    /// The device's own evidence: a log, an installer tool's output, an error code.
+    Device,
 }
 
 impl Resource {
@@ -30,6 +32,7 @@ impl Resource {
             Resource::Link => "link",
             Resource::Manifest => "manifest",
             Resource::Package => "package",
+            Resource::Device => "device",
             Resource::Icon => "icon",
             Resource::Page => "page",
             Resource::Profile => "profile",
@@ -45,6 +48,7 @@ impl Resource {
             Resource::Icon => "icon URL",
             Resource::Page => "page URL",
             Resource::Profile => "profile",
+            Resource::Device => "device evidence",
         }
     }
 }

@@ -159,6 +159,7 @@ pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
         findings.insert(0, cut_short(&input, doing, options.collect.deadline()));
     }
     let device = check::sig::device_answer(&input.facts, ctx);
+    let evidence = crate::symptom::evidence_triage(&input.facts, &mut findings);
     let triage = options
         .symptom
         .as_deref()
@@ -168,6 +169,7 @@ pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
         findings,
         device,
         triage,
+        evidence,
     }
 }
 
@@ -181,6 +183,7 @@ fn cut_short(input: &Input, doing: &str, deadline: Duration) -> Finding {
         InputKind::Manifest => Resource::Manifest,
         InputKind::Package => Resource::Package,
         InputKind::Profile => Resource::Profile,
+        InputKind::Evidence => Resource::Device,
     };
     Finding::new(
         &registry::TIMEOUT,
@@ -389,6 +392,7 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
                         findings,
                         device: None,
                         triage: None,
+                        evidence: None,
                     };
                     stream.outcome(io.stdout, &outcome).map_err(stream_error)?;
                 }

@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use crate::device::codes;
+use crate::device::events::EventKind;
+use crate::facts::{DeviceEvent, Facts};
 use crate::finding::Finding;
 use crate::registry::{self as rules, Rule};
 
@@ -202,6 +205,199 @@ pub fn triage(text: &str, findings: &mut [Finding]) -> Triage {
         explained_by,
         check_on_device,
     }
+}
+
+/// What device evidence showed, event by event: the rules that can cause each, and the findings
+/// of this run that explain it (those come first among the findings).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceTriage {
+    pub events: Vec<EventVerdict>,
+    /// Failure events no finding explains.
+    pub unexplained: usize,
+}
+
+/// One event of device evidence, judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventVerdict {
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    pub kind: EventKind,
+    pub summary: &'static str,
+    /// The log's own words (capped).
+    pub text: String,
+    pub codes: Vec<CodeNote>,
+    /// Whether the event is a failure (the others are steps the device took).
+    pub failure: bool,
+    /// The rules whose causes produce it.
+    pub causes: Vec<&'static str>,
+    /// Codes of this run's findings that explain it.
+    pub explained_by: Vec<String>,
+    /// What else the evidence and the run show about it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// An error code of an event, decoded.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeNote {
+    /// As the domain writes it: `0xe8008015 (-402620395)`, `ASDErrorDomain 507`.
+    pub code: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub name: &'static str,
+    pub meaning: String,
+    /// Whether otadoctor's table knows it.
+    pub known: bool,
+}
+
+/// The rules that can cause an event: its kind's, and each of its codes'.
+pub fn causes_of(event: &DeviceEvent) -> Vec<&'static str> {
+    let mut causes: Vec<&'static str> = event.kind.causes().to_vec();
+    for code in &event.codes {
+        if let Some(rule) = crate::device::events::device_rule(*code)
+            && !causes.contains(&rule)
+        {
+            causes.push(rule);
+        }
+        if let Some(entry) = codes::find(*code) {
+            for rule in entry.rules {
+                if !causes.contains(rule) {
+                    causes.push(rule);
+                }
+            }
+        }
+    }
+    causes
+}
+
+/// Whether `finding` explains `event`: its rule causes it (a DEV finding only the events on
+/// its own lines).
+fn explains_event(finding: &Finding, event: &DeviceEvent, causes: &[&str]) -> bool {
+    if !causes.contains(&finding.rule.code) {
+        return false;
+    }
+    if finding.rule.family != crate::registry::Family::Dev {
+        return true;
+    }
+    finding
+        .evidence
+        .get("lines")
+        .and_then(|l| l.as_array())
+        .is_some_and(|lines| lines.iter().any(|l| l.as_u64() == Some(event.line as u64)))
+}
+
+/// Triage of device evidence: each event with the findings that explain it; those findings are
+/// moved first (most severe first), the order within each group kept otherwise.
+pub fn evidence_triage(facts: &Facts, findings: &mut [Finding]) -> Option<EvidenceTriage> {
+    let evidence = facts.evidence.as_ref()?;
+    let mut verdicts = Vec::new();
+    let mut explaining = vec![false; findings.len()];
+    for event in &evidence.events {
+        let causes = causes_of(event);
+        let mut explained_by: Vec<String> = Vec::new();
+        for (i, f) in findings.iter().enumerate() {
+            if explains_event(f, event, &causes) {
+                explaining[i] = true;
+                if !explained_by.iter().any(|c| c == f.rule.code) {
+                    explained_by.push(f.rule.code.to_string());
+                }
+            }
+        }
+        let codes = event
+            .codes
+            .iter()
+            .map(|c| match codes::find(*c) {
+                Some(entry) => CodeNote {
+                    code: c.display(),
+                    name: entry.name,
+                    meaning: entry.meaning.to_string(),
+                    known: true,
+                },
+                None => CodeNote {
+                    code: c.display(),
+                    name: "",
+                    meaning: codes::describe_unknown(*c),
+                    known: false,
+                },
+            })
+            .collect();
+        let notes = notes_on(facts, event, &explained_by);
+        verdicts.push(EventVerdict {
+            line: event.line,
+            process: event.process.clone(),
+            kind: event.kind,
+            summary: event.kind.summary(),
+            text: event.text.clone(),
+            codes,
+            failure: event.kind.is_failure(),
+            causes,
+            explained_by,
+            notes,
+        });
+    }
+    // the findings that explain an event first, most severe first
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| (!explaining[i], std::cmp::Reverse(findings[i].severity)));
+    let sorted: Vec<Finding> = order.iter().map(|&i| findings[i].clone()).collect();
+    findings.clone_from_slice(&sorted);
+    let unexplained = verdicts
+        .iter()
+        .filter(|v| v.failure && v.explained_by.is_empty())
+        .count();
+    Some(EvidenceTriage {
+        events: verdicts,
+        unexplained,
+    })
+}
+
+/// What else can be said of an event: a bundle id that is not the followed manifest's, and why
+/// nothing explains it when nothing does.
+fn notes_on(facts: &Facts, event: &DeviceEvent, explained_by: &[String]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let manifests: Vec<(&str, &str)> = facts
+        .walks
+        .iter()
+        .filter_map(|w| {
+            let document = w.document.as_ref()?.document.as_ref()?;
+            let id = document
+                .get("items")?
+                .get(0)?
+                .get("metadata")?
+                .get("bundle-identifier")?
+                .as_str()?;
+            Some((w.manifest_url.as_str(), id))
+        })
+        .collect();
+    let named = event.expected_bundle_id.as_deref().or(event.bundle_id.as_deref());
+    if let Some(named) = named {
+        for (url, id) in &manifests {
+            if *id == named {
+                notes.push(format!("the manifest at {url} is for {named} too"));
+            } else {
+                notes.push(format!(
+                    "the log is about {named}, but the manifest at {url} installs {id}: is this the log of this link?"
+                ));
+            }
+        }
+    }
+    if event.kind.is_failure() && explained_by.is_empty() {
+        let walked = !facts.walks.is_empty();
+        let bare = facts
+            .evidence
+            .as_ref()
+            .is_some_and(|e| e.format == crate::facts::EvidenceFormat::Code);
+        let offline = facts.skipped.iter().any(|s| s.contains("--offline"));
+        notes.push(if offline {
+            "nothing checked explains it: otadoctor ran --offline; run it without --offline, or on the install link or page".to_string()
+        } else if bare {
+            "a code alone: run otadoctor on the install link or page (with --udid, and the IPA with --deep) to see which cause it is".to_string()
+        } else if !walked {
+            "nothing checked explains it: the evidence names no install link or manifest URL; run otadoctor on the install link or page (and --udid, the IPA with --deep)".to_string()
+        } else {
+            "nothing otadoctor checked explains it: see what the code means, and check the device".to_string()
+        });
+    }
+    notes
 }
 
 #[cfg(test)]

@@ -175,6 +175,14 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// At most `max` characters of `s`, with `…` when it was cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

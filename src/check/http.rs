@@ -472,6 +472,7 @@ fn noun(step: &Step<'_>) -> String {
         Resource::Page => "page".to_string(),
         Resource::Link => "link".to_string(),
         Resource::Profile => "profile".to_string(),
+        Resource::Device => "device".to_string(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! No I/O and no clock reads here; `Context::now` is the only time there is.
 
 pub mod app;
+pub mod dev;
 pub mod http;
 pub mod ipa;
 pub mod lnk;
@@ -120,6 +121,7 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
         man::check_against_package(walk, &mut out);
     }
     sig::check(facts, ctx, &mut out);
+    dev::check(facts, &mut out);
     net::check(facts, ctx, &mut out);
     tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);

@@ -4,7 +4,9 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::collect::{PackageOptions, deep, find, html, manifest};
-use crate::facts::{Facts, Input, InputKind, LinkContext, PackageFacts, PageFacts, WalkFacts};
+use crate::facts::{
+    EvidenceFacts, Facts, Input, InputKind, LinkContext, LinkFacts, PackageFacts, PageFacts, WalkFacts,
+};
 use crate::finding::Location;
 use crate::link::{self, looks_like_link};
 use crate::text::lines_and_columns;
@@ -73,6 +75,10 @@ pub fn read_argument(arg: &str, stdin: &mut dyn Read, package: &PackageOptions) 
             path: arg.to_string(),
             source: std::io::Error::other("not a regular file"),
         });
+    }
+    if let Some(evidence) = crate::collect::evidence::of_code(arg) {
+        // a bare error code: `0xe8008015`, `-402620395`, `ASDErrorDomain 507`
+        return Ok(vec![evidence_input(arg.trim(), None, evidence, Vec::new())]);
     }
     if arg.contains(':') && !arg.contains(std::path::MAIN_SEPARATOR) {
         // Some other scheme (mailto:, ftp://, …): a link that is not itms-services.
@@ -353,6 +359,14 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
 /// template), each found where it stands and read by its syntax. One input per link.
 fn text_inputs(name: &str, file: &str, text: &str) -> Result<Vec<Input>, InputError> {
     let syntax = find::Syntax::of(file, text);
+    // a device log, an installer tool's output, or a ticket quoting them: one input with the
+    // events and the links it holds
+    if matches!(syntax, find::Syntax::Prose | find::Syntax::Email)
+        && let Some(evidence) = crate::collect::evidence::read(text)
+    {
+        let links = located_links(file, text, find::links_in(syntax, text));
+        return Ok(vec![evidence_input(name, Some(file), evidence, links)]);
+    }
     if syntax == find::Syntax::Prose && is_link_list(text) {
         return Ok(link_lines(file, text));
     }
@@ -451,6 +465,38 @@ fn link_lines(file: &str, text: &str) -> Vec<Input> {
                     column: 1,
                 }),
             )
+        })
+        .collect()
+}
+
+/// Device evidence with the itms-services links its text holds.
+fn evidence_input(name: &str, file: Option<&str>, mut evidence: EvidenceFacts, links: Vec<LinkFacts>) -> Input {
+    evidence.file = file.filter(|f| *f != "<stdin>").map(str::to_string);
+    Input {
+        name: name.to_string(),
+        kind: InputKind::Evidence,
+        file: file.map(str::to_string),
+        facts: Facts {
+            links,
+            evidence: Some(evidence),
+            ..Facts::default()
+        },
+    }
+}
+
+/// The links found in a text, each with its `file:line:column`.
+fn located_links(file: &str, text: &str, found: Vec<find::FoundLink>) -> Vec<LinkFacts> {
+    let offsets: Vec<usize> = found.iter().map(|f| f.offset).collect();
+    let places = lines_and_columns(text, &offsets);
+    found
+        .into_iter()
+        .zip(places)
+        .map(|(f, (line, column))| {
+            f.into_facts(Some(Location {
+                file: file.to_string(),
+                line,
+                column,
+            }))
         })
         .collect()
 }

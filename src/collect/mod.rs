@@ -8,6 +8,7 @@
 
 pub mod bounded;
 pub mod deep;
+pub mod evidence;
 pub mod find;
 pub mod html;
 pub mod input;

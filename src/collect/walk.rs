@@ -31,7 +31,33 @@ pub async fn collect(c: Collector, input: &mut Input) {
         }
         InputKind::Package | InputKind::Profile | InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
+        InputKind::Evidence => follow_evidence(c, &mut input.facts).await,
     }
+}
+
+/// Device evidence: its links are followed, then the manifest URLs the log names that no link
+/// of it leads to, as the device fetched them.
+async fn follow_evidence(c: Collector, facts: &mut Facts) {
+    follow_links(c.clone(), facts).await;
+    let named: Vec<String> = facts
+        .evidence
+        .as_ref()
+        .map(|e| e.manifest_urls.clone())
+        .unwrap_or_default();
+    let mut set = JoinSet::new();
+    for url in named {
+        if facts.walks.iter().any(|w| w.manifest_url == url) {
+            continue;
+        }
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            continue;
+        }
+        set.spawn(walk(c.clone(), url, None));
+    }
+    let mut walks: Vec<WalkFacts> = set.join_all().await;
+    walks.sort_by(|a, b| a.manifest_url.cmp(&b.manifest_url));
+    facts.walks.extend(walks);
 }
 
 /// The most links of one input that are followed (a page with thousands of links is checked
@@ -366,6 +392,16 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
     follow_links(c, &mut input.facts).await;
 }
 
+/// Whether device evidence names something to follow: a link, or a manifest URL.
+fn evidence_goes_out(input: &Input) -> bool {
+    !input.facts.links.is_empty()
+        || input
+            .facts
+            .evidence
+            .as_ref()
+            .is_some_and(|e| !e.manifest_urls.is_empty())
+}
+
 /// Marks a run that did not go out: what would have been fetched.
 pub fn note_offline(input: &mut Input) {
     let several = input.facts.links.len() > 1;
@@ -381,6 +417,8 @@ pub fn note_offline(input: &mut Input) {
         InputKind::Manifest => "fetching the package and the icons (--offline)",
         InputKind::Package | InputKind::Profile | InputKind::Directory => return,
         InputKind::Url => "fetching the URL (--offline)",
+        InputKind::Evidence if !evidence_goes_out(input) => return,
+        InputKind::Evidence => "following the links and manifest URLs the evidence names (--offline)",
     };
     input.facts.skipped.push(what.to_string());
 }
@@ -397,6 +435,8 @@ pub fn note_not_followed(input: &mut Input) {
         }
         InputKind::Manifest => "the package and the icons are not fetched",
         InputKind::Package | InputKind::Profile | InputKind::Directory | InputKind::Url => return,
+        InputKind::Evidence if !evidence_goes_out(input) => return,
+        InputKind::Evidence => "the links and manifest URLs the evidence names are not followed",
     };
     input.facts.skipped.push(format!(
         "{what}: found in a directory scan, which is checked offline (--follow)"

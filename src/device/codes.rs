@@ -86,7 +86,10 @@ impl Domain {
             .trim_start_matches("Domain=")
             .trim_matches(['"', '\'', ','])
             .to_ascii_lowercase();
-        Domain::ALL.iter().copied().find(|d| d.aliases().contains(&lower.as_str()))
+        Domain::ALL
+            .iter()
+            .copied()
+            .find(|d| d.aliases().contains(&lower.as_str()))
     }
 }
 
@@ -255,6 +258,22 @@ pub fn by_name(name: &str) -> Option<&'static DeviceError> {
         .find(|e| !e.name.is_empty() && e.name.eq_ignore_ascii_case(bare))
 }
 
+/// What can be said of a code the table does not know: its forms, and what its range or domain is.
+pub fn describe_unknown(code: Code) -> String {
+    if let Some(signed) = code.signed() {
+        let range = if code.value & 0xff00 == 0x8000 {
+            "0xe80080xx: a signing or provisioning error"
+        } else {
+            "0xe80000xx: a package or device error"
+        };
+        return format!(
+            "installd {:#010x} (signed {signed}, unsigned {}; range {range})",
+            code.value, code.value
+        );
+    }
+    format!("{} code {}", code.domain.name(), code.value)
+}
+
 const IOS_DEPLOY: Source = Source {
     kind: SourceKind::Tool,
     title: "ios-deploy src/ios-deploy/errors.h (Xcode MobileDevice messages)",
@@ -287,12 +306,25 @@ mod tests {
 
     #[test]
     fn installd_codes_are_read_in_every_form() {
-        for text in ["0xe8008015", "0xE8008015", "e8008015", "-402620395", "3892346901", " 0xe8008015. "] {
+        for text in [
+            "0xe8008015",
+            "0xE8008015",
+            "e8008015",
+            "-402620395",
+            "3892346901",
+            " 0xe8008015. ",
+        ] {
             assert_eq!(parse(text), mi(0xe800_8015), "{text}");
         }
-        assert_eq!(parse("com.apple.dt.MobileDeviceErrorDomain -402620395"), mi(0xe800_8015));
+        assert_eq!(
+            parse("com.apple.dt.MobileDeviceErrorDomain -402620395"),
+            mi(0xe800_8015)
+        );
         assert_eq!(parse("0xe8008015").and_then(Code::signed), Some(-402_620_395));
-        assert_eq!(parse("0xe8008015").map(Code::display).as_deref(), Some("0xe8008015 (-402620395)"));
+        assert_eq!(
+            parse("0xe8008015").map(Code::display).as_deref(),
+            Some("0xe8008015 (-402620395)")
+        );
     }
 
     #[test]
@@ -310,17 +342,33 @@ mod tests {
             assert_eq!(parse(text), asd, "{text}");
         }
         assert_eq!(parse("NSURLErrorDomain -1202"), Some(Code::new(Domain::NsUrl, -1202)));
-        assert_eq!(parse("kCFStreamErrorDomainSSL -9813"), Some(Code::new(Domain::CfStreamSsl, -9813)));
+        assert_eq!(
+            parse("kCFStreamErrorDomainSSL -9813"),
+            Some(Code::new(Domain::CfStreamSsl, -9813))
+        );
         assert_eq!(
             parse("DeviceManagement.error 2604"),
             Some(Code::new(Domain::DeviceManagement, 2604))
         );
-        assert_eq!(parse("MIInstallerErrorDomain 13"), Some(Code::new(Domain::MiInstaller, 13)));
+        assert_eq!(
+            parse("MIInstallerErrorDomain 13"),
+            Some(Code::new(Domain::MiInstaller, 13))
+        );
     }
 
     #[test]
     fn other_numbers_and_words_are_no_code() {
-        for text in ["507", "-1202", "0x1234", "12345678", "hello", "", "ASDErrorDomain", "FooDomain 3", "0xe8008015zz"] {
+        for text in [
+            "507",
+            "-1202",
+            "0x1234",
+            "12345678",
+            "hello",
+            "",
+            "ASDErrorDomain",
+            "FooDomain 3",
+            "0xe8008015zz",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }

@@ -96,6 +96,14 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         InputKind::Url => writeln!(out, "{name}\n"),
         InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
         InputKind::Profile => writeln!(out, "{name} {}\n", style.dim("(provisioning profile)")),
+        InputKind::Evidence => writeln!(
+            out,
+            "{name} {}\n",
+            style.dim(&format!(
+                "(device evidence: {})",
+                crate::report::evidence_summary(facts.evidence.as_ref())
+            ))
+        ),
         InputKind::Directory => {
             if let Some(scan) = &facts.scan {
                 render_scan(out, scan, style);
@@ -104,6 +112,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         }
     };
     render_triage(out, outcome, style);
+    render_evidence(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
         let _ = writeln!(out);
@@ -438,6 +447,71 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
 
 /// `--symptom`: what it matched, and the findings that explain it, first; or, when none does,
 /// what to check on the phone.
+/// Device evidence: each event, what its codes mean, and the findings that explain it.
+fn render_evidence(out: &mut String, outcome: &Outcome, style: Style) {
+    let Some(triage) = &outcome.evidence else { return };
+    let label = style.dim("  device   ");
+    let pad = "           ";
+    if triage.events.is_empty() {
+        let _ = writeln!(
+            out,
+            "{label} no install event in it: the log does not show an install attempt (appstored, itunesstored, installd), nor an error code\n"
+        );
+        return;
+    }
+    for event in &triage.events {
+        let by = event
+            .process
+            .as_deref()
+            .map(|p| format!(" · {}", esc(p)))
+            .unwrap_or_default();
+        let line = if outcome
+            .input
+            .facts
+            .evidence
+            .as_ref()
+            .is_some_and(|e| e.format == crate::facts::EvidenceFormat::Code)
+        {
+            String::new()
+        } else {
+            format!("line {}{by} · ", event.line)
+        };
+        let _ = writeln!(out, "{label} {line}{}", event.summary);
+        if outcome.input.kind == InputKind::Evidence && !line.is_empty() {
+            let _ = writeln!(
+                out,
+                "{pad} {}",
+                style.dim(&esc(&text::truncate_chars(&event.text, 160)))
+            );
+        }
+        for code in &event.codes {
+            let name = if code.name.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", code.name)
+            };
+            let _ = writeln!(out, "{pad} {}{name}: {}", code.code, esc(&code.meaning));
+        }
+        if !event.explained_by.is_empty() {
+            let _ = writeln!(out, "{pad} explained by {}", event.explained_by.join(", "));
+        } else if event.failure && !event.causes.is_empty() {
+            let mut causes = event.causes.clone();
+            let more = causes.len().saturating_sub(8);
+            causes.truncate(8);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{pad} caused by {}{more}", causes.join(", "));
+        }
+        for note in &event.notes {
+            let _ = writeln!(out, "{pad} {}", esc(note));
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn render_triage(out: &mut String, outcome: &Outcome, style: Style) {
     let Some(triage) = &outcome.triage else { return };
     let label = style.dim("  symptom  ");

@@ -36,6 +36,9 @@ struct ResultEntry<'a> {
     /// With `--symptom`: the known messages it matched and the findings that explain it.
     #[serde(skip_serializing_if = "Option::is_none")]
     symptom: Option<&'a crate::symptom::Triage>,
+    /// Device evidence: each install event, the rules that cause it and the findings that explain it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a crate::symptom::EvidenceTriage>,
     facts: &'a Facts,
 }
 
@@ -67,6 +70,7 @@ pub fn entry(o: &Outcome) -> Result<String, String> {
             findings: &o.findings,
             device: o.device.as_ref(),
             symptom: o.triage.as_ref(),
+            evidence: o.evidence.as_ref(),
             facts: &o.input.facts,
         },
         2,

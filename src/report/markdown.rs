@@ -114,6 +114,10 @@ fn describe_input(kind: InputKind, facts: &Facts) -> String {
         InputKind::Url => "URL".to_string(),
         InputKind::Package => "package".to_string(),
         InputKind::Profile => "provisioning profile".to_string(),
+        InputKind::Evidence => format!(
+            "device evidence · {}",
+            crate::report::evidence_summary(facts.evidence.as_ref())
+        ),
         InputKind::Directory => match &facts.scan {
             Some(scan) if scan.checked == 0 => format!(
                 "directory · nothing to check: {} files scanned, no itms-services link, manifest, package or profile in them",

@@ -21,6 +21,38 @@ pub struct Outcome {
     pub device: Option<crate::finding::DeviceAnswer>,
     /// With `--symptom`: what it matched and which findings explain it (they come first).
     pub triage: Option<crate::symptom::Triage>,
+    /// Device evidence: each event, and the findings that explain it.
+    pub evidence: Option<crate::symptom::EvidenceTriage>,
+}
+
+/// "appstored log, 3 install events", "error code 0xe8008015 (-402620395)".
+pub fn evidence_summary(evidence: Option<&crate::facts::EvidenceFacts>) -> String {
+    use crate::facts::EvidenceFormat;
+    let Some(e) = evidence else {
+        return "no install events".to_string();
+    };
+    if e.format == EvidenceFormat::Code {
+        return match e.events.first().and_then(|ev| ev.codes.first()) {
+            Some(code) => format!("error code {}", code.display()),
+            None => "an error code".to_string(),
+        };
+    }
+    let format = match e.format {
+        EvidenceFormat::Console => "Console log",
+        EvidenceFormat::LogShow => "log show / sysdiagnose log",
+        EvidenceFormat::Syslog => "syslog (idevicesyslog)",
+        EvidenceFormat::Ideviceinstaller => "ideviceinstaller output",
+        EvidenceFormat::IosDeploy => "ios-deploy output",
+        EvidenceFormat::Xcode => "Xcode message",
+        EvidenceFormat::Code | EvidenceFormat::Text => "text",
+    };
+    let n = e.events.len();
+    format!(
+        "{format}, {} line{}, {n} install event{}",
+        e.lines,
+        if e.lines == 1 { "" } else { "s" },
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// How many findings of each severity.
