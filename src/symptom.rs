@@ -380,6 +380,26 @@ fn notes_on(facts: &Facts, event: &DeviceEvent, explained_by: &[String]) -> Vec<
             }
         }
     }
+    if event.kind == EventKind::PackageHead
+        && let Some(url) = &event.url
+    {
+        let listed: Vec<&str> = facts
+            .walks
+            .iter()
+            .filter_map(|w| {
+                let document = w.document.as_ref()?.document.as_ref()?;
+                let (_, _, asset) = crate::manifest::package_asset(document)?;
+                asset.get("url")?.as_str().map(str::trim)
+            })
+            .collect();
+        if listed.contains(&url.as_str()) {
+            notes.push("the manifest otadoctor followed lists this package".to_string());
+        } else if let Some(other) = listed.first() {
+            notes.push(format!(
+                "the manifest otadoctor followed lists another package ({other}): is this the log of this link?"
+            ));
+        }
+    }
     if event.kind.is_failure() && explained_by.is_empty() {
         let walked = !facts.walks.is_empty();
         let bare = facts

@@ -336,7 +336,8 @@ fn a_bundle_id_the_log_names_is_compared_with_the_followed_manifest() {
     let manifest = site.url(Site::MANIFEST);
     let log = format!(
         "default\t09:12:40.000001+0000\tappstored\t[UPP/com.acme.other] Loading download manifest from {manifest}\n\
-         error\t09:12:47.009845+0000\tappstored\tBundleValidator: Failed bundleIdentifier: com.acme.other.beta does not match expected bundleIdentifier: com.acme.other\n"
+         error\t09:12:47.009845+0000\tappstored\tBundleValidator: Failed bundleIdentifier: com.acme.other.beta does not match expected bundleIdentifier: com.acme.other\n\
+         default\t09:12:48.000001+0000\tappstored\t[UPP/com.acme.other] Running HEAD operation to get size for URL: https://cdn.acme-apps.test/other/Other.ipa\n"
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bundle.log");

@@ -509,6 +509,17 @@ fn render_evidence(out: &mut String, outcome: &Outcome, style: Style) {
             let _ = writeln!(out, "{pad} {}", esc(note));
         }
     }
+    if triage.unexplained > 0 {
+        let n = triage.unexplained;
+        let _ = writeln!(
+            out,
+            "{label} {}",
+            style.bold(&format!(
+                "{n} logged failure{} that no finding explains (see the notes above)",
+                if n == 1 { "" } else { "s" }
+            ))
+        );
+    }
     let _ = writeln!(out);
 }
 

@@ -47,7 +47,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
     // worst first (a stable sort keeps the report's order within a severity); with --symptom,
     // the order triage gave: the findings that explain it first
     let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
-    if outcome.triage.is_none() {
+    if outcome.triage.is_none() && outcome.evidence.is_none() {
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
     for finding in &findings {
@@ -58,8 +58,36 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
     }
 }
 
+/// Device evidence: each logged event, and what explains it.
+fn render_evidence(out: &mut String, outcome: &Outcome) {
+    let Some(triage) = &outcome.evidence else { return };
+    if triage.events.is_empty() {
+        let _ = writeln!(out, "**Device log**: no install event in it\n");
+        return;
+    }
+    for event in &triage.events {
+        let codes: Vec<String> = event.codes.iter().map(|c| code_span(&c.code)).collect();
+        let codes = if codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", codes.join(", "))
+        };
+        let verdict = if !event.explained_by.is_empty() {
+            let by: Vec<String> = event.explained_by.iter().map(|c| format!("`{c}`")).collect();
+            format!(": explained by {}", by.join(", "))
+        } else if event.failure {
+            ": **no finding explains it**".to_string()
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "- **Line {}** {}{codes}{verdict}", event.line, text(event.summary));
+    }
+    out.push('\n');
+}
+
 /// The `--symptom` triage and the `--udid` answer, when asked for.
 fn render_answers(out: &mut String, outcome: &Outcome) {
+    render_evidence(out, outcome);
     if let Some(triage) = &outcome.triage {
         let named: Vec<&str> = triage.matched.iter().map(|s| s.message()).collect();
         if named.is_empty() {
