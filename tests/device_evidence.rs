@@ -47,7 +47,7 @@ const FIXTURES: &[Fixture] = &[
     (
         "ideviceinstaller-profile.txt",
         "ideviceinstaller",
-        &[(8, "install-failed")],
+        &[(9, "install-failed")],
         &[],
     ),
     ("xcode-prohibited.txt", "xcode", &[(1, "install-failed")], &["DEV003"]),

@@ -104,6 +104,8 @@ pub fn read(text: &str) -> Option<EvidenceFacts> {
     let mut dropped = 0usize;
     // Xcode writes `Domain: X` on one line and `Code: N` on the next
     let mut xcode_domain: Option<(Domain, usize)> = None;
+    // the last line that added to the last event (a block goes on from there)
+    let mut last_touched = 0usize;
     for (index, raw) in text.lines().enumerate() {
         facts.lines = index + 1;
         let raw = cap(raw, MAX_LINE);
@@ -153,19 +155,26 @@ pub fn read(text: &str) -> Option<EvidenceFacts> {
         }
         // a code on the lines after a failure that had none (Xcode's `Domain:`/`Code:` block,
         // `MobileDeviceErrorCode = "(0xE8008015)"`) is that failure's: one event, not two
-        if event.kind == EventKind::ErrorCode
-            && let Some(last) = facts.events.last_mut()
+        // and Xcode repeats its block: the same failure again is the same event
+        if let Some(last) = facts.events.last_mut()
             && last.kind.is_failure()
-            && event.line <= last.line + BLOCK_LINES
-            && (last.codes.is_empty() || event.codes.iter().all(|c| last.codes.contains(c)))
+            && event.line <= last_touched + BLOCK_LINES
+            && ((event.kind == EventKind::ErrorCode
+                && (last.codes.is_empty() || event.codes.iter().all(|c| last.codes.contains(c))))
+                || (event.kind == EventKind::InstallFailed
+                    && event.codes.is_empty()
+                    && event.kind == last.kind
+                    && event.text == last.text))
         {
             for code in event.codes {
                 if !last.codes.contains(&code) {
                     last.codes.push(code);
                 }
             }
+            last_touched = event.line;
             continue;
         }
+        last_touched = event.line;
         if facts.events.len() < MAX_EVENTS {
             facts.events.push(event);
         } else {
@@ -350,6 +359,7 @@ fn kind_of(message: &str, codes: &[Code], installer_names_manifest: bool, instal
         || has("Unable to install")
         || has("[ !! ] Error")
         || has("Failed to install")
+        || (has("AMDevice") && has("failed"))
         || (installd && codes.iter().any(|c| c.is_installd()))
     {
         EventKind::InstallFailed
@@ -374,9 +384,9 @@ fn kind_of(message: &str, codes: &[Code], installer_names_manifest: bool, instal
 /// The line format a known message belongs to, when its own words say (installer tools print
 /// no prefix).
 fn event_format(message: &str) -> Option<EvidenceFormat> {
-    if message.starts_with("ERROR: Install failed") || message.starts_with("Install: ") {
+    if message.contains("ERROR: Install failed") || message.starts_with("Install: ") {
         Some(EvidenceFormat::Ideviceinstaller)
-    } else if message.starts_with("[ !! ]") {
+    } else if message.contains("[ !! ] Error") || message.contains("AMDeviceSecureInstallApplication") {
         Some(EvidenceFormat::IosDeploy)
     } else if message.contains("MobileDeviceErrorCode") || message.starts_with("Unable to install") {
         Some(EvidenceFormat::Xcode)
