@@ -198,3 +198,22 @@ fn the_source_example_is_real() {
     assert_eq!(run.code, 1);
     assert_eq!(shown, run.stdout, "the README's source example is stale");
 }
+
+#[test]
+fn the_device_evidence_examples_are_real() {
+    let readme = readme();
+    for (marker, args) in [
+        (
+            "```console\n$ otadoctor --offline testdata/device/ios-deploy-app-id.txt\n",
+            vec!["--offline", "testdata/device/ios-deploy-app-id.txt"],
+        ),
+        (
+            "```console\n$ otadoctor --offline -402620395\n",
+            vec!["--offline", "-402620395"],
+        ),
+    ] {
+        let shown = block_after(&readme, marker);
+        let run = support::otadoctor(&args);
+        assert_eq!(shown, run.stdout, "the README's example {args:?} is stale");
+    }
+}
