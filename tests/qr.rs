@@ -447,4 +447,13 @@ fn the_committed_poster_still_decodes() {
     assert_eq!(texts("install-poster.png", &committed), [AMP_LINK]);
     let run = otadoctor(&["--offline", "--format", "json", POSTER]);
     assert_eq!(run.codes(), ["LNK006"]);
+
+    // the README shows this image and the tool's real output for it
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let marker = "```console\n$ otadoctor --offline testdata/qr/install-poster.png\n";
+    let start = readme.find(marker).expect("the README's QR example") + marker.len();
+    let shown = &readme[start..start + readme[start..].find("```").expect("the block's end")];
+    let human = otadoctor(&["--offline", "testdata/qr/install-poster.png"]);
+    assert_eq!(human.code, 1);
+    assert_eq!(shown, human.stdout, "the README's QR example is stale");
 }

@@ -77,7 +77,11 @@ fn repository(name: &str) -> PathBuf {
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR itms-services://?action=download-manifest",
     );
     // a font with the bytes in it: binary (a NUL in its head), not an image
-    write(&root, "assets/font.woff2", b"wOF2\0\0\0\x01 itms-services://?action=download-manifest");
+    write(
+        &root,
+        "assets/font.woff2",
+        b"wOF2\0\0\0\x01 itms-services://?action=download-manifest",
+    );
     let mut huge = BROKEN_PAGE.as_bytes().to_vec();
     huge.resize(17 * 1024 * 1024, b' ');
     write(&root, "dumps/huge.html", huge);
