@@ -78,6 +78,9 @@ pub struct Facts {
     /// Device evidence: the install events a log shows, the URLs and bundle ids it names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceFacts>,
+    /// Set on an input read from a QR code in an image: which code, where, and its text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr: Option<QrFacts>,
 }
 
 /// What a device log, an installer tool's output or a pasted error code shows.
@@ -212,6 +215,9 @@ pub enum ScanSkipReason {
     NoLink,
     /// It could not be read (permissions, removed meanwhile), or the walk could not enter it.
     Unreadable,
+    /// A PNG or JPEG image (an icon, an asset): its QR codes are read only when it is given as
+    /// an input of its own, not in a scan.
+    Image,
 }
 
 impl ScanSkipReason {
@@ -230,6 +236,10 @@ impl ScanSkipReason {
                 if one { "s" } else { "" }
             ),
             ScanSkipReason::Unreadable => format!("{n} unreadable {entries}"),
+            ScanSkipReason::Image => format!(
+                "{n} image{} (PNG, JPEG), not searched for QR codes (give an image as an input to read its codes)",
+                if one { "" } else { "s" }
+            ),
         }
     }
 }
@@ -1375,4 +1385,41 @@ pub struct SealCheck {
     pub removed: Vec<String>,
     /// Sealed with another hash.
     pub changed: Vec<String>,
+}
+
+/// Where an input read from a QR code came from: the image, which of its codes, and where in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QrFacts {
+    /// The image file as given (`<stdin>` for standard input).
+    pub image: String,
+    /// `PNG` or `JPEG` (from the file's first bytes).
+    pub format: String,
+    /// The image's size in pixels.
+    pub width: u32,
+    pub height: u32,
+    /// This code's place in reading order (top to bottom, left to right), from 1.
+    pub index: usize,
+    /// How many codes were read in the image.
+    pub count: usize,
+    /// The top-left corner of the code (of the box around its finder patterns), in pixels.
+    pub x: u32,
+    pub y: u32,
+    /// The points the code was located by: the finder patterns' centres (bottom-left,
+    /// top-left, top-right) and an alignment pattern when there is one, in pixels.
+    pub points: Vec<[f32; 2]>,
+    /// The error-correction level (L, M, Q or H), when the decoder said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ec_level: Option<String>,
+    /// The code's text, exactly as decoded.
+    pub text: String,
+}
+
+impl QrFacts {
+    /// "QR code 2 of 2 in poster.jpg, at 412,96".
+    pub fn describe(&self) -> String {
+        format!(
+            "QR code {} of {} in {}, at {},{}",
+            self.index, self.count, self.image, self.x, self.y
+        )
+    }
 }

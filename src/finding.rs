@@ -70,6 +70,17 @@ pub struct Location {
     pub column: usize,
 }
 
+impl Location {
+    /// `file:line:column`, or the file alone for a place with no line (a QR code in an image).
+    pub fn describe(&self) -> String {
+        if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
 /// A span of the subject's text to point at, with a short label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Highlight {

@@ -76,6 +76,12 @@ fn repository(name: &str) -> PathBuf {
         "assets/logo.png",
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR itms-services://?action=download-manifest",
     );
+    // a font with the bytes in it: binary (a NUL in its head), not an image
+    write(
+        &root,
+        "assets/font.woff2",
+        b"wOF2\0\0\0\x01 itms-services://?action=download-manifest",
+    );
     let mut huge = BROKEN_PAGE.as_bytes().to_vec();
     huge.resize(17 * 1024 * 1024, b' ');
     write(&root, "dumps/huge.html", huge);
@@ -138,7 +144,7 @@ fn a_directory_is_walked_like_a_source_tree_and_each_file_checked_where_it_is() 
     let scan = scan_facts(&doc);
     assert_eq!(scan["root"], dir.as_str());
     // listed: the ten files .gitignore and .ignore leave in, outside hidden folders
-    assert_eq!(scan["files"], 10, "{scan}");
+    assert_eq!(scan["files"], 11, "{scan}");
     assert_eq!(scan["checked"], 5, "{scan}");
     assert_eq!(scan["inputs"], 5, "{scan}");
     assert_eq!(scan["follow"], false);
@@ -154,7 +160,9 @@ fn a_directory_is_walked_like_a_source_tree_and_each_file_checked_where_it_is() 
         )
     );
     assert_eq!(skipped(&doc, "symlink"), (1, vec!["web/elsewhere.html".to_string()]));
-    assert_eq!(skipped(&doc, "binary"), (1, vec!["assets/logo.png".to_string()]));
+    assert_eq!(skipped(&doc, "binary"), (1, vec!["assets/font.woff2".to_string()]));
+    // an image is not searched for QR codes in a scan (icons, assets), and says so
+    assert_eq!(skipped(&doc, "image"), (1, vec!["assets/logo.png".to_string()]));
     assert_eq!(skipped(&doc, "too-large"), (1, vec!["dumps/huge.html".to_string()]));
     assert_eq!(skipped(&doc, "no-link"), (1, vec!["docs/notes.md".to_string()]));
     // locations are path:line:column relative to the directory
@@ -190,12 +198,13 @@ fn the_default_command_takes_a_directory_too_and_the_human_report_says_what_was_
     support::assert_in_order(
         &run.stdout,
         &[
-            &format!("{dir} (directory: 10 files scanned · 6 matched the byte search · 5 checked, 5 inputs)"),
+            &format!("{dir} (directory: 11 files scanned · 6 matched the byte search · 5 checked, 5 inputs)"),
             "skipped   3 hidden entries (name starting with \".\"), not entered: .github, .gitignore, web/.ignore",
             "1 symbolic link, not followed: web/elsewhere.html",
-            "1 binary file (not a package, profile or manifest): assets/logo.png",
+            "1 binary file (not a package, profile or manifest): assets/font.woff2",
             "1 file larger than 16 MiB: dumps/huge.html",
             "1 file that matched but holds no link (a mention, not a link): docs/notes.md",
+            "1 image (PNG, JPEG), not searched for QR codes (give an image as an input to read its codes): assets/logo.png",
             "dist/Field.ipa (package)",
             "dist/manifest.plist (manifest)",
             "at        docs/tickets/4711.txt:2:28",

@@ -3,9 +3,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::collect::{PackageOptions, deep, find, html, manifest};
+use crate::collect::{PackageOptions, deep, find, html, manifest, qr};
 use crate::facts::{
-    EvidenceFacts, Facts, Input, InputKind, LinkContext, LinkFacts, PackageFacts, PageFacts, WalkFacts,
+    EvidenceFacts, Facts, Input, InputKind, LinkContext, LinkFacts, PackageFacts, PageFacts, QrFacts, WalkFacts,
 };
 use crate::finding::Location;
 use crate::link::{self, looks_like_link};
@@ -29,6 +29,26 @@ pub enum InputError {
     NoLinks(String),
     #[error("\"{0}\" is not an itms-services link and no such file exists")]
     NoSuchInput(String),
+    #[error("cannot read the image {path}: {reason}")]
+    Image { path: String, reason: String },
+    #[error("no QR code found in {path}: the whole {width}×{height} {format} image was searched")]
+    NoQrCode {
+        path: String,
+        format: &'static str,
+        width: u32,
+        height: u32,
+    },
+    #[error(
+        "a QR code is in {path} ({width}×{height} {format}): its finder patterns were seen, but it could not be read (blurred, too small or damaged); try a sharper or closer picture"
+    )]
+    UnreadableQrCode {
+        path: String,
+        format: &'static str,
+        width: u32,
+        height: u32,
+    },
+    #[error("no link in the QR codes of {path}: {what}")]
+    QrNoLink { path: String, what: String },
 }
 
 /// Turns one command-line argument into inputs (a file of links gives one input per link).
@@ -108,6 +128,10 @@ pub fn read_found(
         Some(bytes) if is_zip_magic(bytes) => Err(InputError::Unrecognised {
             path: shown.to_string(),
         }),
+        // an image in a tree is an icon or an asset: its QR codes are read only when it is given
+        Some(bytes) if qr::sniff(bytes).is_some() => Err(InputError::Unrecognised {
+            path: shown.to_string(),
+        }),
         Some(bytes) => from_bytes(shown, shown, bytes, package),
     }
 }
@@ -161,6 +185,9 @@ fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) ->
         .is_some_and(|e| e.eq_ignore_ascii_case("mobileprovision") || e.eq_ignore_ascii_case("provisionprofile"));
     if named_profile || (bytes.first() == Some(&0x30) && bytes.iter().take(64).any(|b| *b == 0)) {
         return Ok(vec![profile_input(name, file, bytes, package)]);
+    }
+    if qr::sniff(bytes).is_some() {
+        return image_inputs(name, file, bytes);
     }
     if let Some(text) = plist_config(file, bytes) {
         return text_inputs(name, file, text);
@@ -411,6 +438,110 @@ fn text_inputs(name: &str, file: &str, text: &str) -> Result<Vec<Input>, InputEr
             }
         })
         .collect())
+}
+
+/// An image (PNG, JPEG): every QR code in it, in reading order, each text read as a pasted
+/// text is — an itms-services link (or a text holding links) gives link inputs, an http(s)
+/// URL a page to fetch. A code holding anything else (a Wi-Fi network, a contact) is noted in
+/// the first input's `skipped`; an image with no link in any code is an error.
+fn image_inputs(name: &str, file: &str, bytes: &[u8]) -> Result<Vec<Input>, InputError> {
+    let path = if name == "-" { "standard input" } else { name }.to_string();
+    let search = qr::search(bytes).map_err(|e| InputError::Image {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let (format, width, height) = (search.format.name(), search.width, search.height);
+    if search.codes.is_empty() {
+        return Err(if search.finder_seen {
+            InputError::UnreadableQrCode {
+                path,
+                format,
+                width,
+                height,
+            }
+        } else {
+            InputError::NoQrCode {
+                path,
+                format,
+                width,
+                height,
+            }
+        });
+    }
+    let count = search.codes.len();
+    let mut inputs = Vec::new();
+    let mut others = Vec::new();
+    for (index, code) in search.codes.into_iter().enumerate() {
+        let origin = QrFacts {
+            image: file.to_string(),
+            format: format.to_string(),
+            width,
+            height,
+            index: index + 1,
+            count,
+            x: code.x,
+            y: code.y,
+            points: code.points,
+            ec_level: code.ec_level,
+            text: code.text,
+        };
+        match qr_text_inputs(file, &origin.text) {
+            Some(found) => inputs.extend(found.into_iter().map(|mut input| {
+                input.facts.qr = Some(origin.clone());
+                input
+            })),
+            None => others.push(format!(
+                "{} holds {}, not a link: not checked",
+                origin.describe(),
+                qr::describe_text(&origin.text)
+            )),
+        }
+    }
+    match inputs.first_mut() {
+        Some(first) => first.facts.skipped.extend(others),
+        None => {
+            return Err(InputError::QrNoLink {
+                path,
+                what: others.join("; "),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+/// The inputs in one QR code's text: an http(s) URL alone is a page to fetch; any other text
+/// is read as a pasted text (a link, or a text holding links). Every link is located at the
+/// image (line 0: no line in it), and has no literal (`--fix` cannot rewrite a picture).
+fn qr_text_inputs(file: &str, text: &str) -> Option<Vec<Input>> {
+    let trimmed = text.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if (lower.starts_with("https://") || lower.starts_with("http://")) && !trimmed.contains(char::is_whitespace) {
+        return Some(vec![Input {
+            name: trimmed.to_string(),
+            kind: InputKind::Url,
+            file: Some(file.to_string()),
+            facts: Facts::default(),
+        }]);
+    }
+    // read as prose (no file name: the image's extension says nothing of the text's syntax)
+    let found = text_inputs(file, "", text).ok()?;
+    Some(
+        found
+            .into_iter()
+            .map(|mut input| {
+                input.file = Some(file.to_string());
+                for link in &mut input.facts.links {
+                    link.literal = None;
+                    link.location = Some(Location {
+                        file: file.to_string(),
+                        line: 0,
+                        column: 0,
+                    });
+                }
+                input
+            })
+            .collect(),
+    )
 }
 
 /// The text when it is one link pasted as is — alone, perhaps quoted, bracketed or padded —

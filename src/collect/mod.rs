@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod net;
 pub mod png;
 pub mod profile;
+pub mod qr;
 pub mod remote_zip;
 pub mod scratch;
 pub mod seal;

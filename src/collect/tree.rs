@@ -11,8 +11,9 @@
 //! their bytes, and so is a zip whose first entry is under `Payload/` (an IPA renamed .zip);
 //! other zips (a .jar, a .docx) are binary files. Only those files are read as inputs, through `input::read_found` — the same
 //! path as a file argument, so every finder works in a scan. Binary files (a NUL in the first
-//! 8 KiB) and files over the 16 MiB cap of a local input are skipped; what was skipped is
-//! counted, with examples, in the directory's facts.
+//! 8 KiB) and files over the 16 MiB cap of a local input are skipped, and so are images (PNG,
+//! JPEG: icons and assets; their QR codes are read only from an image given as an argument);
+//! what was skipped is counted, with examples, in the directory's facts.
 //!
 //! Paths are shown relative to the directory (`web/install.html`), with `/` separators, in
 //! every input's file and locations; the inputs come in path order, after the directory's own.
@@ -305,6 +306,11 @@ impl Scan {
         if renamed_package(buffer) {
             // a zip whose first entry is Payload/…: an IPA under another name (App.zip)
             return Ok(Verdict::Read(None));
+        }
+        if crate::collect::qr::sniff(buffer).is_some() {
+            // an icon or an asset: a tree is full of them, and decoding each would be slow
+            self.bytes_read.fetch_add(buffer.len() as u64, Ordering::Relaxed);
+            return Ok(Verdict::Skip(ScanSkipReason::Image, None));
         }
         let binary_plist = buffer.starts_with(b"bplist");
         if !profile && !binary_plist && memchr::memchr(0, buffer).is_some() {

@@ -111,6 +111,11 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
             return;
         }
     };
+    if let Some(qr) = &facts.qr {
+        // where the input was read: which code of which image
+        let origin = format!("{} ({}×{} {})", qr.describe(), qr.width, qr.height, qr.format);
+        let _ = writeln!(out, "{} {}\n", style.dim(&format!("  {:<9}", "from")), esc(&origin));
+    }
     render_triage(out, outcome, style);
     render_evidence(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
@@ -135,7 +140,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
             && let Some(l) = &link.location
         {
             // a link found in a directory scan: where it is (a clean one has no finding to say so)
-            let at = format!("{}:{}:{}", esc(&l.file), l.line, l.column);
+            let at = esc(&l.describe());
             let _ = writeln!(out, "{} {at}", style.dim(&format!("  {:<9}", "at")));
         }
         render_link_facts(out, link, style);
@@ -791,12 +796,7 @@ fn render_finding(out: &mut String, f: &Finding, style: Style) {
         let _ = writeln!(out, "{bar} {}{carets} {}", " ".repeat(pad), esc(&h.label));
     }
     if let Some(loc) = &f.location {
-        field(
-            out,
-            style,
-            "at",
-            &format!("{}:{}:{}", esc(&loc.file), loc.line, loc.column),
-        );
+        field(out, style, "at", &esc(&loc.describe()));
     }
     field(out, style, "device", &esc(&f.device_symptom));
     field(out, style, "fix", &esc_lines(&f.fix));

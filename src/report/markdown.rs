@@ -39,6 +39,9 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
         describe_input(input.kind, &input.facts),
         Summary::words(summary)
     );
+    if let Some(qr) = &input.facts.qr {
+        let _ = writeln!(out, "From: {}\n", text(&qr.describe()));
+    }
     render_answers(out, outcome);
     render_chain(out, &input.facts);
     for skipped in &input.facts.skipped {
@@ -292,7 +295,7 @@ fn render_finding(out: &mut String, f: &Finding) {
         let _ = writeln!(out, "  - about: {}", code_span(target));
     }
     if let Some(location) = &f.location {
-        let place = format!("{}:{}:{}", location.file, location.line, location.column);
+        let place = location.describe();
         let _ = writeln!(out, "  - at: {}", code_span(&place));
     }
     let _ = writeln!(out, "  - device: {}", text(&f.device_symptom));

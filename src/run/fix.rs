@@ -265,7 +265,7 @@ pub fn plan(path: &str, options: &Options, ctx: &Context) -> Result<Plan, RunErr
                 continue;
             };
             let at = match &link.location {
-                Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
+                Some(l) => l.describe(),
                 None => path.to_string(),
             };
             let mut corrected: Vec<&str> = findings.iter().filter_map(|f| f.corrected.as_deref()).collect();
