@@ -137,6 +137,7 @@ fn arrows_point_down() {
     // loop) and to lower ones
     let layer = |m: &str| match m {
         "severity" | "text" => 0,
+        "device" => 1,
         "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" => 1,
         "collect" | "check" | "report" => 2,
         "run" | "generate" => 3,

@@ -3,3 +3,4 @@
 //! log reader (`collect::evidence`), the DEV rules (`check::dev`) and `otadoctor explain`.
 
 pub mod codes;
+pub mod explain;
