@@ -576,6 +576,7 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
                 out.push('\n');
             }
             out.push_str("otadoctor explain <CODE|NAME> prints a rule's documentation.\n");
+            out.push_str("otadoctor explain 0xe8008015 explains a device error code (docs/device-errors.md).\n");
             out
         }
     };
