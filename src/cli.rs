@@ -42,10 +42,22 @@ enum Command {
     /// Write a correct manifest for a package (bundle id, version and title from its Info.plist),
     /// and with --page a minimal install page whose link passes every check.
     Manifest(ManifestArgs),
-    /// Print a rule's documentation.
+    /// Print a rule's documentation, or explain a device error code: its meaning, the rules
+    /// that cause it and the command to run next (exit 2 if unknown).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:\n  otadoctor explain LNK006\n  otadoctor explain 0xe8008015\n  otadoctor explain -402620395\n  otadoctor explain 'ASDErrorDomain 507'\n  otadoctor explain 'Error Domain=NSURLErrorDomain Code=-1202'\n  otadoctor explain --format json kAMDNoSpaceError"
+    )]
     Explain {
-        /// A rule code (LNK006) or name (html-entity-in-link).
-        rule: String,
+        /// A rule code (LNK006) or name (html-entity-in-link); or a device error: an installd
+        /// code in hex or signed or unsigned decimal (0xe8008015, -402620395), a domain and code
+        /// ('ASDErrorDomain 507', 'Error Domain=NSURLErrorDomain Code=-1202') or a symbolic name
+        /// (NoSpace, kAMDNoSpaceError). Several words are read as one.
+        #[arg(required = true, num_args = 1.., value_name = "CODE|NAME")]
+        rule: Vec<String>,
+        /// Output format (json: a schema_version 1 object, for ticket integrations).
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
@@ -331,7 +343,7 @@ where
         Some(Command::Check(args)) => check_command(&args, io),
         None => check_command(&cli.check, io),
         Some(Command::Manifest(args)) => manifest_command(&args, io),
-        Some(Command::Explain { rule }) => explain_command(&rule, io),
+        Some(Command::Explain { rule, format }) => explain_command(&rule.join(" "), format, io),
         Some(Command::Rules { format }) => rules_command(format, io),
         Some(Command::Completions { shell }) => completions_command(shell, io),
         Some(Command::Manpage) => manpage_command(io),
@@ -482,9 +494,50 @@ fn manifest_command(args: &ManifestArgs, io: &mut Io<'_>) -> Result<i32, String>
     crate::generate::command(&request, io.now, io.stdout, io.stderr)
 }
 
-fn explain_command(key: &str, io: &mut Io<'_>) -> Result<i32, String> {
-    let rule = registry::lookup(key).ok_or_else(|| format!("unknown rule \"{key}\"{}", suggestion(key)))?;
-    io.stdout.write_all(rule.doc.as_bytes()).map_err(|e| e.to_string())?;
+/// `otadoctor explain X`: a rule's doc, or a device error code explained (`crate::device::explain`).
+fn explain_command(key: &str, format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
+    use crate::device::explain::{self, Explained};
+    let json_doc = |mut value: serde_json::Value| -> Result<String, String> {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("schema_version".into(), serde_json::json!(json::SCHEMA_VERSION));
+        }
+        serde_json::to_string_pretty(&value)
+            .map_err(|e| e.to_string())
+            .map(|t| t + "\n")
+    };
+    let text = match (explain::lookup(key), format) {
+        (Explained::Rule(rule), ListFormat::Human) => rule.doc.to_string(),
+        (Explained::Rule(rule), ListFormat::Json) => json_doc(serde_json::json!({
+            "kind": "rule",
+            "code": rule.code,
+            "name": rule.name,
+            "family": rule.family,
+            "severity": rule.severity,
+            "summary": rule.summary,
+            "doc": rule.doc,
+        }))?,
+        (Explained::Known(entry), ListFormat::Human) => explain::human(entry),
+        (Explained::Known(entry), ListFormat::Json) => json_doc(explain::json(entry))?,
+        (Explained::Unknown(code), format) => {
+            if format == ListFormat::Json {
+                let doc = json_doc(explain::unknown_json(code))?;
+                io.stdout.write_all(doc.as_bytes()).map_err(|e| e.to_string())?;
+            }
+            // like an unknown rule (exit 2), with what the code's forms and range still say
+            let message = format!(
+                "otadoctor: unknown device error {}\nhint: search the code in each of these forms: {}; \
+                 docs/device-errors.md lists the codes otadoctor knows\n",
+                crate::device::codes::describe_unknown(code),
+                explain::forms(code).join(", ")
+            );
+            io.stderr.write_all(message.as_bytes()).map_err(|e| e.to_string())?;
+            return Ok(EXIT_USAGE);
+        }
+        (Explained::NotFound, _) => {
+            return Err(format!("unknown rule or device error \"{key}\"{}", suggestion(key)));
+        }
+    };
+    io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
 }
 
@@ -528,6 +581,7 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
                 out.push('\n');
             }
             out.push_str("otadoctor explain <CODE|NAME> prints a rule's documentation.\n");
+            out.push_str("otadoctor explain 0xe8008015 explains a device error code (docs/device-errors.md).\n");
             out
         }
     };

@@ -56,6 +56,20 @@ impl Domain {
         }
     }
 
+    /// What the domain is, in a sentence.
+    pub fn about(self) -> &'static str {
+        match self {
+            Domain::MobileInstallation => "installd's codes, as Xcode's MobileDevice framework names them (kAMD…Error)",
+            Domain::MiInstaller => "installd's own error domain (iOS 13+): the install step that failed",
+            Domain::Asd => "appstored, the daemon that downloads and installs OTA and MDM apps (iOS 13+)",
+            Domain::Ss => "StoreServices: itunesstored, which ran OTA installs up to iOS 12",
+            Domain::NsUrl => "the URL loading system: the network request for the page, manifest or package",
+            Domain::CfStreamSsl => "Secure Transport, the TLS layer under the URL loading system",
+            Domain::DeviceManagement => "the MDM agent on the device: the result of an MDM command",
+            Domain::IxUserPresentable => "installcoordinationd's user-facing install errors",
+        }
+    }
+
     /// Names a log or a user may write for this domain (lower case).
     fn aliases(self) -> &'static [&'static str] {
         match self {
@@ -157,7 +171,8 @@ pub fn parse(text: &str) -> Option<Code> {
     let domain = domain?;
     let mut number = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=' || c == ',');
     for word in ["error", "code"] {
-        if number.len() >= word.len() && number[..word.len()].eq_ignore_ascii_case(word) {
+        // `get`: the text is the user's, and a multi-byte character may stand where the word would end
+        if number.get(..word.len()).is_some_and(|w| w.eq_ignore_ascii_case(word)) {
             number = number[word.len()..].trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=');
         }
     }
@@ -232,6 +247,11 @@ pub struct DeviceError {
     pub meaning: &'static str,
     /// The rules whose causes produce it (codes; `tests` checks each is registered).
     pub rules: &'static [&'static str],
+    /// What otadoctor does not check yet of this code's causes, and how to check it by hand
+    /// ("" when the rules cover them).
+    pub unchecked: &'static str,
+    /// Commands to run next that the rules alone do not suggest (an MDM manifest: `--via mdm`).
+    pub next: &'static [&'static str],
     pub sources: &'static [Source],
 }
 
@@ -248,53 +268,930 @@ pub fn find(code: Code) -> Option<&'static DeviceError> {
 }
 
 /// The entry whose symbolic name is `name` (any case; an `kAMD…Error` spelling too).
+/// libimobiledevice's `INSTPROXY_E_INSTALL_PROHIBITED` spelling too.
 pub fn by_name(name: &str) -> Option<&'static DeviceError> {
     let name = name.trim();
+    if name.is_empty() || name.len() > 120 {
+        return None;
+    }
     let bare = name
         .strip_prefix("kAMD")
         .map(|n| n.strip_suffix("Error").unwrap_or(n))
+        .or_else(|| name.strip_prefix("INSTPROXY_E_"))
         .unwrap_or(name);
-    ALL.iter()
-        .find(|e| !e.name.is_empty() && e.name.eq_ignore_ascii_case(bare))
+    // compared without case and underscores: `INSTALL_PROHIBITED` is `InstallProhibited`
+    let key = |text: &str| -> String {
+        text.chars()
+            .filter(|&c| c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let bare = key(bare);
+    ALL.iter().find(|e| !e.name.is_empty() && key(e.name) == bare)
 }
 
-/// What can be said of a code the table does not know: its forms, and what its range or domain is.
+/// What can be said of a code the table does not know: its forms and its range for installd,
+/// what the domain is for the others.
 pub fn describe_unknown(code: Code) -> String {
-    if let Some(signed) = code.signed() {
-        let range = if code.value & 0xff00 == 0x8000 {
-            "0xe80080xx: a signing or provisioning error"
-        } else {
-            "0xe80000xx: a package or device error"
-        };
-        return format!(
-            "installd {:#010x} (signed {signed}, unsigned {}; range {range})",
-            code.value, code.value
-        );
+    match code.signed() {
+        Some(signed) => {
+            let range = match code.value & 0xffff {
+                0x8000..=0x80ff => {
+                    "in installd's 0xe80080xx range: code signing and provisioning (the profile, the \
+                     certificate, the signature); look for \"Failed to verify code signature\" beside it"
+                }
+                0x0000..=0x00ff => {
+                    "in installd's 0xe80000xx range: the package and the device (MobileInstallation's \
+                     kAMD…Error codes: the archive, Info.plist, the device's state and policy)"
+                }
+                _ => "outside the two ranges installd is known to use (0xe80000xx, 0xe80080xx)",
+            };
+            format!(
+                "{:#010x} (signed {signed}, unsigned {}): an installd/MobileDevice code {range}; not in \
+                 otadoctor's table",
+                code.value, code.value
+            )
+        }
+        None => format!(
+            "{} {}: {}; this code is not in otadoctor's table",
+            code.domain.name(),
+            code.value,
+            code.domain.about()
+        ),
     }
-    format!("{} code {}", code.domain.name(), code.value)
 }
 
-const IOS_DEPLOY: Source = Source {
-    kind: SourceKind::Tool,
-    title: "ios-deploy src/ios-deploy/errors.h (Xcode MobileDevice messages)",
-    url: "https://github.com/ios-control/ios-deploy/blob/master/src/ios-deploy/errors.h",
-};
+// ---- sources -------------------------------------------------------------------------------
 
-/// Every code the table knows, by domain and value.
-pub static ALL: &[DeviceError] = &[DeviceError {
-    code: Code {
+const fn tool(title: &'static str, url: &'static str) -> Source {
+    Source {
+        kind: SourceKind::Tool,
+        title,
+        url,
+    }
+}
+const fn apple(title: &'static str, url: &'static str) -> Source {
+    Source {
+        kind: SourceKind::Apple,
+        title,
+        url,
+    }
+}
+const fn report(title: &'static str, url: &'static str) -> Source {
+    Source {
+        kind: SourceKind::Report,
+        title,
+        url,
+    }
+}
+
+const IOS_DEPLOY: Source = tool(
+    "ios-deploy src/ios-deploy/errors.h (the kAMD names and Xcode MobileDevice messages)",
+    "https://github.com/ios-control/ios-deploy/blob/master/src/ios-deploy/errors.h",
+);
+const LIBIMOBILEDEVICE: Source = tool(
+    "libimobiledevice installation_proxy.h and installation_proxy.c (installd's Error names, ErrorDetail)",
+    "https://github.com/libimobiledevice/libimobiledevice/blob/master/include/libimobiledevice/installation_proxy.h",
+);
+const GO_IOS: Source = tool(
+    "go-ios ios/zipconduit/plists.go (ApplicationVerificationFailed is a signing error)",
+    "https://github.com/danielpaulus/go-ios/blob/main/ios/zipconduit/plists.go",
+);
+const APPLE_URL_ERROR: Source = apple(
+    "Apple, URLError.Code (NSURLErrorDomain codes)",
+    "https://developer.apple.com/documentation/foundation/urlerror/code",
+);
+const APPLE_SECURE_TRANSPORT: Source = apple(
+    "Apple, Secure Transport Result Codes (errSSL…)",
+    "https://developer.apple.com/documentation/security/secure-transport-result-codes",
+);
+const SECURE_TRANSPORT_H: Source = tool(
+    "Apple's SecureTransport.h (APSL source, as carried by darlinghq/darling-security): the errSSL numbers",
+    "https://github.com/darlinghq/darling-security/blob/master/OSX/libsecurity_ssl/lib/SecureTransport.h",
+);
+const IDEVICEINSTALLER_139: Source = report(
+    "ideviceinstaller#139: ErrorDetail -402620375 is 0xe8008029",
+    "https://github.com/libimobiledevice/ideviceinstaller/issues/139",
+);
+const DKWECHAT_40: Source = report(
+    "DKWechatHelper#40: Xcode shows -402620394 for 0xe8008016",
+    "https://github.com/DKJone/DKWechatHelper/issues/40",
+);
+const DOTNET_MACIOS_23794: Source = report(
+    "dotnet/macios#23794: MIInstallerErrorDomain error 13 with ApplicationVerificationFailed",
+    "https://github.com/dotnet/macios/issues/23794",
+);
+const OTA_HEAD_FORUM: Source = report(
+    "Apple Developer Forums thread 699329: appstored runs a HEAD on the package before the download",
+    "https://developer.apple.com/forums/thread/699329",
+);
+
+// ---- the table -----------------------------------------------------------------------------
+
+const fn mi(value: u32) -> Code {
+    Code {
         domain: Domain::MobileInstallation,
-        value: 0xe800_8015,
-    },
+        value: value as i64,
+    }
+}
+const fn dom(domain: Domain, value: i64) -> Code {
+    Code { domain, value }
+}
+
+/// The fields an entry does not set.
+const BLANK: DeviceError = DeviceError {
+    code: mi(0xe800_0000),
     also: &[],
     name: "",
-    message: "A valid provisioning profile for this executable was not found.",
-    meaning: "the package's profile does not cover this install: the device's UDID is not in it, or it is \
-              for another App ID or team, or the certificate that signed the code (or a nested \
-              framework's) is not one of its DeveloperCertificates",
-    rules: &["SIG005", "SIG006", "SIG001"],
-    sources: &[IOS_DEPLOY],
-}];
+    message: "",
+    meaning: "",
+    rules: &[],
+    unchecked: "",
+    next: &[],
+    sources: &[],
+};
+
+/// The rules whose causes end in installd's code-signature verdict
+/// (`ApplicationVerificationFailed`, `MIInstallerErrorDomain 13`).
+const VERIFICATION_RULES: &[&str] = &[
+    "SIG001", "SIG002", "SIG003", "SIG005", "SIG006", "SIG007", "SIG008", "SIG009", "SIG010", "SIG011", "SIG015",
+];
+
+const MACHO_BY_HAND: &str = "the executable's own code signature (the Mach-O's CodeDirectory, its CMS signature and \
+     entitlements: rules SIG016–SIG022, not built yet). By hand: `codesign --verify --deep --strict --verbose=4 \
+     Payload/App.app` and `codesign -d --entitlements - Payload/App.app` on a Mac";
+
+/// Every code the table knows, by domain and value.
+pub static ALL: &[DeviceError] = &[
+    // installd: code signing and provisioning (0xe80080xx)
+    DeviceError {
+        code: mi(0xe800_8001),
+        message: "An unknown error has occurred.",
+        meaning: "installd's signature check failed without saying why (\"Failed to verify code signature of … : \
+                  0xe8008001\"): usually a signature a third-party tool made that iOS does not accept",
+        rules: &["SIG011", "SIG010", "SIG008"],
+        unchecked: MACHO_BY_HAND,
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "ideviceinstaller#172: ApplicationVerificationFailed with code 0xe8008001",
+                "https://github.com/libimobiledevice/ideviceinstaller/issues/172",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8003),
+        also: &[0xe800_8005, 0xe800_8006, 0xe800_8007, 0xe800_8008],
+        message: "This provisioning profile is malformed.",
+        meaning: "the package's embedded.mobileprovision cannot be read: truncated, edited by hand or not a \
+                  CMS-signed plist",
+        rules: &["SIG015"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8004),
+        also: &[0xe800_800e, 0xe800_8013, 0xe800_801a],
+        message: "This provisioning profile does not have a valid signature (or it has a valid, but untrusted signature).",
+        meaning: "the profile's CMS signature does not verify or does not chain to Apple: the profile was edited \
+                  after Apple signed it, or made by someone other than Apple",
+        rules: &["SIG008", "SIG015"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_800f),
+        message: "The application's signature is valid but it does not match the expected hash.",
+        meaning: "the executable was changed after it was signed (stripped, patched, re-zipped by a tool that \
+                  touches binaries): its pages no longer hash to the signed CodeDirectory",
+        unchecked: MACHO_BY_HAND,
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8011),
+        message: "This provisioning profile has expired.",
+        meaning: "the embedded profile's ExpirationDate is past (the device's clock decides): rebuild with a \
+                  renewed profile",
+        rules: &["SIG003"],
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "openradar 21311129 (openradar-mirror#1023): \"Could not install embedded profile: 0xe8008011\" on an enterprise OTA install",
+                "https://github.com/lionheart/openradar-mirror/issues/1023",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8012),
+        message: "This provisioning profile cannot be installed on this device.",
+        meaning: "the profile does not list this device: its UDID is not in ProvisionedDevices (ad hoc and \
+                  development profiles)",
+        rules: &["SIG005", "SIG002"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8014),
+        message: "The executable contains an invalid signature.",
+        meaning: "the executable's code signature is damaged: its CodeDirectory or CMS blob does not verify",
+        rules: &["SIG011"],
+        unchecked: MACHO_BY_HAND,
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8015),
+        message: "A valid provisioning profile for this executable was not found.",
+        meaning: "the package's profile does not cover this install: the device's UDID is not in it, or it is \
+                  for another App ID or team, or an App Store profile, or there is none; the certificate that \
+                  signed the code (or a nested framework's) must also be one of its DeveloperCertificates",
+        rules: &["SIG005", "SIG006", "SIG001", "SIG002"],
+        unchecked: "whether the certificate that signed each Mach-O (the app, its extensions and frameworks) is one \
+                    of the profile's DeveloperCertificates (SIG018, not built yet). By hand: `codesign -dvvv \
+                    Payload/App.app` shows the signing certificate; compare it with the profile's \
+                    (`security cms -D -i Payload/App.app/embedded.mobileprovision`)",
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "zsign#100: 0xe8008015 from a nested framework signed with another certificate",
+                "https://github.com/zhlynn/zsign/issues/100",
+            ),
+            report(
+                "SideStore#661: 0xe8008015 on install",
+                "https://github.com/SideStore/SideStore/issues/661",
+            ),
+            report(
+                "Adobe-Runtime-Support#1602: ApplicationVerificationFailed with code 0xe8008015",
+                "https://github.com/airsdk/Adobe-Runtime-Support/issues/1602",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8016),
+        message: "The executable was signed with invalid entitlements.",
+        meaning: "the entitlements in the code signature are not all granted by the profile (application-identifier, \
+                  team, aps-environment, keychain groups, get-task-allow in an ad hoc or enterprise build)",
+        rules: &["SIG006"],
+        unchecked: "the entitlements signed into the executable against the profile's Entitlements (SIG019, not \
+                    built yet). By hand: `codesign -d --entitlements - Payload/App.app` and the profile's \
+                    Entitlements (`security cms -D -i Payload/App.app/embedded.mobileprovision`)",
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "ios-deploy#281: 0xe8008016, entitlements the profile does not grant",
+                "https://github.com/ios-control/ios-deploy/issues/281",
+            ),
+            DKWECHAT_40,
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8017),
+        message: "A signed resource has been added, modified, or deleted.",
+        meaning: "a file in the bundle differs from the seal in _CodeSignature/CodeResources: it was edited, \
+                  added (a .DS_Store, __MACOSX) or removed after signing",
+        rules: &["SIG010", "SIG009", "IPA007"],
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "Dringend-Issues#48: verify_signer_identity … 0xe8008017 in an OTA install",
+                "https://github.com/SquaredTiki/Dringend-Issues/issues/48",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8018),
+        message: "The identity used to sign the executable is no longer valid.",
+        meaning: "the distribution certificate that signed the app has expired or was revoked",
+        rules: &["SIG007"],
+        unchecked: "revocation of the signing certificate (SIG022, not built yet: an OCSP query to Apple). By \
+                    hand: Certificates in the Apple Developer account, or `codesign -dvvv Payload/App.app` and \
+                    the certificate's OCSP status",
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "AltServer-Linux#74: 0xe8008018",
+                "https://github.com/NyaMisty/AltServer-Linux/issues/74",
+            ),
+            report(
+                "iloader#431: Failed to verify code signature … 0xe8008018",
+                "https://github.com/nab138/iloader/issues/431",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8019),
+        message: "The application does not have a valid signature.",
+        meaning: "the app is unsigned or its signature is damaged",
+        rules: &["SIG011", "SIG010"],
+        unchecked: MACHO_BY_HAND,
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "isign#141: ApplicationVerificationFailed with code 0xe8008019",
+                "https://github.com/sauce-archives/isign/issues/141",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_801c),
+        message: "No code signature found.",
+        meaning: "the app was never signed: no _CodeSignature, or an executable without LC_CODE_SIGNATURE",
+        rules: &["SIG011"],
+        unchecked: "the LC_CODE_SIGNATURE load command of each executable (SIG016, not built yet). By hand: \
+                    `codesign -dv Payload/App.app/App`",
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "ideviceinstaller#127: No code signature found",
+                "https://github.com/libimobiledevice/ideviceinstaller/issues/127",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8024),
+        message: "The provisioning profile is banned.",
+        meaning: "Apple has blocked this profile (its enterprise account or certificate was revoked for abuse): \
+                  nothing in the package can fix it",
+        unchecked: "whether Apple banned the profile: only Apple's servers know. Check the developer account's \
+                    status and certificates",
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8025),
+        message: "The user did not explicitly trust the provisioning profile.",
+        meaning: "an enterprise app whose developer the user has not trusted yet: Settings › General › VPN & \
+                  Device Management",
+        rules: &["SIG014"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8026),
+        message: "The provisioning profile requires online authorization.",
+        meaning: "an enterprise profile that iOS must verify with Apple before the app opens: the device needs \
+                  to reach Apple's servers once, then the user trusts the developer",
+        rules: &["SIG014"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_8029),
+        message: "The code signature version is no longer supported.",
+        meaning: "iOS 15 and later refuse a signature made without the DER entitlements blob (old codesign or a \
+                  third-party re-signer): re-sign with Xcode 13+ (\"needs to be updated\" on the device)",
+        unchecked: "the DER entitlements blob of the code signature (SIG020, not built yet). By hand: \
+                    `codesign -d --entitlements - --der Payload/App.app` prints nothing when it is missing",
+        sources: &[
+            IDEVICEINSTALLER_139,
+            report(
+                "zsign#148: 0xe8008029 on iOS 15",
+                "https://github.com/zhlynn/zsign/issues/148",
+            ),
+        ],
+        ..BLANK
+    },
+    // installd: package and device (0xe80000xx)
+    DeviceError {
+        code: mi(0xe800_0022),
+        name: "InvalidService",
+        message: "The service is invalid.",
+        meaning: "not an install failure: the computer's tool (ideviceinstaller, ios-deploy, a sideloader) could \
+                  not start a service on the device (pairing, Developer Disk Image); an OTA install never shows it",
+        unchecked: "the USB/pairing side, which an OTA install does not use: pair again, mount the Developer Disk \
+                    Image, or install over the air instead",
+        sources: &[
+            IOS_DEPLOY,
+            report(
+                "Legacy-iOS-Kit#391: \"Invalid service\" from the host side",
+                "https://github.com/LukeZGD/Legacy-iOS-Kit/issues/391",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_002c),
+        name: "ProvisioningProfileNotValid",
+        message: "The provisioning profile is not valid.",
+        meaning: "the embedded profile was refused: unreadable, not signed by Apple, or expired",
+        rules: &["SIG015", "SIG008", "SIG003"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0036),
+        name: "ApplicationAlreadyInstalled",
+        message: "A system application with the given bundle identifier is already installed on the device and cannot be replaced.",
+        meaning: "the bundle identifier is a system app's: an app cannot replace one",
+        unchecked: "whether the bundle identifier belongs to a system app (com.apple.…): give the app its own \
+                    identifier",
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_003a),
+        name: "ApplicationVerificationFailed",
+        message: "The application could not be verified.",
+        meaning: "the code-signature verdict failed; the 0xe80080xx code beside it (\"Failed to verify code \
+                  signature of … : 0xe8008015\") says which check: explain that one too",
+        rules: VERIFICATION_RULES,
+        unchecked: MACHO_BY_HAND,
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE, GO_IOS],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0044),
+        name: "EmbeddedProfileInstallFailed",
+        message: "Could not install the embedded provisioning profile.",
+        meaning: "installd could not install the app's embedded.mobileprovision: malformed, not signed by Apple, \
+                  expired, or not for this device",
+        rules: &["SIG015", "SIG008", "SIG003", "SIG005"],
+        sources: &[
+            IOS_DEPLOY,
+            LIBIMOBILEDEVICE,
+            report(
+                "openradar 21311129 (openradar-mirror#1023): install_embedded_profile: Could not install embedded profile",
+                "https://github.com/lionheart/openradar-mirror/issues/1023",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_004b),
+        name: "MissingBundleExecutable",
+        message: "The application bundle does not contain an executable.",
+        meaning: "Info.plist names no CFBundleExecutable, or the file it names is not in the bundle",
+        rules: &["APP002", "IPA006"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_004c),
+        name: "MissingBundleIdentifier",
+        message: "The application bundle does not contain a valid identifier.",
+        meaning: "Info.plist has no usable CFBundleIdentifier (or cannot be read)",
+        rules: &["APP002", "APP001"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0050),
+        name: "PackageExtractionFailed",
+        message: "Could not open the application package.",
+        meaning: "the downloaded package is not a zip installd can extract: an HTML page, a truncated file, an \
+                  unsupported compression method",
+        rules: &["IPA001", "IPA005", "IPA004", "HTTP005", "HTTP011"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0051),
+        name: "PackageInspectionFailed",
+        message: "Could not inspect the application package.",
+        meaning: "the archive opened but holds no app installd can read: no Payload/<Name>.app/, several apps, \
+                  or an unreadable Info.plist",
+        rules: &["IPA002", "IPA003", "APP001"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_007e),
+        name: "DeviceOSVersionTooLow",
+        message: "The device OS version is too low.",
+        meaning: "the app's MinimumOSVersion is above the device's iOS",
+        rules: &["APP003"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0080),
+        name: "DeviceFamilyNotSupported",
+        message: "This application does not support this kind of device.",
+        meaning: "UIDeviceFamily does not include this device (an iPad-only app on an iPhone)",
+        rules: &["APP004"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0087),
+        name: "IncorrectArchitecture",
+        message: "This application does not support this device's CPU type.",
+        meaning: "the executable has no slice this device runs: a simulator build, or 32-bit armv7 only on iOS \
+                  11+ (\"Failed to find matching arch for 64-bit Mach-O input file\")",
+        rules: &["APP005", "APP006"],
+        unchecked: "the executable's architectures (APP009 no-64-bit-slice, not built yet). By hand: `lipo -info \
+                    Payload/App.app/App` must list arm64",
+        sources: &[
+            IOS_DEPLOY,
+            LIBIMOBILEDEVICE,
+            report(
+                "flutter#30551: IncorrectArchitecture, no matching arch for a 64-bit device",
+                "https://github.com/flutter/flutter/issues/30551",
+            ),
+            report(
+                "AppManager#4: Failed to find matching arch for 64-bit Mach-O input file",
+                "https://github.com/kawaiizenbo/AppManager/issues/4",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_0097),
+        name: "InstallProhibited",
+        message: "Installation of apps is prohibited by a policy on the device.",
+        meaning: "a restriction (Screen Time or an MDM profile) forbids installing apps on this device",
+        rules: &["DEV003"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_009c),
+        name: "MissingBundleVersion",
+        message: "The bundle's Info.plist does not contain a CFBundleVersion key or its value is not a string.",
+        meaning: "Info.plist has no CFBundleVersion string",
+        rules: &["APP002"],
+        sources: &[IOS_DEPLOY, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_009d),
+        name: "AppBlacklisted",
+        message: "This app is not allowed to be installed on this device.",
+        meaning: "Apple's blocklist or a device policy refuses this app (by bundle identifier or signature)",
+        unchecked: "Apple's blocklist and the device's app restrictions: only the device and Apple know them; ask \
+                    the device's administrator",
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_009e),
+        also: &[0xe800_00ca],
+        message: "This app contains an app extension with an illegal bundle identifier. App extension bundle identifiers must have a prefix consisting of their containing application's bundle identifier followed by a '.'.",
+        meaning: "an extension's bundle identifier does not start with the app's identifier plus \".\"",
+        rules: &["APP007"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_00be),
+        name: "MismatchedApplicationIdentifierEntitlement",
+        message: "This application's application-identifier entitlement does not match that of the installed application. These values must match for an upgrade to be allowed.",
+        meaning: "the app installed with this bundle identifier was signed by another team or App ID prefix: the \
+                  upgrade is refused; delete the installed app first (its data goes with it)",
+        rules: &["DEV004"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_00c0),
+        also: &[0xe800_00db],
+        name: "NoSpace",
+        message: "No space is available on the device.",
+        meaning: "the device has no room for the app (0xe80000db: \"The device is out of storage for apps\")",
+        rules: &["DEV002"],
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_00c5),
+        name: "MismatchedBundleIDSigningIdentifier",
+        message: "This application's bundle identifier does not match its code signing identifier.",
+        meaning: "the executable was signed under another identifier than the bundle's CFBundleIdentifier (the \
+                  bundle id was changed after signing)",
+        unchecked: "the CodeDirectory identifier against CFBundleIdentifier (SIG021, not built yet). By hand: \
+                    `codesign -dv Payload/App.app` prints Identifier=",
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_00c8),
+        name: "DeviceNotSupportedByThinning",
+        message: "This application is not built for this device.",
+        meaning: "a thinned package (exported for one device model by App Thinning) installed on another model",
+        unchecked: "whether the package is a thinned variant: export it again with App Thinning set to None (all \
+                    compatible device variants)",
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    DeviceError {
+        code: mi(0xe800_00e3),
+        name: "InvalidSINF",
+        message: "The encryption information included with this application is not valid so this application cannot be installed on this device.",
+        meaning: "a FairPlay-encrypted App Store download re-hosted for OTA: it installs only from the App Store \
+                  for the account that bought it",
+        unchecked: "FairPlay encryption of the executable (APP008 fairplay-encrypted, not built yet). By hand: \
+                    `otool -l Payload/App.app/App | grep cryptid` shows cryptid 1",
+        sources: &[IOS_DEPLOY],
+        ..BLANK
+    },
+    // MIInstallerErrorDomain
+    DeviceError {
+        code: dom(Domain::MiInstaller, 13),
+        name: "ApplicationVerificationFailed",
+        message: "Failed to verify code signature of … (LegacyErrorString=ApplicationVerificationFailed)",
+        meaning: "installd's code-signature verdict failed (the same as 0xe800003a); the 0xe80080xx code in the \
+                  message says which check. Other MIInstallerErrorDomain numbers are not in the tool tables: \
+                  libimobiledevice's own INSTPROXY_E_APPLICATION_VERIFICATION_FAILED is -13, the reports agree",
+        rules: VERIFICATION_RULES,
+        unchecked: MACHO_BY_HAND,
+        sources: &[DOTNET_MACIOS_23794, LIBIMOBILEDEVICE],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::MiInstaller, 63),
+        message: "Application is missing the application-identifier entitlement.",
+        meaning: "the code signature carries no application-identifier entitlement (a signature made without a \
+                  profile's entitlements); reported with LegacyErrorString=ApplicationVerificationFailed",
+        rules: &["SIG001"],
+        unchecked: "the entitlements in the code signature (SIG019, not built yet). By hand: `codesign -d \
+                    --entitlements - Payload/App.app` must show application-identifier",
+        sources: &[report(
+            "Reveil#5: MIInstallerErrorDomain Code=63, missing application-identifier entitlement",
+            "https://github.com/Lessica/Reveil/issues/5",
+        )],
+        ..BLANK
+    },
+    // ASDErrorDomain (appstored)
+    DeviceError {
+        code: dom(Domain::Asd, 507),
+        message: "Invalid response, status code … / expected content length unknown",
+        meaning: "appstored's HEAD on the package URL (\"Running HEAD operation to get size for URL\") got a \
+                  non-2xx answer or no Content-Length, or none within about 30 s: the download never starts (the \
+                  message and the 30 s come from decompiled appstored strings: weak evidence, no public source)",
+        rules: &["HTTP008", "HTTP009", "HTTP001", "HTTP004", "HTTP003", "NET004"],
+        sources: &[OTA_HEAD_FORUM],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::Asd, 850),
+        message: "The manifest URL isn't external",
+        meaning: "an MDM InstallApplication (or InstallEnterpriseApplication) command whose ManifestURL is not an \
+                  https URL a device can fetch (http://, or a host it cannot reach)",
+        rules: &["URL001", "URL002", "URL004"],
+        next: &["otadoctor --via mdm 'https://…/manifest.plist'"],
+        sources: &[report(
+            "micromdm#1045: ASDErrorDomain 850 \"The manifest URL isn't external\" with an http:// URL",
+            "https://github.com/micromdm/micromdm/issues/1045",
+        )],
+        ..BLANK
+    },
+    // SSErrorDomain (itunesstored, up to iOS 12)
+    DeviceError {
+        code: dom(Domain::Ss, 2),
+        message: "Could not load download manifest with underlying error: Error Domain=SSErrorDomain Code=2",
+        meaning: "the manifest was fetched but is not one the installer accepts: not a plist, a wrong structure, \
+                  an HTML page or an error page instead of the plist",
+        rules: &[
+            "MAN001", "MAN002", "MAN004", "MAN005", "MAN006", "MAN009", "HTTP005", "HTTP001",
+        ],
+        sources: &[report(
+            "Qiita: \"Could not load download manifest with underlying error: SSErrorDomain Code=2\" from an invalid manifest",
+            "https://qiita.com/yamotonalds/items/49e4173706e1756a9913",
+        )],
+        ..BLANK
+    },
+    // NSURLErrorDomain
+    DeviceError {
+        code: dom(Domain::NsUrl, -1001),
+        name: "NSURLErrorTimedOut",
+        message: "The request timed out.",
+        meaning: "a server in the chain (page, manifest or package) did not answer in time",
+        rules: &["NET004", "NET005"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1003),
+        name: "NSURLErrorCannotFindHost",
+        message: "A server with the specified hostname could not be found.",
+        meaning: "the manifest's or package's host name does not resolve (on the phone's network)",
+        rules: &["NET001", "NET002", "URL004"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1004),
+        name: "NSURLErrorCannotConnectToHost",
+        message: "Could not connect to the server.",
+        meaning: "the host resolves but refuses or drops the connection (a firewall, a wrong port, a private \
+                  address the phone cannot reach)",
+        rules: &["NET003", "NET002"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1022),
+        name: "NSURLErrorAppTransportSecurityRequiresSecureConnection",
+        message: "The resource could not be loaded because the App Transport Security policy requires the use of a secure connection.",
+        meaning: "a URL in the chain is http://: the installer loads only https",
+        rules: &["URL001"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1200),
+        name: "NSURLErrorSecureConnectionFailed",
+        message: "An SSL error has occurred and a secure connection to the server cannot be made.",
+        meaning: "the TLS handshake failed before any certificate was judged: an old TLS version, no cipher suite \
+                  iOS accepts, a broken server",
+        rules: &["TLS001", "TLS002", "TLS003"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1201),
+        name: "NSURLErrorServerCertificateHasBadDate",
+        message: "The certificate for this server has expired.",
+        meaning: "a certificate the server sends is expired (or not yet valid) by the phone's clock",
+        rules: &["TLS009", "TLS010"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1202),
+        name: "NSURLErrorServerCertificateUntrusted",
+        message: "The certificate for this server is invalid.",
+        meaning: "the phone does not trust the server's certificate (\"Cannot connect to …\"): a root it does \
+                  not trust, a missing intermediate, a host name not in the certificate, or a certificate that \
+                  breaks Apple's requirements (key size, SHA-1, serverAuth, validity period, CT)",
+        rules: &[
+            "TLS004", "TLS005", "TLS006", "TLS007", "TLS008", "TLS011", "TLS012", "TLS013", "TLS014", "TLS015",
+            "TLS016",
+        ],
+        sources: &[
+            APPLE_URL_ERROR,
+            report(
+                "munki#482: NSURLErrorDomain -1202 with an untrusted server certificate",
+                "https://github.com/munki/munki/issues/482",
+            ),
+            report(
+                "appsendr-mac#2: \"The certificate for this server is invalid\" on an OTA manifest",
+                "https://github.com/nolanbrown/appsendr-mac/issues/2",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1203),
+        name: "NSURLErrorServerCertificateHasUnknownRoot",
+        message: "The certificate for this server was signed by an unknown certifying authority.",
+        meaning: "the chain ends at a root the phone does not know: a private CA not installed and trusted, or a \
+                  self-signed certificate",
+        rules: &["TLS004", "TLS005", "TLS006", "TLS007"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1204),
+        name: "NSURLErrorServerCertificateNotYetValid",
+        message: "The certificate for this server is not yet valid.",
+        meaning: "a certificate the server sends starts in the future (or the phone's clock is behind)",
+        rules: &["TLS010"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::NsUrl, -1206),
+        name: "NSURLErrorClientCertificateRequired",
+        message: "The server requires a client certificate.",
+        meaning: "the server asks for a client certificate the installer cannot give",
+        rules: &["TLS018"],
+        sources: &[APPLE_URL_ERROR],
+        ..BLANK
+    },
+    // kCFStreamErrorDomainSSL (Secure Transport)
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9806),
+        name: "errSSLClosedAbort",
+        message: "connection closed via error",
+        meaning: "the server closed the connection during the handshake: usually no protocol version or cipher \
+                  suite in common",
+        rules: &["TLS001", "TLS002", "TLS003"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9807),
+        name: "errSSLXCertChainInvalid",
+        message: "invalid certificate chain",
+        meaning: "the served chain does not verify: a missing or wrong intermediate, or an untrusted root",
+        rules: &["TLS007", "TLS004", "TLS006"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9808),
+        name: "errSSLBadCert",
+        message: "bad certificate format",
+        meaning: "a certificate the server sends is one iOS refuses to use (malformed, a weak key or signature)",
+        rules: &["TLS001", "TLS011", "TLS012"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9812),
+        name: "errSSLUnknownRootCert",
+        message: "valid cert chain, untrusted root",
+        meaning: "the chain is complete but its root is not trusted by the phone: a private CA not installed and \
+                  fully trusted, or a self-signed certificate",
+        rules: &["TLS004", "TLS005", "TLS006"],
+        sources: &[
+            APPLE_SECURE_TRANSPORT,
+            SECURE_TRANSPORT_H,
+            report(
+                "munki#662: kCFStreamErrorDomainSSL -9812/-9813 on an untrusted server",
+                "https://github.com/munki/munki/issues/662",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9813),
+        name: "errSSLNoRootCert",
+        message: "cert chain not verified by root",
+        meaning: "the chain does not reach a root: usually the server does not send its intermediate certificate",
+        rules: &["TLS007", "TLS004", "TLS006"],
+        sources: &[
+            APPLE_SECURE_TRANSPORT,
+            SECURE_TRANSPORT_H,
+            report(
+                "munki#662: kCFStreamErrorDomainSSL -9812/-9813 on an untrusted server",
+                "https://github.com/munki/munki/issues/662",
+            ),
+        ],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9814),
+        name: "errSSLCertExpired",
+        message: "chain had an expired cert",
+        meaning: "a certificate in the served chain has expired",
+        rules: &["TLS009"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9815),
+        name: "errSSLCertNotYetValid",
+        message: "chain had a cert not yet valid",
+        meaning: "a certificate in the served chain is not valid yet (or the phone's clock is behind)",
+        rules: &["TLS010"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9836),
+        name: "errSSLPeerProtocolVersion",
+        message: "bad protocol version",
+        meaning: "the server and the phone share no TLS version: the server speaks only TLS 1.0/1.1 or SSL",
+        rules: &["TLS002"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    DeviceError {
+        code: dom(Domain::CfStreamSsl, -9843),
+        name: "errSSLHostNameMismatch",
+        message: "peer host name mismatch",
+        meaning: "the host in the URL is not in the certificate's subject alternative names",
+        rules: &["TLS008"],
+        sources: &[APPLE_SECURE_TRANSPORT, SECURE_TRANSPORT_H],
+        ..BLANK
+    },
+    // DeviceManagement (the MDM agent)
+    DeviceError {
+        code: dom(Domain::DeviceManagement, 2604),
+        message: "Could not validate manifest.",
+        meaning: "an MDM InstallApplication command's manifest could not be fetched or read (a 404, an error \
+                  page, not a manifest)",
+        rules: &["HTTP001", "HTTP004", "MAN001", "MAN004", "MAN006"],
+        next: &["otadoctor --via mdm 'https://…/manifest.plist'"],
+        sources: &[report(
+            "micromdm#834: DeviceManagement.error 2604 \"Could not validate manifest.\" for a manifest that answered 404",
+            "https://github.com/micromdm/micromdm/issues/834",
+        )],
+        ..BLANK
+    },
+    // IXUserPresentableErrorDomain (installcoordinationd)
+    DeviceError {
+        code: dom(Domain::IxUserPresentable, 3),
+        message: "… canceled by the user",
+        meaning: "installcoordinationd's user-facing wrapper of a failed install, seen on failed in-house \
+                  upgrades: the cause is the installd or appstored error logged just before it",
+        unchecked: "the underlying error: look in the device log for the installd (0xe800…) or ASDErrorDomain code \
+                    logged before it and explain that one",
+        sources: &[OTA_HEAD_FORUM],
+        ..BLANK
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -371,5 +1268,99 @@ mod tests {
         ] {
             assert_eq!(parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn every_entry_is_sourced_and_maps_to_registered_rules() {
+        for entry in ALL {
+            let code = entry.code.display();
+            assert!(!entry.sources.is_empty(), "{code}: no source");
+            assert!(!entry.message.is_empty() && !entry.meaning.is_empty(), "{code}");
+            assert!(
+                !entry.rules.is_empty() || !entry.unchecked.is_empty(),
+                "{code}: neither a rule nor what otadoctor does not check"
+            );
+            for rule in entry.rules {
+                assert!(
+                    crate::registry::lookup(rule).is_some(),
+                    "{code}: {rule} is not registered"
+                );
+            }
+            for source in entry.sources {
+                assert!(source.url.starts_with("https://"), "{code}: {}", source.url);
+            }
+            if entry.code.is_installd() {
+                for value in std::iter::once(&entry.code.value).chain(entry.also) {
+                    assert_eq!(value >> 16, 0xe800, "{code}: {value:#x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_code_has_one_entry() {
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in ALL {
+            for value in std::iter::once(&entry.code.value).chain(entry.also) {
+                let code = Code::new(entry.code.domain, *value);
+                assert!(seen.insert(code), "{} twice", code.display());
+                assert_eq!(find(code).map(|e| e.code), Some(entry.code));
+            }
+        }
+    }
+
+    #[test]
+    fn installd_entries_agree_with_the_tool_tables() {
+        // spot checks against ios-deploy's errors.h @83f7d9e and libimobiledevice's
+        // installation_proxy.c @fa0f791 (the names installd sends as `Error`)
+        for (name, value) in [
+            ("ApplicationVerificationFailed", 0xe800_003a_u32),
+            ("DeviceOSVersionTooLow", 0xe800_007e),
+            ("DeviceFamilyNotSupported", 0xe800_0080),
+            ("IncorrectArchitecture", 0xe800_0087),
+            ("InstallProhibited", 0xe800_0097),
+            ("MismatchedApplicationIdentifierEntitlement", 0xe800_00be),
+            ("NoSpace", 0xe800_00c0),
+            ("MismatchedBundleIDSigningIdentifier", 0xe800_00c5),
+            ("InvalidSINF", 0xe800_00e3),
+        ] {
+            assert_eq!(by_name(name).map(|e| e.code), mi(value), "{name}");
+        }
+        assert_eq!(by_name("kAMDNoSpaceError").map(|e| e.code), mi(0xe800_00c0));
+        assert_eq!(by_name("kAMDDeviceOSVersionTooLow").map(|e| e.code), mi(0xe800_007e));
+        assert_eq!(
+            by_name("INSTPROXY_E_INCORRECT_ARCHITECTURE").map(|e| e.code),
+            mi(0xe800_0087)
+        );
+        assert!(by_name("").is_none() && by_name("NoSuchName").is_none());
+        // the signed forms the reports show
+        assert_eq!(parse("-402620375"), mi(0xe800_8029));
+        assert_eq!(parse("-402620394"), mi(0xe800_8016));
+    }
+
+    #[test]
+    fn unknown_codes_are_described_by_range_or_domain() {
+        let signing = describe_unknown(Code::new(Domain::MobileInstallation, 0xe800_80ab));
+        assert!(
+            signing.contains("0xe80080ab") && signing.contains("-402620245"),
+            "{signing}"
+        );
+        assert!(
+            signing.contains("3892347051") && signing.contains("0xe80080xx"),
+            "{signing}"
+        );
+        let package = describe_unknown(Code::new(Domain::MobileInstallation, 0xe800_00f0));
+        assert!(
+            package.contains("0xe80000xx") && package.contains("package"),
+            "{package}"
+        );
+        let asd = describe_unknown(Code::new(Domain::Asd, 512));
+        assert!(asd.starts_with("ASDErrorDomain 512: appstored"), "{asd}");
+    }
+
+    #[test]
+    fn a_multibyte_character_where_a_word_would_end_is_no_panic() {
+        assert_eq!(parse("ASDErrorDomain ééé"), None);
+        assert_eq!(parse("ASDErrorDomain codé 3"), None);
     }
 }

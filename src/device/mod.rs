@@ -4,3 +4,4 @@
 
 pub mod codes;
 pub mod events;
+pub mod explain;
