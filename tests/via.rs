@@ -17,6 +17,36 @@ fn run(site: &Site, extra: &[&str], input: &str) -> Run {
     otadoctor_args(&args)
 }
 
+/// As `run`, and the human output kept (a second run).
+fn run_kept(site: &Site, extra: &[&str], input: &str) -> Run {
+    let mut args = site.args(extra);
+    args.push(input.to_string());
+    let run = otadoctor_args(&args);
+    transcript(&args);
+    run
+}
+
+/// Keeps the human output of each run in target/tmp/via-transcripts/ (README and docs quote it).
+fn transcript(args: &[String]) {
+    let mut human: Vec<String> = args.to_vec();
+    if let Some(i) = human.iter().position(|a| a == "--format") {
+        human.drain(i..i + 2);
+    }
+    let run = otadoctor_args(&human);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("via-transcripts");
+    let _ = std::fs::create_dir_all(&dir);
+    let name: String = human
+        .iter()
+        .flat_map(|a| a.chars())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let tail = name.len().saturating_sub(60);
+    let _ = std::fs::write(
+        dir.join(format!("{}-{}.txt", std::process::id(), &name[tail..])),
+        format!("$ otadoctor {}\n{}", human.join(" "), run.stdout),
+    );
+}
+
 /// Every finding of the first result with this code.
 fn findings(run: &Run, code: &str) -> Vec<serde_json::Value> {
     run.json()["results"][0]["findings"]
@@ -161,7 +191,10 @@ fn mdm_fetches_the_manifest_url_as_the_mdm_agent_and_not_as_a_browser() {
         .filter(|r| r.path == Site::MANIFEST)
         .map(|r| r.user_agent)
         .collect();
-    assert!(manifest_agents.iter().any(|a| a.starts_with("dmd/")), "{manifest_agents:?}");
+    assert!(
+        manifest_agents.iter().any(|a| a.starts_with("dmd/")),
+        "{manifest_agents:?}"
+    );
     assert!(
         !manifest_agents.iter().any(|a| a.contains("Safari")),
         "no browser asks under MDM: {manifest_agents:?}"
@@ -175,7 +208,7 @@ fn mdm_refuses_an_http_manifest_url_with_asd_error_850() {
     let site = Site::correct(HOST);
     // against the lab: the http URL of the lab's manifest (the lab speaks only TLS)
     let http = site.url(Site::MANIFEST).replacen("https:", "http:", 1);
-    let run = run(&site, &["--via", "mdm", "--timeout", "3"], &http);
+    let run = run_kept(&site, &["--via", "mdm", "--timeout", "3"], &http);
     let found = findings(&run, "URL001");
     assert_eq!(found.len(), 1, "{}", run.stdout);
     let device = found[0]["device_symptom"].as_str().unwrap_or_default();
@@ -188,12 +221,20 @@ fn mdm_refuses_an_http_manifest_url_with_asd_error_850() {
     let offline = support::otadoctor(&["--offline", "--via", "mdm", "--format", "json", &link]);
     let found = findings(&offline, "URL001");
     assert_eq!(found.len(), 1, "{}", offline.stdout);
-    assert!(found[0]["device_symptom"].as_str().is_some_and(|d| d.contains("ASDErrorDomain 850")));
+    assert!(
+        found[0]["device_symptom"]
+            .as_str()
+            .is_some_and(|d| d.contains("ASDErrorDomain 850"))
+    );
     // a tapped link: the device's own dialog, no MDM code
     let tapped = support::otadoctor(&["--offline", "--format", "json", &link]);
     let found = findings(&tapped, "URL001");
     assert_eq!(found.len(), 1);
-    assert!(found[0]["device_symptom"].as_str().is_some_and(|d| !d.contains("850") && !d.contains("MDM")));
+    assert!(
+        found[0]["device_symptom"]
+            .as_str()
+            .is_some_and(|d| !d.contains("850") && !d.contains("MDM"))
+    );
 }
 
 #[test]
@@ -203,7 +244,7 @@ fn mdm_reports_a_404_manifest_as_device_management_error_2604() {
         Site::MANIFEST,
         Route::status(404, "text/html", "<html><body>Not Found</body></html>"),
     );
-    let run = run(&site, &["--via", "mdm"], &site.url(Site::MANIFEST));
+    let run = run_kept(&site, &["--via", "mdm"], &site.url(Site::MANIFEST));
     let found = findings(&run, "HTTP001");
     assert_eq!(found.len(), 1, "{}", run.stdout);
     let device = found[0]["device_symptom"].as_str().unwrap_or_default();
@@ -211,7 +252,11 @@ fn mdm_reports_a_404_manifest_as_device_management_error_2604() {
         device.contains("DeviceManagement.error 2604 \"Could not validate manifest.\""),
         "{device}"
     );
-    assert!(found[0]["message"].as_str().is_some_and(|m| m.contains("to the MDM agent")));
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("to the MDM agent"))
+    );
     // from a tapped link the same 404 is the installer's, with the device's dialog
     let tapped = run_link(&site);
     let found = findings(&tapped, "HTTP001");
@@ -249,10 +294,12 @@ fn an_enterprise_build_needs_the_trust_step_from_a_link_but_not_by_mdm() {
     let site = enterprise_site();
     let tapped = run_link(&site);
     assert_eq!(findings(&tapped, "SIG014").len(), 1, "{}", tapped.stdout);
-    let mdm = run(&site, &["--via", "mdm"], &site.link());
+    let mdm = run_kept(&site, &["--via", "mdm"], &site.link());
     assert!(findings(&mdm, "SIG014").is_empty(), "{}", mdm.stdout);
     assert!(
-        skipped(&mdm).iter().any(|s| s.contains("SIG014") && s.contains("trusted")),
+        skipped(&mdm)
+            .iter()
+            .any(|s| s.contains("SIG014") && s.contains("trusted")),
         "{:?}",
         skipped(&mdm)
     );
@@ -271,7 +318,7 @@ fn a_user_agent_allow_list_that_leaves_out_the_mdm_agent_is_explained() {
             .for_agent("Safari", Route::ok("text/xml", manifest.clone()))
             .for_agent("appstored", Route::ok("text/xml", manifest.clone())),
     );
-    let mdm = run(&site, &["--via", "mdm"], &site.url(Site::MANIFEST));
+    let mdm = run_kept(&site, &["--via", "mdm"], &site.url(Site::MANIFEST));
     let found = findings(&mdm, "HTTP012");
     assert_eq!(found.len(), 1, "{}", mdm.stdout);
     let message = found[0]["message"].as_str().unwrap_or_default();
@@ -295,13 +342,18 @@ fn mdm_does_not_run_the_link_rules_and_says_so() {
     assert!(tapped.codes().contains(&"LNK012".to_string()), "{}", tapped.stdout);
     let mdm = support::otadoctor(&["--offline", "--via", "mdm", "--format", "json", link]);
     assert!(!mdm.codes().iter().any(|c| c.starts_with("LNK")), "{}", mdm.stdout);
-    assert!(skipped(&mdm).iter().any(|s| s.contains("LNK rules")), "{:?}", skipped(&mdm));
+    assert!(
+        skipped(&mdm).iter().any(|s| s.contains("LNK rules")),
+        "{:?}",
+        skipped(&mdm)
+    );
 }
 
 #[test]
 fn every_device_text_under_mdm_says_where_the_error_shows() {
     let site = Site::correct(HOST);
-    site.lab.route(Site::DISPLAY, Route::status(404, "text/html", "<html>gone</html>"));
+    site.lab
+        .route(Site::DISPLAY, Route::status(404, "text/html", "<html>gone</html>"));
     let mdm = run(&site, &["--via", "mdm"], &site.url(Site::MANIFEST));
     let doc = mdm.json();
     let all = doc["results"][0]["findings"].as_array().cloned().unwrap_or_default();
@@ -318,7 +370,13 @@ fn every_device_text_under_mdm_says_where_the_error_shows() {
     let tapped = run_link(&site);
     let doc = tapped.json();
     for f in doc["results"][0]["findings"].as_array().into_iter().flatten() {
-        assert!(f["device_symptom"].as_str().is_some_and(|d| !d.contains("MDM server")), "{f}");
+        assert!(
+            f["device_symptom"].as_str().is_some_and(|d| !d.contains("MDM server")),
+            "{f}"
+        );
     }
-    assert!(doc["results"][0]["facts"].get("via").is_none(), "the default path's facts are unchanged");
+    assert!(
+        doc["results"][0]["facts"].get("via").is_none(),
+        "the default path's facts are unchanged"
+    );
 }
