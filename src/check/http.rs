@@ -508,6 +508,16 @@ fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) 
     out.push(finding);
 }
 
+/// The first few of `items`, and how many more.
+fn listed(items: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = items.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
 /// HTTP014: the download page served to iPadOS Safari's default desktop-class User-Agent (a
 /// Mac's) has no itms-services link, or others, than the page served to an iPhone. Links are
 /// compared by the manifest URL the device would fetch (a link built by a script, by its fixed
@@ -545,12 +555,10 @@ fn page_hides_link_from_ipad(facts: &Facts, out: &mut Vec<Finding>) {
         .filter(|l| install(l.scheme.as_deref()))
         .map(|l| key(&l.text, l.manifest_url.as_deref(), l.dynamic))
         .collect();
-    let mut missing: Vec<&String> = Vec::new();
-    for link in &phone_links {
-        if !ipad_links.contains(link) && !missing.contains(&link) {
-            missing.push(link);
-        }
-    }
+    // sets: a page of thousands of links costs its size, not its size squared
+    let phone_set: std::collections::BTreeSet<&String> = phone_links.iter().collect();
+    let ipad_set: std::collections::BTreeSet<&String> = ipad_links.iter().collect();
+    let missing: Vec<&String> = phone_set.iter().filter(|l| !ipad_set.contains(*l)).copied().collect();
     if missing.is_empty() {
         return;
     }
@@ -559,24 +567,24 @@ fn page_hides_link_from_ipad(facts: &Facts, out: &mut Vec<Finding>) {
         1 => "1 install link".to_string(),
         n => format!("{n} install links"),
     };
-    let other_links = (200..300).contains(&ipad_status) && ipad_links.iter().any(|l| !phone_links.contains(l));
+    let other_links = (200..300).contains(&ipad_status) && ipad_set.iter().any(|l| !phone_set.contains(*l));
     let mut message = if !(200..300).contains(&ipad_status) {
         format!("the page answers {ipad_status} to {ua}, and an iPhone gets it with {phone_count}")
     } else if ipad_links.is_empty() {
         format!("the page served to {ua} has no itms-services link; the iPhone's has {phone_count}")
     } else {
-        let others: Vec<String> = ipad_links
+        let others: Vec<&str> = ipad_set
             .iter()
-            .filter(|l| !phone_links.contains(l))
-            .cloned()
+            .filter(|l| !phone_set.contains(*l))
+            .map(|l| l.as_str())
             .collect();
-        let missing = missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let missing = listed(&missing.iter().map(|m| m.as_str()).collect::<Vec<_>>());
         if others.is_empty() {
             format!("the page served to {ua} leaves out links the iPhone's has: {missing}")
         } else {
             format!(
                 "the page served to {ua} links to other manifests ({}) than the iPhone's ({missing})",
-                others.join(", ")
+                listed(&others)
             )
         }
     };
