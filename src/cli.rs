@@ -189,6 +189,18 @@ struct CheckArgs {
     /// Print the corrections --fix would write as a unified diff (for patch -p1); write nothing.
     #[arg(long)]
     diff: bool,
+    /// The path the install takes: link (an itms-services link tapped in Safari) or mdm (an MDM
+    /// InstallApplication command: give its manifest URL, or a link that carries it).
+    #[arg(long, value_enum, default_value_t = ViaArg::Link, value_name = "PATH")]
+    via: ViaArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ViaArg {
+    /// An itms-services link tapped in Safari: the installer fetches the manifest.
+    Link,
+    /// An MDM InstallApplication command: the MDM agent fetches the manifest URL.
+    Mdm,
 }
 
 #[derive(Debug, Args)]
@@ -398,6 +410,12 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         }),
     };
     options.context.udid = args.udid.clone();
+    let via = match args.via {
+        ViaArg::Link => crate::facts::Via::Link,
+        ViaArg::Mdm => crate::facts::Via::Mdm,
+    };
+    options.collect.via = via;
+    options.context.via = via;
     options.context.expiry_warning_days = args.expiry_warning;
     options.ct_log_list = args.ct_log_list.clone();
     options.select = selectors(&args.select, "--select")?;

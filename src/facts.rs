@@ -81,6 +81,10 @@ pub struct Facts {
     /// Set on an input read from a QR code in an image: which code, where, and its text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr: Option<QrFacts>,
+    /// The path the install takes (`--via`): a link tapped in Safari (not shown), or an MDM
+    /// `InstallApplication` command.
+    #[serde(skip_serializing_if = "Via::is_link")]
+    pub via: Via,
 }
 
 /// What a device log, an installer tool's output or a pasted error code shows.
@@ -154,6 +158,24 @@ pub struct DeviceEvent {
     /// The bundle id the device expected (the manifest's, for a bundle id mismatch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_bundle_id: Option<String>,
+}
+
+/// How the app reaches the device (`--via`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// An itms-services link tapped in Safari: the installer fetches the manifest.
+    #[default]
+    Link,
+    /// An MDM `InstallApplication` command (or a declarative `app.managed`): the MDM agent
+    /// fetches the manifest URL the MDM server sent, with no browser and no session.
+    Mdm,
+}
+
+impl Via {
+    pub fn is_link(&self) -> bool {
+        *self == Via::Link
+    }
 }
 
 /// A directory walked like a source tree (`.gitignore`, `.ignore` and git's excludes
@@ -262,9 +284,15 @@ impl Facts {
         let page = self.page.iter().filter_map(|p| p.fetch.as_ref());
         let walks = self.walks.iter().flat_map(|w| {
             let assets = w.assets.iter().flat_map(|a| a.head.iter().chain(a.get.iter()));
-            w.manifest.iter().chain(w.manifest_as_browser.iter()).chain(assets)
+            w.manifest
+                .iter()
+                .chain(w.manifest_as_browser.iter())
+                .chain(w.manifest_as_installer.iter())
+                .chain(assets)
         });
-        page.chain(walks)
+        let ipad = self.page.iter().filter_map(|p| p.as_ipad.as_ref().map(|i| &i.fetch));
+        page.chain(ipad)
+            .chain(walks)
             .flat_map(|f| f.exchanges.iter())
             .filter_map(|e| e.host.as_ref().map(|h| (h.host.clone(), h.port)))
             .collect()
@@ -280,6 +308,43 @@ pub struct PageFacts {
     /// The request for the page, when it was fetched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch: Option<Fetch>,
+    /// The same page asked for as iPadOS Safari asks by default, when it was fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_ipad: Option<IpadPage>,
+}
+
+/// A download page as iPadOS Safari gets it: since iPadOS 13 it asks for pages with a Mac's
+/// User-Agent ("Request Desktop Website" is on by default), so a page that picks its content
+/// by User-Agent serves an iPad what it serves a Mac.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IpadPage {
+    /// The request, with the desktop-class User-Agent, made beside the iPhone's.
+    pub fetch: Fetch,
+    /// The itms-services links found in what the iPad got (by the same finder as the page's
+    /// own links), in order; none when it got no 2xx page.
+    pub links: Vec<SeenLink>,
+    /// What the iPad's page reads in script to tell devices apart (`navigator.userAgent`,
+    /// `navigator.platform`, `navigator.maxTouchPoints`, `navigator.userAgentData`): what
+    /// such a script shows an iPad is decided in the browser, not known from a fetch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripts_read: Vec<String>,
+}
+
+/// A link found in a second view of a page, kept short: where it is and what iOS fetches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SeenLink {
+    /// The link's text as parsed.
+    pub text: String,
+    /// Its scheme, as written (`itms-services` for an install link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// The manifest URL the device would fetch (the `url` parameter decoded once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_url: Option<String>,
+    /// Built at run time by a script: only its fixed part is known.
+    pub dynamic: bool,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// Where a link was written, which decides how it was decoded before iOS saw it.
@@ -558,6 +623,10 @@ pub struct WalkFacts {
     /// The same manifest asked for with a browser's User-Agent, to compare.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest_as_browser: Option<Fetch>,
+    /// `--via mdm`: the same manifest asked for with the installer's User-Agent (what a tapped
+    /// link gets), to compare with the MDM agent's answer in `manifest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_as_installer: Option<Fetch>,
     /// The manifest's content, read from the fetched body or a local file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<ManifestFacts>,

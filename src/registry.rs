@@ -470,6 +470,11 @@ rules! {
         summary: "the manifest is larger than the 1 MiB cap: not a manifest",
         device: "nothing happens",
     }
+    PAGE_HIDES_LINK_FROM_IPAD = "HTTP014" "page-hides-link-from-ipad" {
+        family: Http, severity: Warning, basis: Field, network: true,
+        summary: "the download page served to iPadOS Safari's desktop-class (Mac) User-Agent has no itms-services link, or another one",
+        device: "on an iPad the download page shows no install button, or \"open this page on your iPhone\"",
+    }
     MANIFEST_NOT_PLIST = "MAN001" "manifest-not-plist" {
         family: Man, severity: Error, basis: Inferred, network: false,
         summary: "the manifest is not a parseable plist",

@@ -37,6 +37,34 @@ fn build(setup: &str) -> (Site, Vec<String>) {
     match setup {
         "correct-site" => {}
         "correct-page" => input = site.url(Site::PAGE),
+        // HTTP014: the page sniffs the User-Agent; iPadOS Safari asks as a Mac by default
+        "ipad-page-without-link" | "ipad-page-other-link" | "ipad-page-same-link-written-otherwise" => {
+            let phone_page = format!(
+                "<!doctype html><html><body><h1>Field Service</h1><a href=\"{}\">Install</a></body></html>",
+                site.link().replace('&', "&amp;")
+            );
+            let mac_page = match setup {
+                "ipad-page-without-link" => {
+                    "<!doctype html><html><body><h1>Field Service</h1><p>Open this page on your iPhone to install the app.</p></body></html>".to_string()
+                }
+                "ipad-page-other-link" => format!(
+                    "<!doctype html><html><body><a href=\"{}\">Install for Mac</a></body></html>",
+                    otadoctor::check::repair::canonical_link(&site.url("/mac/manifest.plist")).replace('&', "&amp;")
+                ),
+                // the same manifest URL, written unencoded and with its entity undecoded in a
+                // script string: another text, the same link
+                _ => format!(
+                    "<!doctype html><html><body><p>Tap to install</p><button onclick=\"location.href='itms-services://?action=download-manifest&amp;url={}'\">Install</button></body></html>",
+                    site.url(Site::MANIFEST)
+                ),
+            };
+            lab.route(
+                "/install.html",
+                Route::ok("text/html; charset=utf-8", mac_page)
+                    .for_agent("iPhone", Route::ok("text/html; charset=utf-8", phone_page)),
+            );
+            input = site.url(Site::PAGE);
+        }
         "manifest-url-input" => input = site.url(Site::MANIFEST),
         "unknown-host" => {
             input = otadoctor::check::repair::canonical_link(&format!(

@@ -113,7 +113,11 @@ fn the_tls_probe_is_made_once_per_host() {
     let hosts = doc["results"][0]["facts"]["hosts"].as_array().expect("hosts").clone();
     assert_eq!(hosts.len(), 1, "one host:port, probed once");
     assert!(hosts[0]["probe"]["tls"].is_object());
-    assert_eq!(site.lab.requests().len(), 17, "the page, then eight requests per link");
+    assert_eq!(
+        site.lab.requests().len(),
+        18,
+        "the page as an iPhone and as an iPad asks, then eight requests per link"
+    );
 }
 
 #[test]

@@ -1,15 +1,16 @@
 //! HTTP rules: how each resource is served to the installer.
 
 use crate::check::{Context, Step, refused_for_client_certificate, steps};
-use crate::facts::{Exchange, Facts, Fetch};
+use crate::facts::{Exchange, Facts, Fetch, Via};
 use crate::finding::{Finding, Resource};
 use crate::registry as rules;
 use crate::severity::Severity;
 
 /// Runs the HTTP rules: on each request of the installer's path, then on the package's HEAD and
 /// GET together, then on the manifest as a browser gets it.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
+pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
     for step in steps(facts) {
+        let agent = agent(&step, ctx.via);
         let Some(last) = step.fetch.last() else { continue };
         if last.status.is_none() {
             continue;
@@ -24,14 +25,14 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
         }
         // An answer gets the first of these that applies, so a login page is not also reported
         // as HTML, nor a challenge as a refusal.
-        let _ = auth_required(&step, last, login.as_deref(), out)
+        let _ = auth_required(&step, last, login.as_deref(), agent, out)
             || bot_challenge(&step, last, out)
             || git_lfs_pointer(&step, last, out)
             || unexpected_html(&step, last, out)
             || response_too_large(&step, last, out)
             || unexpected_content_type(&step, last, out)
             || iis_missing_mime_map(&step, last, out)
-            || http_status(&step, last, out);
+            || http_status(&step, last, ctx.via, out);
     }
     for walk in &facts.walks {
         for asset in walk.assets.iter().filter(|a| a.kind == "software-package") {
@@ -49,6 +50,16 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Vec<Finding>) {
             }
         }
         user_agent_dependent(walk, out);
+    }
+    page_hides_link_from_ipad(facts, out);
+}
+
+/// Who asks for the step's resource: the installer, or under `--via mdm` the MDM agent for the
+/// manifest.
+fn agent(step: &Step<'_>, via: Via) -> &'static str {
+    match (via, step.resource) {
+        (Via::Mdm, Resource::Manifest) => "the MDM agent",
+        _ => "the installer",
     }
 }
 
@@ -136,7 +147,7 @@ fn redirect(step: &Step<'_>, to_login: bool, out: &mut Vec<Finding>) {
 
 /// HTTP004: the installer is asked to sign in: a redirect to a login page, or an answer that
 /// demands credentials.
-fn auth_required(step: &Step<'_>, last: &Exchange, login: Option<&str>, out: &mut Vec<Finding>) -> bool {
+fn auth_required(step: &Step<'_>, last: &Exchange, login: Option<&str>, agent: &str, out: &mut Vec<Finding>) -> bool {
     if let Some(login) = login {
         out.push(step.finding(
             &rules::AUTH_REQUIRED,
@@ -161,7 +172,7 @@ fn auth_required(step: &Step<'_>, last: &Exchange, login: Option<&str>, out: &mu
     };
     out.push(step.finding(
         &rules::AUTH_REQUIRED,
-        format!("the {} answers {how} to the installer", noun(step)),
+        format!("the {} answers {how} to {agent}", noun(step)),
         auth_fix(step),
     ));
     true
@@ -312,7 +323,7 @@ fn iis_missing_mime_map(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>
 }
 
 /// HTTP001: the resource did not answer 2xx.
-fn http_status(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool {
+fn http_status(step: &Step<'_>, last: &Exchange, via: Via, out: &mut Vec<Finding>) -> bool {
     let Some(status) = last.status.filter(|_| refused(last)) else {
         return false;
     };
@@ -333,11 +344,20 @@ fn http_status(step: &Step<'_>, last: &Exchange, out: &mut Vec<Finding>) -> bool
         return true;
     }
     let fix = status_fix(status, &server(last), last);
-    let device = status_device(step);
+    let mdm_manifest = via == Via::Mdm && step.resource == Resource::Manifest;
+    let device = match status {
+        // what the MDM server reports when the manifest URL answers 404
+        404 | 410 if mdm_manifest => format!(
+            "{}: DeviceManagement.error 2604 \"Could not validate manifest.\"",
+            crate::check::MDM_RESULT
+        ),
+        _ => status_device(step).to_string(),
+    };
+    let to = if mdm_manifest { "the MDM agent" } else { "the installer" };
     out.push(
         step.finding(
             &rules::HTTP_STATUS,
-            format!("the {} answers {status} to the installer: {}", noun(step), last.url),
+            format!("the {} answers {status} to {to}: {}", noun(step), last.url),
             fix,
         )
         .device(device)
@@ -418,11 +438,15 @@ fn range_not_supported(step: &Step<'_>, head: &Fetch, get: &Fetch, out: &mut Vec
 }
 
 /// HTTP012: the installer's User-Agent gets a different manifest answer than a browser's.
+/// Under `--via mdm` the manifest is asked for by the MDM agent and compared with what the
+/// installer of a tapped link gets.
 fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) {
-    let (Some(installer), Some(browser)) = (
-        walk.manifest.as_ref().and_then(Fetch::last),
-        walk.manifest_as_browser.as_ref().and_then(Fetch::last),
-    ) else {
+    let (other, mdm) = match (&walk.manifest_as_browser, &walk.manifest_as_installer) {
+        (Some(browser), _) => (browser, false),
+        (None, Some(installer)) => (installer, true),
+        (None, None) => return,
+    };
+    let (Some(installer), Some(browser)) = (walk.manifest.as_ref().and_then(Fetch::last), other.last()) else {
         return;
     };
     let (Some(a), Some(b)) = (installer.status, browser.status) else {
@@ -439,11 +463,16 @@ fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) 
             "other content"
         }
     };
+    let (first, second) = if mdm {
+        ("the MDM agent", "the installer of a tapped link")
+    } else {
+        ("the installer", "a browser")
+    };
     let differs = if a != b {
-        Some(format!("the installer gets {a}, a browser gets {b}"))
+        Some(format!("{first} gets {a}, {second} gets {b}"))
     } else if what(installer) != what(browser) {
         Some(format!(
-            "the installer gets {}, a browser gets {}",
+            "{first} gets {}, {second} gets {}",
             what(installer),
             what(browser)
         ))
@@ -456,12 +485,135 @@ fn user_agent_dependent(walk: &crate::facts::WalkFacts, out: &mut Vec<Finding>) 
         target: walk.manifest_url.clone(),
         link: walk.link,
     };
-    out.push(crate::finding::Finding::new(
+    let fix = if mdm {
+        format!(
+            "serve the manifest the same to every client: a User-Agent allow-list or bot rule must let the MDM agent through (it sends \"{}\")",
+            installer.user_agent
+        )
+    } else {
+        "serve the manifest the same to every client; exempt it from User-Agent rules (bot filters, mobile redirects, SPA routing)".to_string()
+    };
+    let mut finding = crate::finding::Finding::new(
         &rules::USER_AGENT_DEPENDENT,
         subject,
         format!("the manifest depends on the User-Agent: {differs}"),
-        "serve the manifest the same to every client; exempt it from User-Agent rules (bot filters, mobile redirects, SPA routing)".to_string(),
-    ));
+        fix,
+    );
+    if mdm {
+        finding.device_symptom = format!(
+            "{}: the MDM agent is answered otherwise than a tapped link's installer, so the install works from a link and fails by MDM",
+            crate::check::MDM_RESULT
+        );
+    }
+    out.push(finding);
+}
+
+/// The first few of `items`, and how many more.
+fn listed(items: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = items.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
+/// HTTP014: the download page served to iPadOS Safari's default desktop-class User-Agent (a
+/// Mac's) has no itms-services link, or others, than the page served to an iPhone. Links are
+/// compared by the manifest URL the device would fetch (a link built by a script, by its fixed
+/// text), not by how they are written: the same manifest URL written another way is the same
+/// link; a link the iPad gets besides the iPhone's is not a hidden one.
+fn page_hides_link_from_ipad(facts: &Facts, out: &mut Vec<Finding>) {
+    let Some(page) = &facts.page else { return };
+    let (Some(phone), Some(ipad)) = (page.fetch.as_ref().and_then(Fetch::last), page.as_ipad.as_ref()) else {
+        return;
+    };
+    if !phone.status.is_some_and(|s| (200..300).contains(&s)) {
+        return;
+    }
+    let install = |scheme: Option<&str>| scheme.is_some_and(|s| s.trim().eq_ignore_ascii_case("itms-services"));
+    let key = |text: &str, manifest_url: Option<&str>, dynamic: bool| match (dynamic, manifest_url) {
+        (false, Some(url)) => url.to_string(),
+        _ => format!("{text} (built by a script)"),
+    };
+    let phone_links: Vec<String> = facts
+        .links
+        .iter()
+        .filter(|l| install(l.parsed.scheme.as_deref()))
+        .map(|l| key(&l.text, l.parsed.manifest_url.as_deref(), l.dynamic))
+        .collect();
+    if phone_links.is_empty() {
+        return; // nothing to hide: the iPhone's page has no install link either
+    }
+    let Some(ipad_last) = ipad.fetch.last() else { return };
+    let Some(ipad_status) = ipad_last.status else {
+        return; // no answer at all (a network failure): nothing to compare
+    };
+    let ipad_links: Vec<String> = ipad
+        .links
+        .iter()
+        .filter(|l| install(l.scheme.as_deref()))
+        .map(|l| key(&l.text, l.manifest_url.as_deref(), l.dynamic))
+        .collect();
+    // sets: a page of thousands of links costs its size, not its size squared
+    let phone_set: std::collections::BTreeSet<&String> = phone_links.iter().collect();
+    let ipad_set: std::collections::BTreeSet<&String> = ipad_links.iter().collect();
+    let missing: Vec<&String> = phone_set.iter().filter(|l| !ipad_set.contains(*l)).copied().collect();
+    if missing.is_empty() {
+        return;
+    }
+    let ua = "iPadOS Safari's default desktop-class User-Agent (a Mac's)";
+    let phone_count = match phone_links.len() {
+        1 => "1 install link".to_string(),
+        n => format!("{n} install links"),
+    };
+    let other_links = (200..300).contains(&ipad_status) && ipad_set.iter().any(|l| !phone_set.contains(*l));
+    let mut message = if !(200..300).contains(&ipad_status) {
+        format!("the page answers {ipad_status} to {ua}, and an iPhone gets it with {phone_count}")
+    } else if ipad_links.is_empty() {
+        format!("the page served to {ua} has no itms-services link; the iPhone's has {phone_count}")
+    } else {
+        let others: Vec<&str> = ipad_set
+            .iter()
+            .filter(|l| !phone_set.contains(*l))
+            .map(|l| l.as_str())
+            .collect();
+        let missing = listed(&missing.iter().map(|m| m.as_str()).collect::<Vec<_>>());
+        if others.is_empty() {
+            format!("the page served to {ua} leaves out links the iPhone's has: {missing}")
+        } else {
+            format!(
+                "the page served to {ua} links to other manifests ({}) than the iPhone's ({missing})",
+                listed(&others)
+            )
+        }
+    };
+    if !ipad.scripts_read.is_empty() {
+        message.push_str(&format!(
+            "; its scripts also read {}, whose effect on an iPad a fetch cannot show",
+            ipad.scripts_read.join(", ")
+        ));
+    }
+    let subject = crate::finding::Subject {
+        resource: Resource::Page,
+        target: page.source.clone(),
+        link: None,
+    };
+    let mut finding = crate::finding::Finding::new(
+        &rules::PAGE_HIDES_LINK_FROM_IPAD,
+        subject,
+        message,
+            "give a Macintosh User-Agent the same install link: iPadOS 13 and later ask for pages as a Mac (\"Request Desktop Website\" is on by default), so detect an iPad in the page's script (navigator.maxTouchPoints > 1 on a \"Macintosh\"), not on the server, or show the link to every visitor (a real Mac cannot open it and does no harm)",
+        )
+    .evidence("ipad_user_agent", ipad_last.user_agent.clone())
+    .evidence("ipad_status", ipad_status)
+    .evidence("iphone_manifest_urls", phone_links.clone())
+    .evidence("ipad_manifest_urls", ipad_links);
+    if other_links {
+        finding.device_symptom =
+            "on an iPad the download page's button installs another manifest's app, or fails".to_string();
+    }
+    out.push(finding);
 }
 
 fn noun(step: &Step<'_>) -> String {

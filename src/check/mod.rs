@@ -15,7 +15,7 @@ pub mod url;
 
 use time::OffsetDateTime;
 
-use crate::facts::{BundleKind, Exchange, Facts, Fetch, WalkFacts};
+use crate::facts::{BundleKind, Exchange, Facts, Fetch, Via, WalkFacts};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::Rule;
 
@@ -32,6 +32,10 @@ pub struct Context {
     pub udid: Option<String>,
     /// A profile expiring within this many days is a warning (`--expiry-warning`).
     pub expiry_warning_days: u32,
+    /// `--via`: the path the install takes — a link tapped in Safari, or an MDM command (then
+    /// the LNK rules and SIG014 do not apply, and what the device shows is the MDM server's
+    /// command result).
+    pub via: Via,
 }
 
 /// A UDID in the form profiles list it, upper case: 40 hex digits, or 8 hex, a hyphen and 16 hex
@@ -88,6 +92,7 @@ impl Context {
             device: Device::default(),
             udid: None,
             expiry_warning_days: 30,
+            via: Via::Link,
         }
     }
 }
@@ -101,7 +106,10 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     for (index, link) in facts.links.iter().enumerate() {
         let start = out.len();
         let repaired = repair::LinkRepair::of(link);
-        lnk::check_repaired(link, index, &repaired, ctx, &mut out);
+        // under MDM no link is tapped: only its manifest URL is sent
+        if ctx.via == Via::Link {
+            lnk::check_repaired(link, index, &repaired, ctx, &mut out);
+        }
         url::check_repaired_link(link, index, &repaired, ctx, &mut out);
         for finding in &mut out[start..] {
             if finding.location.is_none() {
@@ -110,6 +118,15 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
         }
     }
     for walk in &facts.walks {
+        if ctx.via == Via::Mdm && walk.link.is_none() && walk.manifest_url.contains("://") {
+            // the MDM command's manifest URL, given as such: the URL rules on it
+            let subject = Subject {
+                resource: Resource::Manifest,
+                target: walk.manifest_url.clone(),
+                link: None,
+            };
+            url::check(&walk.manifest_url, &subject, None, ctx, &mut out);
+        }
         man::check(walk, ctx, &mut out);
         let document = walk.document.as_ref().and_then(|d| d.document.as_ref());
         for listed in document.map(crate::manifest::listed_assets).unwrap_or_default() {
@@ -126,7 +143,26 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
     tls::check(facts, ctx, &mut out);
     http::check(facts, ctx, &mut out);
     unread_is_never_fine(facts, &mut out);
+    if ctx.via == Via::Mdm {
+        for finding in &mut out {
+            finding.device_symptom = mdm_device(&finding.device_symptom);
+        }
+    }
     out
+}
+
+/// How every device text under `--via mdm` begins: an MDM install shows no dialog on the
+/// device; the command's result (or the MDM server's webhook) carries the error.
+pub const MDM_RESULT: &str = "in the MDM server's command result, not on the phone";
+
+/// A finding's device text for the MDM path: a rule that knows the MDM error says it itself
+/// (it begins with `MDM_RESULT`); any other text is what a tapped link would show, kept after
+/// where an MDM install reports it.
+pub fn mdm_device(tapped: &str) -> String {
+    if tapped.starts_with(MDM_RESULT) {
+        return tapped.to_string();
+    }
+    format!("{MDM_RESULT} (the device shows no install dialog); from a tapped link: {tapped}")
 }
 
 /// The safety net: a manifest the walk fetched, or a package whose URL it fetched, that was not

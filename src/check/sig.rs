@@ -258,7 +258,7 @@ impl Checked<'_> {
         if let Some(bundle) = bundle {
             self.app_id_mismatch(bundle, out);
         }
-        self.enterprise_trust_required(out);
+        self.enterprise_trust_required(ctx, out);
         self.development_profile(out);
         self.developer_mode_required(ctx, out);
     }
@@ -455,9 +455,11 @@ impl Checked<'_> {
     }
 
     /// SIG014: an enterprise build, whose developer users must trust (told once, for the app).
-    fn enterprise_trust_required(&self, out: &mut Vec<Finding>) {
+    /// Not under `--via mdm`: an enterprise app that MDM installs is trusted automatically (the
+    /// facts' `skipped` says so).
+    fn enterprise_trust_required(&self, ctx: &Context, out: &mut Vec<Finding>) {
         let p = self.profile;
-        if !self.main || p.kind != Some(ProfileKind::Enterprise) {
+        if !self.main || p.kind != Some(ProfileKind::Enterprise) || ctx.via == crate::facts::Via::Mdm {
             return;
         }
         out.push(self.finding(

@@ -31,7 +31,7 @@ pub fn check_repaired_link(
         return;
     }
     if link.dynamic {
-        check_template_link(link, index, out);
+        check_template_link(link, index, ctx, out);
         return;
     }
     let (Some(Intent { effective, .. }), Some(corrected)) = (&repaired.intent, &repaired.corrected) else {
@@ -48,7 +48,7 @@ pub fn check_repaired_link(
 /// A link a template or a program completes at run time: only what its fixed text decides is
 /// checked — the manifest URL's scheme, when it is written out before the first value
 /// (`url=http://{{host}}/m.plist` is http whatever the host).
-fn check_template_link(link: &LinkFacts, index: usize, out: &mut Vec<Finding>) {
+fn check_template_link(link: &LinkFacts, index: usize, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(param) = link.parsed.param("url") else {
         return;
     };
@@ -82,6 +82,7 @@ fn check_template_link(link: &LinkFacts, index: usize, out: &mut Vec<Finding>) {
         subject: &subject,
         noun: subject.resource.url_noun(),
         link_fix: None,
+        via: ctx.via,
     };
     u.url_not_https(out);
 }
@@ -120,6 +121,7 @@ pub fn check(url: &str, subject: &Subject, link_fix: Option<&str>, ctx: &Context
         subject,
         noun: subject.resource.url_noun(),
         link_fix,
+        via: ctx.via,
     };
     let placeholder = u.url_placeholder(out);
     if !placeholder {
@@ -232,6 +234,8 @@ struct UrlCheck<'a> {
     subject: &'a Subject,
     noun: &'static str,
     link_fix: Option<&'a str>,
+    /// The install's path: an MDM command refuses a manifest URL that is not https itself.
+    via: crate::facts::Via,
 }
 
 impl UrlCheck<'_> {
@@ -246,7 +250,31 @@ impl UrlCheck<'_> {
             return;
         }
         let rest = &self.url.trim()[scheme.len()..];
-        let (message, fix, device) = if scheme.eq_ignore_ascii_case("http") {
+        let mdm_manifest = self.via == crate::facts::Via::Mdm && self.subject.resource == Resource::Manifest;
+        let (message, fix, device) = if mdm_manifest {
+            // the InstallApplication command is refused before anything is fetched
+            (
+                format!(
+                    "the {} uses \"{scheme}:\": an MDM InstallApplication command's ManifestURL must begin with https:",
+                    self.noun
+                ),
+                format!(
+                    "serve the manifest over https with a certificate the device trusts, and send https{} as the ManifestURL",
+                    &self.url.trim()[scheme.len()..]
+                ),
+                if scheme.eq_ignore_ascii_case("http") {
+                    format!(
+                        "{}: ASDErrorDomain 850 \"The manifest URL isn't external\" (the command fails; nothing is fetched)",
+                        crate::check::MDM_RESULT
+                    )
+                } else {
+                    format!(
+                        "{}: the command is refused (its ManifestURL must begin with https:)",
+                        crate::check::MDM_RESULT
+                    )
+                },
+            )
+        } else if scheme.eq_ignore_ascii_case("http") {
             (
                 format!("the {} uses http, not https", self.noun),
                 format!("serve it over https with a certificate iOS trusts, and write https{rest}"),
@@ -254,7 +282,8 @@ impl UrlCheck<'_> {
                     Resource::Manifest => "\"Cannot Connect to …\" (iOS 7.1 and later refuse an http manifest)",
                     Resource::Package => "\"Unable to Download App\"",
                     _ => "the icon stays grey while installing",
-                },
+                }
+                .to_string(),
             )
         } else {
             (
@@ -263,7 +292,7 @@ impl UrlCheck<'_> {
                     self.noun
                 ),
                 "serve the file over https and write its https URL".to_string(),
-                "nothing happens, or \"Unable to Download App\"",
+                "nothing happens, or \"Unable to Download App\"".to_string(),
             )
         };
         let start = self.url.len() - self.url.trim_start().len();

@@ -360,6 +360,7 @@ pub fn page_input(name: &str, file: &str, html_text: &str) -> Input {
             bytes: html_text.len(),
             links_found: found.len(),
             fetch: None,
+            as_ipad: None,
         }),
         ..Facts::default()
     };

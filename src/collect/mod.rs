@@ -77,6 +77,8 @@ pub struct CollectOptions {
     pub start: Instant,
     /// The run's scratch folder (`--deep` downloads), made only when needed; shared by clones.
     pub scratch: Arc<scratch::Scratch>,
+    /// `--via`: the path the install takes (a tapped link, or an MDM command).
+    pub via: crate::facts::Via,
 }
 
 impl CollectOptions {
@@ -100,6 +102,7 @@ impl CollectOptions {
             now,
             start: Instant::now(),
             scratch: Arc::new(scratch::Scratch::new()),
+            via: crate::facts::Via::Link,
         }
     }
 
@@ -228,8 +231,18 @@ pub fn read_inputs(
         scan.follow = options.follow && !options.offline;
         scan.offline = options.offline;
     }
+    if options.via == crate::facts::Via::Mdm {
+        for input in &mut inputs {
+            walk::as_mdm_input(input);
+        }
+    }
     if let Some(path) = &options.ipa {
         stand_in_package(path, &package, &mut inputs)?;
+    }
+    if options.via == crate::facts::Via::Mdm {
+        for input in &mut inputs {
+            walk::note_mdm_trust(input);
+        }
     }
     Ok(Inputs { inputs, package })
 }
@@ -541,12 +554,20 @@ fn resources_used(input: &Input) -> BTreeMap<(String, u16), BTreeSet<&'static st
     if let Some(fetch) = input.facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         note(fetch, "page");
     }
+    if let Some(ipad) = input.facts.page.as_ref().and_then(|p| p.as_ipad.as_ref()) {
+        note(&ipad.fetch, "page");
+    }
     for walk in &input.facts.walks {
         for fetch in walk.manifest.iter().chain(walk.manifest_as_browser.iter()) {
             note(fetch, "manifest");
         }
-        // an http(s) input that served a manifest was first asked for as a page
+        if let Some(fetch) = &walk.manifest_as_installer {
+            note(fetch, "manifest");
+        }
+        // an http(s) input that served a manifest was first asked for as a page (under
+        // --via mdm it is asked for as a manifest only)
         if input.kind == InputKind::Manifest
+            && input.facts.via != crate::facts::Via::Mdm
             && let Some(fetch) = &walk.manifest
         {
             note(fetch, "page");

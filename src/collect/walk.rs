@@ -7,10 +7,12 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use crate::collect::Collector;
+use crate::collect::net::{INSTALLER_USER_AGENT, IPAD_USER_AGENT, MDM_AGENT_USER_AGENT};
 use crate::collect::net::{PAGE_CAP, Request, SAFARI_USER_AGENT};
 use crate::collect::{html, manifest, png};
 use crate::facts::{AssetFetch, Facts, PageFacts, WalkFacts};
 use crate::facts::{Input, InputKind};
+use crate::facts::{IpadPage, ProfileKind, SeenLink, Via};
 use crate::finding::Location;
 use crate::text::lines_and_columns;
 
@@ -32,6 +34,51 @@ pub async fn collect(c: Collector, input: &mut Input) {
         InputKind::Package | InputKind::Profile | InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
         InputKind::Evidence => follow_evidence(c, &mut input.facts).await,
+    }
+    note_mdm_trust(input);
+}
+
+/// What `--via mdm` notes of an input that has links: the link is not tapped.
+pub const MDM_LINKS_NOTE: &str = "the LNK rules (how a link is written for Safari) are not run under --via mdm: no link is tapped; \
+     the MDM server sends the manifest URL (the link's url parameter, decoded once) as the InstallApplication command's ManifestURL";
+
+/// What `--via mdm` notes of an input whose package is an enterprise build.
+pub const MDM_TRUST_NOTE: &str = "SIG014 (enterprise-trust-required) is not raised under --via mdm: an enterprise app that MDM installs \
+     is trusted without the user's Trust step in Settings";
+
+/// Makes an input one that an MDM command carries (`--via mdm`): its facts say so; an http(s)
+/// URL is the command's manifest URL itself (asked for as a manifest, never as a page), so its
+/// walk is there from the start and its URL is checked offline too; links are read for their
+/// manifest URL only.
+pub fn as_mdm_input(input: &mut Input) {
+    input.facts.via = Via::Mdm;
+    if input.kind == InputKind::Url {
+        input.facts.walks = vec![WalkFacts {
+            manifest_url: input.name.trim().to_string(),
+            ..WalkFacts::default()
+        }];
+    }
+    if !input.facts.links.is_empty() && !input.facts.skipped.iter().any(|s| s == MDM_LINKS_NOTE) {
+        input.facts.skipped.push(MDM_LINKS_NOTE.to_string());
+    }
+}
+
+/// Under `--via mdm`, notes that the enterprise trust step does not apply when a package of
+/// the input is an enterprise build (once).
+pub fn note_mdm_trust(input: &mut Input) {
+    let facts = &mut input.facts;
+    if facts.via != Via::Mdm || facts.skipped.iter().any(|s| s == MDM_TRUST_NOTE) {
+        return;
+    }
+    let enterprise = facts
+        .walks
+        .iter()
+        .filter_map(|w| w.package.as_ref())
+        .flat_map(|p| p.bundles.iter())
+        .filter_map(|b| b.profile.as_ref())
+        .any(|p| p.kind == Some(ProfileKind::Enterprise));
+    if enterprise {
+        facts.skipped.push(MDM_TRUST_NOTE.to_string());
     }
 }
 
@@ -96,10 +143,10 @@ async fn follow_links(c: Collector, facts: &mut Facts) {
             ));
             continue;
         }
-        let (c, permits) = (c.clone(), permits.clone());
+        let (c, permits, via) = (c.clone(), permits.clone(), facts.via);
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            walk(c, url, Some(index)).await
+            walk_as(c, url, Some(index), via).await
         });
     }
     let mut walks: Vec<WalkFacts> = set.join_all().await;
@@ -109,13 +156,26 @@ async fn follow_links(c: Collector, facts: &mut Facts) {
 
 /// The manifest at `url` (as the installer and as a browser), then its assets.
 pub async fn walk(c: Collector, url: String, link: Option<usize>) -> WalkFacts {
-    let as_installer = c.net.fetch(Request::get(&url, "manifest", PAGE_CAP + 1));
-    let browser = Request {
-        user_agent: SAFARI_USER_AGENT,
-        ..Request::get(&url, "manifest", PAGE_CAP + 1)
+    walk_as(c, url, link, Via::Link).await
+}
+
+/// The manifest at `url` as the path `via` asks for it, then its assets: a tapped link's
+/// manifest is asked for by the installer and, to compare, by Safari; an MDM command's by the
+/// MDM agent (no browser is involved) and, to compare, by the installer of a tapped link.
+pub async fn walk_as(c: Collector, url: String, link: Option<usize>, via: Via) -> WalkFacts {
+    let (agent, other) = match via {
+        Via::Link => (INSTALLER_USER_AGENT, SAFARI_USER_AGENT),
+        Via::Mdm => (MDM_AGENT_USER_AGENT, INSTALLER_USER_AGENT),
     };
-    let as_browser = c.net.fetch(browser);
-    let ((fetch, body), (browser_fetch, _)) = tokio::join!(as_installer, as_browser);
+    let as_agent = c.net.fetch(Request {
+        user_agent: agent,
+        ..Request::get(&url, "manifest", PAGE_CAP + 1)
+    });
+    let as_other = c.net.fetch(Request {
+        user_agent: other,
+        ..Request::get(&url, "manifest", PAGE_CAP + 1)
+    });
+    let ((fetch, body), (other_fetch, _)) = tokio::join!(as_agent, as_other);
     let mut walk = WalkFacts {
         link,
         manifest_url: url.clone(),
@@ -129,7 +189,10 @@ pub async fn walk(c: Collector, url: String, link: Option<usize>) -> WalkFacts {
         walk.document = Some(manifest::read(&url, &body));
     }
     walk.manifest = Some(fetch);
-    walk.manifest_as_browser = Some(browser_fetch);
+    match via {
+        Via::Link => walk.manifest_as_browser = Some(other_fetch),
+        Via::Mdm => walk.manifest_as_installer = Some(other_fetch),
+    }
     fetch_assets_and_package(c, &mut walk).await;
     walk
 }
@@ -340,19 +403,27 @@ async fn fetch_asset(c: Collector, item: usize, asset: usize, kind: String, url:
     facts
 }
 
-/// An http(s) input: a download page (then its links are followed), or a manifest.
+/// An http(s) input: a download page (then its links are followed), or a manifest. A page is
+/// asked for twice at once: as Safari on an iPhone, and as Safari on an iPad asks by default
+/// (a Mac's User-Agent), whose links are kept beside it to compare. Under `--via mdm` the URL
+/// is the command's manifest URL: it is walked as a manifest, as the MDM agent asks for it.
 async fn fetch_url_input(c: Collector, input: &mut Input) {
     let url = input.name.trim().to_string();
-    let (fetch, body) = c
-        .net
-        .fetch(Request {
-            user_agent: SAFARI_USER_AGENT,
-            ..Request::get(&url, "page", PAGE_CAP + 1)
-        })
-        .await;
-    let ok = fetch
-        .last()
-        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && e.error.is_none());
+    if input.facts.via == Via::Mdm {
+        input.kind = InputKind::Manifest;
+        input.facts.walks = vec![walk_as(c.clone(), url, None, Via::Mdm).await];
+        return;
+    }
+    let as_iphone = c.net.fetch(Request {
+        user_agent: SAFARI_USER_AGENT,
+        ..Request::get(&url, "page", PAGE_CAP + 1)
+    });
+    let as_ipad = c.net.fetch(Request {
+        user_agent: IPAD_USER_AGENT,
+        ..Request::get(&url, "page", PAGE_CAP + 1)
+    });
+    let ((fetch, body), (ipad_fetch, ipad_body)) = tokio::join!(as_iphone, as_ipad);
+    let ok = answered_2xx(&fetch);
     let text = String::from_utf8_lossy(&body).into_owned();
     let head = text
         .trim_start()
@@ -373,6 +444,7 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
         bytes: body.len(),
         links_found: 0,
         fetch: Some(fetch),
+        as_ipad: Some(ipad_page(ipad_fetch, &ipad_body)),
     };
     if ok {
         let found = html::find_links(&text);
@@ -388,6 +460,14 @@ async fn fetch_url_input(c: Collector, input: &mut Input) {
         }
     }
     page.links_found = input.facts.links.len();
+    if let Some(ipad) = &page.as_ipad
+        && !ipad.scripts_read.is_empty()
+    {
+        input.facts.skipped.push(format!(
+            "the page's scripts read {}: what they show on an iPad is decided in the browser, not known from a fetch",
+            ipad.scripts_read.join(", ")
+        ));
+    }
     input.facts.page = Some(page);
     follow_links(c, &mut input.facts).await;
 }
@@ -400,6 +480,55 @@ fn evidence_goes_out(input: &Input) -> bool {
             .evidence
             .as_ref()
             .is_some_and(|e| !e.manifest_urls.is_empty())
+}
+
+/// Whether the fetch ended in a 2xx with no error on the way.
+fn answered_2xx(fetch: &crate::facts::Fetch) -> bool {
+    fetch
+        .last()
+        .is_some_and(|e| e.status.is_some_and(|s| (200..300).contains(&s)) && e.error.is_none())
+}
+
+/// What a script reads to tell an iPad from a Mac or an iPhone.
+const DEVICE_PROBES: &[&str] = &[
+    "navigator.userAgent",
+    "navigator.platform",
+    "navigator.maxTouchPoints",
+    "navigator.userAgentData",
+];
+
+/// The page as the iPad got it: its links, found as the page's own are, and what its scripts
+/// read to tell devices apart.
+fn ipad_page(fetch: crate::facts::Fetch, body: &[u8]) -> IpadPage {
+    let mut ipad = IpadPage {
+        fetch,
+        ..IpadPage::default()
+    };
+    if !answered_2xx(&ipad.fetch) {
+        return ipad;
+    }
+    let text = String::from_utf8_lossy(body);
+    let found = html::find_links(&text);
+    let offsets: Vec<usize> = found.iter().map(|f| f.offset).collect();
+    let places = lines_and_columns(&text, &offsets);
+    for (found, (line, column)) in found.into_iter().zip(places) {
+        let link = found.into_facts(None);
+        ipad.links.push(SeenLink {
+            text: link.text,
+            scheme: link.parsed.scheme,
+            manifest_url: link.parsed.manifest_url,
+            dynamic: link.dynamic,
+            line,
+            column,
+        });
+    }
+    // one pass over the text per name: linear in the page's size
+    ipad.scripts_read = DEVICE_PROBES
+        .iter()
+        .filter(|probe| text.contains(*probe))
+        .map(|probe| probe.to_string())
+        .collect();
+    ipad
 }
 
 /// Marks a run that did not go out: what would have been fetched.

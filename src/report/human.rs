@@ -120,6 +120,22 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
     render_evidence(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
+        if let Some(ipad) = facts.page.as_ref().and_then(|p| p.as_ipad.as_ref()) {
+            // the same page as iPadOS Safari asks for it by default (a Mac's User-Agent)
+            render_fetch(out, style, "as iPad", &ipad.fetch);
+            let links = match ipad.links.len() {
+                1 => "1 itms-services link".to_string(),
+                n => format!("{n} itms-services links"),
+            };
+            let _ = writeln!(
+                out,
+                "{} {}",
+                style.dim(&format!("  {:<9}", "")),
+                style.dim(&format!(
+                    "{links} for iPadOS Safari's desktop-class User-Agent (a Mac's)"
+                ))
+            );
+        }
         let _ = writeln!(out);
     }
     let mut shown = vec![false; outcome.findings.len()];

@@ -24,6 +24,12 @@ pub const INSTALLER_USER_AGENT: &str =
     "com.apple.appstored/1.0 iOS/18.1 model/iPhone16,2 hwp/t8130 build/22B83 (6; dt:289) AMS/1";
 /// Safari on the same phone, for comparing what a browser is served.
 pub const SAFARI_USER_AGENT: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+/// Safari on an iPad (iPadOS 13 and later): it asks for pages as a Mac does by default
+/// ("Request Desktop Website"), with this desktop-class User-Agent.
+pub const IPAD_USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15";
+/// The device's MDM agent (dmd), which fetches the manifest of an MDM `InstallApplication`
+/// command, as seen in server logs (micromdm/micromdm issue #834, a community report).
+pub const MDM_AGENT_USER_AGENT: &str = "dmd/67 CFNetwork/1568.100.1 Darwin/24.0.0";
 
 /// The most redirects followed for one resource.
 pub const MAX_REDIRECTS: usize = 10;
