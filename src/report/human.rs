@@ -116,6 +116,13 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         let origin = format!("{} ({}×{} {})", qr.describe(), qr.width, qr.height, qr.format);
         let _ = writeln!(out, "{} {}\n", style.dim(&format!("  {:<9}", "from")), esc(&origin));
     }
+    if facts.via == crate::facts::Via::Mdm {
+        let _ = writeln!(
+            out,
+            "{} MDM InstallApplication (--via mdm): the manifest as the MDM agent fetches it; errors show in the MDM server's command result",
+            style.dim("  path     ")
+        );
+    }
     render_triage(out, outcome, style);
     render_evidence(out, outcome, style);
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
