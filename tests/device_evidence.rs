@@ -171,6 +171,22 @@ fn neighbours_keep_each_dev_rule_silent() {
 }
 
 #[test]
+fn words_in_a_ticket_are_no_device_evidence_but_a_code_is() {
+    // "unable to install" in prose is what the user saw, not a logged failure: the ticket's link
+    // is an input of its own, as for any ticket
+    let ticket = "Hi, the customer gets Unable to install \"Field\" and the install failed twice:\nitms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist\n";
+    let run = otadoctor_with(&["--offline", "--now", NOW, "--format", "json", "-"], ticket, false, false);
+    assert_eq!(run.json()["results"][0]["kind"], "link", "{}", run.stdout);
+    // with a code in it, the ticket is evidence, and its link is checked with it
+    let ticket = format!("{ticket}Xcode says 0xe8008015.\n");
+    let run = otadoctor_with(&["--offline", "--now", NOW, "--format", "json", "-"], &ticket, false, false);
+    let json = run.json();
+    assert_eq!(json["results"][0]["kind"], "evidence", "{}", run.stdout);
+    assert_eq!(json["results"][0]["facts"]["links"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["results"][0]["evidence"]["events"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
 fn a_log_without_an_install_event_says_so_plainly() {
     let run = otadoctor(&["--offline", "--now", NOW, &testdata("device/quiet.log")]);
     assert_eq!(run.code, 0, "{}", run.stdout);

@@ -186,6 +186,11 @@ pub fn read(text: &str) -> Option<EvidenceFacts> {
             "{dropped} more events after the first {MAX_EVENTS} were not kept"
         ));
     }
+    // in prose (no line of a log, a tool or Xcode), words alone are no evidence: "unable to
+    // install" in a ticket is what the user saw (`--symptom`), not a logged failure
+    if formats.iter().all(|&n| n == 0) {
+        facts.events.retain(|e| !(e.kind == EventKind::InstallFailed && e.codes.is_empty()));
+    }
     // a log with no install event is still evidence (that it shows none is the answer); a
     // text that is no log and holds no event is not
     let log_lines: usize = formats[..5].iter().sum();
@@ -388,7 +393,7 @@ fn event_format(message: &str) -> Option<EvidenceFormat> {
         Some(EvidenceFormat::Ideviceinstaller)
     } else if message.contains("[ !! ] Error") || message.contains("AMDeviceSecureInstallApplication") {
         Some(EvidenceFormat::IosDeploy)
-    } else if message.contains("MobileDeviceErrorCode") || message.starts_with("Unable to install") {
+    } else if message.contains("MobileDeviceErrorCode") {
         Some(EvidenceFormat::Xcode)
     } else {
         None
