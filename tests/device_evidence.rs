@@ -175,15 +175,28 @@ fn words_in_a_ticket_are_no_device_evidence_but_a_code_is() {
     // "unable to install" in prose is what the user saw, not a logged failure: the ticket's link
     // is an input of its own, as for any ticket
     let ticket = "Hi, the customer gets Unable to install \"Field\" and the install failed twice:\nitms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fm.plist\n";
-    let run = otadoctor_with(&["--offline", "--now", NOW, "--format", "json", "-"], ticket, false, false);
+    let run = otadoctor_with(
+        &["--offline", "--now", NOW, "--format", "json", "-"],
+        ticket,
+        false,
+        false,
+    );
     assert_eq!(run.json()["results"][0]["kind"], "link", "{}", run.stdout);
     // with a code in it, the ticket is evidence, and its link is checked with it
     let ticket = format!("{ticket}Xcode says 0xe8008015.\n");
-    let run = otadoctor_with(&["--offline", "--now", NOW, "--format", "json", "-"], &ticket, false, false);
+    let run = otadoctor_with(
+        &["--offline", "--now", NOW, "--format", "json", "-"],
+        &ticket,
+        false,
+        false,
+    );
     let json = run.json();
     assert_eq!(json["results"][0]["kind"], "evidence", "{}", run.stdout);
     assert_eq!(json["results"][0]["facts"]["links"].as_array().map(Vec::len), Some(1));
-    assert_eq!(json["results"][0]["evidence"]["events"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        json["results"][0]["evidence"]["events"].as_array().map(Vec::len),
+        Some(1)
+    );
 }
 
 #[test]
@@ -386,4 +399,52 @@ fn without_option(args: Vec<String>, option: &str) -> Vec<String> {
         out.push(a);
     }
     out
+}
+
+#[test]
+fn mangled_logs_never_panic_and_stay_within_their_caps() {
+    // every fixture, cut and spliced at random byte offsets (inside multi-byte characters too),
+    // with random bytes and the pieces of log lines mixed in: read without a panic, events capped
+    let pieces: Vec<String> = FIXTURES
+        .iter()
+        .filter_map(|(file, ..)| std::fs::read_to_string(testdata(&format!("device/{file}"))).ok())
+        .collect();
+    let extras = [
+        "0xe800",
+        "-4026",
+        "Domain=",
+        "Code=",
+        "ASDErrorDomain ",
+        "\t",
+        "é",
+        "\u{202e}",
+        "[ !! ] Error 0x",
+        "Domain: ",
+        "Code: -",
+        "bundleID: ",
+        "https://",
+        "Failed bundleIdentifier: ",
+    ];
+    let mut rng = support::Rng(0x5eed_1234_abcd_0001);
+    for _ in 0..2_000 {
+        let mut bytes: Vec<u8> = Vec::new();
+        for _ in 0..1 + rng.below(6) {
+            let piece = pieces[rng.below(pieces.len())].as_bytes();
+            let a = rng.below(piece.len());
+            let b = (a + rng.below(400)).min(piece.len());
+            bytes.extend_from_slice(&piece[a..b]);
+            bytes.extend_from_slice(extras[rng.below(extras.len())].as_bytes());
+            if rng.below(4) == 0 {
+                bytes.push(rng.below(256) as u8);
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Some(facts) = otadoctor::collect::evidence::read(&text) {
+            assert!(facts.events.len() <= otadoctor::collect::evidence::MAX_EVENTS);
+            for event in &facts.events {
+                assert!(event.text.len() <= 400);
+                assert!(event.line >= 1 && event.line <= facts.lines);
+            }
+        }
+    }
 }

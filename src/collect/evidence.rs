@@ -189,7 +189,9 @@ pub fn read(text: &str) -> Option<EvidenceFacts> {
     // in prose (no line of a log, a tool or Xcode), words alone are no evidence: "unable to
     // install" in a ticket is what the user saw (`--symptom`), not a logged failure
     if formats.iter().all(|&n| n == 0) {
-        facts.events.retain(|e| !(e.kind == EventKind::InstallFailed && e.codes.is_empty()));
+        facts
+            .events
+            .retain(|e| !(e.kind == EventKind::InstallFailed && e.codes.is_empty()));
     }
     // a log with no install event is still evidence (that it shows none is the answer); a
     // text that is no log and holds no event is not
