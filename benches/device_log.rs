@@ -23,7 +23,7 @@ pub fn log() -> String {
     let mut line = 0usize;
     let mut attempt = 0usize;
     while out.len() + 1024 < CAP {
-        if line % 150 == 0 && attempt < ATTEMPTS {
+        if line.is_multiple_of(150) && attempt < ATTEMPTS {
             let n = attempt;
             out.push_str(&format!(
                 "2026-12-01 09:13:{:02}.000001+0000 0x3a501    Default     0x0                  211    0    appstored: (AppStoreDaemon) [com.apple.appstored:Library] [UPP/com.acme.b{n}] Loading download manifest from https://ota.acme-apps.io/b/{n}/manifest.plist\n\
