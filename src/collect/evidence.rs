@@ -66,8 +66,19 @@ static PREFIXES: LazyLock<Option<Prefixes>> = LazyLock::new(|| {
     })
 });
 
+/// The words of every known install line (`kind_of` looks at each in turn; this finds whether
+/// any is there in one pass).
+static EVENT_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"Could not load download manifest|Ignore manifest download|already have bundleID|BundleValidator|verify_signer_identity|MISValidateSignatureAndCopyInfo failed|non-matching application-identifier|Running HEAD operation|LoadExternalDownloadManifestOperation|download manifest|manifest URL|Install failed|Unable to install|\[ !! \] Error|Failed to install|AMDevice",
+    )
+    .ok()
+});
+
 /// What is found in one line: its codes, and URLs and ids.
 struct Tokens {
+    /// What every code's spelling holds: `0x`, `-40`, or a domain's name.
+    hint: Regex,
     hex: Regex,
     signed: Regex,
     domain_code: Regex,
@@ -78,6 +89,7 @@ struct Tokens {
 
 static TOKENS: LazyLock<Option<Tokens>> = LazyLock::new(|| {
     Some(Tokens {
+        hint: Regex::new(r"(?i)0xe8|-40|domain|devicemanagement").ok()?,
         hex: Regex::new(r"(?i)\b0x(e800[0-9a-f]{4})\b").ok()?,
         // installd's codes as signed decimals: -402653184 ..= -402587649
         signed: Regex::new(r"(?:^|[^0-9A-Za-z_.])(-40(?:2[5-6]\d{5}))\b").ok()?,
@@ -236,11 +248,25 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     fn split(prefixes: &Prefixes, raw: &'a str) -> Line<'a> {
-        for (re, format) in [
-            (&prefixes.console, EvidenceFormat::Console),
-            (&prefixes.log_show, EvidenceFormat::LogShow),
-            (&prefixes.syslog, EvidenceFormat::Syslog),
+        // each format's first character: a Console copy's type word and a tab, a date's digit,
+        // a month's capital (prose is passed over without running a pattern)
+        let first = raw.bytes().next().unwrap_or(b' ');
+        for (re, format, could) in [
+            (
+                &prefixes.console,
+                EvidenceFormat::Console,
+                first.is_ascii_lowercase() && raw.contains('\t'),
+            ),
+            (&prefixes.log_show, EvidenceFormat::LogShow, first.is_ascii_digit()),
+            (
+                &prefixes.syslog,
+                EvidenceFormat::Syslog,
+                first.is_ascii_digit() || first.is_ascii_uppercase(),
+            ),
         ] {
+            if !could {
+                continue;
+            }
             if let Some(c) = re.captures(raw)
                 && let (Some(time), Some(process), Some(message)) = (c.get(1), c.get(2), c.get(3))
             {
@@ -342,6 +368,10 @@ fn event_of(
 /// `installer_names_manifest`: the line is an install process's and names a `.plist` URL.
 /// `installd`: the line is installd's (a code on it is an install's failure).
 fn kind_of(message: &str, codes: &[Code], installer_names_manifest: bool, installd: bool) -> Option<EventKind> {
+    // one search for every known line's words first: most lines hold none of them
+    if codes.is_empty() && !installer_names_manifest && !EVENT_WORDS.as_ref().is_some_and(|re| re.is_match(message)) {
+        return None;
+    }
     let has = |needle: &str| message.contains(needle);
     let kind = if has("Could not load download manifest") {
         EventKind::ManifestLoadFailed
@@ -425,6 +455,10 @@ fn tool_line(message: &str) -> Option<EvidenceFormat> {
 /// Every error code in a message, once each, in order.
 fn codes_in(tokens: &Tokens, message: &str) -> Vec<Code> {
     let mut found: Vec<(usize, Code)> = Vec::new();
+    // every spelling holds one of these: most lines of a ticket or a log hold none
+    if !tokens.hint.is_match(message) {
+        return Vec::new();
+    }
     for m in tokens.hex.find_iter(message) {
         if let Some(code) = codes::parse(m.as_str()) {
             found.push((m.start(), code));
