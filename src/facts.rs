@@ -1168,6 +1168,13 @@ pub struct PackageFacts {
     pub executable: Option<ExecutableFacts>,
     /// The main app and every app extension, watch app and App Clip in it.
     pub bundles: Vec<BundleFacts>,
+    /// Every Mach-O of the bundles (main executables, extensions', frameworks, dylibs): its
+    /// slices, load commands and code signature, as far as they were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub machos: Vec<MachOFacts>,
+    /// What reading the Mach-Os cost, and what of them was not read and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub macho_reading: Option<MachOReading>,
     /// `--deep`: the whole package hashed and every seal checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deep: Option<DeepFacts>,
@@ -1491,4 +1498,113 @@ impl QrFacts {
             self.index, self.count, self.image, self.x, self.y
         )
     }
+}
+
+/// One Mach-O file of the package.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MachOFacts {
+    /// Its path in the package (`Payload/Field.app/Field`).
+    pub path: String,
+    /// The bundle it belongs to (`Payload/Field.app`, `Payload/Field.app/PlugIns/Share.appex`).
+    pub bundle: String,
+    pub role: MachORole,
+    /// The entry's compression method (0 stored, 8 deflated), compressed and full size.
+    pub method: u16,
+    pub compressed_size: u64,
+    pub size: u64,
+    /// Why it could not be read as a Mach-O (not one, cut short, too many load commands …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// A universal (fat) file: several slices.
+    pub fat: bool,
+    pub slices: Vec<MachOSlice>,
+    /// Whether its code signature was read, and when not, why (`--deep` lifts the cap).
+    pub signature_read: SignatureRead,
+}
+
+/// What a Mach-O is in its bundle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MachORole {
+    /// A bundle's `CFBundleExecutable` (the app's, an extension's, a watch app's, an App Clip's).
+    #[default]
+    Main,
+    /// A framework's executable (`Frameworks/X.framework/X`).
+    Framework,
+    /// A dynamic library (`Frameworks/libX.dylib`).
+    Dylib,
+}
+
+/// Whether a Mach-O's code signature was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum SignatureRead {
+    /// Read (every slice that has `LC_CODE_SIGNATURE`).
+    Read,
+    /// No slice has `LC_CODE_SIGNATURE`: nothing to read.
+    #[default]
+    Absent,
+    /// Not read, and why (over the cap of compressed executables; the load commands did not
+    /// read).
+    Skipped(String),
+}
+
+/// One architecture's slice of a Mach-O (the whole file when it is thin).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MachOSlice {
+    /// `arm64`, `arm64e`, `armv7`, `armv7s`, `x86_64`, or the CPU type in hex.
+    pub arch: String,
+    pub cputype: u32,
+    pub cpusubtype: u32,
+    /// Where the slice is in the file, and its size.
+    pub offset: u64,
+    pub size: u64,
+    /// `LC_BUILD_VERSION` (or `LC_VERSION_MIN_*`): `ios`, `ios-simulator`, … with the minimum OS
+    /// and the SDK.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minos: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<String>,
+    /// `LC_ENCRYPTION_INFO(_64)`: FairPlay when `cryptid` is not 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionInfo>,
+    /// `LC_CODE_SIGNATURE`: where the signature is, from the slice's start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_signature: Option<LinkeditRange>,
+    /// The signature, read (`signature_read`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::codesign::CodeSignatureFacts>,
+}
+
+/// `LC_ENCRYPTION_INFO(_64)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EncryptionInfo {
+    pub cryptoff: u32,
+    pub cryptsize: u32,
+    pub cryptid: u32,
+}
+
+/// A `linkedit_data_command` range (`LC_CODE_SIGNATURE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LinkeditRange {
+    pub dataoff: u32,
+    pub datasize: u32,
+}
+
+/// What reading the package's Mach-Os cost and left out.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MachOReading {
+    /// Requests and bytes for the load commands (the first bytes of each inflated entry).
+    pub header_requests: u32,
+    pub header_bytes: u64,
+    /// Requests and bytes for the code signatures.
+    pub signature_requests: u32,
+    pub signature_bytes: u64,
+    /// The cap on the compressed executables whose signatures are read (`--deep`: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_cap: Option<u64>,
+    /// What was not read, and why.
+    pub skipped: Vec<String>,
 }

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod codesign;
 pub mod collect;
 pub mod ctlog;
 pub mod demo;

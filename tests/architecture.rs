@@ -137,7 +137,8 @@ fn arrows_point_down() {
     // loop) and to lower ones
     let layer = |m: &str| match m {
         "severity" | "text" => 0,
-        "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" | "device" => 1,
+        "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" | "device"
+        | "codesign" => 1,
         "collect" | "check" | "report" => 2,
         "run" | "generate" => 3,
         "demo" | "cli" => 4,
