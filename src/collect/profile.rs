@@ -85,6 +85,7 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
         }
     };
     facts.signature = verify(&signed, &content, anchors);
+    keep_certificates(&signed, &mut facts);
     match bounded::read_plist(&content) {
         Ok(plist::Value::Dictionary(dict)) => fields(&dict, &mut facts),
         Ok(_) => facts.error = Some("its signed content is a plist but not a dictionary".to_string()),
@@ -240,7 +241,7 @@ fn digest_algorithm(oid: &str) -> Option<(&'static str, &'static ring::digest::A
 
 /// The verification algorithm for a signature algorithm OID (with the digest, for CMS's bare
 /// `rsaEncryption`), and its name.
-fn signature_algorithm(
+pub(crate) fn signature_algorithm(
     oid: &str,
     digest: &str,
 ) -> Option<(String, &'static dyn ring::signature::VerificationAlgorithm)> {
@@ -291,7 +292,7 @@ fn for_key(
 }
 
 /// Verifies `signature` over `message` with the key of `cert`.
-fn verify_with(
+pub(crate) fn verify_with(
     alg: &'static dyn ring::signature::VerificationAlgorithm,
     key: &SubjectPublicKeyInfo,
     message: &[u8],
@@ -304,7 +305,7 @@ fn verify_with(
 }
 
 /// Whether `cert` was signed by the key of `issuer`.
-fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+pub(crate) fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
     let oid = cert.signature_algorithm.algorithm.to_id_string();
     let Some((_, alg)) = signature_algorithm(&oid, "") else {
         return false;
@@ -318,7 +319,7 @@ fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
 }
 
 /// A certificate's name for people: its common name, else its whole subject.
-fn cert_name(cert: &X509Certificate<'_>) -> String {
+pub(crate) fn cert_name(cert: &X509Certificate<'_>) -> String {
     cert.subject()
         .iter_common_name()
         .next()
@@ -335,6 +336,41 @@ fn raw<'a>(cert: &'a X509Certificate<'_>) -> &'a [u8] {
 fn valid_at(cert: &X509Certificate<'_>, at: OffsetDateTime) -> bool {
     let v = cert.validity();
     v.not_before.to_datetime() <= at && at <= v.not_after.to_datetime()
+}
+
+/// The certificates the envelope carries, and its signer's, kept (as DER) for the collectors
+/// that go on from the profile (the revocation check).
+fn keep_certificates(signed: &cms::signed_data::SignedData, facts: &mut ProfileFacts) {
+    facts.carried_certificates = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .collect();
+    let [info] = signed.signer_infos.0.as_slice() else {
+        return;
+    };
+    facts.signer_der = facts
+        .carried_certificates
+        .iter()
+        .find(|der| {
+            let Ok((_, c)) = X509Certificate::from_der(der) else {
+                return false;
+            };
+            match &info.sid {
+                cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ias) => {
+                    ias.issuer.to_der().is_ok_and(|d| d == c.issuer().as_raw())
+                        && ias.serial_number.as_bytes() == c.raw_serial()
+                }
+                cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(ski) => c.extensions().iter().any(|e| {
+                    matches!(e.parsed_extension(), ParsedExtension::SubjectKeyIdentifier(k) if k.0 == ski.0.as_bytes())
+                }),
+            }
+        })
+        .cloned();
 }
 
 /// Verifies the signature and follows the signer's chain to Apple Root CA.
@@ -607,6 +643,7 @@ pub fn summary(der: &[u8]) -> CertificateSummary {
             not_before: Some(cert.validity().not_before.to_datetime()),
             not_after: Some(cert.validity().not_after.to_datetime()),
             error: None,
+            der: der.to_vec(),
         },
         Err(e) => CertificateSummary {
             error: Some(format!("not a certificate ({e})")),

@@ -31,7 +31,13 @@ pub async fn collect(c: Collector, input: &mut Input) {
                 fetch_assets_and_package(c, walk).await;
             }
         }
-        InputKind::Package | InputKind::Profile | InputKind::Directory => {}
+        // a local package goes out only to ask about its signing certificates
+        InputKind::Package => {
+            for package in input.facts.walks.iter_mut().filter_map(|w| w.package.as_mut()) {
+                crate::collect::ocsp::check_package(&c, package).await;
+            }
+        }
+        InputKind::Profile | InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
         InputKind::Evidence => follow_evidence(c, &mut input.facts).await,
     }
@@ -223,7 +229,10 @@ pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
         ))
     };
     let ((), early) = tokio::join!(fetch_assets(c.clone(), walk), early);
-    read_package(c, walk, early).await;
+    read_package(c.clone(), walk, early).await;
+    if let Some(package) = walk.package.as_mut() {
+        crate::collect::ocsp::check_package(&c, package).await;
+    }
 }
 
 /// Decides what is known of the package's contents: the read started beside the installer's
@@ -533,6 +542,7 @@ fn ipad_page(fetch: crate::facts::Fetch, body: &[u8]) -> IpadPage {
 
 /// Marks a run that did not go out: what would have been fetched.
 pub fn note_offline(input: &mut Input) {
+    note_revocation_offline(input);
     let several = input.facts.links.len() > 1;
     let what = match input.kind {
         InputKind::Link | InputKind::Page if input.facts.links.is_empty() => return,
@@ -550,6 +560,23 @@ pub fn note_offline(input: &mut Input) {
         InputKind::Evidence => "following the links and manifest URLs the evidence names (--offline)",
     };
     input.facts.skipped.push(what.to_string());
+}
+
+/// What `--offline` notes of an input whose package names signing certificates.
+pub const REVOCATION_OFFLINE: &str = "revocation not checked (--offline)";
+
+/// Under `--offline`, notes that the signing certificates' revocation was not asked (once),
+/// when a package of the input has any.
+pub fn note_revocation_offline(input: &mut Input) {
+    let has_certificates = input
+        .facts
+        .walks
+        .iter()
+        .filter_map(|w| w.package.as_ref())
+        .any(|p| !crate::collect::ocsp::candidates(p).is_empty());
+    if has_certificates && !input.facts.skipped.iter().any(|s| s == REVOCATION_OFFLINE) {
+        input.facts.skipped.push(REVOCATION_OFFLINE.to_string());
+    }
 }
 
 /// Marks an input found in a directory scan that does not go out (no `--follow`): what would
