@@ -737,6 +737,11 @@ rules! {
         summary: "embedded.mobileprovision is not a CMS-signed plist",
         device: "\"Unable to Install\"",
     }
+    SIGNING_CERTIFICATE_REVOKED = "SIG022" "signing-certificate-revoked" {
+        family: Sig, severity: Error, basis: Apple, network: true,
+        summary: "the OCSP responder a signing certificate names (its AIA, e.g. Apple's) answers revoked: the distribution certificate, or the profile's signer",
+        device: "\"Unable to Install\": the identity used to sign the executable is no longer valid (0xe8008018); installed copies stop opening",
+    }
     INSTALL_ALREADY_QUEUED = "DEV001" "install-already-queued" {
         family: Dev, severity: Warning, basis: Field, network: false,
         summary: "the device ignores the manifest: an earlier install of the same bundle id is stuck in its queue",

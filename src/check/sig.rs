@@ -4,7 +4,9 @@
 use time::OffsetDateTime;
 
 use crate::check::{Context, called};
-use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, ProfileKind, SignatureVerdict};
+use crate::facts::{
+    BundleFacts, CertificateRole, Facts, PackageFacts, ProfileFacts, ProfileKind, RevocationStatus, SignatureVerdict,
+};
 use crate::finding::{DeviceAnswer, Finding, Provisioned, Resource, Subject};
 use crate::registry as rules;
 
@@ -19,6 +21,7 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
         no_embedded_profile(package, &subject, out);
         missing_code_signature(package, &subject, out);
         seal_broken(package, &subject, out);
+        signing_certificate_revoked(package, &subject, out);
         for (i, bundle) in package.bundles.iter().enumerate() {
             info_plist_modified_after_signing(bundle, &subject, out);
             let Some(profile) = &bundle.profile else { continue };
@@ -105,6 +108,65 @@ fn no_embedded_profile(package: &PackageFacts, subject: &Subject, out: &mut Vec<
         )
     };
     out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
+}
+
+/// SIG022: a certificate that signed the package (a profile's distribution certificate, the
+/// profile's signer, the code's signer) is revoked, as its OCSP responder answered. One finding
+/// per certificate; the other answers (good, unknown, none) are the report's, not findings.
+fn signing_certificate_revoked(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    for cert in package
+        .revocation
+        .iter()
+        .filter(|r| r.status == RevocationStatus::Revoked)
+    {
+        let owners: Vec<String> = cert
+            .bundles
+            .iter()
+            .map(|path| match package.bundles.iter().find(|b| &b.path == path) {
+                Some(bundle) => called(bundle),
+                None => path.clone(),
+            })
+            .collect();
+        let roles: Vec<String> = cert.roles.iter().map(|r| r.words().to_string()).collect();
+        let mut since = String::new();
+        if let Some(at) = cert.revoked_at {
+            since = format!(" since {}", rfc3339(at));
+        }
+        if let Some(reason) = &cert.revocation_reason {
+            since = if since.is_empty() {
+                format!(" ({reason})")
+            } else {
+                format!("{since} ({reason})")
+            };
+        }
+        let message = format!(
+            "the {} \"{}\" (serial {}) of {} is revoked{since}: its OCSP responder {} says so",
+            and_list(&roles),
+            cert.subject,
+            cert.serial,
+            and_list(&owners),
+            cert.responder.as_deref().unwrap_or("(unnamed)"),
+        );
+        let fix = if cert.roles.iter().all(|r| *r == CertificateRole::ProfileSigner) {
+            "download the profile again from the Apple Developer portal (Profiles › the profile › Download: Apple signs it anew), export the app with it and publish the new package"
+        } else {
+            "create a new distribution certificate (Apple Developer portal › Certificates › +, or Xcode › Settings › Accounts › Manage Certificates), regenerate the profile with it, export and sign the app again and publish the new package: a revoked certificate cannot be reinstated, and installed copies stop opening"
+        };
+        let mut finding = Finding::new(&rules::SIGNING_CERTIFICATE_REVOKED, subject.clone(), message, fix)
+            .evidence("certificate", cert.subject.clone())
+            .evidence("serial", cert.serial.clone())
+            .evidence("roles", roles.clone());
+        if let Some(responder) = &cert.responder {
+            finding = finding.evidence("responder", responder.clone());
+        }
+        if let Some(at) = cert.revoked_at {
+            finding = finding.evidence("revoked_at", rfc3339(at));
+        }
+        if let Some(reason) = &cert.revocation_reason {
+            finding = finding.evidence("reason", reason.clone());
+        }
+        out.push(finding);
+    }
 }
 
 /// SIG011: a bundle of the package has no _CodeSignature/CodeResources, or one that cannot be

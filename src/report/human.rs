@@ -463,6 +463,9 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
             let _ = writeln!(out, "{} {}", style.dim("  profile  "), esc(&format!("{owner}{what}")));
         }
     }
+    for cert in &package.revocation {
+        let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
+    }
     render_device(out, outcome, style);
     let findings = take(&outcome.findings, shown, |f| {
         f.subject.link == walk.link
@@ -635,6 +638,38 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
         }
         .to_string(),
     );
+    parts.join(" · ")
+}
+
+/// A signing certificate's OCSP status in one line: what it is, its name, what its responder
+/// answered (or why nothing is known).
+fn revocation_line(r: &crate::facts::RevocationFacts) -> String {
+    use crate::facts::RevocationStatus;
+    let roles: Vec<&str> = r.roles.iter().map(|role| role.words()).collect();
+    let day = |t: time::OffsetDateTime| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
+    let mut parts = vec![format!("{} \"{}\"", roles.join(", "), r.subject)];
+    parts.push(match r.status {
+        RevocationStatus::Good => "good".to_string(),
+        RevocationStatus::Revoked => {
+            let mut s = "revoked".to_string();
+            if let Some(at) = r.revoked_at {
+                s.push_str(&format!(" since {}", day(at)));
+            }
+            if let Some(reason) = &r.revocation_reason {
+                s.push_str(&format!(" ({reason})"));
+            }
+            s.push_str(" ✗ SIG022");
+            s
+        }
+        RevocationStatus::Unknown => "unknown to its responder".to_string(),
+        RevocationStatus::NotChecked => match &r.problem {
+            Some(p) => format!("not checked: {} ({})", p.kind.words(), p.detail),
+            None => "not checked".to_string(),
+        },
+    });
+    if let Some(responder) = &r.responder {
+        parts.push(responder.clone());
+    }
     parts.join(" · ")
 }
 

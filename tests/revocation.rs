@@ -1,0 +1,342 @@
+//! SIG022 and the revocation facts, through the CLI against a real OCSP responder on loopback
+//! (`openssl ocsp`, started by the test): revoked, good and unknown certificates in a local
+//! package and in one served by the lab over HTTPS Range; a responder that answers junk and one
+//! too slow (lab routes); `--offline`; one request per certificate in a run.
+
+mod support;
+
+use support::lab::{IpaSpec, Route, Site, ipa};
+use support::ocsp::{Responder, Status, developer};
+use support::profile::ProfileSpec;
+
+const REVOKED: &str = "5A0001";
+const GOOD: &str = "5A0002";
+const UNKNOWN: &str = "5A0003";
+
+/// An IPA whose profile's only distribution certificate is `cert`.
+fn package_with(cert: Vec<u8>) -> Vec<u8> {
+    ipa(&IpaSpec {
+        profile: Some(
+            ProfileSpec {
+                developer_certificates: Some(vec![cert]),
+                ..ProfileSpec::default()
+            }
+            .signed(),
+        ),
+        ..IpaSpec::default()
+    })
+}
+
+/// Writes `bytes` as `name` in the tests' temp folder; returns its path.
+fn write(name: &str, bytes: &[u8]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("revocation");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(format!("{name}-{}.ipa", std::process::id()));
+    std::fs::write(&path, bytes).expect("write ipa");
+    path.display().to_string()
+}
+
+/// The package's revocation facts of a JSON run.
+fn revocation(run: &support::Run) -> Vec<serde_json::Value> {
+    let doc = run.json();
+    doc["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["facts"]["walks"].as_array().cloned().unwrap_or_default())
+        .flat_map(|w| w["package"]["revocation"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Runs the CLI on a local package (JSON), the test profile CA accepted.
+fn local(path: &str, extra: &[&str]) -> support::Run {
+    let ca = support::profile::ca_file();
+    let mut argv = vec!["--format", "json", "--profile-ca", ca.as_str()];
+    argv.extend_from_slice(extra);
+    argv.push(path);
+    support::otadoctor(&argv)
+}
+
+fn distribution(facts: &[serde_json::Value]) -> &serde_json::Value {
+    facts
+        .iter()
+        .find(|r| {
+            r["roles"]
+                .as_array()
+                .is_some_and(|roles| roles.iter().any(|x| x == "distribution-certificate"))
+        })
+        .unwrap_or_else(|| panic!("no distribution certificate in {facts:?}"))
+}
+
+#[test]
+fn sig022_raised_for_a_revoked_distribution_certificate_in_a_local_package() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked), (GOOD, Status::Good)]);
+    let path = write("revoked", &package_with(developer(REVOKED, &responder.url())));
+    let run = local(&path, &[]);
+    assert!(
+        run.codes().contains(&"SIG022".to_string()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "revoked", "{cert}");
+    assert_eq!(cert["revoked_at"], "2026-11-02T09:30:00Z", "{cert}");
+    assert_eq!(cert["revocation_reason"], "keyCompromise", "{cert}");
+    assert_eq!(cert["responder"], responder.url().as_str(), "{cert}");
+    assert_eq!(cert["nonce_echoed"], true, "{cert}");
+    assert_eq!(cert["signed_by"], "issuer", "{cert}");
+    assert_eq!(cert["serial"], "5a:00:01", "{cert}");
+    // the profile's signer names no responder: said, not an error
+    let signer = facts
+        .iter()
+        .find(|r| r["roles"][0] == "profile-signer")
+        .expect("the profile signer");
+    assert_eq!(signer["status"], "not-checked");
+    assert_eq!(signer["problem"]["kind"], "no-responder");
+    assert_eq!(run.code, 1);
+
+    // the human report: the ocsp line and the finding
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca, &path]);
+    support::assert_in_order(
+        &human.stdout,
+        &[
+            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+            "error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the app Field.app is revoked since 2026-11-02T09:30:00Z (keyCompromise)",
+        ],
+    );
+}
+
+#[test]
+fn sig022_silent_when_the_responder_answers_good() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked), (GOOD, Status::Good)]);
+    let path = write("good", &package_with(developer(GOOD, &responder.url())));
+    let run = local(&path, &[]);
+    assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "good", "{cert}");
+    assert!(cert.get("problem").is_none(), "{cert}");
+    assert_eq!(cert["nonce_echoed"], true, "{cert}");
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca, &path]);
+    assert!(
+        human.stdout.contains(&format!(
+            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · good · {}",
+            responder.url()
+        )),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn an_unknown_certificate_is_said_never_an_error() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let path = write("unknown", &package_with(developer(UNKNOWN, &responder.url())));
+    let run = local(&path, &[]);
+    assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    assert_eq!(distribution(&revocation(&run))["status"], "unknown");
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca, &path]);
+    assert!(
+        human.stdout.contains("· unknown to its responder ·"),
+        "{}",
+        human.stdout
+    );
+    assert_ne!(human.code, 2, "{}", human.stderr);
+}
+
+#[test]
+fn offline_the_revocation_is_not_checked_and_said_so() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let path = write("offline", &package_with(developer(REVOKED, &responder.url())));
+    let run = local(&path, &["--offline"]);
+    assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    assert!(revocation(&run).is_empty(), "{}", run.stdout);
+    let skipped = run.json()["results"][0]["facts"]["skipped"].clone();
+    assert!(
+        skipped
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "revocation not checked (--offline)")),
+        "{skipped}"
+    );
+    assert_eq!(responder.requests(), 0);
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--offline", "--profile-ca", &ca, &path]);
+    assert!(
+        human.stdout.contains("revocation not checked (--offline)"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn one_request_per_certificate_in_a_run() {
+    // two packages with the same certificate, in one run: the responder is asked once
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let cert = developer(REVOKED, &responder.url());
+    let first = write("cached-1", &package_with(cert.clone()));
+    let second = write("cached-2", &package_with(cert));
+    let run = local(&first, &[&second]);
+    assert_eq!(
+        run.codes().iter().filter(|c| *c == "SIG022").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(responder.requests(), 1);
+}
+
+#[test]
+fn sig022_raised_for_a_served_package_read_by_range() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked), (GOOD, Status::Good)]);
+    let site = Site::correct("ota.acme-apps.test");
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok(
+            "application/octet-stream",
+            package_with(developer(REVOKED, &responder.url())),
+        ),
+    );
+    let mut args = site.args(&[]);
+    args.push(site.link());
+    let run = support::otadoctor_args(&args);
+    let mut codes = run.codes();
+    codes.sort();
+    // TLS005: the lab's private root
+    assert_eq!(codes, ["SIG013", "SIG022", "TLS005"], "{}", run.stdout);
+    assert_eq!(distribution(&revocation(&run))["status"], "revoked");
+    // the package was read by Range, not downloaded
+    assert!(
+        site.lab
+            .requests()
+            .iter()
+            .any(|r| r.path == Site::PACKAGE && r.range.is_some()),
+        "{:?}",
+        site.lab.requests()
+    );
+
+    // the human report: the ocsp line beside the profile's, the finding under the package
+    let human = support::otadoctor_args(&human_args(&args));
+    show(&human);
+    support::assert_in_order(
+        &human.stdout,
+        &[
+            "  profile   ad hoc · \"Field Ad Hoc\"",
+            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022 · http://127.0.0.1:",
+            "  ocsp      profile signer \"Test Provisioning Profile Signing\" · not checked: no OCSP responder in the certificate",
+        ],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("error[SIG022 signing-certificate-revoked] the distribution certificate"),
+        "{}",
+        human.stdout
+    );
+
+    // its correct neighbour
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok(
+            "application/octet-stream",
+            package_with(developer(GOOD, &responder.url())),
+        ),
+    );
+    let run = support::otadoctor_args(&args);
+    let mut codes = run.codes();
+    codes.sort();
+    assert_eq!(codes, ["SIG013", "TLS005"], "{}", run.stdout);
+    assert_eq!(distribution(&revocation(&run))["status"], "good");
+}
+
+#[test]
+fn a_malformed_answer_is_said_never_an_error() {
+    let site = Site::correct("ota.acme-apps.test");
+    site.lab.route(
+        "/ocsp-junk/*",
+        Route::ok("application/ocsp-response", b"<html>not OCSP</html>".to_vec()),
+    );
+    let url = site.url("/ocsp-junk/");
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package_with(developer(REVOKED, &url))),
+    );
+    let mut args = site.args(&[]);
+    args.push(site.link());
+    let run = support::otadoctor_args(&args);
+    let mut codes = run.codes();
+    codes.sort();
+    assert_eq!(codes, ["SIG013", "TLS005"], "{}", run.stdout);
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "not-checked", "{cert}");
+    assert_eq!(cert["problem"]["kind"], "malformed", "{cert}");
+    assert!(
+        site.lab.requests().iter().any(|r| r.path.starts_with("/ocsp-junk/M")),
+        "the request is in the path (RFC 6960 GET): {:?}",
+        site.lab.requests()
+    );
+    let human = support::otadoctor_args(&human_args(&args));
+    show(&human);
+    assert!(
+        human
+            .stdout
+            .contains("· not checked: malformed answer (it is not an OCSP response (")
+            && human.stdout.contains(&url),
+        "{}",
+        human.stdout
+    );
+}
+
+/// The same run in the human format.
+fn human_args(args: &[String]) -> Vec<String> {
+    args.iter()
+        .filter(|a| *a != "--format" && *a != "json")
+        .cloned()
+        .collect()
+}
+
+/// Prints a run's report with OTADOCTOR_SHOW set (for the rule doc's transcripts).
+fn show(run: &support::Run) {
+    if std::env::var_os("OTADOCTOR_SHOW").is_some() {
+        eprintln!("{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_slow_responder_times_out_and_is_said_never_an_error() {
+    let site = Site::correct("ota.acme-apps.test");
+    site.lab.route(
+        "/ocsp-slow/*",
+        Route::ok("application/ocsp-response", b"late".to_vec()).delay(std::time::Duration::from_secs(4)),
+    );
+    let url = site.url("/ocsp-slow/");
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package_with(developer(REVOKED, &url))),
+    );
+    let mut args = site.args(&["--timeout", "2"]);
+    args.push(site.link());
+    let started = std::time::Instant::now();
+    let run = support::otadoctor_args(&args);
+    let took = started.elapsed();
+    let mut codes = run.codes();
+    codes.sort();
+    assert_eq!(codes, ["SIG013", "TLS005"], "{}", run.stdout);
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "not-checked", "{cert}");
+    assert_eq!(cert["problem"]["kind"], "timed-out", "{cert}");
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    let human = support::otadoctor_args(&human_args(&args));
+    show(&human);
+    assert!(
+        human.stdout.contains("· not checked: responder timed out (") && human.stdout.contains(&url),
+        "{}",
+        human.stdout
+    );
+}
