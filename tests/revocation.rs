@@ -340,3 +340,126 @@ fn a_slow_responder_times_out_and_is_said_never_an_error() {
         human.stdout
     );
 }
+
+/// Answers made by `openssl ocsp` offline, judged by the collector's judge at the tests' clock.
+mod answers {
+    use super::*;
+    use otadoctor::facts::{RevocationProblemKind, RevocationStatus};
+
+    const URL: &str = "http://127.0.0.1:9/";
+    const NONCE: &[u8] = b"0123456789abcdef";
+
+    fn issuer() -> Vec<u8> {
+        support::profile::ca().intermediate_der.clone()
+    }
+
+    fn answer(cert: &[u8], serials: &[(&str, Status)], signer: Option<(&[u8], &str)>) -> Vec<u8> {
+        let request = otadoctor::collect::ocsp::request_for(cert, &issuer(), NONCE).expect("a request");
+        support::ocsp::answer_offline(&request, serials, signer)
+    }
+
+    fn judge(answer: &[u8], cert: &[u8], nonce: &[u8], now: time::OffsetDateTime) -> otadoctor::facts::RevocationFacts {
+        otadoctor::collect::ocsp::judge_answer(answer, cert, &issuer(), nonce, now)
+    }
+
+    #[test]
+    fn a_good_answer_signed_by_the_issuer_with_the_nonce() {
+        let cert = developer(GOOD, URL);
+        let facts = judge(
+            &answer(&cert, &[(GOOD, Status::Good)], None),
+            &cert,
+            NONCE,
+            support::NOW,
+        );
+        assert_eq!(facts.status, RevocationStatus::Good, "{facts:?}");
+        assert_eq!(facts.signed_by.as_deref(), Some("issuer"));
+        assert_eq!(facts.nonce_echoed, Some(true));
+    }
+
+    #[test]
+    fn an_answer_with_another_nonce_is_not_believed() {
+        let cert = developer(REVOKED, URL);
+        let facts = judge(
+            &answer(&cert, &[(REVOKED, Status::Revoked)], None),
+            &cert,
+            b"another nonce...",
+            support::NOW,
+        );
+        assert_eq!(facts.status, RevocationStatus::NotChecked, "{facts:?}");
+        assert_eq!(
+            facts.problem.map(|p| p.kind),
+            Some(RevocationProblemKind::NonceMismatch)
+        );
+    }
+
+    #[test]
+    fn an_answer_past_its_next_update_is_stale() {
+        // the responder's answers are good for ten years from the machine's clock
+        let cert = developer(REVOKED, URL);
+        let later = time::macros::datetime!(2046-01-01 00:00 UTC);
+        let facts = judge(&answer(&cert, &[(REVOKED, Status::Revoked)], None), &cert, NONCE, later);
+        assert_eq!(facts.status, RevocationStatus::NotChecked, "{facts:?}");
+        assert_eq!(facts.problem.map(|p| p.kind), Some(RevocationProblemKind::Stale));
+    }
+
+    #[test]
+    fn an_answer_about_another_certificate_is_malformed() {
+        let asked = developer(REVOKED, URL);
+        let other = developer(GOOD, URL);
+        let facts = judge(
+            &answer(&asked, &[(REVOKED, Status::Revoked)], None),
+            &other,
+            NONCE,
+            support::NOW,
+        );
+        assert_eq!(facts.status, RevocationStatus::NotChecked, "{facts:?}");
+        assert_eq!(facts.problem.map(|p| p.kind), Some(RevocationProblemKind::Malformed));
+    }
+
+    #[test]
+    fn a_changed_signature_is_not_the_issuers() {
+        let cert = developer(REVOKED, URL);
+        let mut bytes = answer(&cert, &[(REVOKED, Status::Revoked)], None);
+        // the signature BIT STRING ends the BasicOCSPResponse when no certificates follow it
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        let facts = judge(&bytes, &cert, NONCE, support::NOW);
+        assert_eq!(facts.status, RevocationStatus::NotChecked, "{facts:?}");
+        assert_eq!(facts.problem.map(|p| p.kind), Some(RevocationProblemKind::BadSignature));
+    }
+
+    #[test]
+    fn a_delegated_responder_is_believed_only_with_the_ocsp_signing_eku() {
+        let cert = developer(REVOKED, URL);
+        let (delegated, key) = support::ocsp::responder_certificate(true);
+        let facts = judge(
+            &answer(&cert, &[(REVOKED, Status::Revoked)], Some((&delegated, &key))),
+            &cert,
+            NONCE,
+            support::NOW,
+        );
+        assert_eq!(facts.status, RevocationStatus::Revoked, "{facts:?}");
+        assert_eq!(facts.signed_by.as_deref(), Some("otadoctor Test OCSP Responder"));
+        assert_eq!(facts.revocation_reason.as_deref(), Some("keyCompromise"));
+
+        let (plain, key) = support::ocsp::responder_certificate(false);
+        let facts = judge(
+            &answer(&cert, &[(REVOKED, Status::Revoked)], Some((&plain, &key))),
+            &cert,
+            NONCE,
+            support::NOW,
+        );
+        assert_eq!(facts.status, RevocationStatus::NotChecked, "{facts:?}");
+        assert_eq!(facts.problem.map(|p| p.kind), Some(RevocationProblemKind::BadSignature));
+    }
+
+    #[test]
+    fn junk_of_any_length_is_malformed_never_a_panic() {
+        let cert = developer(GOOD, URL);
+        let good = answer(&cert, &[(GOOD, Status::Good)], None);
+        for cut in (0..good.len()).step_by(7) {
+            let facts = judge(&good[..cut], &cert, NONCE, support::NOW);
+            assert_eq!(facts.status, RevocationStatus::NotChecked, "cut at {cut}");
+        }
+    }
+}

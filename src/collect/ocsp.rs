@@ -69,10 +69,13 @@ pub struct Candidate {
     pub der: Vec<u8>,
 }
 
+/// A certificate (DER) and the responder asked about it.
+type AnswerKey = (Vec<u8>, String);
+
 /// The answers of one run: one request per certificate and responder.
 #[derive(Default)]
 pub struct Cache {
-    answers: Mutex<HashMap<(Vec<u8>, String), Arc<OnceCell<RevocationFacts>>>>,
+    answers: Mutex<HashMap<AnswerKey, Arc<OnceCell<RevocationFacts>>>>,
     requests: AtomicU32,
 }
 
@@ -398,6 +401,38 @@ async fn ask(
         return facts;
     }
     judge(&answer, &id, &issuer, &nonce, c.now(), facts)
+}
+
+/// The DER of the OCSP request about `cert_der`, issued by `issuer_der`, with `nonce` (what
+/// `ask` sends; for tests that have a responder answer offline).
+pub fn request_for(cert_der: &[u8], issuer_der: &[u8], nonce: &[u8]) -> Option<Vec<u8>> {
+    let (_, issuer) = X509Certificate::from_der(issuer_der).ok()?;
+    request_der(cert_id(cert_der, &issuer, OID_SHA1)?, nonce)
+}
+
+/// Judges `answer` as the answer about `cert_der`, issued by `issuer_der`, to a request that
+/// carried `nonce`, at `now` (what `ask` does with what it received).
+pub fn judge_answer(
+    answer: &[u8],
+    cert_der: &[u8],
+    issuer_der: &[u8],
+    nonce: &[u8],
+    now: OffsetDateTime,
+) -> RevocationFacts {
+    let facts = RevocationFacts::default();
+    let Ok((_, issuer)) = X509Certificate::from_der(issuer_der) else {
+        return RevocationFacts {
+            problem: problem(RevocationProblemKind::NoIssuer, "the issuer does not parse"),
+            ..facts
+        };
+    };
+    let Some(id) = cert_id(cert_der, &issuer, OID_SHA1) else {
+        return RevocationFacts {
+            problem: problem(RevocationProblemKind::Malformed, "no OCSP request can be made for it"),
+            ..facts
+        };
+    };
+    judge(answer, &id, &issuer, nonce, now, facts)
 }
 
 /// Reads an OCSP answer for `id`, and what it says, at `now`.

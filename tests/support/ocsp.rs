@@ -37,16 +37,7 @@ impl Responder {
         let dir = TempDir::new("ocsp");
         let ca_pem = dir.write("ca.pem", super::lab::pem("CERTIFICATE", &ca.intermediate_der));
         let key_pem = dir.write("ca.key", ca.intermediate_key.serialize_pem());
-        let mut index = String::new();
-        for (serial, status) in serials {
-            match status {
-                Status::Good => index.push_str(&format!("V\t360101000000Z\t\t{serial}\tunknown\t/CN=test\n")),
-                Status::Revoked => index.push_str(&format!(
-                    "R\t360101000000Z\t261102093000Z,keyCompromise\t{serial}\tunknown\t/CN=test\n"
-                )),
-            }
-        }
-        let index = dir.write("index.txt", index);
+        let index = dir.write("index.txt", index_text(serials));
         let mut failures = Vec::new();
         for attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -118,6 +109,83 @@ impl Drop for Responder {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// openssl's index of issued certificates: `serials` good or revoked.
+fn index_text(serials: &[(&str, Status)]) -> String {
+    let mut index = String::new();
+    for (serial, status) in serials {
+        match status {
+            Status::Good => index.push_str(&format!("V\t360101000000Z\t\t{serial}\tunknown\t/CN=test\n")),
+            Status::Revoked => index.push_str(&format!(
+                "R\t360101000000Z\t261102093000Z,keyCompromise\t{serial}\tunknown\t/CN=test\n"
+            )),
+        }
+    }
+    index
+}
+
+/// Has `openssl ocsp` answer `request` (DER) offline (`-reqin`/`-respout`) from an index
+/// listing `serials`, signed by `signer` (certificate DER, key PEM), else by the intermediate.
+pub fn answer_offline(request: &[u8], serials: &[(&str, Status)], signer: Option<(&[u8], &str)>) -> Vec<u8> {
+    let ca = super::profile::ca();
+    let dir = TempDir::new("ocsp-offline");
+    let ca_pem = dir.write("ca.pem", super::lab::pem("CERTIFICATE", &ca.intermediate_der));
+    let (signer_pem, key_pem) = match signer {
+        Some((der, key)) => (
+            dir.write("signer.pem", super::lab::pem("CERTIFICATE", der)),
+            dir.write("signer.key", key),
+        ),
+        None => (ca_pem.clone(), dir.write("ca.key", ca.intermediate_key.serialize_pem())),
+    };
+    let index = dir.write("index.txt", index_text(serials));
+    let req = dir.write("req.der", request);
+    let resp = dir.join("resp.der");
+    let mut command = Command::new("openssl");
+    command
+        .args([
+            "ocsp",
+            "-index",
+            &index,
+            "-rsigner",
+            &signer_pem,
+            "-rkey",
+            &key_pem,
+            "-CA",
+            &ca_pem,
+        ])
+        .args(["-ndays", "3650", "-reqin", &req, "-respout", &resp]);
+    if signer.is_none() {
+        // the issuer's answer needs no certificate: the signature then ends it
+        command.arg("-resp_no_certs");
+    }
+    let out = command.output().expect("openssl ocsp (.ci/run installs openssl)");
+    assert!(
+        out.status.success(),
+        "openssl ocsp: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(&resp).expect("the answer")
+}
+
+/// A responder certificate of the intermediate (DER, key PEM): with the OCSP-signing EKU, a
+/// responder the issuer delegated; without, a certificate that may not answer for it.
+pub fn responder_certificate(ocsp_signing: bool) -> (Vec<u8>, String) {
+    let ca = super::profile::ca();
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "otadoctor Test OCSP Responder");
+    params.is_ca = rcgen::IsCa::ExplicitNoCa;
+    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2036, 1, 1);
+    if ocsp_signing {
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::OcspSigning];
+    }
+    let issuer = Issuer::from_params(&ca.intermediate_params, &ca.intermediate_key);
+    let cert = params.signed_by(&key, &issuer).expect("responder");
+    (cert.der().to_vec(), key.serialize_pem())
 }
 
 /// A distribution certificate of the profile CA's intermediate with serial `serial` (hex) whose
