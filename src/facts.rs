@@ -64,6 +64,10 @@ pub struct Facts {
     /// A provisioning profile given on its own (a `.mobileprovision` input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileFacts>,
+    /// Online: the OCSP status of the certificates of that profile (its DeveloperCertificates
+    /// and its signer), as `PackageFacts::revocation`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile_revocation: Vec<RevocationFacts>,
     /// Set when the run's deadline passed before this input was checked: what was under way.
     /// The facts are then what was known before that step.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -341,6 +341,59 @@ fn a_slow_responder_times_out_and_is_said_never_an_error() {
     );
 }
 
+#[test]
+fn sig022_raised_for_a_profile_given_on_its_own() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked), (GOOD, Status::Good)]);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("revocation");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let profile = |serial: &str, name: &str| {
+        let path = dir.join(format!("{name}-{}.mobileprovision", std::process::id()));
+        let spec = ProfileSpec {
+            developer_certificates: Some(vec![developer(serial, &responder.url())]),
+            ..ProfileSpec::default()
+        };
+        std::fs::write(&path, spec.signed()).expect("write the profile");
+        path.display().to_string()
+    };
+    let revoked = profile(REVOKED, "revoked");
+    let run = local(&revoked, &[]);
+    assert!(run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    let facts = run.json()["results"][0]["facts"]["profile_revocation"].clone();
+    let facts = facts.as_array().cloned().unwrap_or_default();
+    assert_eq!(distribution(&facts)["status"], "revoked", "{facts:?}");
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca, &revoked]);
+    support::assert_in_order(
+        &human.stdout,
+        &[
+            "  profile   ad hoc",
+            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+        ],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the profile is revoked"),
+        "{}",
+        human.stdout
+    );
+
+    // its neighbour: good
+    let good = profile(GOOD, "good");
+    let run = local(&good, &[]);
+    assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    // offline: not asked, said
+    let run = local(&revoked, &["--offline"]);
+    assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("revocation not checked (--offline)"),
+        "{}",
+        run.stdout
+    );
+    // the revoked profile's two runs and the good one's; none offline
+    assert_eq!(responder.requests(), 3);
+}
+
 /// Answers made by `openssl ocsp` offline, judged by the collector's judge at the tests' clock.
 mod answers {
     use super::*;

@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 
 use crate::check::{Context, called};
 use crate::facts::{
-    BundleFacts, CertificateRole, Facts, PackageFacts, ProfileFacts, ProfileKind, RevocationStatus, SignatureVerdict,
+    BundleFacts, CertificateRole, Facts, PackageFacts, ProfileFacts, ProfileKind, RevocationFacts, RevocationStatus,
+    SignatureVerdict,
 };
 use crate::finding::{DeviceAnswer, Finding, Provisioned, Resource, Subject};
 use crate::registry as rules;
@@ -21,7 +22,11 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
         no_embedded_profile(package, &subject, out);
         missing_code_signature(package, &subject, out);
         seal_broken(package, &subject, out);
-        signing_certificate_revoked(package, &subject, out);
+        let owner = |path: &str| match package.bundles.iter().find(|b| b.path == path) {
+            Some(bundle) => called(bundle),
+            None => path.to_string(),
+        };
+        signing_certificate_revoked(&package.revocation, &owner, &subject, out);
         for (i, bundle) in package.bundles.iter().enumerate() {
             info_plist_modified_after_signing(bundle, &subject, out);
             let Some(profile) = &bundle.profile else { continue };
@@ -47,6 +52,12 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
             main: true,
         };
         p.profile_rules(None, ctx, out);
+        signing_certificate_revoked(
+            &facts.profile_revocation,
+            &|_| "the profile".to_string(),
+            &p.subject,
+            out,
+        );
     }
 }
 
@@ -111,22 +122,17 @@ fn no_embedded_profile(package: &PackageFacts, subject: &Subject, out: &mut Vec<
 }
 
 /// SIG022: a certificate that signed the package (a profile's distribution certificate, the
-/// profile's signer, the code's signer) is revoked, as its OCSP responder answered. One finding
+/// profile's signer, the code's signer) or a profile given on its own is revoked, as its OCSP
+/// responder answered; `owner` names what each certificate's `bundles` entry is. One finding
 /// per certificate; the other answers (good, unknown, none) are the report's, not findings.
-fn signing_certificate_revoked(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
-    for cert in package
-        .revocation
-        .iter()
-        .filter(|r| r.status == RevocationStatus::Revoked)
-    {
-        let owners: Vec<String> = cert
-            .bundles
-            .iter()
-            .map(|path| match package.bundles.iter().find(|b| &b.path == path) {
-                Some(bundle) => called(bundle),
-                None => path.clone(),
-            })
-            .collect();
+fn signing_certificate_revoked(
+    revocation: &[RevocationFacts],
+    owner: &dyn Fn(&str) -> String,
+    subject: &Subject,
+    out: &mut Vec<Finding>,
+) {
+    for cert in revocation.iter().filter(|r| r.status == RevocationStatus::Revoked) {
+        let owners: Vec<String> = cert.bundles.iter().map(|path| owner(path)).collect();
         let roles: Vec<String> = cert.roles.iter().map(|r| r.words().to_string()).collect();
         let mut since = String::new();
         if let Some(at) = cert.revoked_at {

@@ -25,8 +25,8 @@ use crate::collect::Collector;
 use crate::collect::net::Request;
 use crate::collect::profile::{cert_name, issued_by, signature_algorithm, verify_with};
 use crate::facts::{
-    CertificateRole, NetError, PackageFacts, RevocationFacts, RevocationProblem, RevocationProblemKind,
-    RevocationStatus,
+    CertificateRole, Facts, NetError, PackageFacts, ProfileFacts, RevocationFacts, RevocationProblem,
+    RevocationProblemKind, RevocationStatus,
 };
 
 /// Apple's WWDR intermediates, the issuers of distribution certificates (see
@@ -91,36 +91,40 @@ impl Cache {
 pub fn candidates(package: &PackageFacts) -> Vec<Candidate> {
     let mut out = Vec::new();
     for bundle in &package.bundles {
-        let Some(profile) = &bundle.profile else { continue };
-        for cert in profile.developer_certificates.iter().filter(|c| !c.der.is_empty()) {
-            out.push(Candidate {
-                role: CertificateRole::DistributionCertificate,
-                bundle: bundle.path.clone(),
-                der: cert.der.clone(),
-            });
-        }
-        if let Some(der) = &profile.signer_der {
-            out.push(Candidate {
-                role: CertificateRole::ProfileSigner,
-                bundle: bundle.path.clone(),
-                der: der.clone(),
-            });
+        if let Some(profile) = &bundle.profile {
+            out.extend(profile_candidates(profile, &bundle.path));
         }
     }
-    // the code signers (the CMS signer of each code signature) join here, one line:
-    // out.extend(package.machos.iter()…signature…signer_der… .map(|der| Candidate { role: CertificateRole::CodeSigner, .. }));
+    // the code signers (the CMS signer of each code signature) join here once the code
+    // signature's facts keep the signer's DER
+    out
+}
+
+/// The certificates of one profile to ask about, for `owner` (a bundle's path, or the profile
+/// file): its `DeveloperCertificates` and its signer.
+pub fn profile_candidates(profile: &ProfileFacts, owner: &str) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for cert in profile.developer_certificates.iter().filter(|c| !c.der.is_empty()) {
+        out.push(Candidate {
+            role: CertificateRole::DistributionCertificate,
+            bundle: owner.to_string(),
+            der: cert.der.clone(),
+        });
+    }
+    if let Some(der) = &profile.signer_der {
+        out.push(Candidate {
+            role: CertificateRole::ProfileSigner,
+            bundle: owner.to_string(),
+            der: der.clone(),
+        });
+    }
     out
 }
 
 /// The certificates an issuer is looked for among: those the profiles carry, and Apple's WWDR
 /// intermediates.
-pub fn issuers_at_hand(package: &PackageFacts) -> Vec<Vec<u8>> {
-    let mut pool: Vec<Vec<u8>> = package
-        .bundles
-        .iter()
-        .filter_map(|b| b.profile.as_ref())
-        .flat_map(|p| p.carried_certificates.iter().cloned())
-        .collect();
+pub fn issuers_at_hand<'a>(profiles: impl Iterator<Item = &'a ProfileFacts>) -> Vec<Vec<u8>> {
+    let mut pool: Vec<Vec<u8>> = profiles.flat_map(|p| p.carried_certificates.iter().cloned()).collect();
     pool.extend(APPLE_WWDR.iter().map(|d| d.to_vec()));
     pool
 }
@@ -134,8 +138,20 @@ pub async fn check_package(c: &Collector, package: &mut PackageFacts) {
     if candidates.is_empty() {
         return;
     }
-    let pool = issuers_at_hand(package);
+    let pool = issuers_at_hand(package.bundles.iter().filter_map(|b| b.profile.as_ref()));
     package.revocation = check(c, &candidates, &pool).await;
+}
+
+/// Asks about the signing certificates of a profile given on its own (a `.mobileprovision`
+/// input) and records the answers beside it.
+pub async fn check_profile(c: &Collector, facts: &mut Facts) {
+    let Some(profile) = &facts.profile else { return };
+    let candidates = profile_candidates(profile, &profile.source);
+    if candidates.is_empty() {
+        return;
+    }
+    let pool = issuers_at_hand(std::iter::once(profile));
+    facts.profile_revocation = check(c, &candidates, &pool).await;
 }
 
 /// The status of each distinct certificate of `candidates` (its roles and bundles gathered),

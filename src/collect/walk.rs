@@ -37,7 +37,8 @@ pub async fn collect(c: Collector, input: &mut Input) {
                 crate::collect::ocsp::check_package(&c, package).await;
             }
         }
-        InputKind::Profile | InputKind::Directory => {}
+        InputKind::Profile => crate::collect::ocsp::check_profile(&c, &mut input.facts).await,
+        InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
         InputKind::Evidence => follow_evidence(c, &mut input.facts).await,
     }
@@ -573,7 +574,12 @@ pub fn note_revocation_offline(input: &mut Input) {
         .walks
         .iter()
         .filter_map(|w| w.package.as_ref())
-        .any(|p| !crate::collect::ocsp::candidates(p).is_empty());
+        .any(|p| !crate::collect::ocsp::candidates(p).is_empty())
+        || input
+            .facts
+            .profile
+            .as_ref()
+            .is_some_and(|p| !crate::collect::ocsp::profile_candidates(p, &p.source).is_empty());
     if has_certificates && !input.facts.skipped.iter().any(|s| s == REVOCATION_OFFLINE) {
         input.facts.skipped.push(REVOCATION_OFFLINE.to_string());
     }

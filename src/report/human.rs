@@ -192,6 +192,9 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         if let Some(id) = &profile.application_identifier {
             let _ = writeln!(out, "{} {}", style.dim("  app id   "), esc(id));
         }
+        for cert in &facts.profile_revocation {
+            let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
+        }
         render_device(out, outcome, style);
         let _ = writeln!(out);
     }
