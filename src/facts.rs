@@ -1273,7 +1273,8 @@ pub struct RevocationProblem {
 pub enum RevocationProblemKind {
     /// The certificate names no OCSP responder (no AIA extension, or none for OCSP).
     NoResponder,
-    /// Its issuer is not among the certificates at hand (the profile's, Apple's intermediates).
+    /// Its issuer is not among the certificates at hand (Apple's WWDR intermediates, those of
+    /// a profile signed by Apple or under `--profile-ca`): it is not asked about.
     NoIssuer,
     /// The responder could not be reached, or answered with an HTTP error.
     #[default]

@@ -174,6 +174,25 @@ fn offline_the_revocation_is_not_checked_and_said_so() {
 }
 
 #[test]
+fn no_url_is_followed_from_a_certificate_no_trusted_issuer_signed() {
+    // without --profile-ca the test profile is not Apple's (SIG008): the intermediate it
+    // carries is no issuer otadoctor trusts, so its certificate's responder is not asked
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let path = write("untrusted", &package_with(developer(REVOKED, &responder.url())));
+    let run = support::otadoctor(&["--format", "json", &path]);
+    let codes = run.codes();
+    assert!(
+        codes.contains(&"SIG008".to_string()) && !codes.contains(&"SIG022".to_string()),
+        "{codes:?}"
+    );
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "not-checked", "{cert}");
+    assert_eq!(cert["problem"]["kind"], "no-issuer", "{cert}");
+    assert_eq!(responder.requests(), 0);
+}
+
+#[test]
 fn one_request_per_certificate_in_a_run() {
     // two packages with the same certificate, in one run: the responder is asked once
     let responder = Responder::start(&[(REVOKED, Status::Revoked)]);

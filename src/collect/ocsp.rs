@@ -26,7 +26,7 @@ use crate::collect::net::Request;
 use crate::collect::profile::{cert_name, issued_by, signature_algorithm, verify_with};
 use crate::facts::{
     CertificateRole, Facts, NetError, PackageFacts, ProfileFacts, RevocationFacts, RevocationProblem,
-    RevocationProblemKind, RevocationStatus,
+    RevocationProblemKind, RevocationStatus, SignatureVerdict,
 };
 
 /// Apple's WWDR intermediates, the issuers of distribution certificates (see
@@ -121,10 +121,20 @@ pub fn profile_candidates(profile: &ProfileFacts, owner: &str) -> Vec<Candidate>
     out
 }
 
-/// The certificates an issuer is looked for among: those the profiles carry, and Apple's WWDR
-/// intermediates.
+/// The certificates an issuer is looked for among: Apple's WWDR intermediates, and those a
+/// profile carries when its signature chains to Apple Root CA (or a `--profile-ca` root). A
+/// certificate no trusted issuer signed is not asked about: its AIA is whatever its maker
+/// wrote, and otadoctor follows no URL from it.
 pub fn issuers_at_hand<'a>(profiles: impl Iterator<Item = &'a ProfileFacts>) -> Vec<Vec<u8>> {
-    let mut pool: Vec<Vec<u8>> = profiles.flat_map(|p| p.carried_certificates.iter().cloned()).collect();
+    let mut pool: Vec<Vec<u8>> = profiles
+        .filter(|p| {
+            matches!(
+                p.signature.verdict,
+                SignatureVerdict::Apple | SignatureVerdict::ExtraAnchor
+            )
+        })
+        .flat_map(|p| p.carried_certificates.iter().cloned())
+        .collect();
     pool.extend(APPLE_WWDR.iter().map(|d| d.to_vec()));
     pool
 }
@@ -250,7 +260,7 @@ async fn status(c: &Collector, der: &[u8], pool: &[Vec<u8>]) -> RevocationFacts 
         facts.problem = problem(
             RevocationProblemKind::NoIssuer,
             format!(
-                "its issuer \"{}\" is neither in the profile nor one of Apple's WWDR intermediates",
+                "its issuer \"{}\" is not one of Apple's WWDR intermediates nor in a profile signed by Apple (or under --profile-ca)",
                 cert.issuer()
             ),
         );
