@@ -666,6 +666,10 @@ fn revocation_line(r: &crate::facts::RevocationFacts) -> String {
         }
         RevocationStatus::Unknown => "unknown to its responder".to_string(),
         RevocationStatus::NotChecked => match &r.problem {
+            // its words say it all (the detail is for the JSON)
+            Some(p) if p.kind == crate::facts::RevocationProblemKind::NoResponder => {
+                format!("not checked: {}", p.kind.words())
+            }
             Some(p) => format!("not checked: {} ({})", p.kind.words(), p.detail),
             None => "not checked".to_string(),
         },
