@@ -1236,6 +1236,10 @@ pub struct RevocationFacts {
     /// Who signed the answer: `issuer`, or the delegated responder certificate's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed_by: Option<String>,
+    /// The responder refused the request with a nonce (`malformedRequest`, `unauthorized`):
+    /// it was asked again without one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub asked_without_nonce: bool,
     /// Whether the answer echoed the request's nonce (`None`: no answer was read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce_echoed: Option<bool>,

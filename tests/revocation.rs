@@ -311,6 +311,49 @@ fn a_malformed_answer_is_said_never_an_error() {
     );
 }
 
+#[test]
+fn a_responder_that_refuses_the_nonce_is_asked_again_without() {
+    // the lab answers malformedRequest to every request under /ocsp-picky/ but the one without
+    // a nonce, which it answers good (an answer openssl ocsp made offline for that request)
+    let site = Site::correct("ota.acme-apps.test");
+    let url = site.url("/ocsp-picky/");
+    let cert = developer(GOOD, &url);
+    let issuer = support::profile::ca().intermediate_der.clone();
+    let plain = otadoctor::collect::ocsp::request_for(&cert, &issuer, None).expect("a request");
+    let good = support::ocsp::answer_offline(&plain, &[(GOOD, Status::Good)], None);
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&plain);
+    let path = format!(
+        "/ocsp-picky/{}",
+        percent_encoding::utf8_percent_encode(&encoded, percent_encoding::NON_ALPHANUMERIC)
+    );
+    site.lab.route(&path, Route::ok("application/ocsp-response", good));
+    // OCSPResponse { responseStatus malformedRequest (1) }
+    site.lab.route(
+        "/ocsp-picky/*",
+        Route::ok("application/ocsp-response", vec![0x30, 0x03, 0x0a, 0x01, 0x01]),
+    );
+    site.lab
+        .route(Site::PACKAGE, Route::ok("application/octet-stream", package_with(cert)));
+    let mut args = site.args(&[]);
+    args.push(site.link());
+    let run = support::otadoctor_args(&args);
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "good", "{cert}");
+    assert_eq!(cert["asked_without_nonce"], true, "{cert}");
+    assert_eq!(cert["nonce_echoed"], false, "{cert}");
+    let asked: Vec<String> = site
+        .lab
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/ocsp-picky/"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[1], path);
+}
+
 /// The same run in the human format.
 fn human_args(args: &[String]) -> Vec<String> {
     args.iter()
@@ -426,7 +469,7 @@ mod answers {
     }
 
     fn answer(cert: &[u8], serials: &[(&str, Status)], signer: Option<(&[u8], &str)>) -> Vec<u8> {
-        let request = otadoctor::collect::ocsp::request_for(cert, &issuer(), NONCE).expect("a request");
+        let request = otadoctor::collect::ocsp::request_for(cert, &issuer(), Some(NONCE)).expect("a request");
         support::ocsp::answer_offline(&request, serials, signer)
     }
 

@@ -25,7 +25,7 @@ use crate::collect::Collector;
 use crate::collect::net::Request;
 use crate::collect::profile::{cert_name, issued_by, signature_algorithm, verify_with};
 use crate::facts::{
-    CertificateRole, Facts, NetError, PackageFacts, ProfileFacts, RevocationFacts, RevocationProblem,
+    CertificateRole, Facts, Fetch, NetError, PackageFacts, ProfileFacts, RevocationFacts, RevocationProblem,
     RevocationProblemKind, RevocationStatus, SignatureVerdict,
 };
 
@@ -305,9 +305,20 @@ fn cert_id(cert_der: &[u8], issuer: &X509Certificate<'_>, algorithm: ObjectIdent
     })
 }
 
-/// The DER of an OCSP request for `id` with `nonce` (RFC 8954: an OCTET STRING in the value).
-pub fn request_der(id: CertId, nonce: &[u8]) -> Option<Vec<u8>> {
-    let value = OctetString::new(nonce).ok()?.to_der().ok()?;
+/// The DER of an OCSP request for `id`, with `nonce` when given (RFC 8954: an OCTET STRING in
+/// the extension's value).
+pub fn request_der(id: CertId, nonce: Option<&[u8]>) -> Option<Vec<u8>> {
+    let request_extensions = match nonce {
+        Some(nonce) => {
+            let value = OctetString::new(nonce).ok()?.to_der().ok()?;
+            Some(vec![x509_cert::ext::Extension {
+                extn_id: OID_OCSP_NONCE,
+                critical: false,
+                extn_value: OctetString::new(value).ok()?,
+            }])
+        }
+        None => None,
+    };
     let request = OcspRequest {
         tbs_request: x509_ocsp::TbsRequest {
             version: x509_ocsp::Version::V1,
@@ -316,11 +327,7 @@ pub fn request_der(id: CertId, nonce: &[u8]) -> Option<Vec<u8>> {
                 req_cert: id,
                 single_request_extensions: None,
             }],
-            request_extensions: Some(vec![x509_cert::ext::Extension {
-                extn_id: OID_OCSP_NONCE,
-                critical: false,
-                extn_value: OctetString::new(value).ok()?,
-            }]),
+            request_extensions,
         },
         optional_signature: None,
     };
@@ -354,13 +361,61 @@ async fn ask(
         facts.problem = problem(RevocationProblemKind::NotAsked, "no random nonce could be made");
         return facts;
     }
-    let Some(body) = request_der(id.clone(), &nonce) else {
+    let Some(body) = request_der(id.clone(), Some(&nonce)) else {
         facts.problem = problem(RevocationProblemKind::Malformed, "no OCSP request can be made for it");
         return facts;
     };
-    // RFC 6960 A.1: a small request goes by GET, base64 then URL-encoded after the responder's URL
+    let (mut fetch, mut answer) = match send(c, url, &body).await {
+        Ok(sent) => sent,
+        Err((fetch, why)) => {
+            facts.fetch = fetch;
+            facts.problem = Some(why);
+            return facts;
+        }
+    };
+    let mut sent_nonce: &[u8] = &nonce;
+    if refuses_the_request(&answer)
+        && let Some(plain) = request_der(id.clone(), None)
+    {
+        // RFC 8954: a responder should ignore a nonce it does not support; one that refuses the
+        // request for it is asked again without
+        facts.asked_without_nonce = true;
+        sent_nonce = &[];
+        match send(c, url, &plain).await {
+            Ok((again, body)) => {
+                fetch.exchanges.extend(again.exchanges);
+                answer = body;
+            }
+            Err((again, why)) => {
+                fetch.exchanges.extend(again.into_iter().flat_map(|f| f.exchanges));
+                facts.fetch = Some(fetch);
+                facts.problem = Some(why);
+                return facts;
+            }
+        }
+    }
+    facts.fetch = Some(fetch);
+    judge(&answer, &id, &issuer, sent_nonce, c.now(), facts)
+}
+
+/// Whether an answer is an OCSP refusal of the request itself (`malformedRequest`,
+/// `unauthorized`): what a responder that does not take nonces may answer.
+fn refuses_the_request(answer: &[u8]) -> bool {
+    OcspResponse::from_der(answer).is_ok_and(|r| {
+        matches!(
+            r.response_status,
+            OcspResponseStatus::MalformedRequest | OcspResponseStatus::Unauthorized
+        )
+    })
+}
+
+/// Sends one OCSP request (DER) to `url` by GET (RFC 6960 A.1: base64, then URL-encoded, after
+/// the responder's URL), within `OCSP_TIMEOUT`: the exchange and the answer's body, or why
+/// there is no answer to read.
+async fn send(c: &Collector, url: &str, body: &[u8]) -> Result<(Fetch, Vec<u8>), (Option<Fetch>, RevocationProblem)> {
+    let why = |kind: RevocationProblemKind, detail: String| RevocationProblem { kind, detail };
     use base64::Engine as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(body);
     let get_url = format!(
         "{}{}{}",
         url,
@@ -374,64 +429,48 @@ async fn ask(
         ..Request::get(&get_url, "ocsp", ANSWER_CAP + 1)
     };
     let limit = OCSP_TIMEOUT;
-    let (fetch, answer) = match tokio::time::timeout(limit, c.net.fetch(request)).await {
-        Ok(done) => done,
-        Err(_) => {
-            facts.problem = problem(
+    let Ok((fetch, answer)) = tokio::time::timeout(limit, c.net.fetch(request)).await else {
+        return Err((
+            None,
+            why(
                 RevocationProblemKind::TimedOut,
                 format!("no answer within {} s", limit.as_secs()),
-            );
-            return facts;
-        }
+            ),
+        ));
     };
-    let last = fetch.last().cloned();
-    facts.fetch = Some(fetch);
-    let Some(last) = last else {
-        facts.problem = problem(RevocationProblemKind::Unreachable, "no request was made");
-        return facts;
+    let Some(last) = fetch.last().cloned() else {
+        return Err((
+            Some(fetch),
+            why(RevocationProblemKind::Unreachable, "no request was made".to_string()),
+        ));
     };
-    match &last.error {
-        Some(NetError::Timeout { .. }) => {
-            facts.problem = problem(
-                RevocationProblemKind::TimedOut,
-                last.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
-            );
-            return facts;
-        }
-        Some(NetError::Deadline) => {
-            facts.problem = problem(RevocationProblemKind::NotAsked, "the run's deadline had passed");
-            return facts;
-        }
-        Some(e) => {
-            facts.problem = problem(RevocationProblemKind::Unreachable, e.to_string());
-            return facts;
-        }
-        None => {}
-    }
-    match last.status {
-        Some(200) => {}
-        Some(status) => {
-            facts.problem = problem(RevocationProblemKind::Unreachable, format!("it answered HTTP {status}"));
-            return facts;
-        }
-        None => {
-            facts.problem = problem(RevocationProblemKind::Unreachable, "no answer");
-            return facts;
-        }
-    }
-    if last.body_truncated {
-        facts.problem = problem(
+    let problem = match (&last.error, last.status) {
+        (Some(e @ NetError::Timeout { .. }), _) => Some(why(RevocationProblemKind::TimedOut, e.to_string())),
+        (Some(NetError::Deadline), _) => Some(why(
+            RevocationProblemKind::NotAsked,
+            "the run's deadline had passed".to_string(),
+        )),
+        (Some(e), _) => Some(why(RevocationProblemKind::Unreachable, e.to_string())),
+        (None, Some(200)) if last.body_truncated => Some(why(
             RevocationProblemKind::Malformed,
             format!("the answer is larger than {} KiB", ANSWER_CAP / 1024),
-        );
-        return facts;
+        )),
+        (None, Some(200)) => None,
+        (None, Some(status)) => Some(why(
+            RevocationProblemKind::Unreachable,
+            format!("it answered HTTP {status}"),
+        )),
+        (None, None) => Some(why(RevocationProblemKind::Unreachable, "no answer".to_string())),
+    };
+    match problem {
+        Some(p) => Err((Some(fetch), p)),
+        None => Ok((fetch, answer)),
     }
-    judge(&answer, &id, &issuer, &nonce, c.now(), facts)
 }
 
-/// The DER of the OCSP request about `cert_der`, issued by `issuer_der`, with `nonce` (what
-/// `ask` sends; for tests that have a responder answer offline).
-pub fn request_for(cert_der: &[u8], issuer_der: &[u8], nonce: &[u8]) -> Option<Vec<u8>> {
+/// The DER of the OCSP request about `cert_der`, issued by `issuer_der`, with `nonce` when
+/// given (what `ask` sends; for tests that have a responder answer offline).
+pub fn request_for(cert_der: &[u8], issuer_der: &[u8], nonce: Option<&[u8]>) -> Option<Vec<u8>> {
     let (_, issuer) = X509Certificate::from_der(issuer_der).ok()?;
     request_der(cert_id(cert_der, &issuer, OID_SHA1)?, nonce)
 }
