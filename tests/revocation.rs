@@ -193,6 +193,26 @@ fn no_url_is_followed_from_a_certificate_no_trusted_issuer_signed() {
 }
 
 #[test]
+fn a_package_found_in_a_directory_scan_is_asked_about_only_with_follow() {
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let dir = support::servers::TempDir::new("revocation-scan");
+    dir.write("dist/Field.ipa", package_with(developer(REVOKED, &responder.url())));
+    let ca = support::profile::ca_file();
+    let scan = support::otadoctor(&["--format", "json", "--profile-ca", &ca, &dir.join("")]);
+    assert!(!scan.codes().contains(&"SIG022".to_string()), "{}", scan.stdout);
+    assert!(
+        scan.stdout
+            .contains("revocation not checked: found in a directory scan, which is checked offline (--follow)"),
+        "{}",
+        scan.stdout
+    );
+    assert_eq!(responder.requests(), 0);
+    let followed = support::otadoctor(&["--format", "json", "--follow", "--profile-ca", &ca, &dir.join("")]);
+    assert!(followed.codes().contains(&"SIG022".to_string()), "{}", followed.stdout);
+    assert_eq!(responder.requests(), 1);
+}
+
+#[test]
 fn one_request_per_certificate_in_a_run() {
     // two packages with the same certificate, in one run: the responder is asked once
     let responder = Responder::start(&[(REVOKED, Status::Revoked)]);

@@ -566,9 +566,19 @@ pub fn note_offline(input: &mut Input) {
 /// What `--offline` notes of an input whose package names signing certificates.
 pub const REVOCATION_OFFLINE: &str = "revocation not checked (--offline)";
 
+/// What a directory scan without `--follow` notes of a package or profile it found.
+pub const REVOCATION_NOT_FOLLOWED: &str =
+    "revocation not checked: found in a directory scan, which is checked offline (--follow)";
+
 /// Under `--offline`, notes that the signing certificates' revocation was not asked (once),
 /// when a package of the input has any.
 pub fn note_revocation_offline(input: &mut Input) {
+    note_revocation_not_asked(input, REVOCATION_OFFLINE);
+}
+
+/// Notes `why` the signing certificates' revocation was not asked (once), when a package or
+/// profile of the input has any.
+fn note_revocation_not_asked(input: &mut Input, why: &str) {
     let has_certificates = input
         .facts
         .walks
@@ -580,8 +590,8 @@ pub fn note_revocation_offline(input: &mut Input) {
             .profile
             .as_ref()
             .is_some_and(|p| !crate::collect::ocsp::profile_candidates(p, &p.source).is_empty());
-    if has_certificates && !input.facts.skipped.iter().any(|s| s == REVOCATION_OFFLINE) {
-        input.facts.skipped.push(REVOCATION_OFFLINE.to_string());
+    if has_certificates && !input.facts.skipped.iter().any(|s| s == why) {
+        input.facts.skipped.push(why.to_string());
     }
 }
 
@@ -596,7 +606,11 @@ pub fn note_not_followed(input: &mut Input) {
             "the icons are not fetched"
         }
         InputKind::Manifest => "the package and the icons are not fetched",
-        InputKind::Package | InputKind::Profile | InputKind::Directory | InputKind::Url => return,
+        InputKind::Package | InputKind::Profile => {
+            note_revocation_not_asked(input, REVOCATION_NOT_FOLLOWED);
+            return;
+        }
+        InputKind::Directory | InputKind::Url => return,
         InputKind::Evidence if !evidence_goes_out(input) => return,
         InputKind::Evidence => "the links and manifest URLs the evidence names are not followed",
     };
