@@ -150,6 +150,34 @@ fn an_unknown_certificate_is_said_never_an_error() {
 }
 
 #[test]
+fn an_unreachable_responder_is_said_never_an_error() {
+    // a loopback port nothing listens on
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}/");
+    let path = write("unreachable", &package_with(developer(REVOKED, &url)));
+    let run = local(&path, &[]);
+    let codes = run.codes();
+    assert_eq!(codes, ["SIG013"], "{}", run.stdout);
+    let facts = revocation(&run);
+    let cert = distribution(&facts);
+    assert_eq!(cert["status"], "not-checked", "{cert}");
+    assert_eq!(cert["problem"]["kind"], "unreachable", "{cert}");
+    let ca = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca, &path]);
+    assert!(
+        human
+            .stdout
+            .contains("· not checked: responder unreachable (cannot connect: connection refused) ·"),
+        "{}",
+        human.stdout
+    );
+    assert_eq!(human.code, 0, "{}", human.stderr);
+}
+
+#[test]
 fn offline_the_revocation_is_not_checked_and_said_so() {
     let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
     let path = write("offline", &package_with(developer(REVOKED, &responder.url())));
