@@ -481,7 +481,11 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 GOOD
             };
             let profile = support::profile::ProfileSpec {
-                developer_certificates: Some(vec![support::ocsp::developer(serial, &ocsp.url())]),
+                // and the usual one, which names no responder
+                developer_certificates: Some(vec![
+                    support::ocsp::developer(serial, &ocsp.url()),
+                    support::profile::ca().developer_der.clone(),
+                ]),
                 ..Default::default()
             };
             let spec = support::lab::IpaSpec {

@@ -13,12 +13,13 @@ const REVOKED: &str = "5A0001";
 const GOOD: &str = "5A0002";
 const UNKNOWN: &str = "5A0003";
 
-/// An IPA whose profile's only distribution certificate is `cert`.
+/// An IPA whose profile lists `cert` (and the test CA's usual distribution certificate, which
+/// names no responder: the one the tests' executables are signed with).
 fn package_with(cert: Vec<u8>) -> Vec<u8> {
     ipa(&IpaSpec {
         profile: Some(
             ProfileSpec {
-                developer_certificates: Some(vec![cert]),
+                developer_certificates: Some(vec![cert, support::profile::ca().developer_der.clone()]),
                 ..ProfileSpec::default()
             }
             .signed(),
@@ -58,14 +59,16 @@ fn local(path: &str, extra: &[&str]) -> support::Run {
 }
 
 fn distribution(facts: &[serde_json::Value]) -> &serde_json::Value {
+    // the distribution certificate that names a responder (the test CA's usual one names none)
     facts
         .iter()
         .find(|r| {
-            r["roles"]
-                .as_array()
-                .is_some_and(|roles| roles.iter().any(|x| x == "distribution-certificate"))
+            r.get("responder").is_some()
+                && r["roles"]
+                    .as_array()
+                    .is_some_and(|roles| roles.iter().any(|x| x == "distribution-certificate"))
         })
-        .unwrap_or_else(|| panic!("no distribution certificate in {facts:?}"))
+        .unwrap_or_else(|| panic!("no distribution certificate naming a responder in {facts:?}"))
 }
 
 #[test]
@@ -103,7 +106,7 @@ fn sig022_raised_for_a_revoked_distribution_certificate_in_a_local_package() {
     support::assert_in_order(
         &human.stdout,
         &[
-            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
             "error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the app Field.app is revoked since 2026-11-02T09:30:00Z (keyCompromise)",
         ],
     );
@@ -124,7 +127,7 @@ fn sig022_silent_when_the_responder_answers_good() {
     let human = support::otadoctor(&["--profile-ca", &ca, &path]);
     assert!(
         human.stdout.contains(&format!(
-            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · good · {}",
+            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:02) · good · {}",
             responder.url()
         )),
         "{}",
@@ -293,8 +296,9 @@ fn sig022_raised_for_a_served_package_read_by_range() {
         &human.stdout,
         &[
             "  profile   ad hoc · \"Field Ad Hoc\"",
-            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022 · http://127.0.0.1:",
-            "  ocsp      profile signer \"Test Provisioning Profile Signing\" · not checked: no OCSP responder in the certificate",
+            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) · revoked since 2026-11-02 (keyCompromise) ✗ SIG022 · http://127.0.0.1:",
+            "  ocsp      profile signer \"Test Provisioning Profile Signing\" (serial ",
+            ") · not checked: no OCSP responder in the certificate",
         ],
     );
     assert!(
@@ -459,7 +463,10 @@ fn sig022_raised_for_a_profile_given_on_its_own() {
     let profile = |serial: &str, name: &str| {
         let path = dir.join(format!("{name}-{}.mobileprovision", std::process::id()));
         let spec = ProfileSpec {
-            developer_certificates: Some(vec![developer(serial, &responder.url())]),
+            developer_certificates: Some(vec![
+                developer(serial, &responder.url()),
+                support::profile::ca().developer_der.clone(),
+            ]),
             ..ProfileSpec::default()
         };
         std::fs::write(&path, spec.signed()).expect("write the profile");
@@ -477,7 +484,7 @@ fn sig022_raised_for_a_profile_given_on_its_own() {
         &human.stdout,
         &[
             "  profile   ad hoc",
-            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+            "  ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
         ],
     );
     assert!(

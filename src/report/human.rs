@@ -650,7 +650,7 @@ fn revocation_line(r: &crate::facts::RevocationFacts) -> String {
     use crate::facts::RevocationStatus;
     let roles: Vec<&str> = r.roles.iter().map(|role| role.words()).collect();
     let day = |t: time::OffsetDateTime| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
-    let mut parts = vec![format!("{} \"{}\"", roles.join(", "), r.subject)];
+    let mut parts = vec![format!("{} \"{}\" (serial {})", roles.join(", "), r.subject, r.serial)];
     parts.push(match r.status {
         RevocationStatus::Good => "good".to_string(),
         RevocationStatus::Revoked => {
