@@ -9,7 +9,6 @@
 //! silent responder makes the status unknown, never an error.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,14 +75,6 @@ type AnswerKey = (Vec<u8>, String);
 #[derive(Default)]
 pub struct Cache {
     answers: Mutex<HashMap<AnswerKey, Arc<OnceCell<RevocationFacts>>>>,
-    requests: AtomicU32,
-}
-
-impl Cache {
-    /// OCSP requests sent in this run.
-    pub fn requests(&self) -> u32 {
-        self.requests.load(Ordering::SeqCst)
-    }
 }
 
 /// The certificates of a package to ask about: each bundle's profile's `DeveloperCertificates`
@@ -273,10 +264,7 @@ async fn status(c: &Collector, der: &[u8], pool: &[Vec<u8>]) -> RevocationFacts 
         answers.entry((der.to_vec(), url.clone())).or_default().clone()
     };
     let answer = cell
-        .get_or_init(|| async {
-            c.ocsp.requests.fetch_add(1, Ordering::SeqCst);
-            ask(c, &url, der, issuer, facts.clone()).await
-        })
+        .get_or_init(|| async { ask(c, &url, der, issuer, facts.clone()).await })
         .await;
     answer.clone()
 }
