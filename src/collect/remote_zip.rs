@@ -51,7 +51,8 @@ pub struct Extents {
 }
 
 impl Extents {
-    fn insert(&mut self, start: u64, bytes: Vec<u8>) {
+    /// Records a fetched range (one request of `bytes.len()` bytes).
+    pub fn insert(&mut self, start: u64, bytes: Vec<u8>) {
         self.bytes += bytes.len() as u64;
         self.requests += 1;
         self.chunks.insert(start, bytes);
@@ -67,6 +68,20 @@ impl Extents {
         let (start, bytes) = self.chunks.range(..=pos).next_back()?;
         let offset = usize::try_from(pos - start).ok()?;
         (offset < bytes.len()).then(|| &bytes[offset..])
+    }
+
+    /// The bytes fetched from `start` on, as far as they run without a gap, up to `end`
+    /// (exclusive): joined across chunks that touch or overlap.
+    pub fn contiguous(&self, start: u64, end: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut pos = start;
+        while pos < end {
+            let Some(bytes) = self.at(pos) else { break };
+            let take = usize::try_from((end - pos).min(bytes.len() as u64)).unwrap_or(bytes.len());
+            out.extend_from_slice(&bytes[..take]);
+            pos += take as u64;
+        }
+        out
     }
 
     /// Whether the fetched records use zip64: an end-of-central-directory-64 record, or a
@@ -335,6 +350,40 @@ pub async fn prefetch<S: RangeSource>(source: &S, zip: &mut RemoteZip, names: &[
             zip.extents.insert(start, bytes);
         }
     }
+}
+
+/// Fetches the byte spans `[start, end)` in as few requests as their layout allows: spans
+/// closer than `gap` share a request (never larger than `MERGE_MAX`). Returns why a request
+/// failed, if one did; the spans it was for stay unfetched.
+pub async fn fetch_spans<S: RangeSource>(
+    source: &S,
+    zip: &mut RemoteZip,
+    mut spans: Vec<(u64, u64)>,
+    gap: u64,
+) -> Option<String> {
+    let len = zip.extents.len;
+    spans.retain_mut(|(start, end)| {
+        *end = (*end).min(len);
+        start < end && !zip.extents.covers(*start, *end)
+    });
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1.saturating_add(gap) && end.max(last.1) - last.0 <= MERGE_MAX => {
+                last.1 = last.1.max(end);
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut failed = None;
+    for (start, end) in merged {
+        match source.range(start, end - 1).await {
+            Ok(bytes) => zip.extents.insert(start, bytes),
+            Err(e) => failed = Some(e),
+        }
+    }
+    failed
 }
 
 /// A local file (or bytes in memory) as a range source: each range is a read of the file.
