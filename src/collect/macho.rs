@@ -564,14 +564,11 @@ fn inflate_signatures(item: &mut Item, compressed: &[u8]) {
     for i in order {
         let slice = &mut item.facts.slices[i];
         if item.slices[i] == SliceState::Deferred {
-            let head = stream.read_at(slice.offset, HEAD_CAP.min(slice.size));
-            match head.map(|bytes| macho_parse::load_commands(&bytes, slice)) {
-                Ok(Parse::Done(())) => item.slices[i] = SliceState::Done,
-                Ok(Parse::NeedMore(_)) => {
-                    item.facts.error = Some(format!("the {} slice is cut short", slice.arch));
-                    break;
-                }
-                Ok(Parse::Bad(e)) | Err(e) => {
+            // the header, then as many bytes as the load commands need: no further, the
+            // signature may follow soon after
+            match deferred_commands(&mut stream, slice) {
+                Ok(()) => item.slices[i] = SliceState::Done,
+                Err(e) => {
                     item.facts.error = Some(e);
                     break;
                 }
@@ -597,6 +594,23 @@ fn inflate_signatures(item: &mut Item, compressed: &[u8]) {
     } else {
         SignatureRead::Absent
     };
+}
+
+/// Reads a slice's load commands from the inflating stream, asking it for exactly the bytes
+/// they need (a header's worth, then `sizeofcmds`).
+fn deferred_commands(stream: &mut Inflater<'_>, slice: &mut crate::facts::MachOSlice) -> Result<(), String> {
+    let mut bytes = stream.read_at(slice.offset, 32.min(slice.size))?;
+    loop {
+        match macho_parse::load_commands(&bytes, slice) {
+            Parse::Done(()) => return Ok(()),
+            Parse::NeedMore(n) if n > bytes.len() as u64 && n <= HEAD_CAP.min(slice.size) => {
+                let more = stream.read_at(slice.offset + bytes.len() as u64, n - bytes.len() as u64)?;
+                bytes.extend(more);
+            }
+            Parse::NeedMore(_) => return Err(format!("the {} slice is cut short", slice.arch)),
+            Parse::Bad(e) => return Err(e),
+        }
+    }
 }
 
 /// One pass over a deflate stream: bytes at increasing offsets.

@@ -179,7 +179,10 @@ fn fat(bytes: &[u8], size: u64, is_64: bool) -> Parse<Container> {
 pub fn load_commands(bytes: &[u8], slice: &mut MachOSlice) -> Parse<()> {
     let Some(magic) = be32(bytes, 0) else {
         return if slice.size < 4 {
-            Parse::Bad(format!("the {} slice is {} bytes: too short for a Mach-O", slice.arch, slice.size))
+            Parse::Bad(format!(
+                "the {} slice is {} bytes: too short for a Mach-O",
+                slice.arch, slice.size
+            ))
         } else {
             Parse::NeedMore(4)
         };

@@ -213,10 +213,7 @@ pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
     };
     let early = async {
         let url = package_url?;
-        let source = crate::collect::remote_zip::HttpRanges {
-            net: c.net.clone(),
-            url: url.clone(),
-        };
+        let source = crate::collect::remote_zip::HttpRanges::new(c.net.clone(), url.clone());
         Some((
             url.clone(),
             crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await,
@@ -257,10 +254,7 @@ async fn read_package(c: Collector, walk: &mut WalkFacts, early: Option<(String,
         return;
     }
     let url = get.url.clone();
-    let source = crate::collect::remote_zip::HttpRanges {
-        net: c.net.clone(),
-        url: url.clone(),
-    };
+    let source = crate::collect::remote_zip::HttpRanges::new(c.net.clone(), url.clone());
     let mut package = match early {
         Some((early_url, package)) if early_url == url => package,
         _ => crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await,
