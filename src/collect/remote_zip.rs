@@ -755,6 +755,33 @@ mod tests {
     }
 
     #[test]
+    fn multipart_answers_are_read_part_by_part_and_broken_ones_refused() {
+        assert_eq!(boundary("multipart/byteranges; boundary=\"b1\"").as_deref(), Some("b1"));
+        assert_eq!(boundary("application/octet-stream"), None);
+        let body = b"\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-3/100\r\n\r\nabcd\r\n--b1\r\ncontent-range: bytes 50-51/100\r\n\r\n--\r\n--b1--\r\n";
+        let parts = multipart_parts(body, "b1", 4).expect("parts");
+        assert_eq!(parts, vec![(0, b"abcd".to_vec()), (50, b"--".to_vec())]);
+        // a part longer than the body, no closing boundary, too many parts, no Content-Range
+        let cut = b"--b1\r\ncontent-range: bytes 0-99/100\r\n\r\nabc";
+        assert!(multipart_parts(cut, "b1", 4).is_err());
+        assert!(multipart_parts(b"--b1\r\ncontent-range: bytes 0-0/9\r\n\r\nx", "b1", 4).is_err());
+        assert!(multipart_parts(body, "b1", 1).is_err());
+        assert!(multipart_parts(b"--b1\r\nx: y\r\n\r\nab--b1--", "b1", 4).is_err());
+    }
+
+    #[test]
+    fn a_chunk_inside_a_larger_one_does_not_hide_it() {
+        let mut extents = Extents {
+            len: 1000,
+            ..Extents::default()
+        };
+        extents.insert(0, vec![1; 1000]);
+        extents.insert(100, vec![2; 10]);
+        assert_eq!(extents.contiguous(0, 1000).len(), 1000);
+        assert!(extents.covers(200, 900));
+    }
+
+    #[test]
     fn two_requests_read_an_entry_in_front_of_a_large_binary() {
         let bytes = ipa(8 * 1024 * 1024, 20, false);
         let source = LocalFile::new(bytes.clone());

@@ -705,7 +705,16 @@ fn macho_line(m: &crate::facts::MachOFacts) -> String {
         archs.join(", ")
     });
     if let Some(slice) = m.slices.iter().find(|s| s.platform.is_some()) {
-        let mut what = slice.platform.clone().unwrap_or_default();
+        let mut what = match slice.platform.as_deref().unwrap_or_default() {
+            "ios" => "iOS".to_string(),
+            "ios-simulator" => "iOS Simulator".to_string(),
+            "tvos" => "tvOS".to_string(),
+            "watchos" => "watchOS".to_string(),
+            "visionos" => "visionOS".to_string(),
+            "macos" => "macOS".to_string(),
+            "maccatalyst" => "Mac Catalyst".to_string(),
+            other => other.to_string(),
+        };
         if let Some(minos) = &slice.minos {
             what.push_str(&format!(" {minos}+"));
         }
