@@ -664,7 +664,7 @@ rules! {
     }
     FAIRPLAY_ENCRYPTED = "APP008" "fairplay-encrypted" {
         family: App, severity: Error, basis: Field, network: false,
-        summary: "an executable is FairPlay-encrypted (LC_ENCRYPTION_INFO with cryptid 1): an App Store download re-hosted",
+        summary: "an executable is FairPlay-encrypted (LC_ENCRYPTION_INFO with a cryptid other than 0): an App Store download re-hosted",
         device: "\"Unable to Install\": the encryption information included with this application is not valid (0xe80000e3 InvalidSINF)",
     }
     NO_64_BIT_SLICE = "APP009" "no-64-bit-slice" {

@@ -334,8 +334,19 @@ pub async fn read<S: RangeSource>(
     bundles: &[BundleFacts],
     deep: bool,
 ) -> (Vec<MachOFacts>, MachOReading) {
+    read_within(source, zip, bundles, deep, SIGNATURE_BUDGET).await
+}
+
+/// `read` with the cap on the compressed executables fetched for their signatures as given.
+pub async fn read_within<S: RangeSource>(
+    source: &S,
+    zip: &mut RemoteZip,
+    bundles: &[BundleFacts],
+    deep: bool,
+    budget: u64,
+) -> (Vec<MachOFacts>, MachOReading) {
     let mut reading = MachOReading {
-        signature_cap: (!deep).then_some(SIGNATURE_BUDGET),
+        signature_cap: (!deep).then_some(budget),
         ..MachOReading::default()
     };
     let (requests, bytes) = (zip.extents.requests, zip.extents.bytes);
@@ -420,7 +431,7 @@ pub async fn read<S: RangeSource>(
     }
     reading.header_requests = zip.extents.requests - requests;
     reading.header_bytes = zip.extents.bytes - bytes;
-    signatures(source, zip, &mut items, deep, &mut reading).await;
+    signatures(source, zip, &mut items, deep, budget, &mut reading).await;
     let machos: Vec<MachOFacts> = items.into_iter().map(|i| i.facts).collect();
     (machos, reading)
 }
@@ -447,6 +458,7 @@ async fn signatures<S: RangeSource>(
     zip: &mut RemoteZip,
     items: &mut [Item],
     deep: bool,
+    budget: u64,
     reading: &mut MachOReading,
 ) {
     let (requests, bytes) = (zip.extents.requests, zip.extents.bytes);
@@ -479,11 +491,11 @@ async fn signatures<S: RangeSource>(
                 )
             })
         } else {
-            (used.saturating_add(compressed) > SIGNATURE_BUDGET).then(|| {
+            (used.saturating_add(compressed) > budget).then(|| {
                 format!(
-                    "deflated, {} compressed: reading its signature means fetching it whole, past the {} MiB cap of compressed executables read (--deep reads it)",
+                    "deflated, {} compressed: reading its signature means fetching it whole, past the cap of {} of compressed executables read (--deep reads it)",
                     crate::text::size(compressed),
-                    SIGNATURE_BUDGET >> 20
+                    crate::text::size(budget)
                 )
             })
         };
@@ -653,5 +665,92 @@ impl Inflater<'_> {
             Ok(_) => Err(format!("the entry inflates to fewer than {} bytes", at + len)),
             Err(e) => Err(format!("the entry does not inflate: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::collect::remote_zip::LocalFile;
+
+    /// A thin arm64 Mach-O of `size` bytes (incompressible past its header) with a SuperBlob of
+    /// 64 bytes at its end.
+    fn executable(size: usize) -> Vec<u8> {
+        let mut blob = Vec::new();
+        for v in [0xfade_0cc0u32, 64, 0] {
+            blob.extend_from_slice(&v.to_be_bytes());
+        }
+        blob.resize(64, 0);
+        let at = (size - 64) as u32 / 16 * 16;
+        let mut out = Vec::new();
+        for v in [0xfeed_facfu32, 0x0100_000c, 0, 2, 1, 16, 0, 0, 0x1d, 16, at, 64] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let mut x = 0x2545_f491u32;
+        while out.len() < size {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            out.push(x as u8);
+        }
+        out[at as usize..at as usize + 64].copy_from_slice(&blob);
+        out
+    }
+
+    fn package(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in files {
+            zip.start_file(name.to_string(), deflated).expect("entry");
+            zip.write_all(bytes).expect("write");
+        }
+        zip.finish().expect("zip").into_inner()
+    }
+
+    fn read_with(bytes: Vec<u8>, deep: bool, budget: u64) -> (Vec<MachOFacts>, MachOReading) {
+        let source = LocalFile::new(bytes);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        runtime.block_on(async {
+            let mut zip = remote_zip::open(&source).await.expect("a zip");
+            let bundle = BundleFacts {
+                path: "Payload/Field.app".to_string(),
+                info_plist: Some(serde_json::json!({"CFBundleExecutable": "Field"})),
+                ..BundleFacts::default()
+            };
+            read_within(&source, &mut zip, &[bundle], deep, budget).await
+        })
+    }
+
+    #[test]
+    fn past_the_cap_a_signature_is_skipped_with_why_and_deep_reads_it() {
+        let files = [
+            ("Payload/Field.app/Field", executable(96 * 1024)),
+            ("Payload/Field.app/Frameworks/Kit.framework/Kit", executable(96 * 1024)),
+            ("Payload/Field.app/Frameworks/libz.dylib", executable(64 * 1024)),
+        ];
+        let bytes = package(&files);
+        // room for the first executable only
+        let (machos, reading) = read_with(bytes.clone(), false, 120 * 1024);
+        assert_eq!(machos.len(), 3);
+        assert_eq!(machos[0].signature_read, SignatureRead::Read);
+        assert_eq!(machos[0].slices[0].signature.as_ref().map(|s| s.bytes), Some(64));
+        for m in &machos[1..] {
+            let SignatureRead::Skipped(why) = &m.signature_read else {
+                panic!("{m:?}")
+            };
+            assert!(why.contains("--deep reads it"), "{why}");
+            // the load commands are read all the same
+            assert!(m.slices[0].commands_read && m.slices[0].code_signature.is_some());
+        }
+        assert_eq!(reading.skipped.len(), 2, "{reading:?}");
+        assert_eq!(reading.signature_cap, Some(120 * 1024));
+        let (machos, reading) = read_with(bytes, true, 120 * 1024);
+        assert!(
+            machos.iter().all(|m| m.signature_read == SignatureRead::Read),
+            "{machos:?}"
+        );
+        assert!(reading.skipped.is_empty() && reading.signature_cap.is_none());
     }
 }
