@@ -297,8 +297,8 @@ fn candidates<'z>(
             }
         }
     }
-    out.dedup_by(|a, b| a.0.name == b.0.name);
-    out.truncate(MAX_MACHOS);
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    out.retain(|(e, _, _)| seen.insert(e.name.as_str()));
     out
 }
 
@@ -307,6 +307,7 @@ fn candidates<'z>(
 fn frameworks(zip: &RemoteZip, bundle: &str) -> Vec<(String, String)> {
     let prefix = format!("{bundle}/Frameworks/");
     let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for e in &zip.entries {
         let Some(rest) = e.name.strip_prefix(&prefix) else {
             continue;
@@ -318,7 +319,7 @@ fn frameworks(zip: &RemoteZip, bundle: &str) -> Vec<(String, String)> {
             continue;
         };
         let path = format!("{prefix}{folder}");
-        if !name.is_empty() && out.last().is_none_or(|(p, _)| *p != path) && !out.iter().any(|(p, _)| *p == path) {
+        if !name.is_empty() && seen.insert(path.clone()) {
             out.push((path, name.to_string()));
         }
     }
@@ -356,7 +357,9 @@ pub async fn read_within<S: RangeSource>(
         .flat_map(|b| frameworks(zip, &b.path))
         .map(|(folder, _)| format!("{folder}/Info.plist"))
         .collect();
-    let guessed = candidates(zip, bundles, &HashMap::new());
+    let wanted_plists: std::collections::HashSet<&str> = plists.iter().map(String::as_str).collect();
+    let mut guessed = candidates(zip, bundles, &HashMap::new());
+    guessed.truncate(MAX_MACHOS);
     let mut items: Vec<Item> = guessed
         .into_iter()
         .map(|(e, bundle, role)| Item::new(e, &bundle, role))
@@ -364,7 +367,7 @@ pub async fn read_within<S: RangeSource>(
     let mut spans: Vec<(u64, u64)> = zip
         .entries
         .iter()
-        .filter(|e| plists.contains(&e.name) && e.compressed_size <= FRAMEWORK_PLIST_CAP)
+        .filter(|e| wanted_plists.contains(e.name.as_str()) && e.compressed_size <= FRAMEWORK_PLIST_CAP)
         .map(|e| {
             let end = e
                 .header_start
@@ -381,11 +384,14 @@ pub async fn read_within<S: RangeSource>(
     }
     // each framework's executable as its Info.plist names it
     let mut named: HashMap<String, String> = HashMap::new();
+    let sizes: HashMap<String, u64> = zip
+        .entries
+        .iter()
+        .filter(|e| wanted_plists.contains(e.name.as_str()))
+        .map(|e| (e.name.clone(), e.compressed_size))
+        .collect();
     for plist in &plists {
-        let Some(entry) = zip.entries.iter().find(|e| e.name == *plist) else {
-            continue;
-        };
-        if entry.compressed_size > FRAMEWORK_PLIST_CAP {
+        if sizes.get(plist).is_none_or(|&size| size > FRAMEWORK_PLIST_CAP) {
             continue;
         }
         let Ok(bytes) = remote_zip::read_entry(source, zip, plist, FRAMEWORK_PLIST_CAP * 16).await else {
@@ -402,7 +408,14 @@ pub async fn read_within<S: RangeSource>(
             named.insert(folder.to_string(), exe);
         }
     }
-    let wanted = candidates(zip, bundles, &named);
+    let mut wanted = candidates(zip, bundles, &named);
+    if wanted.len() > MAX_MACHOS {
+        reading.skipped.push(format!(
+            "{} Mach-O files past the first {MAX_MACHOS} (otadoctor reads no more in one package)",
+            wanted.len() - MAX_MACHOS
+        ));
+        wanted.truncate(MAX_MACHOS);
+    }
     let mut kept: Vec<Item> = Vec::with_capacity(wanted.len());
     for (e, bundle, role) in wanted {
         match items.iter().position(|i| i.entry.name == e.name) {
