@@ -118,6 +118,18 @@ impl Extents {
         best
     }
 
+    /// Where the bytes still to fetch of `start..end` end: before a fetched chunk (one of the
+    /// first 64 that start inside) that holds everything from its start to `end`.
+    fn uncovered_end(&self, start: u64, end: u64) -> u64 {
+        let mut out = end;
+        for (at, bytes) in self.chunks.range(start.saturating_add(1)..end).take(64) {
+            if at.saturating_add(bytes.len() as u64) >= end {
+                out = out.min(*at);
+            }
+        }
+        out
+    }
+
     /// The bytes fetched from `start` on, as far as they run without a gap, up to `end`
     /// (exclusive): joined across chunks that touch or overlap.
     pub fn contiguous(&self, start: u64, end: u64) -> Vec<u8> {
@@ -413,7 +425,18 @@ pub async fn fetch_spans<S: RangeSource>(
     let len = zip.extents.len;
     spans.retain_mut(|(start, end)| {
         *end = (*end).min(len);
-        start < end && !zip.extents.covers(*start, *end)
+        // what was fetched already at the span's start is not asked for again
+        for _ in 0..8 {
+            match zip.extents.at(*start) {
+                Some(bytes) if *start < *end => *start = start.saturating_add(bytes.len() as u64),
+                _ => break,
+            }
+        }
+        // nor what was fetched already at its end
+        if *start < *end {
+            *end = zip.extents.uncovered_end(*start, *end);
+        }
+        start < end
     });
     spans.sort_unstable();
     let mut merged: Vec<(u64, u64)> = Vec::new();
