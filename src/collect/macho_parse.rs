@@ -404,6 +404,61 @@ mod tests {
     }
 
     #[test]
+    fn every_byte_of_a_fat_header_and_its_commands_changed_never_panics_nor_stalls() {
+        let slice = thin(
+            macho::CPU_TYPE_ARM64.0,
+            0,
+            &[
+                command(macho::LC_BUILD_VERSION, &[2, 0x000f_0000, 0x0011_0200, 0]),
+                command(macho::LC_ENCRYPTION_INFO_64, &[0x4000, 0x1000, 0, 0]),
+                command(macho::LC_CODE_SIGNATURE, &[200, 40]),
+            ],
+        );
+        let mut file = Vec::new();
+        for v in [
+            macho::FAT_MAGIC,
+            1,
+            macho::CPU_TYPE_ARM64.0,
+            0,
+            64,
+            slice.len() as u32,
+            14,
+        ] {
+            file.extend_from_slice(&v.to_be_bytes());
+        }
+        file.resize(64, 0);
+        file.extend_from_slice(&slice);
+        for at in 0..file.len().min(200) {
+            for value in [0x00, 0xff, 0x80, 0x01, file[at].wrapping_add(1)] {
+                let mut bytes = file.clone();
+                bytes[at] = value;
+                let size = bytes.len() as u64;
+                // the whole file, and every prefix a reader may hold
+                for cut in [bytes.len(), 8, 31, 64, 100] {
+                    let given = &bytes[..cut.min(bytes.len())];
+                    let mut c = match container(given, size) {
+                        Parse::Done(c) => c,
+                        Parse::NeedMore(n) => {
+                            assert!(n > given.len() as u64 && n <= size, "{at} {value} {cut}: {n}");
+                            continue;
+                        }
+                        Parse::Bad(_) => continue,
+                    };
+                    for s in &mut c.slices {
+                        let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+                        let from = given.get(start..).unwrap_or_default();
+                        if let Parse::NeedMore(n) = load_commands(from, s) {
+                            // asking for more means more than was given, within the caps
+                            assert!(n > from.len() as u64, "{at} {value} {cut}: {n}");
+                            assert!(n <= u64::from(MAX_LOAD_COMMANDS_SIZE) + 32, "{n}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn too_few_bytes_ask_for_more_and_hostile_counts_are_refused() {
         let bytes = thin(
             macho::CPU_TYPE_ARM64.0,
