@@ -11,7 +11,9 @@
 mod support;
 
 use support::lab::{Route, Site};
-use support::macho::{ARM64, ARM64E, ARMV7, X86_64, app, fat, macho, signed, superblob};
+use support::macho::{
+    ARM64, ARM64E, ARMV7, Entry, X86_64, app, app_entries, extension_entries, fat, macho, signed, superblob, zip,
+};
 use support::{Run, otadoctor, otadoctor_args};
 
 const HOST: &str = "ota.acme-apps.test";
@@ -148,7 +150,48 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             app(macho(X86_64, None, Some(&superblob(true, 64)), 8 * 1024), &[], false),
             vec!["APP009"],
         ),
+        (
+            "unsigned-dylib",
+            with_dylib(macho(ARM64, None, None, 16 * 1024)),
+            vec!["SIG016"],
+        ),
+        ("signed-dylib", with_dylib(signed(16 * 1024)), vec![]),
+        (
+            "unsigned-extension",
+            with_extension(macho(ARM64, None, None, 16 * 1024)),
+            vec!["SIG016"],
+        ),
+        (
+            "armv7-extension",
+            with_extension(macho(ARMV7, Some(0), Some(&superblob(true, 64)), 16 * 1024)),
+            vec!["APP009"],
+        ),
+        ("signed-extension", with_extension(signed(16 * 1024)), vec![]),
     ]
+}
+
+/// The signed app with a dylib in its Frameworks/.
+fn with_dylib(dylib: Vec<u8>) -> Vec<u8> {
+    let mut entries = app_entries(signed(48 * 1024), &[], false, &[]);
+    entries.push(Entry {
+        name: "Payload/Field.app/Frameworks/libswiftKit.dylib".to_string(),
+        bytes: dylib,
+        mode: 0o755,
+        stored: false,
+    });
+    zip(&entries)
+}
+
+/// The signed app with a share extension whose executable is `exe`.
+fn with_extension(exe: Vec<u8>) -> Vec<u8> {
+    let mut entries = app_entries(signed(48 * 1024), &[], false, &[]);
+    entries.extend(extension_entries(
+        "Payload/Field.app/PlugIns/Share.appex",
+        "com.acme.field.share",
+        "Share",
+        exe,
+    ));
+    zip(&entries)
 }
 
 #[test]

@@ -172,6 +172,16 @@ pub fn app_with(
     stored: bool,
     resources: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
+    zip(&app_entries(exe, frameworks, stored, resources))
+}
+
+/// The entries of `app_with`, for a test to add more (dylibs, an extension).
+pub fn app_entries(
+    exe: Vec<u8>,
+    frameworks: &[(String, Vec<u8>)],
+    stored: bool,
+    resources: &[(String, Vec<u8>)],
+) -> Vec<Entry> {
     let dir = "Payload/Field.app";
     let mut entries: Vec<Entry> = signed_bundle(dir, &info_plist("com.acme.field", "Field"), "com.acme.field")
         .into_iter()
@@ -212,5 +222,26 @@ pub fn app_with(
             stored,
         });
     }
-    zip(&entries)
+    entries
+}
+
+/// A nested bundle (an extension) at `path` inside the app, signed like it, with `exe` as its
+/// executable named `name`.
+pub fn extension_entries(path: &str, id: &str, name: &str, exe: Vec<u8>) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = signed_bundle(path, &info_plist(id, name), id)
+        .into_iter()
+        .map(|(name, bytes)| Entry {
+            name,
+            bytes,
+            mode: 0o644,
+            stored: false,
+        })
+        .collect();
+    entries.push(Entry {
+        name: format!("{path}/{name}"),
+        bytes: exe,
+        mode: 0o755,
+        stored: false,
+    });
+    entries
 }
