@@ -399,3 +399,42 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
         "{sizes}: {reading}"
     );
 }
+
+#[test]
+fn a_server_that_serves_one_range_per_request_is_asked_one_range_per_request() {
+    // an object store that answers a request for several ranges with the whole file: the
+    // multi-range request is cut off at what it asked for, and each range is asked alone
+    let frameworks: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("Kit{i}"), signed(200 * 1024))).collect();
+    let package = app(signed(1024 * 1024), &frameworks, false);
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package.clone()).single_range_only(),
+    );
+    let mut args = site.args(&[]);
+    args.push(site.link());
+    let run = otadoctor_args(&args);
+    let facts = package_facts(&run);
+    let machos = facts["machos"].as_array().cloned().unwrap_or_default();
+    assert_eq!(machos.len(), 5, "{facts}");
+    assert!(
+        machos.iter().all(|m| m["signature_read"]["state"] == "read"),
+        "{machos:?}"
+    );
+    assert!(codes(&run).is_empty(), "{:?}", codes(&run));
+    let reading = &facts["macho_reading"];
+    // one refused multi-range request, then one request per entry's head
+    assert!(
+        reading["header_requests"]
+            .as_u64()
+            .is_some_and(|n| (5..=12).contains(&n)),
+        "{reading}"
+    );
+    // never the whole package: the refused answer is read no further than what was asked
+    assert!(
+        facts["bytes_read"]
+            .as_u64()
+            .is_some_and(|n| n < package.len() as u64 * 2),
+        "{facts}"
+    );
+}
