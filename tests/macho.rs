@@ -10,9 +10,11 @@
 
 mod support;
 
+use otadoctor::demo::codesign::{Arch, FileKind, SliceSpec};
 use support::lab::{Route, Site};
 use support::macho::{
-    ARM64, ARM64E, ARMV7, Entry, X86_64, app, app_entries, extension_entries, fat, macho, signed, superblob, zip,
+    ARM64, ARM64E, ARMV7, Entry, app, app_entries, extension_entries, fat, macho, shaped, signed, signed_framework,
+    slice, superblob, written, zip,
 };
 use support::{Run, otadoctor, otadoctor_args};
 
@@ -62,9 +64,13 @@ fn package_facts(run: &Run) -> serde_json::Value {
     }
 }
 
-/// Each scenario: (name, package, the rules it raises).
+/// Each scenario: (name, package, the rules it raises). What is meant to be signed is signed by
+/// the signed writer (a valid signature, so the other code-signature rules stay quiet); what is
+/// meant to be unsigned or broken is written by hand.
 fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
     let unsigned = macho(ARM64, None, None, 48 * 1024);
+    let app_exe = |slices: Vec<SliceSpec>| written("com.acme.field", FileKind::Execute, slices);
+    let kit = |slices: Vec<SliceSpec>| written("com.acme.kit", FileKind::Dylib, slices);
     vec![
         ("signed", app(signed(48 * 1024), &[], false), vec![]),
         ("signed-stored", app(signed(48 * 1024), &[], true), vec![]),
@@ -81,37 +87,38 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "signed-framework",
-            app(signed(48 * 1024), &[("Kit".to_string(), signed(32 * 1024))], false),
+            app(
+                signed(48 * 1024),
+                &[("Kit".to_string(), signed_framework("Kit", 32 * 1024))],
+                false,
+            ),
             vec![],
         ),
         (
             "encrypted",
-            app(macho(ARM64, Some(1), Some(&superblob(true, 64)), 48 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::Arm64, Some(1), 48 * 1024)]), &[], false),
             vec!["APP008"],
         ),
         (
             "encrypted-framework",
             app(
                 signed(48 * 1024),
-                &[(
-                    "Kit".to_string(),
-                    macho(ARM64, Some(1), Some(&superblob(true, 64)), 32 * 1024),
-                )],
+                &[("Kit".to_string(), kit(vec![slice(Arch::Arm64, Some(1), 32 * 1024)]))],
                 false,
             ),
             vec!["APP008"],
         ),
         (
             "armv7-only",
-            app(macho(ARMV7, Some(0), Some(&superblob(true, 64)), 48 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::Armv7, Some(0), 48 * 1024)]), &[], false),
             vec!["APP009"],
         ),
         (
             "fat-armv7-arm64",
             app(
-                fat(&[
-                    (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-                    (ARM64, signed(48 * 1024)),
+                app_exe(vec![
+                    slice(Arch::Armv7, Some(0), 40 * 1024),
+                    slice(Arch::Arm64, Some(0), 48 * 1024),
                 ]),
                 &[],
                 false,
@@ -119,19 +126,28 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             vec![],
         ),
         (
-            "fat-armv7-armv7s",
+            "fat-armv7-x86_64",
             app(
-                fat(&[
-                    (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-                    (
-                        (12, 11),
-                        macho((12, 11), Some(0), Some(&superblob(true, 64)), 40 * 1024),
-                    ),
+                app_exe(vec![
+                    slice(Arch::Armv7, None, 40 * 1024),
+                    slice(Arch::X86_64, None, 40 * 1024),
                 ]),
                 &[],
                 true,
             ),
             vec!["APP009"],
+        ),
+        (
+            "fat-armv7-armv7s-by-hand",
+            app(
+                fat(&[
+                    (ARMV7, macho(ARMV7, Some(0), None, 40 * 1024)),
+                    ((12, 11), macho((12, 11), Some(0), None, 40 * 1024)),
+                ]),
+                &[],
+                true,
+            ),
+            vec!["APP009", "SIG016"],
         ),
         (
             "fat-arm64-unsigned-arm64e",
@@ -147,7 +163,7 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "x86_64-only",
-            app(macho(X86_64, None, Some(&superblob(true, 64)), 8 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::X86_64, None, 8 * 1024)]), &[], false),
             vec!["APP009"],
         ),
         (
@@ -155,7 +171,15 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             with_dylib(macho(ARM64, None, None, 16 * 1024)),
             vec!["SIG016"],
         ),
-        ("signed-dylib", with_dylib(signed(16 * 1024)), vec![]),
+        (
+            "signed-dylib",
+            with_dylib(written(
+                "com.acme.swiftkit",
+                FileKind::Dylib,
+                vec![slice(Arch::Arm64, None, 16 * 1024)],
+            )),
+            vec![],
+        ),
         (
             "unsigned-extension",
             with_extension(macho(ARM64, None, None, 16 * 1024)),
@@ -163,10 +187,22 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "armv7-extension",
-            with_extension(macho(ARMV7, Some(0), Some(&superblob(true, 64)), 16 * 1024)),
+            with_extension(written(
+                "com.acme.field.share",
+                FileKind::Execute,
+                vec![slice(Arch::Armv7, None, 16 * 1024)],
+            )),
             vec!["APP009"],
         ),
-        ("signed-extension", with_extension(signed(16 * 1024)), vec![]),
+        (
+            "signed-extension",
+            with_extension(written(
+                "com.acme.field.share",
+                FileKind::Execute,
+                vec![slice(Arch::Arm64, None, 16 * 1024)],
+            )),
+            vec![],
+        ),
     ]
 }
 
@@ -233,11 +269,15 @@ fn each_rule_is_raised_over_the_lab_by_range_and_its_neighbours_are_quiet() {
 #[test]
 fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     let package = app(
-        fat(&[
-            (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-            (ARM64, signed(48 * 1024)),
-        ]),
-        &[("Kit".to_string(), signed(32 * 1024))],
+        written(
+            "com.acme.field",
+            FileKind::Execute,
+            vec![
+                slice(Arch::Armv7, Some(0), 40 * 1024),
+                slice(Arch::Arm64, Some(0), 48 * 1024),
+            ],
+        ),
+        &[("Kit".to_string(), signed_framework("Kit", 32 * 1024))],
         false,
     );
     let run = local("facts", &package, &[]);
@@ -260,10 +300,21 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     assert_eq!(arm64["commands_read"], true);
     assert_eq!(arm64["platform"], "ios");
     assert_eq!(arm64["minos"], "15.0");
-    assert_eq!(arm64["sdk"], "17.2");
+    assert_eq!(arm64["sdk"], "15.0");
     assert_eq!(arm64["encryption"]["cryptid"], 0);
     assert_eq!(arm64["signature"]["blobs"][0]["magic"], 0xfade_0c02u32);
-    assert_eq!(exe["slices"][0]["minos"], "9.0", "LC_VERSION_MIN_IPHONEOS");
+    assert_eq!(exe["slices"][0]["minos"], "15.0", "LC_VERSION_MIN_IPHONEOS");
+    let slots: Vec<u64> = arm64["signature"]["blobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["slot"].as_u64())
+        .collect();
+    assert_eq!(
+        slots,
+        [0, 2, 5, 7, 0x10000],
+        "CodeDirectory, requirements, entitlements, DER, CMS"
+    );
     let kit = &machos[1];
     assert_eq!(kit["path"], "Payload/Field.app/Frameworks/Kit.framework/Kit");
     assert_eq!(kit["role"], "framework");
@@ -277,8 +328,8 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     support::assert_in_order(
         &human.stdout,
         &[
-            "code      Field.app · Field · armv7, arm64 (fat) · iOS 9.0+ (SDK 17.2) · not encrypted · signature",
-            "CodeDirectory, requirements, CMS",
+            "code      Field.app · Field · armv7, arm64 (fat) · iOS 15.0+ (SDK 15.0) · not encrypted · signature",
+            "CodeDirectory, requirements, entitlements (XML, DER), CMS",
             "code      Field.app · 1 framework · arm64 · signatures read",
             "2 Mach-O file(s) · load commands",
         ],
@@ -287,7 +338,7 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
 
 #[test]
 fn hostile_and_cut_mach_os_end_in_a_clear_fact_not_a_panic() {
-    let good = signed(16 * 1024);
+    let good = shaped(16 * 1024);
     let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", Vec::new(), "too short"),
         ("not-macho", b"#!/bin/sh\necho hello\n".to_vec(), "not a Mach-O"),
@@ -344,8 +395,8 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
     // an app with 10 frameworks, all deflated, served by the lab: the load commands of the
     // eleven Mach-Os in at most 3 more requests and 256 KiB; the signatures for no more than the
     // compressed executables plus 64 KiB
-    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), signed(300 * 1024))).collect();
-    let package = app(signed(2 * 1024 * 1024), &frameworks, false);
+    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), shaped(300 * 1024))).collect();
+    let package = app(shaped(2 * 1024 * 1024), &frameworks, false);
     let site = Site::correct(HOST);
     let run = remote(&site, &package, &[]);
     let facts = package_facts(&run);
@@ -376,7 +427,7 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
     );
     assert!(codes(&run).is_empty(), "{:?}", codes(&run));
     // stored: only the signature regions
-    let stored = app(signed(2 * 1024 * 1024), &frameworks, true);
+    let stored = app(shaped(2 * 1024 * 1024), &frameworks, true);
     let run = remote(&site, &stored, &[]);
     let facts = package_facts(&run);
     let reading = &facts["macho_reading"];
@@ -404,8 +455,8 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
 fn a_server_that_serves_one_range_per_request_is_asked_one_range_per_request() {
     // an object store that answers a request for several ranges with the whole file: the
     // multi-range request is cut off at what it asked for, and each range is asked alone
-    let frameworks: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("Kit{i}"), signed(200 * 1024))).collect();
-    let package = app(signed(1024 * 1024), &frameworks, false);
+    let frameworks: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("Kit{i}"), shaped(200 * 1024))).collect();
+    let package = app(shaped(1024 * 1024), &frameworks, false);
     let site = Site::correct(HOST);
     site.lab.route(
         Site::PACKAGE,

@@ -145,7 +145,12 @@ impl Files {
             package: support::macho::app_with(
                 support::macho::signed(96 * 1024),
                 &(0..3)
-                    .map(|i| (format!("Kit{i}"), support::macho::signed(32 * 1024)))
+                    .map(|i| {
+                        (
+                            format!("Kit{i}"),
+                            support::macho::signed_framework(&format!("Kit{i}"), 32 * 1024),
+                        )
+                    })
                     .collect::<Vec<_>>(),
                 false,
                 &[("Assets.car".to_string(), vec![7u8; 24 * 1024])],
