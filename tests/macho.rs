@@ -331,7 +331,7 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
             "code      Field.app · Field · armv7, arm64 (fat) · iOS 15.0+ (SDK 15.0) · not encrypted · signature",
             "CodeDirectory, requirements, entitlements (XML, DER), CMS",
             "code      Field.app · 1 framework · arm64 · signatures read",
-            "2 Mach-O file(s) · load commands",
+            "2 Mach-O files · ",
         ],
     );
 }
