@@ -15,8 +15,6 @@
 
 use std::io::Cursor;
 
-use crate::facts::Cut;
-
 /// How deep arrays and dictionaries may nest in a plist, and any structure read from the input
 /// may nest (BER elements in a profile). Manifests nest 5 levels, Info.plists about 10,
 /// CodeResources 4, profiles 3 (their BER envelope about 12).
@@ -227,6 +225,45 @@ fn count(value: &plist::Value, depth: usize) -> usize {
         _ => 0,
     };
     1usize.saturating_add(inner)
+}
+
+/// What was left out when a tree read from the input (a manifest, an Info.plist) was copied
+/// into the facts: the copy keeps at most 20,000 values, 16 KiB characters per string and 1 MiB
+/// of text (`crate::bounded`), so that no input makes the facts, and the JSON report, grow
+/// without bound. Real manifests and Info.plists are far below that.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Cut {
+    /// Values (array items and dictionary entries, each with all it holds) left out.
+    pub left_out: usize,
+    /// Strings (keys and values) shortened, ending in "…".
+    pub shortened: usize,
+}
+
+impl Cut {
+    /// "cut: 1,204 values left out, 2 strings shortened".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.left_out > 0 {
+            parts.push(format!("{} left out", counted(self.left_out, "value")));
+        }
+        if self.shortened > 0 {
+            parts.push(format!("{} shortened", counted(self.shortened, "string")));
+        }
+        format!("cut: {}", parts.join(", "))
+    }
+}
+
+/// "1 value", "12,345 values".
+fn counted(n: usize, noun: &str) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

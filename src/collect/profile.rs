@@ -295,6 +295,7 @@ pub fn summary(der: &[u8]) -> CertificateSummary {
                 .and_then(|o| o.as_str().ok())
                 .map(str::to_string),
             serial: cert.raw_serial_as_string(),
+            sha256: crate::cms::fingerprint(der),
             not_before: Some(cert.validity().not_before.to_datetime()),
             not_after: Some(cert.validity().not_after.to_datetime()),
             error: None,
@@ -343,6 +344,8 @@ fn fields(dict: &plist::Dictionary, facts: &mut ProfileFacts) {
     facts.get_task_allow = entitlements
         .and_then(|e| e.get("get-task-allow"))
         .and_then(plist::Value::as_boolean);
+    // all of them, for the code signature's entitlements to be checked against (SIG019)
+    facts.entitlements = entitlements.map(|e| bounded::to_json(&plist::Value::Dictionary(e.clone())).0);
     if let Some(plist::Value::Array(certs)) = dict.get("DeveloperCertificates") {
         facts.developer_certificates = certs
             .iter()
