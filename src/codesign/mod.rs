@@ -264,7 +264,9 @@ pub fn read(bytes: &[u8]) -> CodeSignatureFacts {
     facts.directories.sort_by_key(|d| d.slot);
     let payload = |slot: u32, magic: u32| -> Option<&[u8]> {
         let entry = entries.iter().find(|e| e.slot == slot && e.magic == magic)?;
-        blob(entry).get(8..)
+        let bytes = blob(entry);
+        let declared = be32(bytes, 4)? as usize;
+        bytes.get(8..declared)
     };
     facts.requirements = entries
         .iter()
@@ -337,15 +339,14 @@ fn index(bytes: &[u8]) -> CodeSignatureFacts {
             facts.error = Some(format!("blob {i} (slot {slot:#x}) is outside the SuperBlob"));
             return facts;
         };
-        if u64::from(offset) + u64::from(blob_length) > u64::from(length) || blob_length < 8 {
-            facts.error = Some(format!("blob {i} (slot {slot:#x}) runs past the SuperBlob"));
-            return facts;
-        }
+        // a blob whose length runs past the SuperBlob keeps what is there: the blob is broken
+        // (its reader says so from its own length field), not the signature's index
+        let room = length.saturating_sub(offset);
         facts.blobs.push(BlobEntry {
             slot,
             magic: blob_magic,
             offset,
-            length: blob_length,
+            length: blob_length.min(room),
         });
     }
     facts
@@ -416,6 +417,14 @@ fn code_directory(slot: u32, blob: &[u8]) -> CodeDirectory {
         cd.error = Some(format!("magic {magic:#010x}, not a CodeDirectory (0xfade0c02)"));
         return cd;
     }
+    if field(4).is_none_or(|l| l as usize != blob.len()) {
+        cd.error = Some(format!(
+            "its length field says {} bytes, the SuperBlob holds {}",
+            field(4).unwrap_or_default(),
+            blob.len()
+        ));
+        return cd;
+    }
     let (Some(&hash_size), Some(&hash_type), Some(&page_shift)) = (blob.get(36), blob.get(37), blob.get(39)) else {
         cd.error = Some("too short for a CodeDirectory".to_string());
         return cd;
@@ -447,10 +456,10 @@ fn code_directory(slot: u32, blob: &[u8]) -> CodeDirectory {
             cd.team_id = c_string(blob, at as usize);
         }
     }
-    if version >= 0x20300 {
-        if let Some(limit) = be64(blob, 56).filter(|l| *l != 0) {
-            cd.code_limit = limit;
-        }
+    if version >= 0x20300
+        && let Some(limit) = be64(blob, 56).filter(|l| *l != 0)
+    {
+        cd.code_limit = limit;
     }
     let Some((_, _, size)) = hash_kind(hash_type) else {
         cd.error = Some(format!("hash type {hash_type} is not one iOS uses"));
