@@ -2,7 +2,6 @@
 //! No I/O and no clock reads here; `Context::now` is the only time there is.
 
 pub mod app;
-pub mod code;
 pub mod dev;
 pub mod http;
 pub mod ipa;
@@ -136,7 +135,6 @@ pub fn run(facts: &Facts, ctx: &Context) -> Vec<Finding> {
         }
         ipa::check(walk, ctx, &mut out);
         app::check(walk, ctx, &mut out);
-        code::check(walk, &mut out);
         man::check_against_package(walk, &mut out);
     }
     sig::check(facts, ctx, &mut out);
