@@ -1417,6 +1417,23 @@ pub struct DeepFacts {
     pub sha256s: Option<(u64, Vec<String>)>,
     /// One per bundle with a readable CodeResources.
     pub seals: Vec<SealCheck>,
+    /// Each signed slice of each Mach-O, its pages and bundle files compared (SIG017).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code: Vec<DeepSignature>,
+}
+
+/// `--deep`: a Mach-O slice's signature with its code pages, Info.plist and CodeResources
+/// compared with the bytes of the package (`CodeDirectory::pages`, `CodeDirectory::special`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeepSignature {
+    /// The Mach-O's path in the package, and the slice's architecture.
+    pub file: String,
+    pub arch: String,
+    /// Why the file could not be read whole (too large, not in the zip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::codesign::CodeSignatureFacts>,
 }
 
 /// A bundle's files against its CodeResources (`files2`, else `files`).

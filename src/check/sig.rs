@@ -658,10 +658,22 @@ fn signed_files(package: &PackageFacts) -> Vec<Signed<'_>> {
         .iter()
         .filter(|m| m.error.is_none())
         .filter_map(|macho| {
+            // --deep: the same signature with its pages and bundle files compared
+            let deep = |arch: &str| {
+                package
+                    .deep
+                    .iter()
+                    .flat_map(|d| d.code.iter())
+                    .find(|c| c.file == macho.path && c.arch == arch)
+                    .and_then(|c| c.signature.as_ref())
+            };
             let slices: Vec<(&str, &CodeSignatureFacts)> = macho
                 .slices
                 .iter()
-                .filter_map(|s| s.signature.as_ref().map(|sig| (s.arch.as_str(), sig)))
+                .filter_map(|s| {
+                    let sig = deep(&s.arch).or(s.signature.as_ref())?;
+                    Some((s.arch.as_str(), sig))
+                })
                 .filter(|(_, sig)| sig.error.is_none() && !sig.directories.is_empty())
                 .collect();
             if slices.is_empty() {
