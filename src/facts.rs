@@ -1546,6 +1546,10 @@ pub struct MachOSlice {
     /// Where the slice is in the file, and its size.
     pub offset: u64,
     pub size: u64,
+    /// Whether its header and load commands were read (a later slice of a deflated fat file is
+    /// read only when the entry is inflated whole for the signatures); the fields below say
+    /// nothing when not.
+    pub commands_read: bool,
     /// `LC_BUILD_VERSION` (or `LC_VERSION_MIN_*`): `ios`, `ios-simulator`, … with the minimum OS
     /// and the SDK.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1563,6 +1567,19 @@ pub struct MachOSlice {
     /// The signature, read (`signature_read`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<crate::codesign::CodeSignatureFacts>,
+}
+
+impl MachOSlice {
+    /// Whether the slice is arm64 code (arm64 or arm64e: `CPU_TYPE_ARM64`), the only code iOS
+    /// 11 and later run.
+    pub fn is_arm64(&self) -> bool {
+        self.cputype == 0x0100_000c
+    }
+
+    /// Whether the slice is FairPlay-encrypted (`cryptid` not 0).
+    pub fn encrypted(&self) -> bool {
+        self.encryption.is_some_and(|e| e.cryptid != 0)
+    }
 }
 
 /// `LC_ENCRYPTION_INFO(_64)`.

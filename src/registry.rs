@@ -662,6 +662,16 @@ rules! {
         summary: "an .appex, watch app or App Clip bundle id does not start with the app's id plus \".\"",
         device: "\"Unable to Install\"",
     }
+    FAIRPLAY_ENCRYPTED = "APP008" "fairplay-encrypted" {
+        family: App, severity: Error, basis: Field, network: false,
+        summary: "an executable is FairPlay-encrypted (LC_ENCRYPTION_INFO with a cryptid other than 0): an App Store download re-hosted",
+        device: "\"Unable to Install\": the encryption information included with this application is not valid (0xe80000e3 InvalidSINF)",
+    }
+    NO_64_BIT_SLICE = "APP009" "no-64-bit-slice" {
+        family: App, severity: Error, basis: Apple, network: false,
+        summary: "a bundle's executable has no arm64 slice (32-bit armv7 only, or built for another CPU)",
+        device: "\"Unable to Install\": the app needs to be updated; installd: IncorrectArchitecture (0xe8000087)",
+    }
     NO_EMBEDDED_PROFILE = "SIG001" "no-embedded-profile" {
         family: Sig, severity: Error, basis: Field, network: false,
         summary: "no embedded.mobileprovision (an App Store or TestFlight build, or unsigned)",
@@ -736,6 +746,11 @@ rules! {
         family: Sig, severity: Error, basis: Inferred, network: false,
         summary: "embedded.mobileprovision is not a CMS-signed plist",
         device: "\"Unable to Install\"",
+    }
+    EXECUTABLE_NOT_SIGNED = "SIG016" "executable-not-signed" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "a Mach-O of a signed bundle (executable, extension, framework, dylib) has no LC_CODE_SIGNATURE or no CodeDirectory",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified (0xe800801c No code signature found)",
     }
     CODE_SIGNATURE_INVALID = "SIG017" "code-signature-invalid" {
         family: Sig, severity: Error, basis: Field, network: false,

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::lab::{DnsServer, Pki, manifest, package, png};
+use support::lab::{DnsServer, Pki, manifest, png};
 use support::servers::{Kind, RealServer, TempDir, binary, is_root, raw_request};
 use support::{Run, otadoctor_args};
 
@@ -140,7 +140,16 @@ impl Files {
             pki,
             dns: DnsServer::start(),
             dir,
-            package: package(256 * 1024),
+            // a signed app with three frameworks (their executables deflated, stored resources
+            // between them): its Mach-Os are read with one multi-range request
+            package: support::macho::app_with(
+                support::macho::signed(96 * 1024),
+                &(0..3)
+                    .map(|i| (format!("Kit{i}"), support::macho::signed(32 * 1024)))
+                    .collect::<Vec<_>>(),
+                false,
+                &[("Assets.car".to_string(), vec![7u8; 24 * 1024])],
+            ),
         }
     }
 
@@ -370,6 +379,27 @@ fn redirected_to_https(doc: &Value) -> Result<(), String> {
     let statuses: Vec<u64> = manifest_exchanges(doc).into_iter().map(status).collect();
     check(statuses == [301, 200], || {
         format!("manifest statuses {statuses:?}, not [301, 200]")
+    })
+}
+
+/// The package's four Mach-Os read: their load commands in one multi-range request (the
+/// server answered `multipart/byteranges`), every signature read.
+fn machos_read(doc: &Value) -> Result<(), String> {
+    let package = &facts(doc)["walks"][0]["package"];
+    let machos = package["machos"].as_array().cloned().unwrap_or_default();
+    check(machos.len() == 4, || format!("4 Mach-Os, read {}", machos.len()))?;
+    check(
+        machos
+            .iter()
+            .all(|m| m["signature_read"]["state"] == "read" && m["error"].is_null()),
+        || format!("every signature read: {machos:?}"),
+    )?;
+    let requests = &package["macho_reading"]["header_requests"];
+    check(requests.as_u64() == Some(1), || {
+        format!(
+            "the load commands in one request, not {requests}: {}",
+            package["macho_reading"]
+        )
     })
 }
 
@@ -610,7 +640,7 @@ fn nginx_in_its_common_configurations() {
             Case {
                 setup: Setup::Correct,
                 raises: CORRECT,
-                fact: |s| manifest_type(&s.doc, Some("text/xml")),
+                fact: |s| manifest_type(&s.doc, Some("text/xml")).and_then(|()| machos_read(&s.doc)),
             },
             // the stock mime.types has neither .plist nor .ipa: both 200 application/octet-stream
             // (default_type), a type the installer is known to take for both
@@ -692,7 +722,7 @@ fn apache_in_its_common_configurations() {
             Case {
                 setup: Setup::Correct,
                 raises: CORRECT,
-                fact: |s| manifest_type(&s.doc, Some("text/xml")),
+                fact: |s| manifest_type(&s.doc, Some("text/xml")).and_then(|()| machos_read(&s.doc)),
             },
             // /etc/mime.types has neither .plist nor .ipa, and Apache 2.4 then sends no
             // Content-Type at all (200, Content-Length 1163, no Content-Type header)
@@ -767,7 +797,7 @@ fn caddy_in_its_common_configurations() {
             Case {
                 setup: Setup::Correct,
                 raises: CORRECT,
-                fact: |s| manifest_type(&s.doc, Some("text/xml")),
+                fact: |s| manifest_type(&s.doc, Some("text/xml")).and_then(|()| machos_read(&s.doc)),
             },
             // no MIME type known for .plist and .ipa: no content-type header at all (Caddy does
             // not sniff)

@@ -26,10 +26,7 @@ fn ranges(site: &Site, path: &str) -> (tokio::runtime::Runtime, HttpRanges) {
         .enable_all()
         .build()
         .expect("runtime");
-    let source = HttpRanges {
-        net: net(site),
-        url: site.url(path),
-    };
+    let source = HttpRanges::new(net(site), site.url(path));
     (runtime, source)
 }
 

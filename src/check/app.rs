@@ -34,7 +34,9 @@ pub fn check(walk: &WalkFacts, ctx: &Context, out: &mut Vec<Finding>) {
         if i > 0 {
             a.extension_bundle_id_prefix(bundle, main_id.as_deref(), out);
         }
+        a.no_64_bit_slice(bundle, out);
     }
+    a.fairplay_encrypted(out);
 }
 
 /// The strings of an array value (or a lone string).
@@ -292,6 +294,102 @@ impl App<'_> {
             ),
             format!("give it an id under the app's, such as {main}.{}, in the target's build settings (and in its App ID and profile)", suffix(id)),
         ));
+    }
+}
+
+impl App<'_> {
+    /// APP008: a Mach-O of the package has `LC_ENCRYPTION_INFO(_64)` with a `cryptid` other than
+    /// 0 in a slice: the App Store encrypted it for one account, and the re-hosted copy has no
+    /// SINF the device accepts.
+    fn fairplay_encrypted(&self, out: &mut Vec<Finding>) {
+        let encrypted: Vec<String> = self
+            .package
+            .machos
+            .iter()
+            .filter_map(|m| {
+                let archs: Vec<&str> = m
+                    .slices
+                    .iter()
+                    .filter(|s| s.encrypted())
+                    .map(|s| s.arch.as_str())
+                    .collect();
+                let id = m
+                    .slices
+                    .iter()
+                    .find_map(|s| s.encryption.filter(|e| e.cryptid != 0))?
+                    .cryptid;
+                Some(format!(
+                    "{} (cryptid {id}, {})",
+                    super::macho_called(m, &self.package.bundles),
+                    archs.join(", ")
+                ))
+            })
+            .collect();
+        if encrypted.is_empty() {
+            return;
+        }
+        let (is, it) = if encrypted.len() == 1 {
+            ("is", "it comes")
+        } else {
+            ("are", "they come")
+        };
+        out.push(
+            self.finding(
+                &rules::FAIRPLAY_ENCRYPTED,
+                format!(
+                    "{} {is} FairPlay-encrypted: {it} from an App Store download, which installs only from the App Store for the account that bought it",
+                    super::and_list(&encrypted)
+                ),
+                "publish the IPA exported from your own Xcode archive (Organizer › Distribute App › Release Testing/Ad Hoc or Enterprise); a decrypted or re-signed App Store download is not yours to redistribute, and an encrypted one never installs over the air".to_string(),
+            )
+            .evidence("files", encrypted.len()),
+        );
+    }
+
+    /// APP009: a bundle's executable (the app's, an extension's, an App Clip's; a watch app's
+    /// runs on the watch) has no arm64 slice, read from its load commands.
+    fn no_64_bit_slice(&self, bundle: &BundleFacts, out: &mut Vec<Finding>) {
+        if bundle.kind == crate::facts::BundleKind::WatchApp {
+            return;
+        }
+        let (platforms, dt) = platform_keys(bundle);
+        if is_simulator(&platforms, &dt) {
+            return; // APP005 says it
+        }
+        let Some(macho) = self
+            .package
+            .machos
+            .iter()
+            .find(|m| m.bundle == bundle.path && m.role == crate::facts::MachORole::Main)
+        else {
+            return;
+        };
+        if macho.error.is_some() || macho.slices.is_empty() {
+            return;
+        }
+        if macho.slices.iter().any(crate::facts::MachOSlice::is_arm64) {
+            return;
+        }
+        let archs: Vec<String> = macho.slices.iter().map(|s| s.arch.clone()).collect();
+        let only = if archs.iter().all(|a| a.starts_with("arm") && !a.starts_with("arm64")) {
+            format!("only {} (32-bit)", super::and_list(&archs))
+        } else {
+            format!("only {}", super::and_list(&archs))
+        };
+        out.push(
+            self.finding(
+                &rules::NO_64_BIT_SLICE,
+                format!(
+                    "{} has no arm64 slice, {only}: iOS 11 and later run only 64-bit code",
+                    super::macho_called(macho, &self.package.bundles)
+                ),
+                format!(
+                    "build for arm64 (ARCHS = arm64, the Xcode default; a deployment target of iOS 11 or later) and export again; `lipo -info {}` must list arm64",
+                    macho.path
+                ),
+            )
+            .evidence("architectures", archs),
+        );
     }
 }
 

@@ -242,6 +242,30 @@ pub(crate) fn called(bundle: &crate::facts::BundleFacts) -> String {
     }
 }
 
+/// A Mach-O in a message: "the executable Payload/Field.app/Field of the app Field.app", "the
+/// framework Payload/Field.app/Frameworks/Kit.framework/Kit". The path is the one in the zip,
+/// so it can be pasted into `codesign` or `lipo` after unzipping.
+pub(crate) fn macho_called(macho: &crate::facts::MachOFacts, bundles: &[crate::facts::BundleFacts]) -> String {
+    use crate::facts::MachORole;
+    match macho.role {
+        MachORole::Main => match bundles.iter().find(|b| b.path == macho.bundle) {
+            Some(bundle) => format!("the executable {} of {}", macho.path, called(bundle)),
+            None => format!("the executable {}", macho.path),
+        },
+        MachORole::Framework => format!("the framework {}", macho.path),
+        MachORole::Dylib => format!("the dylib {}", macho.path),
+    }
+}
+
+/// "a, b and c"
+pub(crate) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// Whether `e` is a server's refusal of a request that carries no client certificate: a 400 or
 /// 403 without WWW-Authenticate from a host whose handshake asked for a certificate and went on
 /// without one (nginx `ssl_verify_client on` answers "400 No required SSL certificate was sent";

@@ -23,6 +23,7 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
         let subject = super::package_subject(walk, package);
         no_embedded_profile(package, &subject, out);
         missing_code_signature(package, &subject, out);
+        executable_not_signed(package, &subject, out);
         seal_broken(package, &subject, out);
         code_signatures(package, &subject, out);
         for (i, bundle) in package.bundles.iter().enumerate() {
@@ -159,6 +160,73 @@ fn missing_code_signature(package: &PackageFacts, subject: &Subject, out: &mut V
             "sign the app again on export (Xcode Organizer › Distribute App) and publish that package; never edit files inside _CodeSignature",
         ));
     }
+}
+
+/// A CodeDirectory blob's magic (`CSMAGIC_CODEDIRECTORY`).
+const CODE_DIRECTORY_MAGIC: u32 = 0xfade_0c02;
+
+/// SIG016: a Mach-O of a signed bundle (one with a CodeResources; an unsigned bundle is SIG011's)
+/// has no `LC_CODE_SIGNATURE`, or a signature without a CodeDirectory. Each file is named with
+/// why; slices whose load commands were not read say nothing.
+fn executable_not_signed(package: &PackageFacts, subject: &Subject, out: &mut Vec<Finding>) {
+    let mut unsigned: Vec<String> = Vec::new();
+    for macho in &package.machos {
+        let signed_bundle = package
+            .bundles
+            .iter()
+            .find(|b| b.path == macho.bundle)
+            .is_some_and(|b| b.seal.is_some());
+        if macho.error.is_some() || !signed_bundle {
+            continue;
+        }
+        let mut why: Vec<String> = Vec::new();
+        for slice in macho.slices.iter().filter(|s| s.commands_read) {
+            let reason = match (&slice.code_signature, &slice.signature) {
+                (None, _) => "no LC_CODE_SIGNATURE".to_string(),
+                (Some(_), Some(sig)) => match &sig.error {
+                    Some(e) => format!("a code signature that does not read ({e})"),
+                    None if !sig.blobs.iter().any(|b| b.magic == CODE_DIRECTORY_MAGIC) => {
+                        "a code signature without a CodeDirectory".to_string()
+                    }
+                    None => continue,
+                },
+                (Some(_), None) => continue, // not read: said in the facts
+            };
+            why.push(if macho.fat {
+                format!("{reason} in its {} slice", slice.arch)
+            } else {
+                reason
+            });
+        }
+        if !why.is_empty() {
+            why.dedup();
+            unsigned.push(format!(
+                "{} ({})",
+                super::macho_called(macho, &package.bundles),
+                and_list(&why)
+            ));
+        }
+    }
+    if unsigned.is_empty() {
+        return;
+    }
+    let (has, them) = if unsigned.len() == 1 {
+        ("has", "it was")
+    } else {
+        ("have", "they were")
+    };
+    out.push(
+        Finding::new(
+            &rules::EXECUTABLE_NOT_SIGNED,
+            subject.clone(),
+            format!(
+                "{} {has} no code signature: {them} not signed, or changed after signing (stripped, patched, replaced)",
+                and_list(&unsigned)
+            ),
+            "sign every Mach-O from the inside out before the bundle that holds it: frameworks and dylibs (codesign --force --sign \"<identity>\" Payload/<App>.app/Frameworks/*), then each extension and the app with its entitlements; never run strip, lipo or install_name_tool after signing",
+        )
+        .evidence("files", unsigned.len()),
+    );
 }
 
 /// SIG010 (`--deep`): files added, removed or changed after the bundle was sealed.

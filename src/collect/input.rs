@@ -285,7 +285,12 @@ fn read_local_package_contents(path: &str, package: &PackageOptions) -> PackageF
     let source = crate::collect::remote_zip::LocalFile::Path(path.into());
     let runtime = tokio::runtime::Builder::new_current_thread().build();
     match runtime {
-        Ok(rt) => rt.block_on(crate::collect::ipa::read(&source, path, &package.profile_anchors)),
+        Ok(rt) => rt.block_on(crate::collect::ipa::read_with(
+            &source,
+            path,
+            &package.profile_anchors,
+            package.deep,
+        )),
         Err(e) => PackageFacts {
             source: path.to_string(),
             error: Some(crate::facts::PackageError {

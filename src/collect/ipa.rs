@@ -17,8 +17,14 @@ pub const CODE_RESOURCES_CAP: u64 = 16 * 1024 * 1024;
 /// How many Info.plist files of extensions are read at most.
 const MAX_BUNDLES: usize = 32;
 
-/// Reads the package at `source` (named `name` in the facts).
+/// Reads the package at `source` (named `name` in the facts), with the load commands of every
+/// Mach-O and the signatures within the cap (`collect::macho`).
 pub async fn read<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor]) -> PackageFacts {
+    read_with(source, name, anchors, false).await
+}
+
+/// `read`, and with `deep` every Mach-O's signature whatever the compressed executables weigh.
+pub async fn read_with<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor], deep: bool) -> PackageFacts {
     let mut facts = PackageFacts {
         source: name.to_string(),
         ..PackageFacts::default()
@@ -197,6 +203,9 @@ pub async fn read<S: RangeSource>(source: &S, name: &str, anchors: &[ExtraAnchor
             path,
         });
     }
+    let (machos, reading) = crate::collect::macho::read(source, &mut zip, &facts.bundles, deep).await;
+    facts.machos = machos;
+    facts.macho_reading = Some(reading);
     facts.requests = zip.extents.requests;
     facts.bytes_read = zip.extents.bytes;
     facts

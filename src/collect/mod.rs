@@ -14,6 +14,8 @@ pub mod html;
 pub mod input;
 pub mod ipa;
 pub mod js;
+pub mod macho;
+pub mod macho_parse;
 pub mod manifest;
 pub mod net;
 pub mod png;

@@ -23,6 +23,36 @@ pub trait RangeSource {
     fn suffix(&self, n: u64) -> impl std::future::Future<Output = Result<(Vec<u8>, u64), String>> + Send;
     /// Bytes `start..=end`.
     fn range(&self, start: u64, end: u64) -> impl std::future::Future<Output = Result<Vec<u8>, String>> + Send;
+    /// Several ranges `start..=end` (sorted, apart), in one request where the source allows it
+    /// (HTTP: one `Range` header with them all, answered `multipart/byteranges`).
+    fn ranges(&self, spans: &[(u64, u64)]) -> impl std::future::Future<Output = Ranges> + Send;
+}
+
+/// What a `ranges` call brought: the parts (where each starts, its bytes), the requests it
+/// took, and why a span was not fetched, if one was not.
+#[derive(Debug, Default)]
+pub struct Ranges {
+    pub parts: Vec<(u64, Vec<u8>)>,
+    pub requests: u32,
+    pub error: Option<String>,
+}
+
+/// The spans not held by `parts`, fetched one request each; the rest of a `ranges` call.
+async fn each_range<S: RangeSource>(source: &S, spans: &[(u64, u64)], out: &mut Ranges) {
+    for &(start, end) in spans {
+        let held = out
+            .parts
+            .iter()
+            .any(|(at, bytes)| *at <= start && at.saturating_add(bytes.len() as u64) > end);
+        if held {
+            continue;
+        }
+        out.requests += 1;
+        match source.range(start, end).await {
+            Ok(bytes) => out.parts.push((start, bytes)),
+            Err(e) => out.error = Some(e),
+        }
+    }
 }
 
 /// A read outside the ranges fetched so far.
@@ -51,10 +81,19 @@ pub struct Extents {
 }
 
 impl Extents {
-    fn insert(&mut self, start: u64, bytes: Vec<u8>) {
-        self.bytes += bytes.len() as u64;
+    /// Records a fetched range (one request of `bytes.len()` bytes).
+    pub fn insert(&mut self, start: u64, bytes: Vec<u8>) {
         self.requests += 1;
-        self.chunks.insert(start, bytes);
+        self.insert_part(start, bytes);
+    }
+
+    /// Records a fetched range that came with others in one request (a multipart answer).
+    pub fn insert_part(&mut self, start: u64, bytes: Vec<u8>) {
+        self.bytes += bytes.len() as u64;
+        // a chunk at the same start that reaches further stays
+        if self.chunks.get(&start).is_none_or(|had| had.len() < bytes.len()) {
+            self.chunks.insert(start, bytes);
+        }
     }
 
     /// Whether one fetched chunk holds all of `start..end`.
@@ -62,11 +101,47 @@ impl Extents {
         self.at(start).is_some_and(|b| b.len() as u64 >= end - start)
     }
 
-    /// The fetched bytes at `pos`, as far as one chunk reaches.
+    /// The fetched bytes at `pos`, as far as one chunk reaches: of the chunks that start at or
+    /// before `pos` (the nearest `AT_LOOKBACK`; a large chunk may hold smaller ones fetched
+    /// before it), the one that reaches furthest.
     fn at(&self, pos: u64) -> Option<&[u8]> {
-        let (start, bytes) = self.chunks.range(..=pos).next_back()?;
-        let offset = usize::try_from(pos - start).ok()?;
-        (offset < bytes.len()).then(|| &bytes[offset..])
+        const AT_LOOKBACK: usize = 64;
+        let mut best: Option<&[u8]> = None;
+        for (start, bytes) in self.chunks.range(..=pos).rev().take(AT_LOOKBACK) {
+            let Ok(offset) = usize::try_from(pos - start) else {
+                continue;
+            };
+            if offset < bytes.len() && best.is_none_or(|b| b.len() < bytes.len() - offset) {
+                best = Some(&bytes[offset..]);
+            }
+        }
+        best
+    }
+
+    /// Where the bytes still to fetch of `start..end` end: before a fetched chunk (one of the
+    /// first 64 that start inside) that holds everything from its start to `end`.
+    fn uncovered_end(&self, start: u64, end: u64) -> u64 {
+        let mut out = end;
+        for (at, bytes) in self.chunks.range(start.saturating_add(1)..end).take(64) {
+            if at.saturating_add(bytes.len() as u64) >= end {
+                out = out.min(*at);
+            }
+        }
+        out
+    }
+
+    /// The bytes fetched from `start` on, as far as they run without a gap, up to `end`
+    /// (exclusive): joined across chunks that touch or overlap.
+    pub fn contiguous(&self, start: u64, end: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut pos = start;
+        while pos < end {
+            let Some(bytes) = self.at(pos) else { break };
+            let take = usize::try_from((end - pos).min(bytes.len() as u64)).unwrap_or(bytes.len());
+            out.extend_from_slice(&bytes[..take]);
+            pos += take as u64;
+        }
+        out
     }
 
     /// Whether the fetched records use zip64: an end-of-central-directory-64 record, or a
@@ -337,6 +412,51 @@ pub async fn prefetch<S: RangeSource>(source: &S, zip: &mut RemoteZip, names: &[
     }
 }
 
+/// Fetches the byte spans `[start, end)` in as few requests as their layout allows: spans
+/// closer than `gap` become one range (never larger than `MERGE_MAX`), and the ranges go in one
+/// multi-range request where the source allows it. Returns why a request failed, if one did;
+/// the spans it was for stay unfetched.
+pub async fn fetch_spans<S: RangeSource>(
+    source: &S,
+    zip: &mut RemoteZip,
+    mut spans: Vec<(u64, u64)>,
+    gap: u64,
+) -> Option<String> {
+    let len = zip.extents.len;
+    spans.retain_mut(|(start, end)| {
+        *end = (*end).min(len);
+        // what was fetched already at the span's start is not asked for again
+        for _ in 0..8 {
+            match zip.extents.at(*start) {
+                Some(bytes) if *start < *end => *start = start.saturating_add(bytes.len() as u64),
+                _ => break,
+            }
+        }
+        // nor what was fetched already at its end
+        if *start < *end {
+            *end = zip.extents.uncovered_end(*start, *end);
+        }
+        start < end
+    });
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1.saturating_add(gap) && end.max(last.1) - last.0 <= MERGE_MAX => {
+                last.1 = last.1.max(end);
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    let inclusive: Vec<(u64, u64)> = merged.iter().map(|(start, end)| (*start, end - 1)).collect();
+    let got = source.ranges(&inclusive).await;
+    zip.extents.requests += got.requests;
+    for (start, bytes) in got.parts {
+        zip.extents.insert_part(start, bytes);
+    }
+    got.error
+}
+
 /// A local file (or bytes in memory) as a range source: each range is a read of the file.
 pub enum LocalFile {
     Path(std::path::PathBuf),
@@ -392,6 +512,13 @@ impl RangeSource for LocalFile {
     async fn range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
         self.read_at(start, end)
     }
+
+    /// One read per span (a file has no requests to save).
+    async fn ranges(&self, spans: &[(u64, u64)]) -> Ranges {
+        let mut out = Ranges::default();
+        each_range(self, spans, &mut out).await;
+        out
+    }
 }
 
 /// An http(s) URL as a range source: `Range` requests through the run's client; a server that
@@ -399,9 +526,57 @@ impl RangeSource for LocalFile {
 pub struct HttpRanges {
     pub net: std::sync::Arc<crate::collect::net::Net>,
     pub url: String,
+    /// Set once the server answered a multi-range request with something else than the
+    /// ranges (a 200, an error): from then on, one range per request.
+    pub no_multirange: std::sync::atomic::AtomicBool,
 }
 
+/// The most ranges asked in one request (servers cap them: nginx and Apache answer many
+/// ranges whole or with an error).
+pub const MAX_RANGES_PER_REQUEST: usize = 32;
+/// The most bytes of part headers a multipart answer may add per range.
+const PART_OVERHEAD: u64 = 256;
+
 impl HttpRanges {
+    pub fn new(net: std::sync::Arc<crate::collect::net::Net>, url: String) -> HttpRanges {
+        HttpRanges {
+            net,
+            url,
+            no_multirange: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// One request for several ranges: its parts (a `multipart/byteranges` answer, or one
+    /// range when the server joined them), or why it did not give them.
+    async fn multi(&self, spans: &[(u64, u64)]) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        let list: Vec<String> = spans.iter().map(|(a, b)| format!("{a}-{b}")).collect();
+        let asked = format!("bytes={}", list.join(","));
+        let want: u64 = spans.iter().map(|(a, b)| b - a + 1).sum();
+        let cap = want + PART_OVERHEAD * spans.len() as u64 + 1024;
+        let request = crate::collect::net::Request {
+            headers: vec![("range".to_string(), asked.clone())],
+            ..crate::collect::net::Request::get(&self.url, "package", cap)
+        };
+        let (fetch, body) = self.net.fetch(request).await;
+        let last = fetch.last().ok_or("no answer")?;
+        if let Some(error) = &last.error {
+            return Err(format!("{asked}: {error}"));
+        }
+        if last.status != Some(206) {
+            return Err(format!("the server answers {:?} to a multi-range request", last.status));
+        }
+        let media = last.header("content-type").unwrap_or_default();
+        if let Some(boundary) = boundary(media) {
+            return multipart_parts(&body, &boundary, spans.len() * 2);
+        }
+        let header = last.header("content-range").unwrap_or_default();
+        let said = ContentRange::parse(header).ok_or_else(|| format!("no usable Content-Range (\"{header}\")"))?;
+        if said.last - said.first + 1 != body.len() as u64 {
+            return Err(format!("Content-Range: {header}, but {} bytes", body.len()));
+        }
+        Ok(vec![(said.first, body)])
+    }
+
     /// One Range request: the body and what its Content-Range says it is (first byte, last
     /// byte, total length), or why it cannot be used.
     async fn get(&self, range: &str, cap: u64) -> Result<(Vec<u8>, ContentRange), String> {
@@ -484,6 +659,82 @@ impl RangeSource for HttpRanges {
         }
         Ok(body)
     }
+
+    /// The spans in as few requests as the server allows: up to `MAX_RANGES_PER_REQUEST` in
+    /// one multi-range request; spans its answer left out (a server that ignores or refuses
+    /// multi-range) one request each.
+    async fn ranges(&self, spans: &[(u64, u64)]) -> Ranges {
+        use std::sync::atomic::Ordering;
+        let mut out = Ranges::default();
+        if spans.len() > 1 && !self.no_multirange.load(Ordering::Relaxed) {
+            for group in spans.chunks(MAX_RANGES_PER_REQUEST) {
+                if group.len() == 1 || self.no_multirange.load(Ordering::Relaxed) {
+                    break;
+                }
+                out.requests += 1;
+                match self.multi(group).await {
+                    Ok(parts) => out.parts.extend(parts),
+                    Err(_) => self.no_multirange.store(true, Ordering::Relaxed),
+                }
+            }
+        }
+        each_range(self, spans, &mut out).await;
+        out
+    }
+}
+
+/// The `boundary` of a `multipart/byteranges` media type.
+fn boundary(media: &str) -> Option<String> {
+    let mut params = media.split(';');
+    if !params.next()?.trim().eq_ignore_ascii_case("multipart/byteranges") {
+        return None;
+    }
+    params.find_map(|p| {
+        let (name, value) = p.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 70)
+    })
+}
+
+/// The parts of a `multipart/byteranges` body (RFC 9110 §14.6): each `--boundary`, its headers
+/// (a Content-Range), a blank line and exactly the bytes the Content-Range says. At most
+/// `max_parts`; one pass over the body.
+fn multipart_parts(body: &[u8], boundary: &str, max_parts: usize) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    let delimiter = format!("--{boundary}");
+    let finder = memchr::memmem::Finder::new(delimiter.as_bytes());
+    let mut parts = Vec::new();
+    let mut pos = 0usize;
+    loop {
+        let at = finder
+            .find(&body[pos..])
+            .ok_or("a multipart answer without its closing boundary")?;
+        pos += at + delimiter.len();
+        if body[pos..].starts_with(b"--") {
+            return Ok(parts);
+        }
+        if parts.len() >= max_parts {
+            return Err(format!("a multipart answer with more than {max_parts} parts"));
+        }
+        let end = memchr::memmem::find(&body[pos..], b"\r\n\r\n").ok_or("a part without the end of its headers")?;
+        let headers = String::from_utf8_lossy(&body[pos..pos + end]);
+        pos += end + 4;
+        let range = headers
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim().eq_ignore_ascii_case("content-range").then(|| value.trim())
+            })
+            .and_then(ContentRange::parse)
+            .ok_or("a part without a usable Content-Range")?;
+        let len = usize::try_from(range.last - range.first + 1).map_err(|e| e.to_string())?;
+        let bytes = body
+            .get(pos..pos.saturating_add(len))
+            .ok_or("a part shorter than its Content-Range")?;
+        parts.push((range.first, bytes.to_vec()));
+        pos += len;
+    }
 }
 
 #[cfg(test)]
@@ -524,6 +775,33 @@ mod tests {
             .build()
             .expect("runtime")
             .block_on(f)
+    }
+
+    #[test]
+    fn multipart_answers_are_read_part_by_part_and_broken_ones_refused() {
+        assert_eq!(boundary("multipart/byteranges; boundary=\"b1\"").as_deref(), Some("b1"));
+        assert_eq!(boundary("application/octet-stream"), None);
+        let body = b"\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-3/100\r\n\r\nabcd\r\n--b1\r\ncontent-range: bytes 50-51/100\r\n\r\n--\r\n--b1--\r\n";
+        let parts = multipart_parts(body, "b1", 4).expect("parts");
+        assert_eq!(parts, vec![(0, b"abcd".to_vec()), (50, b"--".to_vec())]);
+        // a part longer than the body, no closing boundary, too many parts, no Content-Range
+        let cut = b"--b1\r\ncontent-range: bytes 0-99/100\r\n\r\nabc";
+        assert!(multipart_parts(cut, "b1", 4).is_err());
+        assert!(multipart_parts(b"--b1\r\ncontent-range: bytes 0-0/9\r\n\r\nx", "b1", 4).is_err());
+        assert!(multipart_parts(body, "b1", 1).is_err());
+        assert!(multipart_parts(b"--b1\r\nx: y\r\n\r\nab--b1--", "b1", 4).is_err());
+    }
+
+    #[test]
+    fn a_chunk_inside_a_larger_one_does_not_hide_it() {
+        let mut extents = Extents {
+            len: 1000,
+            ..Extents::default()
+        };
+        extents.insert(0, vec![1; 1000]);
+        extents.insert(100, vec![2; 10]);
+        assert_eq!(extents.contiguous(0, 1000).len(), 1000);
+        assert!(extents.covers(200, 900));
     }
 
     #[test]

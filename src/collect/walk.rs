@@ -213,13 +213,10 @@ pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
     };
     let early = async {
         let url = package_url?;
-        let source = crate::collect::remote_zip::HttpRanges {
-            net: c.net.clone(),
-            url: url.clone(),
-        };
+        let source = crate::collect::remote_zip::HttpRanges::new(c.net.clone(), url.clone());
         Some((
             url.clone(),
-            crate::collect::ipa::read(&source, &url, &c.package.profile_anchors).await,
+            crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await,
         ))
     };
     let ((), early) = tokio::join!(fetch_assets(c.clone(), walk), early);
@@ -257,13 +254,10 @@ async fn read_package(c: Collector, walk: &mut WalkFacts, early: Option<(String,
         return;
     }
     let url = get.url.clone();
-    let source = crate::collect::remote_zip::HttpRanges {
-        net: c.net.clone(),
-        url: url.clone(),
-    };
+    let source = crate::collect::remote_zip::HttpRanges::new(c.net.clone(), url.clone());
     let mut package = match early {
         Some((early_url, package)) if early_url == url => package,
-        _ => crate::collect::ipa::read(&source, &url, &c.package.profile_anchors).await,
+        _ => crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await,
     };
     if c.package.deep && package.error.is_none() {
         let sizes = chunk_sizes(walk);
@@ -307,7 +301,7 @@ async fn read_streamed(c: Collector, walk: &mut WalkFacts, url: &str) {
     let received = body.len() as u64;
     let kept = c.package.deep.then(|| body.clone());
     let source = crate::collect::remote_zip::LocalFile::new(body);
-    let mut package = crate::collect::ipa::read(&source, url, &c.package.profile_anchors).await;
+    let mut package = crate::collect::ipa::read_with(&source, url, &c.package.profile_anchors, c.package.deep).await;
     if let Some(bytes) = kept
         && package.error.is_none()
     {

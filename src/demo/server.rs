@@ -333,9 +333,36 @@ impl Server {
         };
         let mut body: &[u8] = &route.body;
         let mut headers = route.headers.clone();
+        let multipart;
         if route.ranges && route.status == 200 {
             headers.push(("accept-ranges".into(), "bytes".into()));
-            if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
+            let several = range.map(|r| parse_ranges(r, total)).unwrap_or_default();
+            if several.len() > 1 {
+                // several ranges: a multipart/byteranges answer, as nginx and Apache give
+                status = 206;
+                let media = headers
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map(|at| headers.remove(at).1)
+                    .unwrap_or_else(|| "application/octet-stream".to_string());
+                let mut out = Vec::new();
+                for (start, end) in several {
+                    out.extend_from_slice(
+                        format!(
+                            "\r\n--{BOUNDARY}\r\ncontent-type: {media}\r\ncontent-range: bytes {start}-{end}/{total}\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    );
+                    out.extend_from_slice(&route.body[start..=end]);
+                }
+                out.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+                multipart = out;
+                body = &multipart;
+                headers.push((
+                    "content-type".into(),
+                    format!("multipart/byteranges; boundary={BOUNDARY}"),
+                ));
+            } else if let Some((start, end)) = range.and_then(|r| parse_range(r, total)) {
                 status = 206;
                 // what Content-Range says is sent, and where the bytes sent really start
                 let (said, from) = if start > 0 {
@@ -495,6 +522,28 @@ async fn write<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> bool {
 /// Flushes within `IO_TIMEOUT`.
 async fn flush<S: AsyncWrite + Unpin>(stream: &mut S) -> bool {
     matches!(tokio::time::timeout(IO_TIMEOUT, stream.flush()).await, Ok(Ok(())))
+}
+
+/// The boundary of the server's multipart/byteranges answers.
+const BOUNDARY: &str = "otadoctor-lab-byteranges";
+
+/// The most ranges of one request the server answers as a multipart (more: the first range
+/// only, as a server that limits them).
+const MAX_RANGES: usize = 64;
+
+/// The satisfiable ranges of a `Range: bytes=a-b,c-d,…` header listing more than one, in order;
+/// empty for one range (`parse_range` reads it) or too many.
+fn parse_ranges(header: &str, total: usize) -> Vec<(usize, usize)> {
+    let Some(spec) = header.strip_prefix("bytes=") else {
+        return Vec::new();
+    };
+    let list: Vec<&str> = spec.split(',').collect();
+    if list.len() < 2 || list.len() > MAX_RANGES {
+        return Vec::new();
+    }
+    list.iter()
+        .filter_map(|one| parse_range(&format!("bytes={}", one.trim()), total))
+        .collect()
 }
 
 /// The inclusive byte range of a `Range: bytes=…` header (one range: `a-b`, `a-` or `-n`),

@@ -599,9 +599,7 @@ pub static ALL: &[DeviceError] = &[
         code: mi(0xe800_801c),
         message: "No code signature found.",
         meaning: "the app was never signed: no _CodeSignature, or an executable without LC_CODE_SIGNATURE",
-        rules: &["SIG011"],
-        unchecked: "the LC_CODE_SIGNATURE load command of each executable (SIG016, not built yet). By hand: \
-                    `codesign -dv Payload/App.app/App`",
+        rules: &["SIG016", "SIG011"],
         sources: &[
             IOS_DEPLOY,
             report(
@@ -781,9 +779,7 @@ pub static ALL: &[DeviceError] = &[
         message: "This application does not support this device's CPU type.",
         meaning: "the executable has no slice this device runs: a simulator build, or 32-bit armv7 only on iOS \
                   11+ (\"Failed to find matching arch for 64-bit Mach-O input file\")",
-        rules: &["APP005", "APP006"],
-        unchecked: "the executable's architectures (APP009 no-64-bit-slice, not built yet). By hand: `lipo -info \
-                    Payload/App.app/App` must list arm64",
+        rules: &["APP009", "APP005", "APP006"],
         sources: &[
             IOS_DEPLOY,
             LIBIMOBILEDEVICE,
@@ -881,8 +877,7 @@ pub static ALL: &[DeviceError] = &[
         message: "The encryption information included with this application is not valid so this application cannot be installed on this device.",
         meaning: "a FairPlay-encrypted App Store download re-hosted for OTA: it installs only from the App Store \
                   for the account that bought it",
-        unchecked: "FairPlay encryption of the executable (APP008 fairplay-encrypted, not built yet). By hand: \
-                    `otool -l Payload/App.app/App | grep cryptid` shows cryptid 1",
+        rules: &["APP008"],
         sources: &[IOS_DEPLOY],
         ..BLANK
     },

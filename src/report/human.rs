@@ -463,6 +463,7 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
             let _ = writeln!(out, "{} {}", style.dim("  profile  "), esc(&format!("{owner}{what}")));
         }
     }
+    render_code(out, package, style);
     render_device(out, outcome, style);
     let findings = take(&outcome.findings, shown, |f| {
         f.subject.link == walk.link
@@ -596,6 +597,190 @@ fn render_triage(out: &mut String, outcome: &Outcome, style: Style) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// The `code` lines: each bundle's executable (architectures, minimum OS, encryption, what its
+/// code signature holds), its frameworks and dylibs in one line, then what reading them cost and
+/// what was not read, and why.
+fn render_code(out: &mut String, package: &crate::facts::PackageFacts, style: Style) {
+    use crate::facts::{MachORole, SignatureRead};
+    let Some(reading) = &package.macho_reading else { return };
+    let label = style.dim("  code     ");
+    let more = style.dim("           ");
+    for bundle in &package.bundles {
+        let owner = bundle.path.rsplit('/').next().unwrap_or(&bundle.path);
+        let mine: Vec<&crate::facts::MachOFacts> = package.machos.iter().filter(|m| m.bundle == bundle.path).collect();
+        if let Some(main) = mine.iter().find(|m| m.role == MachORole::Main) {
+            let _ = writeln!(out, "{label} {}", esc(&format!("{owner} · {}", macho_line(main))));
+        }
+        let nested: Vec<&&crate::facts::MachOFacts> = mine.iter().filter(|m| m.role != MachORole::Main).collect();
+        if nested.is_empty() {
+            continue;
+        }
+        let count = |role: MachORole, one: &str, many: &str| {
+            let n = nested.iter().filter(|m| m.role == role).count();
+            (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+        };
+        let kinds: Vec<String> = [
+            count(MachORole::Framework, "framework", "frameworks"),
+            count(MachORole::Dylib, "dylib", "dylibs"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let unreadable = nested.iter().filter(|m| m.error.is_some()).count();
+        let unsigned = nested
+            .iter()
+            .filter(|m| m.error.is_none() && m.slices.iter().any(|s| s.commands_read && s.code_signature.is_none()))
+            .count();
+        let read = nested
+            .iter()
+            .filter(|m| m.signature_read == SignatureRead::Read)
+            .count();
+        let skipped = nested
+            .iter()
+            .filter(|m| matches!(m.signature_read, SignatureRead::Skipped(_)) && m.error.is_none())
+            .count();
+        let encrypted = nested.iter().filter(|m| m.slices.iter().any(|s| s.encrypted())).count();
+        let mut archs: Vec<&str> = nested
+            .iter()
+            .flat_map(|m| m.slices.iter().map(|s| s.arch.as_str()))
+            .collect();
+        archs.sort_unstable();
+        archs.dedup();
+        let mut parts = vec![format!("{owner} · {}", kinds.join(", "))];
+        if !archs.is_empty() {
+            parts.push(archs.join(", "));
+        }
+        parts.push(match (unsigned, read, skipped) {
+            (0, r, 0) if r == nested.len() - unreadable => "signatures read".to_string(),
+            (0, _, _) => "LC_CODE_SIGNATURE in each".to_string(),
+            (u, _, _) => format!("{u} without LC_CODE_SIGNATURE"),
+        });
+        if skipped > 0 {
+            parts.push(format!("{skipped} signature(s) not read"));
+        }
+        if encrypted > 0 {
+            parts.push(format!("{encrypted} FairPlay-encrypted"));
+        }
+        if unreadable > 0 {
+            parts.push(format!("{unreadable} not read as Mach-O"));
+        }
+        let _ = writeln!(out, "{label} {}", esc(&parts.join(" · ")));
+    }
+    if package.machos.is_empty() {
+        return;
+    }
+    let mut cost = format!(
+        "{} Mach-O file(s) · load commands {} in {} request(s)",
+        package.machos.len(),
+        text::size(reading.header_bytes),
+        reading.header_requests
+    );
+    if reading.signature_requests > 0 || reading.signature_bytes > 0 {
+        cost.push_str(&format!(
+            " · signatures {} in {} request(s)",
+            text::size(reading.signature_bytes),
+            reading.signature_requests
+        ));
+    }
+    let _ = writeln!(out, "{more} {}", style.dim(&esc(&cost)));
+    for skipped in &reading.skipped {
+        let _ = writeln!(out, "{more} {}", style.dim(&esc(&format!("not read: {skipped}"))));
+    }
+}
+
+/// One Mach-O in a line: file, architectures, platform and minimum OS, encryption, signature.
+fn macho_line(m: &crate::facts::MachOFacts) -> String {
+    use crate::facts::SignatureRead;
+    let name = m.path.rsplit('/').next().unwrap_or(&m.path).to_string();
+    if let Some(e) = &m.error {
+        return format!("{name} · not read as a Mach-O: {e}");
+    }
+    let mut parts = vec![name];
+    let archs: Vec<&str> = m.slices.iter().map(|s| s.arch.as_str()).collect();
+    parts.push(if m.fat {
+        format!("{} (fat)", archs.join(", "))
+    } else {
+        archs.join(", ")
+    });
+    if let Some(slice) = m.slices.iter().find(|s| s.platform.is_some()) {
+        let mut what = match slice.platform.as_deref().unwrap_or_default() {
+            "ios" => "iOS".to_string(),
+            "ios-simulator" => "iOS Simulator".to_string(),
+            "tvos" => "tvOS".to_string(),
+            "watchos" => "watchOS".to_string(),
+            "visionos" => "visionOS".to_string(),
+            "macos" => "macOS".to_string(),
+            "maccatalyst" => "Mac Catalyst".to_string(),
+            other => other.to_string(),
+        };
+        if let Some(minos) = &slice.minos {
+            what.push_str(&format!(" {minos}+"));
+        }
+        if let Some(sdk) = &slice.sdk {
+            what.push_str(&format!(" (SDK {sdk})"));
+        }
+        parts.push(what);
+    }
+    let encrypted: Vec<String> = m
+        .slices
+        .iter()
+        .filter_map(|s| s.encryption.filter(|e| e.cryptid != 0).map(|e| e.cryptid.to_string()))
+        .collect();
+    parts.push(if encrypted.is_empty() {
+        "not encrypted".to_string()
+    } else {
+        format!("FairPlay-encrypted (cryptid {})", encrypted.join(", "))
+    });
+    let unsigned: Vec<&str> = m
+        .slices
+        .iter()
+        .filter(|s| s.commands_read && s.code_signature.is_none())
+        .map(|s| s.arch.as_str())
+        .collect();
+    parts.push(match &m.signature_read {
+        _ if !unsigned.is_empty() && unsigned.len() == m.slices.len() => "no LC_CODE_SIGNATURE".to_string(),
+        _ if !unsigned.is_empty() => format!("no LC_CODE_SIGNATURE in {}", unsigned.join(", ")),
+        SignatureRead::Absent => "no LC_CODE_SIGNATURE".to_string(),
+        SignatureRead::Skipped(why) => format!("signature not read: {why}"),
+        SignatureRead::Read => m
+            .slices
+            .iter()
+            .find_map(|s| s.signature.as_ref())
+            .map_or_else(|| "signature not read".to_string(), signature_words),
+    });
+    parts.join(" · ")
+}
+
+/// What a SuperBlob holds, in words: "signature 4.2 KB: 2 CodeDirectories, requirements,
+/// entitlements (XML, DER), CMS".
+fn signature_words(sig: &crate::codesign::CodeSignatureFacts) -> String {
+    if let Some(e) = &sig.error {
+        return format!("signature does not read: {e}");
+    }
+    let slot = |n: u32| sig.blobs.iter().any(|b| b.slot == n);
+    let directories = sig
+        .blobs
+        .iter()
+        .filter(|b| b.slot == 0 || (0x1000..0x1005).contains(&b.slot))
+        .count();
+    let mut held = vec![match directories {
+        0 => "no CodeDirectory".to_string(),
+        1 => "CodeDirectory".to_string(),
+        n => format!("{n} CodeDirectories"),
+    }];
+    if slot(2) {
+        held.push("requirements".to_string());
+    }
+    match (slot(5), slot(7)) {
+        (true, true) => held.push("entitlements (XML, DER)".to_string()),
+        (true, false) => held.push("entitlements (XML only)".to_string()),
+        (false, true) => held.push("entitlements (DER only)".to_string()),
+        (false, false) => {}
+    }
+    held.push(if slot(0x10000) { "CMS" } else { "no CMS" }.to_string());
+    format!("signature {}: {}", text::size(sig.bytes as u64), held.join(", "))
 }
 
 /// A profile in one line: type, name, team, expiry, devices, signature.

@@ -112,6 +112,7 @@ pub fn link_for(manifest_url: &str) -> String {
 
 pub mod lab;
 pub mod linear;
+pub mod macho;
 pub mod profile;
 pub mod servers;
 

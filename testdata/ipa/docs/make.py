@@ -24,7 +24,64 @@ PLIST = b"""<?xml version="1.0" encoding="UTF-8"?>
 </dict>
 </plist>
 """
-EXE = b"\xcf\xfa\xed\xfe" + b"\x00" * 2044  # a Mach-O magic, then padding
+
+
+def macho(cpu="arm64", cryptid=None, signature=None, size=2048):
+    """A thin Mach-O executable of `size` bytes with only the load commands otadoctor reads:
+    LC_BUILD_VERSION (iOS 15.0, SDK 17.2) for arm64, LC_VERSION_MIN_IPHONEOS (9.0) for armv7;
+    LC_ENCRYPTION_INFO(_64) when `cryptid` is given; LC_CODE_SIGNATURE pointing at the bytes
+    `signature` (placed at the end, 16-byte aligned) when given. No code: enough for the rules
+    that read load commands (APP008, APP009, SIG016)."""
+    is64 = cpu == "arm64"
+    cmds = []
+    if is64:
+        cmds.append(struct.pack("<IIIIII", 0x32, 24, 2, 0x000F0000, 0x00110200, 0))
+    else:
+        cmds.append(struct.pack("<IIII", 0x25, 16, 0x00090000, 0x00110200))
+    if cryptid is not None:
+        if is64:
+            cmds.append(struct.pack("<IIIIII", 0x2C, 24, 0x4000, 0x4000, cryptid, 0))
+        else:
+            cmds.append(struct.pack("<IIIII", 0x21, 20, 0x4000, 0x4000, cryptid))
+    sig_at = 0
+    if signature is not None:
+        sig_at = (size - len(signature)) // 16 * 16
+        cmds.append(struct.pack("<IIII", 0x1D, 16, sig_at, len(signature)))
+    body = b"".join(cmds)
+    if is64:
+        head = struct.pack("<IIIIIIII", 0xFEEDFACF, 0x0100000C, 0, 2, len(cmds), len(body), 0x00200085, 0)
+    else:
+        head = struct.pack("<IIIIIII", 0xFEEDFACE, 12, 9, 2, len(cmds), len(body), 0x00200085)
+    out = bytearray(head + body)
+    out += b"\x00" * (size - len(out))
+    if signature is not None:
+        out[sig_at:sig_at + len(signature)] = signature
+    return bytes(out)
+
+
+def superblob(code_directory=True):
+    """An embedded-signature SuperBlob (0xfade0cc0) holding a CodeDirectory header (0xfade0c02,
+    no hashes) and an empty requirements blob: a signature's shape, not a valid one."""
+    blobs = []
+    if code_directory:
+        ident = b"com.acme.field\x00"
+        # magic, length, version, flags, hashOffset, identOffset, nSpecialSlots, nCodeSlots,
+        # codeLimit, hashSize, hashType (2: SHA-256), platform, pageSize (2^12), spare2
+        length = 44 + len(ident)
+        cd = struct.pack(">IIIIIIIIIBBBBI", 0xFADE0C02, length, 0x20400, 0, length, 44, 0, 0, 0, 32, 2, 0, 12, 0)
+        cd += ident
+        blobs.append((0, cd))
+    blobs.append((2, struct.pack(">III", 0xFADE0C01, 12, 0)))
+    index = b""
+    data = b""
+    at = 12 + 8 * len(blobs)
+    for slot, blob in blobs:
+        index += struct.pack(">II", slot, at + len(data))
+        data += blob
+    return struct.pack(">III", 0xFADE0CC0, 12 + len(index) + len(data), len(blobs)) + index + data
+
+
+EXE = macho()  # arm64, iOS 15.0, no signature, 2 KiB
 DT = (2026, 1, 15, 10, 0, 0)
 
 
@@ -59,13 +116,13 @@ def plist(base=PLIST, **keys):
 
 
 def app(z, prefix="Payload/Field.app", unix=True, exe_mode=0o100755, method=zipfile.ZIP_DEFLATED, extra=(),
-        info_plist=PLIST, exe="Field", bundles=()):
+        info_plist=PLIST, exe="Field", bundles=(), exe_bytes=EXE):
     """The app at `prefix`; `info_plist` or `exe` None leaves that file out; `bundles` are
     (path inside the app, Info.plist, executable name): extensions, watch apps, App Clips."""
     if info_plist is not None:
         z.writestr(info(f"{prefix}/Info.plist", 0o100644, method, unix), info_plist)
     if exe is not None:
-        z.writestr(info(f"{prefix}/{exe}", exe_mode, method, unix), EXE)
+        z.writestr(info(f"{prefix}/{exe}", exe_mode, method, unix), exe_bytes)
     for name, data in extra:
         z.writestr(info(f"{prefix}/{name}", 0o100644, method, unix), data)
     for path, data, name in bundles:
@@ -184,3 +241,22 @@ build("Field-extension.ipa", lambda z: app(z, bundles=[
 # APP004: an iPad-only build (UIDeviceFamily [2]; plist() writes arrays of strings, so edit PLIST)
 build("Field-ipad-only.ipa", lambda z: app(z, info_plist=PLIST.replace(
     b"<integer>1</integer><integer>2</integer>", b"<integer>2</integer>")))
+
+# APP008: an App Store download re-hosted (LC_ENCRYPTION_INFO_64 cryptid 1)
+build("Field-fairplay.ipa", lambda z: app(z, exe_bytes=macho(cryptid=1)))
+build("Field-cryptid-0.ipa", lambda z: app(z, exe_bytes=macho(cryptid=0)))
+# APP009: a 32-bit armv7-only executable
+build("Field-armv7.ipa", lambda z: app(z, exe_bytes=macho(cpu="armv7")))
+# SIG016: a bundle with its seal (a CodeResources) whose executable has no LC_CODE_SIGNATURE,
+# one whose signature has no CodeDirectory, and one with the signature's shape
+SEAL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict><key>files</key><dict/><key>files2</key><dict/></dict>
+</plist>
+"""
+build("Field-unsigned-executable.ipa", lambda z: app(z, extra=[("_CodeSignature/CodeResources", SEAL)]))
+build("Field-no-code-directory.ipa", lambda z: app(z, extra=[("_CodeSignature/CodeResources", SEAL)],
+                                                   exe_bytes=macho(signature=superblob(code_directory=False))))
+build("Field-signed-executable.ipa", lambda z: app(z, extra=[("_CodeSignature/CodeResources", SEAL)],
+                                                  exe_bytes=macho(signature=superblob())))
