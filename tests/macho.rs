@@ -41,12 +41,15 @@ fn remote(site: &Site, package: &[u8], extra: &[&str]) -> Run {
 }
 
 /// The codes of a run, sorted, without the lab's private root (TLS005) and the ad hoc profile's
-/// note (SIG013), which every run here has.
+/// note (SIG013), which every run here has. The SuperBlobs written here have a signature's
+/// shape, not a valid one: the rules on what they hold (SIG017–SIG021, tests/codesign.rs) are
+/// left out too.
 fn codes(run: &Run) -> Vec<String> {
+    const CONTENTS: [&str; 5] = ["SIG017", "SIG018", "SIG019", "SIG020", "SIG021"];
     let mut codes: Vec<String> = run
         .codes()
         .into_iter()
-        .filter(|c| c != "TLS005" && c != "SIG013")
+        .filter(|c| c != "TLS005" && c != "SIG013" && !CONTENTS.contains(&c.as_str()))
         .collect();
     codes.sort();
     codes
