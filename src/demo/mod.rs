@@ -10,6 +10,7 @@
 //! HTTP for the same name (the http:// manifest), and HTTPS for `chain.demo.test`, whose server
 //! leaves out its intermediate certificate.
 
+pub mod codesign;
 pub mod package;
 pub mod pki;
 pub mod server;
@@ -256,7 +257,7 @@ impl Site {
             expires: now + day(335),
             serial: 1,
         };
-        let correct = package::ipa(BUNDLE_ID, &ad_hoc.signed(&pki)?)?;
+        let correct = package::ipa(BUNDLE_ID, &ad_hoc.signed(&pki)?, &pki)?;
 
         let mut https_routes = Routes::new();
         let mut http_routes = Routes::new();
@@ -313,7 +314,10 @@ impl Site {
                         ..ad_hoc.clone()
                     };
                     files.put("manifest.plist", manifest);
-                    files.put("Field.ipa", package_route(&package::ipa(beta, &profile.signed(&pki)?)?));
+                    files.put(
+                        "Field.ipa",
+                        package_route(&package::ipa(beta, &profile.signed(&pki)?, &pki)?),
+                    );
                 }
                 Case::AppStore => {
                     let profile = Profile {
@@ -325,7 +329,7 @@ impl Site {
                     files.put("manifest.plist", manifest);
                     files.put(
                         "Field.ipa",
-                        package_route(&package::ipa(BUNDLE_ID, &profile.signed(&pki)?)?),
+                        package_route(&package::ipa(BUNDLE_ID, &profile.signed(&pki)?, &pki)?),
                     );
                 }
                 Case::ExpiredProfile => {
@@ -339,7 +343,7 @@ impl Site {
                     files.put("manifest.plist", manifest);
                     files.put(
                         "Field.ipa",
-                        package_route(&package::ipa(BUNDLE_ID, &profile.signed(&pki)?)?),
+                        package_route(&package::ipa(BUNDLE_ID, &profile.signed(&pki)?, &pki)?),
                     );
                 }
                 Case::Package404 => {

@@ -241,7 +241,7 @@ fn code_resources(info_plist: &[u8], profile: &[u8]) -> String {
 
 /// An IPA: `Payload/Field.app` with an Info.plist for `bundle_id`, the executable (mode 0755),
 /// the signed `profile` and a CodeResources sealing both.
-pub fn ipa(bundle_id: &str, profile: &[u8]) -> Result<Vec<u8>, String> {
+pub fn ipa(bundle_id: &str, profile: &[u8], pki: &DemoPki) -> Result<Vec<u8>, String> {
     let failed = |e: std::io::Error| format!("cannot build the demo's package: {e}");
     let zip_failed = |e: zip::result::ZipError| format!("cannot build the demo's package: {e}");
     let info = info_plist(bundle_id);
@@ -251,20 +251,33 @@ pub fn ipa(bundle_id: &str, profile: &[u8]) -> Result<Vec<u8>, String> {
             .unix_permissions(mode)
     };
     let dir = "Payload/Field.app";
+    let seal = code_resources(info.as_bytes(), profile).into_bytes();
+    // signed as Xcode signs for the profile: the developer certificate, the entitlements the
+    // profile grants (XML and DER), the Info.plist and CodeResources bound
+    let mut code = super::codesign::MachOSpec::executable(
+        bundle_id,
+        TEAM_ID,
+        Some(super::codesign::entitlements_plist(
+            &format!("{TEAM_ID}.{bundle_id}"),
+            TEAM_ID,
+            false,
+            "",
+        )),
+        super::codesign::Signing::Signed {
+            cert_der: pki.developer_der.clone(),
+            key_pkcs8: pki.developer_key.clone(),
+            chain: Vec::new(),
+        },
+        pki.now() - time::Duration::days(1),
+    );
+    code.info_plist = Some(info.as_bytes().to_vec());
+    code.code_resources = Some(seal.clone());
+    let executable = super::codesign::build(&code)?;
     let entries: [(String, u32, Vec<u8>); 4] = [
-        (
-            format!("{dir}/_CodeSignature/CodeResources"),
-            0o644,
-            code_resources(info.as_bytes(), profile).into_bytes(),
-        ),
+        (format!("{dir}/_CodeSignature/CodeResources"), 0o644, seal),
         (format!("{dir}/Info.plist"), 0o644, info.into_bytes()),
         (format!("{dir}/embedded.mobileprovision"), 0o644, profile.to_vec()),
-        // not a real Mach-O: the demo reads no further than its magic
-        (
-            format!("{dir}/Field"),
-            0o755,
-            b"\xcf\xfa\xed\xfe demo executable".to_vec(),
-        ),
+        (format!("{dir}/Field"), 0o755, executable),
     ];
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, mode, bytes) in entries {

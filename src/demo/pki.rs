@@ -50,6 +50,8 @@ pub struct DemoPki {
     signer_key: Vec<u8>,
     /// A certificate like a team's "Apple Distribution" one, for `DeveloperCertificates`.
     pub developer_der: Vec<u8>,
+    /// PKCS#8 of its P-256 key: the demo's packages' code is signed with it.
+    pub developer_key: Vec<u8>,
 }
 
 fn failed(what: &str) -> impl Fn(rcgen::Error) -> String + '_ {
@@ -132,7 +134,13 @@ impl DemoPki {
             signer_der,
             signer_key: signer_key.serialize_der(),
             developer_der,
+            developer_key: developer_key.serialize_der(),
         })
+    }
+
+    /// The clock the PKI was made for.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
     }
 
     /// A 90-day server certificate for `names` (valid from ten days ago), issued by the
@@ -178,7 +186,34 @@ pub fn sign_cms(
     chain: &[Vec<u8>],
     signer_key: &[u8],
 ) -> Result<Vec<u8>, String> {
-    let cms_error = |e: der::Error| format!("cannot sign the demo's profile: {e}");
+    sign(content, false, Vec::new(), signing_time, signer_der, chain, signer_key)
+}
+
+/// Signs `content` as a detached CMS SignedData (DER) — the content itself is not carried —, as
+/// a code signature's CMS blob signs its CodeDirectory: the signed attributes of
+/// [`sign_cms`] and `extra` attributes (Apple's CodeDirectory hash attributes), each an OID with
+/// its values as DER.
+pub fn sign_cms_detached(
+    content: &[u8],
+    extra: Vec<(ObjectIdentifier, Vec<Vec<u8>>)>,
+    signing_time: OffsetDateTime,
+    signer_der: &[u8],
+    chain: &[Vec<u8>],
+    signer_key: &[u8],
+) -> Result<Vec<u8>, String> {
+    sign(content, true, extra, signing_time, signer_der, chain, signer_key)
+}
+
+fn sign(
+    content: &[u8],
+    detached: bool,
+    extra: Vec<(ObjectIdentifier, Vec<Vec<u8>>)>,
+    signing_time: OffsetDateTime,
+    signer_der: &[u8],
+    chain: &[Vec<u8>],
+    signer_key: &[u8],
+) -> Result<Vec<u8>, String> {
+    let cms_error = |e: der::Error| format!("cannot sign as CMS: {e}");
     let sha256 = AlgorithmIdentifierOwned {
         oid: ID_SHA256,
         parameters: None,
@@ -190,26 +225,36 @@ pub fn sign_cms(
         })
     };
     let unix = u64::try_from(signing_time.unix_timestamp())
-        .map_err(|_| "cannot sign the demo's profile: its date is before 1970".to_string())?;
+        .map_err(|_| "cannot sign as CMS: its date is before 1970".to_string())?;
     let signed_at = UtcTime::from_unix_duration(std::time::Duration::from_secs(unix))
-        .map_err(|e| format!("cannot sign the demo's profile for {signing_time} (use a --now before 2049): {e}"))?;
+        .map_err(|e| format!("cannot sign as CMS for {signing_time} (use a --now before 2049): {e}"))?;
     let digest = ring::digest::digest(&ring::digest::SHA256, content);
-    let attrs = SetOfVec::try_from(vec![
+    let mut attrs = vec![
         attr(CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(cms_error)?)?,
         attr(SIGNING_TIME, Any::encode_from(&signed_at).map_err(cms_error)?)?,
         attr(
             MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(digest.as_ref()).map_err(cms_error)?).map_err(cms_error)?,
         )?,
-    ])
-    .map_err(cms_error)?;
+    ];
+    for (oid, values) in extra {
+        let values = values
+            .iter()
+            .map(|der| Any::from_der(der).map_err(cms_error))
+            .collect::<Result<Vec<_>, _>>()?;
+        attrs.push(Attribute {
+            oid,
+            values: SetOfVec::try_from(values).map_err(cms_error)?,
+        });
+    }
+    let attrs = SetOfVec::try_from(attrs).map_err(cms_error)?;
     let rng = ring::rand::SystemRandom::new();
     let key =
         ring::signature::EcdsaKeyPair::from_pkcs8(&ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING, signer_key, &rng)
-            .map_err(|e| format!("cannot read the demo's profile signing key: {e}"))?;
+            .map_err(|e| format!("cannot read the CMS signing key: {e}"))?;
     let signature = key
         .sign(&rng, &attrs.to_der().map_err(cms_error)?)
-        .map_err(|_| "cannot sign the demo's profile".to_string())?;
+        .map_err(|_| "cannot sign as CMS".to_string())?;
     let signer = Certificate::from_der(signer_der).map_err(cms_error)?;
     let info = SignerInfo {
         version: CmsVersion::V1,
@@ -238,7 +283,11 @@ pub fn sign_cms(
         digest_algorithms: SetOfVec::try_from(vec![sha256]).map_err(cms_error)?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: ID_DATA,
-            econtent: Some(Any::new(der::Tag::OctetString, content).map_err(cms_error)?),
+            econtent: if detached {
+                None
+            } else {
+                Some(Any::new(der::Tag::OctetString, content).map_err(cms_error)?)
+            },
         },
         certificates: Some(CertificateSet(certificates)),
         crls: None,

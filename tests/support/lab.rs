@@ -545,6 +545,74 @@ pub struct IpaSpec {
     pub profile: Option<Vec<u8>>,
     /// `_CodeSignature/CodeResources` of every app (sealing its Info.plist by default).
     pub seal: Option<SealSpec>,
+    /// Every app's executable (a correctly signed one by default).
+    pub executable: Executable,
+}
+
+/// An app's executable in a test package.
+#[derive(Clone, Debug, Default)]
+pub enum Executable {
+    /// Signed as Xcode signs for the ad hoc profile: [`executable_spec`] for the Info.plist's
+    /// bundle id, binding the package's Info.plist and CodeResources.
+    #[default]
+    Signed,
+    /// Written from this spec; its Info.plist and CodeResources, when `None`, are the package's.
+    Custom(Box<otadoctor::demo::codesign::MachOSpec>),
+    /// These bytes as they are.
+    Bytes(Vec<u8>),
+}
+
+/// The executable the test CA's developer certificate signs for `bundle_id` (team A1B2C3D4E5):
+/// one arm64 slice of one 4 KiB page, one SHA-256 CodeDirectory, the entitlements the default profile grants in
+/// XML and DER, signed on 2026-06-02. Tests change one thing of it.
+pub fn executable_spec(bundle_id: &str) -> otadoctor::demo::codesign::MachOSpec {
+    use otadoctor::demo::codesign::{MachOSpec, Signing, entitlements_plist};
+    let ca = super::profile::ca();
+    let mut spec = MachOSpec::executable(
+        bundle_id,
+        "A1B2C3D4E5",
+        Some(entitlements_plist(
+            &format!("A1B2C3D4E5.{bundle_id}"),
+            "A1B2C3D4E5",
+            false,
+            "",
+        )),
+        Signing::Signed {
+            cert_der: ca.developer_der.clone(),
+            key_pkcs8: ca.developer_key.clone(),
+            chain: vec![ca.intermediate_der.clone()],
+        },
+        rcgen::date_time_ymd(2026, 6, 2),
+    );
+    // one page of code: test packages stay a few KiB (tests/bounds.rs wants them under 16 KiB)
+    spec.slices = vec![otadoctor::demo::codesign::SliceSpec::arm64(4096)];
+    spec
+}
+
+/// The bundle id an XML Info.plist names (`com.acme.field` when it names none). Found by its
+/// text, not parsed: test Info.plists include hostile ones (100,000 levels deep).
+fn bundle_id_of(info_plist: &[u8]) -> String {
+    let text = String::from_utf8_lossy(info_plist);
+    text.split_once("<key>CFBundleIdentifier</key>")
+        .and_then(|(_, rest)| rest.trim_start().strip_prefix("<string>")?.split_once("</string>"))
+        .map(|(id, _)| id.to_string())
+        .unwrap_or_else(|| "com.acme.field".to_string())
+}
+
+/// The bytes of an app's executable, binding `info_plist` and `code_resources` as signed.
+pub fn executable_bytes(executable: &Executable, info_plist: Option<&[u8]>, code_resources: Option<&[u8]>) -> Vec<u8> {
+    let mut spec = match executable {
+        Executable::Bytes(bytes) => return bytes.clone(),
+        Executable::Signed => executable_spec(&bundle_id_of(info_plist.unwrap_or_default())),
+        Executable::Custom(spec) => (**spec).clone(),
+    };
+    if spec.info_plist.is_none() {
+        spec.info_plist = info_plist.map(<[u8]>::to_vec);
+    }
+    if spec.code_resources.is_none() {
+        spec.code_resources = code_resources.map(<[u8]>::to_vec);
+    }
+    otadoctor::demo::codesign::build(&spec).expect("build the test executable")
 }
 
 /// How the test package's CodeResources seals Info.plist.
@@ -575,6 +643,7 @@ impl Default for IpaSpec {
             method: zip::CompressionMethod::Deflated,
             profile: Some(super::profile::ProfileSpec::default().signed()),
             seal: Some(SealSpec::default()),
+            executable: Executable::Signed,
         }
     }
 }
@@ -623,6 +692,7 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
     };
     for app in &spec.apps {
         let dir = format!("{}Payload/{app}", spec.root);
+        let mut seal_bytes: Option<Vec<u8>> = None;
         if let Some(seal) = &spec.seal {
             let sealed: &[u8] = match (&seal.sealed_info_plist, &spec.info_plist) {
                 (Some(bytes), _) => bytes,
@@ -650,10 +720,11 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
                 .collect();
             nested.sort();
             nested.dedup();
+            let code_resources = super::profile::code_resources(sealed, seal.files2, &resources, &nested);
             zip.start_file(format!("{dir}/_CodeSignature/CodeResources"), options(0o644))
                 .expect("entry");
-            zip.write_all(super::profile::code_resources(sealed, seal.files2, &resources, &nested).as_bytes())
-                .expect("write");
+            zip.write_all(code_resources.as_bytes()).expect("write");
+            seal_bytes = Some(code_resources.into_bytes());
         }
         if let Some(plist) = &spec.info_plist {
             zip.start_file(format!("{dir}/Info.plist"), options(0o644))
@@ -668,7 +739,12 @@ pub fn ipa(spec: &IpaSpec) -> Vec<u8> {
         let exe = app.trim_end_matches(".app");
         zip.start_file(format!("{dir}/{exe}"), options(spec.executable_mode.unwrap_or(0o644)))
             .expect("entry");
-        zip.write_all(b"\xcf\xfa\xed\xfe mach-o").expect("write");
+        let executable = executable_bytes(
+            &spec.executable,
+            spec.info_plist.as_deref().map(str::as_bytes),
+            seal_bytes.as_deref(),
+        );
+        zip.write_all(&executable).expect("write");
         if spec.padding > 0 {
             let stored = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)

@@ -19,6 +19,8 @@ pub struct ProfileCa {
     signer_key: Vec<u8>,
     /// A certificate like a team's "Apple Distribution" one, for `DeveloperCertificates`.
     pub developer_der: Vec<u8>,
+    /// Its P-256 key (PKCS#8): the test packages' code is signed with it.
+    pub developer_key: Vec<u8>,
     /// The same, expired (2025).
     pub expired_developer_der: Vec<u8>,
 }
@@ -93,6 +95,7 @@ impl ProfileCa {
             signer_der: signer.der().to_vec(),
             signer_key: signer_key.serialize_der(),
             developer_der: developer.der().to_vec(),
+            developer_key: dev_key.serialize_der(),
             expired_developer_der: expired.der().to_vec(),
         }
     }
