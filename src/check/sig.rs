@@ -782,9 +782,10 @@ pub fn signature_problems(sig: &CodeSignatureFacts) -> Vec<String> {
             } else if pages.differing > 0 {
                 let first: Vec<String> = pages.first_differing.iter().map(u32::to_string).collect();
                 problems.push(format!(
-                    "{} of its {} code pages differ from the hashes {which} lists (page {}{}): the file was changed after signing",
+                    "{} of its {} code pages {} from the hashes {which} lists (page {}{}): the file was changed after signing",
                     pages.differing,
                     pages.pages,
+                    if pages.differing == 1 { "differs" } else { "differ" },
                     first.join(", "),
                     if pages.differing as usize > first.len() { ", …" } else { "" }
                 ));
