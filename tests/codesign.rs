@@ -117,8 +117,10 @@ fn other_signer() -> Signing {
     }
 }
 
-/// Each scenario: (name, package, extra arguments, the rules it raises).
-fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>)> {
+/// A scenario: (name, package, extra arguments, the rules it raises).
+type Scenario = (&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>);
+
+fn scenarios() -> Vec<Scenario> {
     let correct = build(&executable_spec(BUNDLE_ID)).expect("build");
     // the last code hash of the CodeDirectory changed: it is no longer the one signed
     let mut cd_changed = correct.clone();
