@@ -7,7 +7,7 @@
 
 mod support;
 
-use otadoctor::demo::codesign::{Hashes, MachOSpec, Signing, build, entitlements_plist};
+use otadoctor::demo::codesign::{FileKind, Hashes, MachOSpec, Signing, build, entitlements_plist};
 use proptest::prelude::*;
 use support::lab::{Executable, IpaSpec, Route, Site, executable_spec, ipa};
 use support::{Run, otadoctor, otadoctor_args};
@@ -56,6 +56,21 @@ fn package_with(spec: MachOSpec) -> Vec<u8> {
         executable: Executable::Custom(Box::new(spec)),
         ..IpaSpec::default()
     })
+}
+
+/// A framework's binary as Xcode signs it: a dylib, no entitlements, the developer certificate.
+fn framework_spec(name: &str) -> MachOSpec {
+    let mut spec = executable_spec(&format!("com.acme.{}", name.to_ascii_lowercase()));
+    spec.kind = FileKind::Dylib;
+    spec.entitlements = None;
+    spec.der_entitlements = false;
+    spec
+}
+
+/// The app (signed as Xcode signs it) with one framework, Kit, written from `kit`.
+fn package_with_framework(kit: MachOSpec) -> Vec<u8> {
+    let exe = build(&executable_spec(BUNDLE_ID)).expect("build");
+    support::macho::app(exe, &[("Kit".to_string(), build(&kit).expect("build"))], false)
 }
 
 /// A package whose app executable is these bytes.
@@ -167,8 +182,31 @@ fn scenarios() -> Vec<Scenario> {
     team.team_id = Some("Z9Y8X7W6V5".to_string());
     let mut sha1 = executable_spec(BUNDLE_ID);
     sha1.hashes = Hashes::Sha1AndSha256;
+    let mut kit_by_another = framework_spec("Kit");
+    kit_by_another.signing = other_signer();
+    let mut kit_of_another_team = framework_spec("Kit");
+    kit_of_another_team.team_id = Some("Z9Y8X7W6V5".to_string());
     vec![
         ("correct", package_of(correct.clone()), vec![], vec![]),
+        // a framework: signed as Xcode signs it, by another certificate, for another team
+        (
+            "framework",
+            package_with_framework(framework_spec("Kit")),
+            vec![],
+            vec![],
+        ),
+        (
+            "framework-by-another",
+            package_with_framework(kit_by_another),
+            vec![],
+            vec!["SIG018"],
+        ),
+        (
+            "framework-of-another-team",
+            package_with_framework(kit_of_another_team),
+            vec![],
+            vec!["SIG021"],
+        ),
         ("correct-deep", package_of(correct), vec!["--deep"], vec![]),
         ("correct-sha1-and-sha256", package_with(sha1), vec!["--deep"], vec![]),
         ("code-directory-changed", package_of(cd_changed), vec![], vec!["SIG017"]),
@@ -273,6 +311,26 @@ fn the_messages_name_the_file_and_what_is_wrong() {
             "its signing identifier is \"com.acme.fieldbeta\", the bundle's CFBundleIdentifier \"com.acme.field\""
         ),
         "{sig021}"
+    );
+}
+
+#[test]
+fn a_nested_framework_is_named() {
+    let mut kit = framework_spec("Kit");
+    kit.signing = other_signer();
+    let run = local("framework-named", &package_with_framework(kit), &[]);
+    let doc = run.json();
+    let findings = doc["results"][0]["findings"].as_array().cloned().unwrap_or_default();
+    let sig018 = findings.iter().find(|f| f["code"] == "SIG018").expect("SIG018");
+    assert!(
+        sig018["message"].as_str().is_some_and(|m| m.starts_with(
+            "\"Payload/Field.app/Frameworks/Kit.framework/Kit\": it was signed by \"Apple Development: Someone Else"
+        )),
+        "{sig018}"
+    );
+    assert_eq!(
+        sig018["evidence"]["file"],
+        "Payload/Field.app/Frameworks/Kit.framework/Kit"
     );
 }
 
