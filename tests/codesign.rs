@@ -413,3 +413,64 @@ thread_local! {
     /// The SuperBlob of a correctly signed executable, built once per test thread.
     static SIGNED: Vec<u8> = superblob(&build(&executable_spec(BUNDLE_ID)).expect("build"));
 }
+
+/// A DER element with a definite length.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n @ 0..0x80 => out.push(n as u8),
+        n => {
+            let bytes = (n as u32).to_be_bytes();
+            out.push(0x84);
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// DER entitlements of one dictionary with `n` keys, each a list of two strings.
+fn der_entitlements_of(n: usize) -> Vec<u8> {
+    let mut entries = Vec::new();
+    for i in 0..n {
+        let value = tlv(0x30, &[tlv(0x0c, b"A1B2C3D4E5.a"), tlv(0x0c, b"A1B2C3D4E5.b")].concat());
+        entries.extend(tlv(
+            0x30,
+            &[tlv(0x0c, format!("key-{i:06}").as_bytes()), value].concat(),
+        ));
+    }
+    tlv(0x70, &[tlv(0x02, &[1]), tlv(0xb0, &entries)].concat())
+}
+
+#[test]
+fn der_entitlements_and_page_hashes_cost_linear_time() {
+    // 3 values per key: 4,000 keys stay under the 20,000 values read
+    let der = |n: usize| der_entitlements_of(n);
+    let (small, large) = (der(1_000), der(4_000));
+    let value = otadoctor::codesign::der_entitlements(&large).expect("decodes");
+    assert_eq!(value.as_object().map(serde_json::Map::len), Some(4_000));
+    assert!(
+        otadoctor::codesign::der_entitlements(&der(7_000)).is_err(),
+        "past the values cap"
+    );
+    support::linear::assert_linear("DER entitlements", 1, |n| {
+        let bytes = if n == 1 { &small } else { &large };
+        let _ = otadoctor::codesign::der_entitlements(bytes);
+    });
+    // --deep: the pages of a 4× larger file take about 4× as long
+    let signed = |pages: usize| {
+        let mut spec = executable_spec(BUNDLE_ID);
+        spec.slices[0].text_size = pages * 4096;
+        build(&spec).expect("build")
+    };
+    let (small, large) = (signed(256), signed(1024));
+    support::linear::assert_linear("page hashes", 1, |n| {
+        let exe = if n == 1 { &small } else { &large };
+        let mut facts = otadoctor::codesign::read(&superblob(exe));
+        otadoctor::codesign::check_pages(&mut facts, exe);
+        assert_eq!(
+            facts.primary().and_then(|d| d.pages.as_ref()).map(|p| p.differing),
+            Some(0)
+        );
+    });
+}
