@@ -359,6 +359,8 @@ fn the_reader_checks_what_the_writer_signs() {
         assert_eq!(cms.hash_agility, Some(true), "{hashes:?}");
         let signer = cms.signer.expect("signer");
         assert_eq!(signer.sha256, otadoctor::cms::fingerprint(&ca.developer_der));
+        assert_eq!(cms.signer_der, ca.developer_der);
+        assert_eq!(cms.chain_der, std::slice::from_ref(&ca.intermediate_der));
         assert_eq!(cms.chain.len(), 1, "the intermediate");
         assert!(facts.requirements);
         assert_eq!(

@@ -192,6 +192,12 @@ pub struct CmsSignature {
     /// Each signed hash-agility entry is the hash of a CodeDirectory present (`None`: absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash_agility: Option<bool>,
+    /// The DER of the signer's certificate and of the others it carries (for the collectors that
+    /// go on from it: revocation needs the certificate and its issuer).
+    #[serde(skip)]
+    pub signer_der: Vec<u8>,
+    #[serde(skip)]
+    pub chain_der: Vec<Vec<u8>>,
 }
 
 /// The certificate that signed the code.
@@ -770,6 +776,13 @@ fn cms_signature(bytes: &[u8], primary: &[u8], directories: &[CodeDirectory]) ->
         .enumerate()
         .filter(|(i, _)| *i != check.signer)
         .map(|(_, (_, c))| crate::cms::cert_name(c))
+        .collect();
+    sig.signer_der = parsed.get(check.signer).map(|(d, _)| d.to_vec()).unwrap_or_default();
+    sig.chain_der = parsed
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != check.signer)
+        .map(|(_, (d, _))| d.to_vec())
         .collect();
     sig.digest_algorithm = check.digest_algorithm.clone();
     sig.signature_algorithm = check.signature_algorithm.clone();
