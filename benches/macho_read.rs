@@ -17,7 +17,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::lab::{Route, Site};
-use support::macho::{app_with, signed};
+use support::macho::{app_with, shaped};
 
 const HOST: &str = "ota.acme-apps.test";
 const RUNS: usize = 5;
@@ -82,14 +82,14 @@ fn kib(bytes: u64) -> String {
 
 fn main() {
     let site = Site::correct(HOST);
-    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), signed(3 * MIB))).collect();
+    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), shaped(3 * MIB))).collect();
     let resources: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("Assets{i}.car"), vec![7u8; MIB / 2])).collect();
     println!(
         "| package | Mach-Os (signatures read) | load commands | signatures | target for signatures | whole package read | wall (median of {RUNS}) |"
     );
     println!("|---|---|---|---|---|---|---|");
     for (name, stored) in [("deflated executables", false), ("stored executables", true)] {
-        let package = app_with(signed(24 * MIB), &frameworks, stored, &resources);
+        let package = app_with(shaped(24 * MIB), &frameworks, stored, &resources);
         let f = run(&site, &package, &[]);
         let target = if stored {
             format!(

@@ -10,9 +10,11 @@
 
 mod support;
 
+use otadoctor::demo::codesign::{Arch, FileKind, SliceSpec};
 use support::lab::{Route, Site};
 use support::macho::{
-    ARM64, ARM64E, ARMV7, Entry, X86_64, app, app_entries, extension_entries, fat, macho, signed, superblob, zip,
+    ARM64, ARM64E, ARMV7, Entry, app, app_entries, extension_entries, fat, macho, shaped, signed, signed_framework,
+    slice, superblob, written, zip,
 };
 use support::{Run, otadoctor, otadoctor_args};
 
@@ -41,18 +43,25 @@ fn remote(site: &Site, package: &[u8], extra: &[&str]) -> Run {
 }
 
 /// The codes of a run, sorted, without the lab's private root (TLS005) and the ad hoc profile's
-/// note (SIG013), which every run here has. The SuperBlobs written here have a signature's
-/// shape, not a valid one: the rules on what they hold (SIG017–SIG021, tests/codesign.rs) are
-/// left out too.
+/// note (SIG013), which every run here has.
 fn codes(run: &Run) -> Vec<String> {
-    const CONTENTS: [&str; 5] = ["SIG017", "SIG018", "SIG019", "SIG020", "SIG021"];
     let mut codes: Vec<String> = run
         .codes()
         .into_iter()
-        .filter(|c| c != "TLS005" && c != "SIG013" && !CONTENTS.contains(&c.as_str()))
+        .filter(|c| c != "TLS005" && c != "SIG013")
         .collect();
     codes.sort();
     codes
+}
+
+/// `codes`, without the rules on what a signature holds (SIG017–SIG021): for the cost
+/// measurements' hand-written Mach-Os (`shaped`), whose SuperBlobs have a signature's shape only.
+fn codes_of_shaped(run: &Run) -> Vec<String> {
+    const CONTENTS: [&str; 5] = ["SIG017", "SIG018", "SIG019", "SIG020", "SIG021"];
+    codes(run)
+        .into_iter()
+        .filter(|c| !CONTENTS.contains(&c.as_str()))
+        .collect()
 }
 
 fn package_facts(run: &Run) -> serde_json::Value {
@@ -65,9 +74,13 @@ fn package_facts(run: &Run) -> serde_json::Value {
     }
 }
 
-/// Each scenario: (name, package, the rules it raises).
+/// Each scenario: (name, package, the rules it raises). What is meant to be signed is signed by
+/// the signed writer (a valid signature, so the other code-signature rules stay quiet); what is
+/// meant to be unsigned or broken is written by hand.
 fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
     let unsigned = macho(ARM64, None, None, 48 * 1024);
+    let app_exe = |slices: Vec<SliceSpec>| written("com.acme.field", FileKind::Execute, slices);
+    let kit = |slices: Vec<SliceSpec>| written("com.acme.kit", FileKind::Dylib, slices);
     vec![
         ("signed", app(signed(48 * 1024), &[], false), vec![]),
         ("signed-stored", app(signed(48 * 1024), &[], true), vec![]),
@@ -84,37 +97,38 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "signed-framework",
-            app(signed(48 * 1024), &[("Kit".to_string(), signed(32 * 1024))], false),
+            app(
+                signed(48 * 1024),
+                &[("Kit".to_string(), signed_framework("Kit", 32 * 1024))],
+                false,
+            ),
             vec![],
         ),
         (
             "encrypted",
-            app(macho(ARM64, Some(1), Some(&superblob(true, 64)), 48 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::Arm64, Some(1), 48 * 1024)]), &[], false),
             vec!["APP008"],
         ),
         (
             "encrypted-framework",
             app(
                 signed(48 * 1024),
-                &[(
-                    "Kit".to_string(),
-                    macho(ARM64, Some(1), Some(&superblob(true, 64)), 32 * 1024),
-                )],
+                &[("Kit".to_string(), kit(vec![slice(Arch::Arm64, Some(1), 32 * 1024)]))],
                 false,
             ),
             vec!["APP008"],
         ),
         (
             "armv7-only",
-            app(macho(ARMV7, Some(0), Some(&superblob(true, 64)), 48 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::Armv7, Some(0), 48 * 1024)]), &[], false),
             vec!["APP009"],
         ),
         (
             "fat-armv7-arm64",
             app(
-                fat(&[
-                    (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-                    (ARM64, signed(48 * 1024)),
+                app_exe(vec![
+                    slice(Arch::Armv7, Some(0), 40 * 1024),
+                    slice(Arch::Arm64, Some(0), 48 * 1024),
                 ]),
                 &[],
                 false,
@@ -122,19 +136,28 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             vec![],
         ),
         (
-            "fat-armv7-armv7s",
+            "fat-armv7-x86_64",
             app(
-                fat(&[
-                    (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-                    (
-                        (12, 11),
-                        macho((12, 11), Some(0), Some(&superblob(true, 64)), 40 * 1024),
-                    ),
+                app_exe(vec![
+                    slice(Arch::Armv7, None, 40 * 1024),
+                    slice(Arch::X86_64, None, 40 * 1024),
                 ]),
                 &[],
                 true,
             ),
             vec!["APP009"],
+        ),
+        (
+            "fat-armv7-armv7s-by-hand",
+            app(
+                fat(&[
+                    (ARMV7, macho(ARMV7, Some(0), None, 40 * 1024)),
+                    ((12, 11), macho((12, 11), Some(0), None, 40 * 1024)),
+                ]),
+                &[],
+                true,
+            ),
+            vec!["APP009", "SIG016"],
         ),
         (
             "fat-arm64-unsigned-arm64e",
@@ -150,7 +173,7 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "x86_64-only",
-            app(macho(X86_64, None, Some(&superblob(true, 64)), 8 * 1024), &[], false),
+            app(app_exe(vec![slice(Arch::X86_64, None, 8 * 1024)]), &[], false),
             vec!["APP009"],
         ),
         (
@@ -158,7 +181,15 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             with_dylib(macho(ARM64, None, None, 16 * 1024)),
             vec!["SIG016"],
         ),
-        ("signed-dylib", with_dylib(signed(16 * 1024)), vec![]),
+        (
+            "signed-dylib",
+            with_dylib(written(
+                "com.acme.swiftkit",
+                FileKind::Dylib,
+                vec![slice(Arch::Arm64, None, 16 * 1024)],
+            )),
+            vec![],
+        ),
         (
             "unsigned-extension",
             with_extension(macho(ARM64, None, None, 16 * 1024)),
@@ -166,10 +197,22 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         (
             "armv7-extension",
-            with_extension(macho(ARMV7, Some(0), Some(&superblob(true, 64)), 16 * 1024)),
+            with_extension(written(
+                "com.acme.field.share",
+                FileKind::Execute,
+                vec![slice(Arch::Armv7, None, 16 * 1024)],
+            )),
             vec!["APP009"],
         ),
-        ("signed-extension", with_extension(signed(16 * 1024)), vec![]),
+        (
+            "signed-extension",
+            with_extension(written(
+                "com.acme.field.share",
+                FileKind::Execute,
+                vec![slice(Arch::Arm64, None, 16 * 1024)],
+            )),
+            vec![],
+        ),
     ]
 }
 
@@ -236,11 +279,15 @@ fn each_rule_is_raised_over_the_lab_by_range_and_its_neighbours_are_quiet() {
 #[test]
 fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     let package = app(
-        fat(&[
-            (ARMV7, macho(ARMV7, Some(0), Some(&superblob(true, 64)), 40 * 1024)),
-            (ARM64, signed(48 * 1024)),
-        ]),
-        &[("Kit".to_string(), signed(32 * 1024))],
+        written(
+            "com.acme.field",
+            FileKind::Execute,
+            vec![
+                slice(Arch::Armv7, Some(0), 40 * 1024),
+                slice(Arch::Arm64, Some(0), 48 * 1024),
+            ],
+        ),
+        &[("Kit".to_string(), signed_framework("Kit", 32 * 1024))],
         false,
     );
     let run = local("facts", &package, &[]);
@@ -263,10 +310,21 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     assert_eq!(arm64["commands_read"], true);
     assert_eq!(arm64["platform"], "ios");
     assert_eq!(arm64["minos"], "15.0");
-    assert_eq!(arm64["sdk"], "17.2");
+    assert_eq!(arm64["sdk"], "15.0");
     assert_eq!(arm64["encryption"]["cryptid"], 0);
     assert_eq!(arm64["signature"]["blobs"][0]["magic"], 0xfade_0c02u32);
-    assert_eq!(exe["slices"][0]["minos"], "9.0", "LC_VERSION_MIN_IPHONEOS");
+    assert_eq!(exe["slices"][0]["minos"], "15.0", "LC_VERSION_MIN_IPHONEOS");
+    let slots: Vec<u64> = arm64["signature"]["blobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["slot"].as_u64())
+        .collect();
+    assert_eq!(
+        slots,
+        [0, 2, 5, 7, 0x10000],
+        "CodeDirectory, requirements, entitlements, DER, CMS"
+    );
     let kit = &machos[1];
     assert_eq!(kit["path"], "Payload/Field.app/Frameworks/Kit.framework/Kit");
     assert_eq!(kit["role"], "framework");
@@ -280,18 +338,17 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
     support::assert_in_order(
         &human.stdout,
         &[
-            "code      Field.app · Field · armv7, arm64 (fat) · iOS 9.0+ (SDK 17.2) · not encrypted · signature",
-            // what the signature says (this file's CMS blob has a signature's shape only)
-            "com.acme.field (sha256) · CMS does not read",
+            "code      Field.app · Field · armv7, arm64 (fat) · iOS 15.0+ (SDK 15.0) · not encrypted · signature",
+            "com.acme.field (sha256) · team A1B2C3D4E5 · signed by \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · 3 entitlements (XML, DER)",
             "code      Field.app · 1 framework · arm64 · signatures read",
-            "2 Mach-O file(s) · load commands",
+            "2 Mach-O files · ",
         ],
     );
 }
 
 #[test]
 fn hostile_and_cut_mach_os_end_in_a_clear_fact_not_a_panic() {
-    let good = signed(16 * 1024);
+    let good = shaped(16 * 1024);
     let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", Vec::new(), "too short"),
         ("not-macho", b"#!/bin/sh\necho hello\n".to_vec(), "not a Mach-O"),
@@ -348,8 +405,8 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
     // an app with 10 frameworks, all deflated, served by the lab: the load commands of the
     // eleven Mach-Os in at most 3 more requests and 256 KiB; the signatures for no more than the
     // compressed executables plus 64 KiB
-    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), signed(300 * 1024))).collect();
-    let package = app(signed(2 * 1024 * 1024), &frameworks, false);
+    let frameworks: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("Kit{i}"), shaped(300 * 1024))).collect();
+    let package = app(shaped(2 * 1024 * 1024), &frameworks, false);
     let site = Site::correct(HOST);
     let run = remote(&site, &package, &[]);
     let facts = package_facts(&run);
@@ -378,9 +435,9 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
             .all(|m| m["signature_read"]["state"] == "read"),
         "{facts}"
     );
-    assert!(codes(&run).is_empty(), "{:?}", codes(&run));
+    assert!(codes_of_shaped(&run).is_empty(), "{:?}", codes_of_shaped(&run));
     // stored: only the signature regions
-    let stored = app(signed(2 * 1024 * 1024), &frameworks, true);
+    let stored = app(shaped(2 * 1024 * 1024), &frameworks, true);
     let run = remote(&site, &stored, &[]);
     let facts = package_facts(&run);
     let reading = &facts["macho_reading"];
@@ -401,5 +458,44 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
             .as_u64()
             .is_some_and(|n| n <= sizes + 64 * 1024),
         "{sizes}: {reading}"
+    );
+}
+
+#[test]
+fn a_server_that_serves_one_range_per_request_is_asked_one_range_per_request() {
+    // an object store that answers a request for several ranges with the whole file: the
+    // multi-range request is cut off at what it asked for, and each range is asked alone
+    let frameworks: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("Kit{i}"), shaped(200 * 1024))).collect();
+    let package = app(shaped(1024 * 1024), &frameworks, false);
+    let site = Site::correct(HOST);
+    site.lab.route(
+        Site::PACKAGE,
+        Route::ok("application/octet-stream", package.clone()).single_range_only(),
+    );
+    let mut args = site.args(&[]);
+    args.push(site.link());
+    let run = otadoctor_args(&args);
+    let facts = package_facts(&run);
+    let machos = facts["machos"].as_array().cloned().unwrap_or_default();
+    assert_eq!(machos.len(), 5, "{facts}");
+    assert!(
+        machos.iter().all(|m| m["signature_read"]["state"] == "read"),
+        "{machos:?}"
+    );
+    assert!(codes_of_shaped(&run).is_empty(), "{:?}", codes_of_shaped(&run));
+    let reading = &facts["macho_reading"];
+    // one refused multi-range request, then one request per entry's head
+    assert!(
+        reading["header_requests"]
+            .as_u64()
+            .is_some_and(|n| (5..=12).contains(&n)),
+        "{reading}"
+    );
+    // never the whole package: the refused answer is read no further than what was asked
+    assert!(
+        facts["bytes_read"]
+            .as_u64()
+            .is_some_and(|n| n < package.len() as u64 * 2),
+        "{facts}"
     );
 }

@@ -141,15 +141,14 @@ impl Files {
             dns: DnsServer::start(),
             dir,
             // a signed app with three frameworks (their executables deflated, stored resources
-            // between them): its Mach-Os are read with one multi-range request, their code
-            // signatures are the writer's, as Xcode signs them
+            // between them): its Mach-Os are read with one multi-range request
             package: support::macho::app_with(
-                writer_signed("com.acme.field", 96 * 1024, true),
+                support::macho::signed(96 * 1024),
                 &(0..3)
                     .map(|i| {
                         (
                             format!("Kit{i}"),
-                            writer_signed(&format!("com.acme.kit{i}"), 32 * 1024, false),
+                            support::macho::signed_framework(&format!("Kit{i}"), 32 * 1024),
                         )
                     })
                     .collect::<Vec<_>>(),
@@ -1003,17 +1002,4 @@ fn nginx_gzip_static() {
         ],
         nginx_config,
     );
-}
-
-/// A Mach-O signed by the tests' developer certificate as Xcode signs it: an app's executable
-/// (with the entitlements the profile grants) or a framework's binary, of about `size` bytes.
-fn writer_signed(identifier: &str, size: usize, executable: bool) -> Vec<u8> {
-    let mut spec = support::lab::executable_spec(identifier);
-    spec.slices[0].text_size = size;
-    if !executable {
-        spec.kind = otadoctor::demo::codesign::FileKind::Dylib;
-        spec.entitlements = None;
-        spec.der_entitlements = false;
-    }
-    otadoctor::demo::codesign::build(&spec).expect("build")
 }

@@ -183,12 +183,14 @@ fn executable_not_signed(package: &PackageFacts, subject: &Subject, out: &mut Ve
         for slice in macho.slices.iter().filter(|s| s.commands_read) {
             let reason = match (&slice.code_signature, &slice.signature) {
                 (None, _) => "no LC_CODE_SIGNATURE".to_string(),
+                // a SuperBlob whose index does not read has no CodeDirectory the device can
+                // find; what is wrong inside a blob that was found is SIG017's
                 (Some(_), Some(sig)) => match &sig.error {
-                    Some(e) => format!("a code signature that does not read ({e})"),
-                    None if !sig.blobs.iter().any(|b| b.magic == CODE_DIRECTORY_MAGIC) => {
+                    Some(e) if sig.blobs.is_empty() => format!("a code signature that does not read ({e})"),
+                    _ if !sig.blobs.iter().any(|b| b.magic == CODE_DIRECTORY_MAGIC) => {
                         "a code signature without a CodeDirectory".to_string()
                     }
-                    None => continue,
+                    _ => continue,
                 },
                 (Some(_), None) => continue, // not read: said in the facts
             };

@@ -4,9 +4,9 @@
 //!
 //! What it costs, by design:
 //! * **Load commands, always**: the first bytes of each entry — the local header and the first
-//!   `HEAD_COMPRESSED` bytes of its data, adjacent entries in one request — inflated as far as they
-//!   go; more only when the load commands run further (a fat file's later slices, in a stored
-//!   entry, are read where they are).
+//!   `HEAD_COMPRESSED` bytes of its data, all entries in one multi-range request — inflated as
+//!   far as they go; more only when the load commands run further (a fat file's later slices, in
+//!   a stored entry, are read where they are).
 //! * **Signatures**: a stored entry needs only `[slice offset + dataoff, + datasize)` (at most
 //!   `SIGNATURE_CAP`); a deflated one has no random access: the whole entry is fetched and inflated
 //!   up to the signature, while the compressed executables read so stay under `SIGNATURE_BUDGET`
@@ -26,8 +26,10 @@ use crate::facts::{BundleFacts, MachOFacts, MachOReading, MachORole, SignatureRe
 pub const HEAD_COMPRESSED: u64 = 8 * 1024;
 /// The most bytes of a slice's start inflated for its load commands (header and `sizeofcmds`).
 pub const HEAD_CAP: u64 = macho_parse::MAX_LOAD_COMMANDS_SIZE as u64 + 32;
-/// The most bytes of one slice's code signature read (a real one is a few KiB to ~200 KiB).
-pub const SIGNATURE_CAP: u32 = 1024 * 1024;
+/// The most bytes of one slice's code signature read: a signature holds 52 bytes per 4 KiB
+/// page with SHA-1 and SHA-256 CodeDirectories, about 2 MiB for a 150 MiB executable, 13 MiB
+/// for 1 GiB. A larger one is not read (and said so), never read in part.
+pub const SIGNATURE_CAP: u32 = 16 * 1024 * 1024;
 /// Deflated executables are fetched whole for their signatures while their compressed sizes
 /// together stay under this (`--deep`: no total).
 pub const SIGNATURE_BUDGET: u64 = 64 * 1024 * 1024;
@@ -484,6 +486,21 @@ async fn signatures<S: RangeSource>(
             continue;
         }
         let Some(ds) = item.data_start else { continue };
+        if let Some(large) = item
+            .facts
+            .slices
+            .iter()
+            .find_map(|s| s.code_signature.filter(|cs| cs.datasize > SIGNATURE_CAP))
+        {
+            let why = format!(
+                "its LC_CODE_SIGNATURE says {}, more than the {} otadoctor reads of one signature",
+                crate::text::size(u64::from(large.datasize)),
+                crate::text::size(u64::from(SIGNATURE_CAP))
+            );
+            reading.skipped.push(format!("{}: {why}", item.facts.path));
+            item.facts.signature_read = SignatureRead::Skipped(why);
+            continue;
+        }
         let deferred = item.slices.contains(&SliceState::Deferred);
         let wins = windows(item);
         if wins.is_empty() && !deferred {
@@ -600,8 +617,17 @@ fn inflate_signatures(item: &mut Item, compressed: &[u8]) {
             }
         }
         let Some(cs) = slice.code_signature else { continue };
+        if cs.datasize > SIGNATURE_CAP {
+            item.facts.signature_read = SignatureRead::Skipped(format!(
+                "the {} slice's LC_CODE_SIGNATURE says {}, more than the {} otadoctor reads of one signature",
+                slice.arch,
+                crate::text::size(u64::from(cs.datasize)),
+                crate::text::size(u64::from(SIGNATURE_CAP))
+            ));
+            return;
+        }
         let at = slice.offset + u64::from(cs.dataoff);
-        match stream.read_at(at, u64::from(cs.datasize.min(SIGNATURE_CAP))) {
+        match stream.read_at(at, u64::from(cs.datasize)) {
             Ok(bytes) => {
                 slice.signature = Some(crate::codesign::read(&bytes));
                 any = true;

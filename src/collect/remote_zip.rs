@@ -34,6 +34,9 @@ pub trait RangeSource {
 pub struct Ranges {
     pub parts: Vec<(u64, Vec<u8>)>,
     pub requests: u32,
+    /// Bytes received besides the parts: multipart headers and boundaries, and the body of an
+    /// answer that did not give the ranges.
+    pub overhead: u64,
     pub error: Option<String>,
 }
 
@@ -451,6 +454,7 @@ pub async fn fetch_spans<S: RangeSource>(
     let inclusive: Vec<(u64, u64)> = merged.iter().map(|(start, end)| (*start, end - 1)).collect();
     let got = source.ranges(&inclusive).await;
     zip.extents.requests += got.requests;
+    zip.extents.bytes += got.overhead;
     for (start, bytes) in got.parts {
         zip.extents.insert_part(start, bytes);
     }
@@ -548,7 +552,9 @@ impl HttpRanges {
 
     /// One request for several ranges: its parts (a `multipart/byteranges` answer, or one
     /// range when the server joined them), or why it did not give them.
-    async fn multi(&self, spans: &[(u64, u64)]) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    /// Also how many bytes the answer's body held (for the facts: a refused or multipart answer
+    /// costs more than its parts).
+    async fn multi(&self, spans: &[(u64, u64)]) -> (Result<Vec<(u64, Vec<u8>)>, String>, u64) {
         let list: Vec<String> = spans.iter().map(|(a, b)| format!("{a}-{b}")).collect();
         let asked = format!("bytes={}", list.join(","));
         let want: u64 = spans.iter().map(|(a, b)| b - a + 1).sum();
@@ -558,6 +564,17 @@ impl HttpRanges {
             ..crate::collect::net::Request::get(&self.url, "package", cap)
         };
         let (fetch, body) = self.net.fetch(request).await;
+        let received = body.len() as u64;
+        (Self::parts_of(&fetch, body, &asked, spans.len()), received)
+    }
+
+    /// The parts of a multi-range answer.
+    fn parts_of(
+        fetch: &crate::facts::Fetch,
+        body: Vec<u8>,
+        asked: &str,
+        ranges: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, String> {
         let last = fetch.last().ok_or("no answer")?;
         if let Some(error) = &last.error {
             return Err(format!("{asked}: {error}"));
@@ -567,7 +584,7 @@ impl HttpRanges {
         }
         let media = last.header("content-type").unwrap_or_default();
         if let Some(boundary) = boundary(media) {
-            return multipart_parts(&body, &boundary, spans.len() * 2);
+            return multipart_parts(&body, &boundary, ranges * 2);
         }
         let header = last.header("content-range").unwrap_or_default();
         let said = ContentRange::parse(header).ok_or_else(|| format!("no usable Content-Range (\"{header}\")"))?;
@@ -672,9 +689,17 @@ impl RangeSource for HttpRanges {
                     break;
                 }
                 out.requests += 1;
-                match self.multi(group).await {
-                    Ok(parts) => out.parts.extend(parts),
-                    Err(_) => self.no_multirange.store(true, Ordering::Relaxed),
+                let (answer, received) = self.multi(group).await;
+                match answer {
+                    Ok(parts) => {
+                        let held: u64 = parts.iter().map(|(_, bytes)| bytes.len() as u64).sum();
+                        out.overhead += received.saturating_sub(held);
+                        out.parts.extend(parts);
+                    }
+                    Err(_) => {
+                        out.overhead += received;
+                        self.no_multirange.store(true, Ordering::Relaxed);
+                    }
                 }
             }
         }

@@ -60,6 +60,9 @@ pub struct Route {
     /// Answer ranges that do not start at 0 with another range, this far before the one asked
     /// for, and say so in Content-Range (a cache that serves the wrong slice).
     pub content_range_shift: usize,
+    /// Answer a request for several ranges with the whole body (200), as object stores that
+    /// serve one range per request do.
+    pub single_range_only: bool,
 }
 
 impl Route {
@@ -80,6 +83,7 @@ impl Route {
             abrupt_close: false,
             for_head: None,
             content_range_shift: 0,
+            single_range_only: false,
         }
     }
 
@@ -115,6 +119,12 @@ impl Route {
 
     pub fn wrong_range_bytes(mut self, shift: usize) -> Route {
         self.range_shift = shift;
+        self
+    }
+
+    /// One range per request: several ranges get the whole body.
+    pub fn single_range_only(mut self) -> Route {
+        self.single_range_only = true;
         self
     }
 
@@ -337,7 +347,10 @@ impl Server {
         if route.ranges && route.status == 200 {
             headers.push(("accept-ranges".into(), "bytes".into()));
             let several = range.map(|r| parse_ranges(r, total)).unwrap_or_default();
-            if several.len() > 1 {
+            let ignored = route.single_range_only && range.is_some_and(|r| r.contains(','));
+            if ignored {
+                // several ranges asked: the whole body, 200
+            } else if several.len() > 1 {
                 // several ranges: a multipart/byteranges answer, as nginx and Apache give
                 status = 206;
                 let media = headers

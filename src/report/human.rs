@@ -671,19 +671,34 @@ fn render_code(out: &mut String, package: &crate::facts::PackageFacts, style: St
     if package.machos.is_empty() {
         return;
     }
-    let mut cost = format!(
-        "{} Mach-O file(s) · load commands {} in {} request(s)",
-        package.machos.len(),
-        text::size(reading.header_bytes),
-        reading.header_requests
-    );
-    if reading.signature_requests > 0 || reading.signature_bytes > 0 {
-        cost.push_str(&format!(
-            " · signatures {} in {} request(s)",
-            text::size(reading.signature_bytes),
-            reading.signature_requests
-        ));
-    }
+    let files = match package.machos.len() {
+        1 => "1 Mach-O file".to_string(),
+        n => format!("{n} Mach-O files"),
+    };
+    let requests = |n: u32| {
+        if n == 1 {
+            "1 request".to_string()
+        } else {
+            format!("{n} requests")
+        }
+    };
+    let cost = if reading.header_requests == 0 && reading.signature_requests == 0 {
+        format!("{files} · read with the entries already fetched, no more requests")
+    } else {
+        let mut cost = format!(
+            "{files} · load commands {} in {}",
+            text::size(reading.header_bytes),
+            requests(reading.header_requests)
+        );
+        if reading.signature_requests > 0 {
+            cost.push_str(&format!(
+                " · signatures {} in {}",
+                text::size(reading.signature_bytes),
+                requests(reading.signature_requests)
+            ));
+        }
+        cost
+    };
     let _ = writeln!(out, "{more} {}", style.dim(&esc(&cost)));
     for skipped in &reading.skipped {
         let _ = writeln!(out, "{more} {}", style.dim(&esc(&format!("not read: {skipped}"))));

@@ -7,6 +7,8 @@
 
 use std::io::Write as _;
 
+use otadoctor::demo::codesign::{Arch, FileKind, SliceSpec};
+
 use super::lab::{info_plist, signed_bundle};
 
 pub const ARM64: (u32, u32) = (0x0100_000c, 0);
@@ -127,9 +129,51 @@ pub fn superblob(code_directory: bool, padding: usize) -> Vec<u8> {
     out
 }
 
-/// A signed arm64 executable of `size` bytes.
-pub fn signed(size: usize) -> Vec<u8> {
+/// An arm64 executable of `size` bytes with a signature's shape (not a valid one): for the
+/// cost measurements, whose "code" must not compress away.
+pub fn shaped(size: usize) -> Vec<u8> {
     macho(ARM64, Some(0), Some(&superblob(true, 4096)), size)
+}
+
+/// A Mach-O written and signed by the signed writer as the lab's executables are
+/// (`lab::executable_spec`: the test CA's developer certificate, team A1B2C3D4E5, the
+/// entitlements the profile for `bundle_id` grants), with these slices; a framework or dylib
+/// (`FileKind::Dylib`) is signed without entitlements, as Xcode signs them.
+pub fn written(bundle_id: &str, kind: FileKind, slices: Vec<SliceSpec>) -> Vec<u8> {
+    let mut spec = super::lab::executable_spec(bundle_id);
+    spec.kind = kind;
+    spec.slices = slices;
+    if kind == FileKind::Dylib {
+        spec.entitlements = None;
+        spec.der_entitlements = false;
+    }
+    otadoctor::demo::codesign::build(&spec).expect("the signed writer")
+}
+
+/// One slice for `written`.
+pub fn slice(arch: Arch, cryptid: Option<u32>, text_size: usize) -> SliceSpec {
+    SliceSpec {
+        arch,
+        minos: (15, 0, 0),
+        cryptid,
+        text_size,
+    }
+}
+
+/// The app's arm64 executable (com.acme.field), signed, with `size` bytes of code.
+pub fn signed(size: usize) -> Vec<u8> {
+    written(
+        "com.acme.field",
+        FileKind::Execute,
+        vec![slice(Arch::Arm64, None, size)],
+    )
+}
+
+/// A framework's arm64 executable (`com.acme.<name in lower case>`, as `app` writes its
+/// Info.plist), signed, with `size` bytes of code.
+pub fn signed_framework(name: &str, size: usize) -> Vec<u8> {
+    let id = format!("com.acme.{}", name.to_ascii_lowercase());
+    written(&id, FileKind::Dylib, vec![slice(Arch::Arm64, None, size)])
 }
 
 /// One zip entry: name, bytes, Unix mode, stored (or deflated).
