@@ -1064,44 +1064,7 @@ pub struct ManifestFacts {
     pub key_lines: std::collections::BTreeMap<String, usize>,
 }
 
-/// What was left out when a tree read from the input (a manifest, an Info.plist) was copied
-/// into the facts: the copy keeps at most 20,000 values, 16 KiB characters per string and 1 MiB
-/// of text (`collect::bounded`), so that no input makes the facts, and the JSON report, grow
-/// without bound. Real manifests and Info.plists are far below that.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Cut {
-    /// Values (array items and dictionary entries, each with all it holds) left out.
-    pub left_out: usize,
-    /// Strings (keys and values) shortened, ending in "…".
-    pub shortened: usize,
-}
-
-impl Cut {
-    /// "cut: 1,204 values left out, 2 strings shortened".
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if self.left_out > 0 {
-            parts.push(format!("{} left out", count(self.left_out, "value")));
-        }
-        if self.shortened > 0 {
-            parts.push(format!("{} shortened", count(self.shortened, "string")));
-        }
-        format!("cut: {}", parts.join(", "))
-    }
-}
-
-/// "1 value", "12,345 values".
-fn count(n: usize, noun: &str) -> String {
-    let digits = n.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped} {noun}{}", if n == 1 { "" } else { "s" })
-}
+pub use crate::bounded::Cut;
 
 /// How a manifest is encoded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -1435,6 +1398,9 @@ pub struct ProfileFacts {
     pub application_identifier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub get_task_allow: Option<bool>,
+    /// `Entitlements`, whole: what the code signature's entitlements may claim (SIG019).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlements: Option<serde_json::Value>,
     pub provisions_all_devices: bool,
     /// `ProvisionedDevices`, as written.
     pub provisioned_devices: Vec<String>,
@@ -1534,6 +1500,10 @@ pub struct CertificateSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     pub serial: String,
+    /// The SHA-256 of its DER, in hex: how the certificate that signed the code is found among
+    /// the profile's (SIG018).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sha256: String,
     #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub not_before: Option<time::OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
@@ -1591,6 +1561,23 @@ pub struct DeepFacts {
     pub sha256s: Option<(u64, Vec<String>)>,
     /// One per bundle with a readable CodeResources.
     pub seals: Vec<SealCheck>,
+    /// Each signed slice of each Mach-O, its pages and bundle files compared (SIG017).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code: Vec<DeepSignature>,
+}
+
+/// `--deep`: a Mach-O slice's signature with its code pages, Info.plist and CodeResources
+/// compared with the bytes of the package (`CodeDirectory::pages`, `CodeDirectory::special`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeepSignature {
+    /// The Mach-O's path in the package, and the slice's architecture.
+    pub file: String,
+    pub arch: String,
+    /// Why the file could not be read whole (too large, not in the zip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::codesign::CodeSignatureFacts>,
 }
 
 /// A bundle's files against its CodeResources (`files2`, else `files`).

@@ -4,8 +4,10 @@
 //! Three stages, data flowing one way: `collect` (all I/O) → `facts::Facts` → `check` (pure
 //! rules) → `finding::Finding`s → `report`. `run` is the one pipeline through them; `cli` turns a command line into its options.
 
+pub mod bounded;
 pub mod check;
 pub mod cli;
+pub mod cms;
 pub mod codesign;
 pub mod collect;
 pub mod ctlog;

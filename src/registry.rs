@@ -752,6 +752,31 @@ rules! {
         summary: "a Mach-O of a signed bundle (executable, extension, framework, dylib) has no LC_CODE_SIGNATURE or no CodeDirectory",
         device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified (0xe800801c No code signature found)",
     }
+    CODE_SIGNATURE_INVALID = "SIG017" "code-signature-invalid" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the CodeDirectory's CMS signature does not verify, its hash is not the one signed, or (--deep) a page hash differs from the executable's bytes",
+        device: "\"Unable to Install\": this app cannot be installed because its integrity could not be verified (0xe8008014, 0xe800800f)",
+    }
+    SIGNER_NOT_IN_PROFILE = "SIG018" "signer-not-in-profile" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the certificate that signed a Mach-O is not one of the profile's DeveloperCertificates",
+        device: "\"Unable to Install\" (installd 0xe8008015: a valid provisioning profile for this executable was not found)",
+    }
+    ENTITLEMENTS_NOT_ALLOWED = "SIG019" "entitlements-not-allowed" {
+        family: Sig, severity: Error, basis: Apple, network: false,
+        summary: "an entitlement in the code signature is not granted by the profile's Entitlements",
+        device: "\"Unable to Install\" (installd 0xe8008016: the executable was signed with invalid entitlements)",
+    }
+    MISSING_DER_ENTITLEMENTS = "SIG020" "missing-der-entitlements" {
+        family: Sig, severity: Error, basis: Apple, network: false,
+        summary: "entitlements are signed only as XML, without the DER entitlements blob iOS 15+ requires",
+        device: "\"Unable to Install\": the app needs to be updated (installd 0xe8008029: the code signature version is no longer supported)",
+    }
+    SIGNING_IDENTIFIER_MISMATCH = "SIG021" "signing-identifier-mismatch" {
+        family: Sig, severity: Error, basis: Field, network: false,
+        summary: "the CodeDirectory identifier is not the bundle's CFBundleIdentifier, or its team id is not the profile's",
+        device: "\"Unable to Install\" (installd 0xe80000c5: the bundle identifier does not match its code signing identifier)",
+    }
     SIGNING_CERTIFICATE_REVOKED = "SIG022" "signing-certificate-revoked" {
         family: Sig, severity: Error, basis: Apple, network: true,
         summary: "the OCSP responder a signing certificate names (its AIA, e.g. Apple's) answers revoked: the distribution certificate, or the profile's signer",

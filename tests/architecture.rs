@@ -138,7 +138,7 @@ fn arrows_point_down() {
     let layer = |m: &str| match m {
         "severity" | "text" => 0,
         "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" | "device"
-        | "codesign" => 1,
+        | "codesign" | "bounded" | "cms" => 1,
         "collect" | "check" | "report" => 2,
         "run" | "generate" => 3,
         "demo" | "cli" => 4,

@@ -2,6 +2,10 @@
 //! (`testdata/ipa/docs/Field-*.ipa` with a profile, `testdata/profiles/docs/`), signed by a lab
 //! CA whose root is `testdata/profiles/docs/lab-ca.pem`.
 //!
+//! The code signature rules' packages (SIG017–SIG021, `testdata/ipa/docs/code/`) have a lab CA
+//! of their own, `testdata/ipa/docs/code/code-lab-ca.pem`, whose developer certificate signs
+//! their executables: `cargo test --test doc_fixtures regenerate_code -- --ignored`.
+//!
 //! They are committed; this regenerates all of them, with a new CA, when run by hand:
 //! `cargo test --test doc_fixtures -- --ignored`. The docs show no key-dependent bytes, so
 //! `tests/rule_docs.rs` passes after a regeneration. The other check here makes sure the
@@ -9,7 +13,7 @@
 
 mod support;
 
-use support::lab::{IpaSpec, SealSpec, info_plist, ipa};
+use support::lab::{Executable, IpaSpec, SealSpec, info_plist, ipa};
 use support::profile::{ProfileCa, ProfileSpec};
 
 fn ymd(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
@@ -217,6 +221,105 @@ fn regenerate_signed_doc_fixtures() {
         with_hashes(&old_md5, &old_sha256),
     )
     .expect("write");
+}
+
+#[test]
+#[ignore = "rewrites committed fixtures; run by hand"]
+fn regenerate_code_signature_doc_fixtures() {
+    let ca = ProfileCa::new();
+    let dir = root().join("ipa/docs/code");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("code-lab-ca.pem"), &ca.root_pem).expect("root");
+    let adhoc = ProfileSpec {
+        developer_certificates: Some(vec![ca.developer_der.clone()]),
+        ..ProfileSpec::default()
+    };
+    let package = |executable: Executable| IpaSpec {
+        executable,
+        ..with_profile(&ca, &adhoc)
+    };
+    let write = |name: &str, spec: IpaSpec| std::fs::write(dir.join(name), ipa(&spec)).expect("write");
+    let code = |change: &dyn Fn(&mut otadoctor::demo::codesign::MachOSpec)| {
+        let mut spec = code_spec(&ca);
+        change(&mut spec);
+        package(Executable::Custom(Box::new(spec)))
+    };
+    // the neighbour: signed as Xcode signs it for the ad hoc profile
+    write("Field-signed.ipa", code(&|_| {}));
+    let correct = otadoctor::demo::codesign::build(&code_spec(&ca)).expect("build");
+    let find = |bytes: &[u8], magic: u32| {
+        let at = bytes.windows(4).position(|w| w == magic.to_be_bytes()).expect("a blob");
+        let len = u32::from_be_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]) as usize;
+        (at, len)
+    };
+    // a page hash of the CodeDirectory rewritten after signing
+    let mut cd_changed = correct.clone();
+    let (cd, cd_len) = find(&cd_changed, 0xfade_0c02);
+    cd_changed[cd + cd_len - 1] ^= 0x01;
+    write(
+        "Field-code-directory-changed.ipa",
+        package(Executable::Bytes(cd_changed)),
+    );
+    // a byte of the code patched after signing: only --deep sees it
+    let mut patched = correct.clone();
+    let (signature, _) = find(&patched, 0xfade_0cc0);
+    patched[signature - 16] ^= 0x01;
+    write("Field-code-patched.ipa", package(Executable::Bytes(patched)));
+    write("Field-signed-by-another.ipa", code(&|s| s.signing = another_signer()));
+    write(
+        "Field-get-task-allow.ipa",
+        code(&|s| {
+            s.entitlements = Some(otadoctor::demo::codesign::entitlements_plist(
+                "A1B2C3D4E5.com.acme.field",
+                "A1B2C3D4E5",
+                true,
+                "",
+            ))
+        }),
+    );
+    write("Field-no-der-entitlements.ipa", code(&|s| s.der_entitlements = false));
+    write(
+        "Field-identifier-changed.ipa",
+        code(&|s| s.identifier = "com.acme.fieldbeta".to_string()),
+    );
+}
+/// The app's executable as Xcode signs it for the docs' ad hoc profile: the docs CA's
+/// developer certificate, the entitlements the profile grants in XML and DER.
+fn code_spec(ca: &ProfileCa) -> otadoctor::demo::codesign::MachOSpec {
+    use otadoctor::demo::codesign::{MachOSpec, Signing, entitlements_plist};
+    MachOSpec::executable(
+        "com.acme.field",
+        "A1B2C3D4E5",
+        Some(entitlements_plist("A1B2C3D4E5.com.acme.field", "A1B2C3D4E5", false, "")),
+        Signing::Signed {
+            cert_der: ca.developer_der.clone(),
+            key_pkcs8: ca.developer_key.clone(),
+            chain: vec![ca.intermediate_der.clone()],
+        },
+        ymd(2026, 6, 2),
+    )
+}
+
+/// A certificate the docs' profile does not list, with a fixed serial so the docs show the same
+/// text after a regeneration.
+fn another_signer() -> otadoctor::demo::codesign::Signing {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Apple Development: Sam Doe (Z9Y8X7W6V5)");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationalUnitName, "Z9Y8X7W6V5");
+    params.serial_number = Some(rcgen::SerialNumber::from(vec![0x4d, 0x2a, 0x11, 0x07]));
+    params.not_before = ymd(2026, 1, 5);
+    params.not_after = ymd(2027, 1, 5);
+    let cert = params.self_signed(&key).expect("cert");
+    otadoctor::demo::codesign::Signing::Signed {
+        cert_der: cert.der().to_vec(),
+        key_pkcs8: key.serialize_der(),
+        chain: Vec::new(),
+    }
 }
 
 fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

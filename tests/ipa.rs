@@ -282,14 +282,27 @@ fn build(setup: &str) -> Vec<u8> {
             devices: Vec::new(),
             ..ProfileSpec::default()
         }),
-        "apple-app-store-profile" => ipa(&IpaSpec {
-            info_plist: Some(info_plist("tools.fastlane.app", "Field")),
-            profile: Some(
-                std::fs::read(testdata("profiles/apple/AppStore_tools.fastlane.app.mobileprovision"))
-                    .expect("the real profile"),
-            ),
-            ..IpaSpec::default()
-        }),
+        "apple-app-store-profile" => {
+            // the code as App Store Connect would sign it for this profile (its team and
+            // entitlements), but by the test CA: only Apple has the profile's certificate (SIG018)
+            let mut code = support::lab::executable_spec("tools.fastlane.app");
+            code.team_id = Some("439BBM9367".to_string());
+            code.entitlements = Some(otadoctor::demo::codesign::entitlements_plist(
+                "439BBM9367.tools.fastlane.app",
+                "439BBM9367",
+                false,
+                "",
+            ));
+            ipa(&IpaSpec {
+                info_plist: Some(info_plist("tools.fastlane.app", "Field")),
+                profile: Some(
+                    std::fs::read(testdata("profiles/apple/AppStore_tools.fastlane.app.mobileprovision"))
+                        .expect("the real profile"),
+                ),
+                executable: support::lab::Executable::Custom(Box::new(code)),
+                ..IpaSpec::default()
+            })
+        }
         "expired-profile" => signed(&ProfileSpec {
             created: rcgen::date_time_ymd(2025, 9, 1),
             expires: rcgen::date_time_ymd(2026, 9, 1),
@@ -319,18 +332,51 @@ fn build(setup: &str) -> Vec<u8> {
                 ..IpaSpec::default()
             })
         }
-        "other-app-id" => signed(&ProfileSpec {
-            application_identifier: "A1B2C3D4E5.com.acme.field.beta".to_string(),
-            ..ProfileSpec::default()
-        }),
+        "other-app-id" => {
+            // signed with the entitlements of the profile it was exported with
+            let mut code = support::lab::executable_spec("com.acme.field");
+            code.entitlements = Some(otadoctor::demo::codesign::entitlements_plist(
+                "A1B2C3D4E5.com.acme.field.beta",
+                "A1B2C3D4E5",
+                false,
+                "",
+            ));
+            ipa(&IpaSpec {
+                profile: Some(
+                    ProfileSpec {
+                        application_identifier: "A1B2C3D4E5.com.acme.field.beta".to_string(),
+                        ..ProfileSpec::default()
+                    }
+                    .signed(),
+                ),
+                executable: support::lab::Executable::Custom(Box::new(code)),
+                ..IpaSpec::default()
+            })
+        }
         "wildcard-app-id" => signed(&ProfileSpec {
             application_identifier: "A1B2C3D4E5.com.acme.*".to_string(),
             ..ProfileSpec::default()
         }),
-        "expired-certificates" => signed(&ProfileSpec {
-            developer_certificates: Some(vec![ca().expired_developer_der.clone()]),
-            ..ProfileSpec::default()
-        }),
+        "expired-certificates" => {
+            // signed by the certificate the profile lists, expired since
+            let mut code = support::lab::executable_spec("com.acme.field");
+            code.signing = otadoctor::demo::codesign::Signing::Signed {
+                cert_der: ca().expired_developer_der.clone(),
+                key_pkcs8: ca().developer_key.clone(),
+                chain: vec![ca().intermediate_der.clone()],
+            };
+            ipa(&IpaSpec {
+                profile: Some(
+                    ProfileSpec {
+                        developer_certificates: Some(vec![ca().expired_developer_der.clone()]),
+                        ..ProfileSpec::default()
+                    }
+                    .signed(),
+                ),
+                executable: support::lab::Executable::Custom(Box::new(code)),
+                ..IpaSpec::default()
+            })
+        }
         "one-valid-certificate" => signed(&ProfileSpec {
             developer_certificates: Some(vec![ca().expired_developer_der.clone(), ca().developer_der.clone()]),
             ..ProfileSpec::default()

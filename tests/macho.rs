@@ -54,6 +54,16 @@ fn codes(run: &Run) -> Vec<String> {
     codes
 }
 
+/// `codes`, without the rules on what a signature holds (SIG017–SIG021): for the cost
+/// measurements' hand-written Mach-Os (`shaped`), whose SuperBlobs have a signature's shape only.
+fn codes_of_shaped(run: &Run) -> Vec<String> {
+    const CONTENTS: [&str; 5] = ["SIG017", "SIG018", "SIG019", "SIG020", "SIG021"];
+    codes(run)
+        .into_iter()
+        .filter(|c| !CONTENTS.contains(&c.as_str()))
+        .collect()
+}
+
 fn package_facts(run: &Run) -> serde_json::Value {
     let doc = run.json();
     let facts = &doc["results"][0]["facts"];
@@ -329,7 +339,7 @@ fn the_facts_hold_each_slice_its_load_commands_and_signature() {
         &human.stdout,
         &[
             "code      Field.app · Field · armv7, arm64 (fat) · iOS 15.0+ (SDK 15.0) · not encrypted · signature",
-            "CodeDirectory, requirements, entitlements (XML, DER), CMS",
+            "com.acme.field (sha256) · team A1B2C3D4E5 · signed by \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" · 3 entitlements (XML, DER)",
             "code      Field.app · 1 framework · arm64 · signatures read",
             "2 Mach-O files · ",
         ],
@@ -425,7 +435,7 @@ fn ten_frameworks_cost_few_requests_and_signatures_only_what_they_need() {
             .all(|m| m["signature_read"]["state"] == "read"),
         "{facts}"
     );
-    assert!(codes(&run).is_empty(), "{:?}", codes(&run));
+    assert!(codes_of_shaped(&run).is_empty(), "{:?}", codes_of_shaped(&run));
     // stored: only the signature regions
     let stored = app(shaped(2 * 1024 * 1024), &frameworks, true);
     let run = remote(&site, &stored, &[]);
@@ -472,7 +482,7 @@ fn a_server_that_serves_one_range_per_request_is_asked_one_range_per_request() {
         machos.iter().all(|m| m["signature_read"]["state"] == "read"),
         "{machos:?}"
     );
-    assert!(codes(&run).is_empty(), "{:?}", codes(&run));
+    assert!(codes_of_shaped(&run).is_empty(), "{:?}", codes_of_shaped(&run));
     let reading = &facts["macho_reading"];
     // one refused multi-range request, then one request per entry's head
     assert!(

@@ -1,6 +1,7 @@
 //! `--deep`: the whole package, read once. Its MD5 and SHA-256 (and per-chunk digests when the
 //! manifest gives `md5-size`/`sha256-size`), and every bundle's files against its
-//! `_CodeSignature/CodeResources`: files added, removed or changed after signing.
+//! `_CodeSignature/CodeResources`: files added, removed or changed after signing; and every
+//! signed Mach-O's code pages, Info.plist and CodeResources against its CodeDirectories.
 //!
 //! A remote package is first copied to a private file of the run's scratch folder in Range requests of `CHUNK` bytes
 //! (each within the run's timeouts; nothing large is held in memory), then read like a local one.
@@ -13,7 +14,7 @@ use md5::Digest as _;
 use crate::collect::remote_zip::RangeSource;
 use crate::collect::scratch::Scratch;
 use crate::collect::seal::{Sealed, sealed_entry};
-use crate::facts::{DeepFacts, PackageFacts, SealCheck};
+use crate::facts::{DeepFacts, DeepSignature, MachORole, PackageFacts, SealCheck};
 use crate::text::hex;
 
 /// The size of each Range request of a download.
@@ -22,6 +23,8 @@ pub const CHUNK: u64 = 8 * 1024 * 1024;
 pub const MAX_PACKAGE: u64 = 8 * 1024 * 1024 * 1024;
 /// The most bytes inflated while checking seals (a zip bomb stops here).
 const MAX_INFLATED: u64 = 16 * 1024 * 1024 * 1024;
+/// The largest Mach-O whose pages are checked (held in memory while they are hashed).
+const MAX_EXECUTABLE: u64 = 512 * 1024 * 1024;
 /// How many names of each kind (added, removed, changed) are kept per bundle.
 const MAX_NAMES: usize = 200;
 
@@ -139,7 +142,99 @@ pub fn check_reader<R: Read + Seek>(mut reader: R, package: &PackageFacts, sizes
             }
         }
     }
+    if facts.error.is_none() {
+        facts.code = check_code(&mut archive, package, &mut budget);
+    }
     facts
+}
+
+/// Each signed Mach-O's code pages against its CodeDirectories, and the Info.plist and
+/// CodeResources of its bundle (a framework's own) against their special slots: the signature
+/// as read, with those comparisons added (`crate::codesign::check_pages`, `check_special`).
+fn check_code<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    package: &PackageFacts,
+    budget: &mut u64,
+) -> Vec<DeepSignature> {
+    let mut out = Vec::new();
+    for macho in &package.machos {
+        let signed: Vec<_> = macho
+            .slices
+            .iter()
+            .filter(|s| s.signature.as_ref().is_some_and(|g| !g.directories.is_empty()))
+            .collect();
+        if signed.is_empty() {
+            continue;
+        }
+        let bytes = match read_entry_within(archive, &macho.path, MAX_EXECUTABLE.min(*budget)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.push(DeepSignature {
+                    file: macho.path.clone(),
+                    error: Some(e),
+                    ..DeepSignature::default()
+                });
+                continue;
+            }
+        };
+        *budget = budget.saturating_sub(bytes.len() as u64);
+        // the bundle whose Info.plist and CodeResources the signature binds
+        let dir = match macho.role {
+            MachORole::Main => Some(macho.bundle.clone()),
+            MachORole::Framework => macho.path.rsplit_once('/').map(|(dir, _)| dir.to_string()),
+            MachORole::Dylib => None,
+        };
+        let info = dir
+            .as_ref()
+            .and_then(|d| read_entry_capped(archive, &format!("{d}/Info.plist")));
+        let resources = dir
+            .as_ref()
+            .and_then(|d| read_entry_capped(archive, &format!("{d}/_CodeSignature/CodeResources")));
+        for slice in signed {
+            let Some(mut signature) = slice.signature.clone() else {
+                continue;
+            };
+            let start = usize::try_from(slice.offset).unwrap_or(usize::MAX);
+            let end = usize::try_from(slice.offset.saturating_add(slice.size)).unwrap_or(usize::MAX);
+            let slice_bytes = bytes.get(start..end.min(bytes.len())).unwrap_or_default();
+            crate::codesign::check_pages(&mut signature, slice_bytes);
+            if let Some(info) = &info {
+                crate::codesign::check_special(&mut signature, crate::codesign::SPECIAL_INFO_PLIST, info);
+            }
+            if let Some(resources) = &resources {
+                crate::codesign::check_special(&mut signature, crate::codesign::SPECIAL_CODE_RESOURCES, resources);
+            }
+            out.push(DeepSignature {
+                file: macho.path.clone(),
+                arch: slice.arch.clone(),
+                error: None,
+                signature: Some(signature),
+            });
+        }
+    }
+    out
+}
+
+/// A whole entry, refused past `cap` bytes inflated.
+fn read_entry_within<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    name: &str,
+    cap: u64,
+) -> Result<Vec<u8>, String> {
+    let file = archive
+        .by_name(name)
+        .map_err(|e| format!("{name} cannot be read: {e}"))?;
+    let mut out = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{name} cannot be read: {e}"))?;
+    if out.len() as u64 > cap {
+        return Err(format!(
+            "it inflates to more than {} MiB: its pages were not checked",
+            cap >> 20
+        ));
+    }
+    Ok(out)
 }
 
 /// A digest that can be fed and finished: MD5 (md-5) and SHA-256 (ring) behind one face.

@@ -9,10 +9,13 @@
 //! certificates that have expired since (the 2007 intermediate ended in 2022).
 
 use ::time::OffsetDateTime;
-use der::{Decode, Encode};
 use x509_parser::prelude::*;
 
-use crate::collect::bounded::{self, MAX_DEPTH};
+use crate::cms::{SignerError, raw, valid_at};
+use crate::collect::bounded;
+// the certificate helpers moved to `crate::cms`, shared with the code signature reader; the
+// collectors that go on from a profile (revocation) still find them here
+pub use crate::cms::{cert_name, issued_by, signature_algorithm, verify_with};
 use crate::facts::{CertificateSummary, ProfileFacts, ProfileKind, ProfileSignature, SignatureVerdict};
 
 /// Profiles are kilobytes; a few hundred with thousands of devices. Larger is not a profile.
@@ -23,11 +26,6 @@ pub const APPLE_ROOT_CA: &[u8] = include_bytes!("../../assets/apple-signing/Appl
 
 /// How many certificates a chain is followed through.
 const MAX_CHAIN: usize = 8;
-
-const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
-const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
-const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 
 /// A root given with `--profile-ca` (a lab's or a test suite's CA): profiles whose chain ends
 /// below it are `extra-anchor` instead of `other-signer`. A device accepts only Apple's.
@@ -60,7 +58,7 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
         );
         return facts;
     }
-    let (signed, encoding) = match signed_data(bytes) {
+    let (signed, encoding) = match crate::cms::signed_data(bytes) {
         Ok(x) => x,
         Err(e) => {
             facts.error = Some(e);
@@ -97,259 +95,16 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
     facts
 }
 
-/// The `SignedData` of a CMS `ContentInfo`, from DER or, failing that, from BER.
-fn signed_data(bytes: &[u8]) -> Result<(cms::signed_data::SignedData, &'static str), String> {
-    let first = parse_signed_data(bytes);
-    let Err(der_error) = first else {
-        return first.map(|s| (s, "der"));
-    };
-    match ber_to_der(bytes) {
-        Some(der) if der != bytes => parse_signed_data(&der).map(|s| (s, "ber")),
-        _ => Err(der_error),
-    }
-}
-
-fn parse_signed_data(bytes: &[u8]) -> Result<cms::signed_data::SignedData, String> {
-    let info = cms::content_info::ContentInfo::from_der(bytes).map_err(|e| format!("it is not CMS ({e})"))?;
-    if info.content_type.to_string() != OID_SIGNED_DATA {
-        return Err(format!("it is CMS of type {}, not SignedData", info.content_type));
-    }
-    info.content
-        .decode_as::<cms::signed_data::SignedData>()
-        .map_err(|e| format!("its SignedData does not parse ({e})"))
-}
-
-/// Re-encodes BER as DER: definite lengths, constructed strings joined. `None` when the bytes are
-/// not BER at all (or nest deeper than `MAX_DEPTH`).
+/// Re-encodes BER as DER (see [`crate::cms::ber_to_der`]).
 pub fn ber_to_der(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let (_, used) = ber_element(bytes, 0, &mut out)?;
-    // trailing bytes after the outer element are ignored, as DER decoders ignore nothing: keep them out
-    let _ = used;
-    Some(out)
-}
-
-/// One BER element from `input`, written to `out` as DER. Returns (its tag byte, bytes consumed).
-fn ber_element(input: &[u8], depth: usize, out: &mut Vec<u8>) -> Option<(u8, usize)> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let (&tag, rest) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        // high tag numbers do not occur in CMS
-        return None;
-    }
-    let (&first, mut rest) = rest.split_first()?;
-    let mut header = 2;
-    let length: Option<usize> = if first == 0x80 {
-        None
-    } else if first & 0x80 == 0 {
-        Some(usize::from(first))
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let mut len = 0usize;
-        for b in &rest[..n] {
-            len = (len << 8) | usize::from(*b);
-        }
-        rest = &rest[n..];
-        header += n;
-        Some(len)
-    };
-    let constructed = tag & 0x20 != 0;
-    if !constructed {
-        let len = length?;
-        let content = rest.get(..len)?;
-        write_tlv(tag, content, out);
-        return Some((tag, header + len));
-    }
-    // constructed: re-encode the children, then wrap them
-    let mut children = Vec::new();
-    let mut consumed = 0;
-    let body = match length {
-        Some(len) => rest.get(..len)?,
-        None => rest,
-    };
-    loop {
-        let remaining = body.get(consumed..)?;
-        match length {
-            Some(_) if remaining.is_empty() => break,
-            None if remaining.starts_with(&[0, 0]) => {
-                consumed += 2;
-                break;
-            }
-            _ => {}
-        }
-        let mut child = Vec::new();
-        let (_, used) = ber_element(remaining, depth + 1, &mut child)?;
-        children.push(child);
-        consumed += used;
-    }
-    if tag == 0x24 {
-        // a constructed OCTET STRING: DER has one primitive string of the joined pieces
-        let mut joined = Vec::new();
-        for child in &children {
-            let (_, content) = split_tlv(child)?;
-            joined.extend_from_slice(content);
-        }
-        write_tlv(0x04, &joined, out);
-    } else {
-        let content: Vec<u8> = children.concat();
-        write_tlv(tag, &content, out);
-    }
-    Some((tag, header + consumed))
-}
-
-/// The tag and content of one DER element written by `write_tlv`.
-fn split_tlv(der: &[u8]) -> Option<(u8, &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    if first & 0x80 == 0 {
-        return Some((tag, rest.get(..usize::from(first))?));
-    }
-    let n = usize::from(first & 0x7f);
-    let len = rest.get(..n)?.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b));
-    Some((tag, rest.get(n..n + len)?))
-}
-
-fn write_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-}
-
-/// A digest algorithm by OID.
-fn digest_algorithm(oid: &str) -> Option<(&'static str, &'static ring::digest::Algorithm)> {
-    Some(match oid {
-        "1.3.14.3.2.26" => ("sha1", &ring::digest::SHA1_FOR_LEGACY_USE_ONLY),
-        "2.16.840.1.101.3.4.2.1" => ("sha256", &ring::digest::SHA256),
-        "2.16.840.1.101.3.4.2.2" => ("sha384", &ring::digest::SHA384),
-        "2.16.840.1.101.3.4.2.3" => ("sha512", &ring::digest::SHA512),
-        _ => return None,
-    })
-}
-
-/// The verification algorithm for a signature algorithm OID (with the digest, for CMS's bare
-/// `rsaEncryption`), and its name.
-pub(crate) fn signature_algorithm(
-    oid: &str,
-    digest: &str,
-) -> Option<(String, &'static dyn ring::signature::VerificationAlgorithm)> {
-    use ring::signature as s;
-    let (name, alg): (&str, &'static dyn s::VerificationAlgorithm) = match (oid, digest) {
-        ("1.2.840.113549.1.1.5", _) | ("1.2.840.113549.1.1.1", "sha1") => {
-            ("sha1WithRSA", &s::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY)
-        }
-        ("1.2.840.113549.1.1.11", _) | ("1.2.840.113549.1.1.1", "sha256") => {
-            ("sha256WithRSA", &s::RSA_PKCS1_2048_8192_SHA256)
-        }
-        ("1.2.840.113549.1.1.12", _) | ("1.2.840.113549.1.1.1", "sha384") => {
-            ("sha384WithRSA", &s::RSA_PKCS1_2048_8192_SHA384)
-        }
-        ("1.2.840.113549.1.1.13", _) | ("1.2.840.113549.1.1.1", "sha512") => {
-            ("sha512WithRSA", &s::RSA_PKCS1_2048_8192_SHA512)
-        }
-        ("1.2.840.10045.4.3.2", _) => ("ecdsa-with-SHA256", &s::ECDSA_P256_SHA256_ASN1),
-        ("1.2.840.10045.4.3.3", _) => ("ecdsa-with-SHA384", &s::ECDSA_P384_SHA384_ASN1),
-        _ => return None,
-    };
-    Some((name.to_string(), alg))
-}
-
-/// The P-384 key of an ECDSA-with-SHA256 signer, or the reverse, needs the other curve's
-/// algorithm: ring names an algorithm by curve and digest together.
-fn for_key(
-    alg: &'static dyn ring::signature::VerificationAlgorithm,
-    key: &SubjectPublicKeyInfo,
-) -> &'static dyn ring::signature::VerificationAlgorithm {
-    use ring::signature as s;
-    let p384 = key
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .is_some_and(|oid| oid.to_id_string() == "1.3.132.0.34");
-    let same = |a: &dyn s::VerificationAlgorithm, b: &dyn s::VerificationAlgorithm| {
-        std::ptr::addr_eq(a as *const _, b as *const _)
-    };
-    if p384 && same(alg, &s::ECDSA_P256_SHA256_ASN1) {
-        &s::ECDSA_P384_SHA256_ASN1
-    } else if !p384 && same(alg, &s::ECDSA_P384_SHA384_ASN1) {
-        &s::ECDSA_P256_SHA384_ASN1
-    } else {
-        alg
-    }
-}
-
-/// Verifies `signature` over `message` with the key of `cert`.
-pub(crate) fn verify_with(
-    alg: &'static dyn ring::signature::VerificationAlgorithm,
-    key: &SubjectPublicKeyInfo,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
-    let alg = for_key(alg, key);
-    ring::signature::UnparsedPublicKey::new(alg, key.subject_public_key.data.as_ref())
-        .verify(message, signature)
-        .is_ok()
-}
-
-/// Whether `cert` was signed by the key of `issuer`.
-pub(crate) fn issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
-    let oid = cert.signature_algorithm.algorithm.to_id_string();
-    let Some((_, alg)) = signature_algorithm(&oid, "") else {
-        return false;
-    };
-    verify_with(
-        alg,
-        issuer.public_key(),
-        cert.tbs_certificate.as_ref(),
-        &cert.signature_value.data,
-    )
-}
-
-/// A certificate's name for people: its common name, else its whole subject.
-pub(crate) fn cert_name(cert: &X509Certificate<'_>) -> String {
-    cert.subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| cert.subject().to_string())
-}
-
-/// The signed part of a certificate, which tells two certificates apart.
-fn raw<'a>(cert: &'a X509Certificate<'_>) -> &'a [u8] {
-    cert.tbs_certificate.as_ref()
-}
-
-fn valid_at(cert: &X509Certificate<'_>, at: OffsetDateTime) -> bool {
-    let v = cert.validity();
-    v.not_before.to_datetime() <= at && at <= v.not_after.to_datetime()
+    crate::cms::ber_to_der(bytes)
 }
 
 /// The certificates the envelope carries, and its signer's, kept (as DER) for the collectors
 /// that go on from the profile (the revocation check).
 fn keep_certificates(signed: &cms::signed_data::SignedData, facts: &mut ProfileFacts) {
-    facts.carried_certificates = signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|choice| match choice {
-            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
-            _ => None,
-        })
-        .collect();
+    use der::Encode as _;
+    facts.carried_certificates = crate::cms::certificates(signed);
     let [info] = signed.signer_infos.0.as_slice() else {
         return;
     };
@@ -381,127 +136,56 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8], anchors: &[Extr
         sig.reason = Some(reason);
         sig
     };
-    let infos: Vec<&cms::signed_data::SignerInfo> = signed.signer_infos.0.iter().collect();
-    let [info] = infos.as_slice() else {
-        let n = infos.len();
-        return fail(sig, SignatureVerdict::Invalid, format!("it has {n} signers, not one"));
-    };
-    let digest_oid = info.digest_alg.oid.to_string();
-    let Some((digest_name, digest_alg)) = digest_algorithm(&digest_oid) else {
-        return fail(
-            sig,
-            SignatureVerdict::Unsupported,
-            format!("its digest algorithm {digest_oid} is not one otadoctor verifies"),
-        );
-    };
-    sig.digest_algorithm = digest_name.to_string();
-    let sig_oid = info.signature_algorithm.oid.to_string();
-    let Some((sig_name, sig_alg)) = signature_algorithm(&sig_oid, digest_name) else {
-        return fail(
-            sig,
-            SignatureVerdict::Unsupported,
-            format!("its signature algorithm {sig_oid} is not one otadoctor verifies"),
-        );
-    };
-    sig.signature_algorithm = sig_name;
-
     // the certificates the profile carries, parsed
-    let ders: Vec<Vec<u8>> = signed
-        .certificates
+    let ders = crate::cms::certificates(signed);
+    let certs: Vec<X509Certificate<'_>> = ders
         .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|choice| match choice {
-            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
-            _ => None,
-        })
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
         .collect();
-    let parsed: Vec<(&[u8], X509Certificate<'_>)> = ders
-        .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| (d.as_slice(), c)))
-        .collect();
-    let certs: Vec<&X509Certificate<'_>> = parsed.iter().map(|(_, c)| c).collect();
-    let signer = certs.iter().copied().find(|c| match &info.sid {
-        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ias) => {
-            ias.issuer.to_der().is_ok_and(|d| d == c.issuer().as_raw())
-                && ias.serial_number.as_bytes() == c.raw_serial()
+    let check = match crate::cms::check_signer(signed, content, &certs) {
+        Ok(check) => check,
+        Err(SignerError::Invalid(why)) => return fail(sig, SignatureVerdict::Invalid, why),
+        Err(SignerError::Unsupported(why)) => return fail(sig, SignatureVerdict::Unsupported, why),
+        Err(SignerError::NoSignerCertificate) => {
+            return fail(
+                sig,
+                SignatureVerdict::Invalid,
+                "the signer's certificate is not in the profile".to_string(),
+            );
         }
-        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(ski) => c.extensions().iter().any(
-            |e| matches!(e.parsed_extension(), ParsedExtension::SubjectKeyIdentifier(k) if k.0 == ski.0.as_bytes()),
-        ),
-    });
-    let Some(signer) = signer else {
-        return fail(
-            sig,
-            SignatureVerdict::Invalid,
-            "the signer's certificate is not in the profile".to_string(),
-        );
     };
+    sig.digest_algorithm = check.digest_algorithm.clone();
+    sig.signature_algorithm = check.signature_algorithm.clone();
+    sig.signing_time = check.signing_time;
+    let signer = &certs[check.signer];
     sig.chain.push(cert_name(signer));
-
-    // the signed attributes: the content digest, and when it was signed
-    let message: Vec<u8> = match &info.signed_attrs {
-        Some(attrs) => {
-            let mut digest_ok = None;
-            let mut type_ok = None;
-            for attr in attrs.iter() {
-                let oid = attr.oid.to_string();
-                let Some(value) = attr.values.iter().next() else {
-                    continue;
-                };
-                if oid == OID_MESSAGE_DIGEST {
-                    let expected = value.decode_as::<der::asn1::OctetString>().ok();
-                    let actual = ring::digest::digest(digest_alg, content);
-                    digest_ok = Some(expected.is_some_and(|e| e.as_bytes() == actual.as_ref()));
-                } else if oid == OID_CONTENT_TYPE {
-                    // RFC 5652 §11.1: the signed content type is the encapsulated one
-                    let signed_type = value.decode_as::<der::asn1::ObjectIdentifier>().ok();
-                    type_ok = Some(signed_type == Some(signed.encap_content_info.econtent_type));
-                } else if oid == OID_SIGNING_TIME {
-                    sig.signing_time = value.to_der().ok().and_then(|d| {
-                        x509_parser::time::ASN1Time::from_der(&d)
-                            .ok()
-                            .map(|(_, t)| t.to_datetime())
-                    });
-                }
-            }
-            if type_ok != Some(true) {
+    if check.signed_attributes {
+        if check.content_type != Some(true) {
+            return fail(
+                sig,
+                SignatureVerdict::Invalid,
+                "its signed content-type attribute is missing or is not the content's type".to_string(),
+            );
+        }
+        match check.message_digest {
+            Some(true) => {}
+            Some(false) => {
                 return fail(
                     sig,
                     SignatureVerdict::Invalid,
-                    "its signed content-type attribute is missing or is not the content's type".to_string(),
+                    "the plist does not match the digest that was signed: it was changed after signing".to_string(),
                 );
             }
-            match digest_ok {
-                Some(true) => {}
-                Some(false) => {
-                    return fail(
-                        sig,
-                        SignatureVerdict::Invalid,
-                        "the plist does not match the digest that was signed: it was changed after signing".to_string(),
-                    );
-                }
-                None => {
-                    return fail(
-                        sig,
-                        SignatureVerdict::Invalid,
-                        "its signed attributes have no message digest".to_string(),
-                    );
-                }
-            }
-            match attrs.to_der() {
-                Ok(d) => d,
-                Err(e) => {
-                    return fail(
-                        sig,
-                        SignatureVerdict::Invalid,
-                        format!("its signed attributes do not encode ({e})"),
-                    );
-                }
+            None => {
+                return fail(
+                    sig,
+                    SignatureVerdict::Invalid,
+                    "its signed attributes have no message digest".to_string(),
+                );
             }
         }
-        None => content.to_vec(),
-    };
-    if !verify_with(sig_alg, signer.public_key(), &message, info.signature.as_bytes()) {
+    }
+    if !check.signature_verifies {
         return fail(
             sig,
             SignatureVerdict::Invalid,
@@ -544,7 +228,7 @@ fn verify(signed: &cms::signed_data::SignedData, content: &[u8], anchors: &[Extr
                 "its chain names Apple Root CA as issuer, but Apple Root CA did not sign it".to_string(),
             );
         }
-        let issuer = certs.iter().copied().find(|c| {
+        let issuer = certs.iter().find(|c| {
             c.subject().as_raw() == current.issuer().as_raw() && raw(c) != raw(current) && issued_by(current, c)
         });
         match issuer {
@@ -640,6 +324,7 @@ pub fn summary(der: &[u8]) -> CertificateSummary {
                 .and_then(|o| o.as_str().ok())
                 .map(str::to_string),
             serial: cert.raw_serial_as_string(),
+            sha256: crate::cms::fingerprint(der),
             not_before: Some(cert.validity().not_before.to_datetime()),
             not_after: Some(cert.validity().not_after.to_datetime()),
             error: None,
@@ -689,6 +374,8 @@ fn fields(dict: &plist::Dictionary, facts: &mut ProfileFacts) {
     facts.get_task_allow = entitlements
         .and_then(|e| e.get("get-task-allow"))
         .and_then(plist::Value::as_boolean);
+    // all of them, for the code signature's entitlements to be checked against (SIG019)
+    facts.entitlements = entitlements.map(|e| bounded::to_json(&plist::Value::Dictionary(e.clone())).0);
     if let Some(plist::Value::Array(certs)) = dict.get("DeveloperCertificates") {
         facts.developer_certificates = certs
             .iter()
@@ -773,17 +460,5 @@ mod tests {
         let p = read("edited", &bytes, &[]);
         assert_eq!(p.signature.verdict, SignatureVerdict::Invalid, "{:?}", p.signature);
         assert!(p.signature.reason.unwrap_or_default().contains("changed after signing"));
-    }
-
-    #[test]
-    fn ber_with_indefinite_lengths_becomes_der() {
-        // SEQUENCE (indefinite) { OCTET STRING constructed (indefinite) { "ab", "c" } }
-        let ber = [
-            0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0, 0, 0, 0,
-        ];
-        assert_eq!(ber_to_der(&ber), Some(vec![0x30, 0x05, 0x04, 0x03, b'a', b'b', b'c']));
-        assert_eq!(ber_to_der(&[0x30, 0x80, 0x04]), None);
-        let deep: Vec<u8> = std::iter::repeat_n([0x30u8, 0x80], 200).flatten().collect();
-        assert_eq!(ber_to_der(&deep), None);
     }
 }

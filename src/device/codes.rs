@@ -415,11 +415,12 @@ const BLANK: DeviceError = DeviceError {
 /// (`ApplicationVerificationFailed`, `MIInstallerErrorDomain 13`).
 const VERIFICATION_RULES: &[&str] = &[
     "SIG001", "SIG002", "SIG003", "SIG005", "SIG006", "SIG007", "SIG008", "SIG009", "SIG010", "SIG011", "SIG015",
+    "SIG017", "SIG018", "SIG019", "SIG020", "SIG021",
 ];
 
-const MACHO_BY_HAND: &str = "the executable's own code signature (the Mach-O's CodeDirectory, its CMS signature and \
-     entitlements: rules SIG016–SIG022, not built yet). By hand: `codesign --verify --deep --strict --verbose=4 \
-     Payload/App.app` and `codesign -d --entitlements - Payload/App.app` on a Mac";
+const MACHO_BY_HAND: &str = "the executable's page hashes, unless run with --deep (SIG017 checks the CodeDirectory, \
+     its CMS signature and entitlements always; the pages need the whole file). By hand: `codesign --verify --deep \
+     --strict --verbose=4 Payload/App.app` and `codesign -d --entitlements - Payload/App.app` on a Mac";
 
 /// Every code the table knows, by domain and value.
 pub static ALL: &[DeviceError] = &[
@@ -465,6 +466,7 @@ pub static ALL: &[DeviceError] = &[
         message: "The application's signature is valid but it does not match the expected hash.",
         meaning: "the executable was changed after it was signed (stripped, patched, re-zipped by a tool that \
                   touches binaries): its pages no longer hash to the signed CodeDirectory",
+        rules: &["SIG017"],
         unchecked: MACHO_BY_HAND,
         sources: &[IOS_DEPLOY],
         ..BLANK
@@ -497,7 +499,7 @@ pub static ALL: &[DeviceError] = &[
         code: mi(0xe800_8014),
         message: "The executable contains an invalid signature.",
         meaning: "the executable's code signature is damaged: its CodeDirectory or CMS blob does not verify",
-        rules: &["SIG011"],
+        rules: &["SIG017", "SIG011"],
         unchecked: MACHO_BY_HAND,
         sources: &[IOS_DEPLOY],
         ..BLANK
@@ -508,11 +510,7 @@ pub static ALL: &[DeviceError] = &[
         meaning: "the package's profile does not cover this install: the device's UDID is not in it, or it is \
                   for another App ID or team, or an App Store profile, or there is none; the certificate that \
                   signed the code (or a nested framework's) must also be one of its DeveloperCertificates",
-        rules: &["SIG005", "SIG006", "SIG001", "SIG002"],
-        unchecked: "whether the certificate that signed each Mach-O (the app, its extensions and frameworks) is one \
-                    of the profile's DeveloperCertificates (SIG018, not built yet). By hand: `codesign -dvvv \
-                    Payload/App.app` shows the signing certificate; compare it with the profile's \
-                    (`security cms -D -i Payload/App.app/embedded.mobileprovision`)",
+        rules: &["SIG018", "SIG005", "SIG006", "SIG001", "SIG002"],
         sources: &[
             IOS_DEPLOY,
             report(
@@ -535,10 +533,7 @@ pub static ALL: &[DeviceError] = &[
         message: "The executable was signed with invalid entitlements.",
         meaning: "the entitlements in the code signature are not all granted by the profile (application-identifier, \
                   team, aps-environment, keychain groups, get-task-allow in an ad hoc or enterprise build)",
-        rules: &["SIG006"],
-        unchecked: "the entitlements signed into the executable against the profile's Entitlements (SIG019, not \
-                    built yet). By hand: `codesign -d --entitlements - Payload/App.app` and the profile's \
-                    Entitlements (`security cms -D -i Payload/App.app/embedded.mobileprovision`)",
+        rules: &["SIG019", "SIG006"],
         sources: &[
             IOS_DEPLOY,
             report(
@@ -647,8 +642,7 @@ pub static ALL: &[DeviceError] = &[
         message: "The code signature version is no longer supported.",
         meaning: "iOS 15 and later refuse a signature made without the DER entitlements blob (old codesign or a \
                   third-party re-signer): re-sign with Xcode 13+ (\"needs to be updated\" on the device)",
-        unchecked: "the DER entitlements blob of the code signature (SIG020, not built yet). By hand: \
-                    `codesign -d --entitlements - --der Payload/App.app` prints nothing when it is missing",
+        rules: &["SIG020"],
         sources: &[
             IDEVICEINSTALLER_139,
             report(
@@ -863,8 +857,7 @@ pub static ALL: &[DeviceError] = &[
         message: "This application's bundle identifier does not match its code signing identifier.",
         meaning: "the executable was signed under another identifier than the bundle's CFBundleIdentifier (the \
                   bundle id was changed after signing)",
-        unchecked: "the CodeDirectory identifier against CFBundleIdentifier (SIG021, not built yet). By hand: \
-                    `codesign -dv Payload/App.app` prints Identifier=",
+        rules: &["SIG021"],
         sources: &[IOS_DEPLOY],
         ..BLANK
     },
@@ -906,9 +899,7 @@ pub static ALL: &[DeviceError] = &[
         message: "Application is missing the application-identifier entitlement.",
         meaning: "the code signature carries no application-identifier entitlement (a signature made without a \
                   profile's entitlements); reported with LegacyErrorString=ApplicationVerificationFailed",
-        rules: &["SIG001"],
-        unchecked: "the entitlements in the code signature (SIG019, not built yet). By hand: `codesign -d \
-                    --entitlements - Payload/App.app` must show application-identifier",
+        rules: &["SIG019", "SIG001"],
         sources: &[report(
             "Reveil#5: MIInstallerErrorDomain Code=63, missing application-identifier entitlement",
             "https://github.com/Lessica/Reveil/issues/5",

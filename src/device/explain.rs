@@ -254,9 +254,11 @@ mod tests {
         assert!(mdm[0].starts_with("otadoctor --via mdm "), "{mdm:?}");
         let storage = next_steps(find("0xe80000c0"));
         assert_eq!(storage, ["otadoctor explain DEV002   # what to do on the device"]);
-        let hand = next_steps(find("0xe80000c5"));
+        let hand = next_steps(find("0xe8008024"));
         assert_eq!(hand.len(), 1);
         assert!(hand[0].starts_with("check by hand"), "{hand:?}");
+        let identifier = next_steps(find("0xe80000c5"));
+        assert!(identifier[0].starts_with("otadoctor "), "{identifier:?}");
     }
 
     #[test]

@@ -774,34 +774,50 @@ fn macho_line(m: &crate::facts::MachOFacts) -> String {
     parts.join(" · ")
 }
 
-/// What a SuperBlob holds, in words: "signature 4.2 KB: 2 CodeDirectories, requirements,
-/// entitlements (XML, DER), CMS".
+/// What a code signature says, in words: "signature 4.2 KB: com.acme.field (sha1, sha256) · team
+/// A1B2C3D4E5 · signed by "Apple Distribution: Acme (A1B2C3D4E5)" · 3 entitlements (XML, DER)".
 fn signature_words(sig: &crate::codesign::CodeSignatureFacts) -> String {
     if let Some(e) = &sig.error {
         return format!("signature does not read: {e}");
     }
-    let slot = |n: u32| sig.blobs.iter().any(|b| b.slot == n);
-    let directories = sig
-        .blobs
-        .iter()
-        .filter(|b| b.slot == 0 || (0x1000..0x1005).contains(&b.slot))
-        .count();
-    let mut held = vec![match directories {
-        0 => "no CodeDirectory".to_string(),
-        1 => "CodeDirectory".to_string(),
-        n => format!("{n} CodeDirectories"),
-    }];
-    if slot(2) {
-        held.push("requirements".to_string());
+    let mut held = Vec::new();
+    match sig.primary() {
+        Some(cd) if cd.error.is_none() => {
+            let hashes: Vec<&str> = sig.directories.iter().map(|d| d.hash.as_str()).collect();
+            held.push(format!("{} ({})", cd.identifier, hashes.join(", ")));
+            if let Some(team) = &cd.team_id {
+                held.push(format!("team {team}"));
+            }
+        }
+        Some(cd) => held.push(format!(
+            "CodeDirectory does not read: {}",
+            cd.error.as_deref().unwrap_or_default()
+        )),
+        None => held.push("no CodeDirectory".to_string()),
     }
-    match (slot(5), slot(7)) {
-        (true, true) => held.push("entitlements (XML, DER)".to_string()),
-        (true, false) => held.push("entitlements (XML only)".to_string()),
-        (false, true) => held.push("entitlements (DER only)".to_string()),
-        (false, false) => {}
+    held.push(match &sig.cms {
+        Some(cms) => match (&cms.signer, &cms.error) {
+            (Some(signer), _) => format!("signed by \"{}\"", signer.subject),
+            (None, Some(e)) => format!("CMS does not read: {e}"),
+            (None, None) => "CMS without a signer".to_string(),
+        },
+        None if sig.adhoc() => "ad hoc (no certificate)".to_string(),
+        None => "no CMS".to_string(),
+    });
+    let forms = match (&sig.entitlements, &sig.der_entitlements) {
+        (Some(_), Some(_)) => Some("XML, DER"),
+        (Some(_), None) => Some("XML only"),
+        (None, Some(_)) => Some("DER only"),
+        (None, None) => None,
+    };
+    if let Some(forms) = forms {
+        let n = sig
+            .effective_entitlements()
+            .and_then(serde_json::Value::as_object)
+            .map_or(0, serde_json::Map::len);
+        held.push(format!("{n} entitlement{} ({forms})", if n == 1 { "" } else { "s" }));
     }
-    held.push(if slot(0x10000) { "CMS" } else { "no CMS" }.to_string());
-    format!("signature {}: {}", text::size(sig.bytes as u64), held.join(", "))
+    format!("signature {}: {}", text::size(sig.bytes as u64), held.join(" · "))
 }
 
 /// A profile in one line: type, name, team, expiry, devices, signature.
