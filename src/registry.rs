@@ -779,7 +779,7 @@ rules! {
     }
     SIGNING_CERTIFICATE_REVOKED = "SIG022" "signing-certificate-revoked" {
         family: Sig, severity: Error, basis: Apple, network: true,
-        summary: "the OCSP responder a signing certificate names (its AIA, e.g. Apple's) answers revoked: the distribution certificate, or the profile's signer",
+        summary: "the OCSP responder a signing certificate names (its AIA, e.g. Apple's) answers revoked: a distribution certificate, the profile's signer or the code's",
         device: "\"Unable to Install\": the identity used to sign the executable is no longer valid (0xe8008018); installed copies stop opening",
     }
     INSTALL_ALREADY_QUEUED = "DEV001" "install-already-queued" {

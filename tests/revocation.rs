@@ -113,6 +113,52 @@ fn sig022_raised_for_a_revoked_distribution_certificate_in_a_local_package() {
 }
 
 #[test]
+fn sig022_names_the_certificate_that_signed_the_code() {
+    // the executable is signed by the revoked certificate (which the profile lists, as it must)
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let (cert, key) = support::ocsp::developer_with_key(REVOKED, &responder.url());
+    let ca = support::profile::ca();
+    let mut executable = support::lab::executable_spec("com.acme.field");
+    executable.signing = otadoctor::demo::codesign::Signing::Signed {
+        cert_der: cert.clone(),
+        key_pkcs8: key,
+        chain: vec![ca.intermediate_der.clone()],
+    };
+    let package = ipa(&IpaSpec {
+        profile: Some(
+            ProfileSpec {
+                developer_certificates: Some(vec![cert, ca.developer_der.clone()]),
+                ..ProfileSpec::default()
+            }
+            .signed(),
+        ),
+        executable: support::lab::Executable::Custom(Box::new(executable)),
+        ..IpaSpec::default()
+    });
+    let path = write("code-signer", &package);
+    let run = local(&path, &[]);
+    assert_eq!(run.codes(), ["SIG022", "SIG013"], "{}", run.stdout);
+    let facts = revocation(&run);
+    let revoked = distribution(&facts);
+    assert_eq!(revoked["status"], "revoked", "{revoked}");
+    assert_eq!(
+        revoked["roles"],
+        serde_json::json!(["distribution-certificate", "code-signer"]),
+        "{revoked}"
+    );
+    assert_eq!(responder.requests(), 1);
+    let ca_file = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca_file, &path]);
+    assert!(
+        human.stdout.contains(
+            "error[SIG022 signing-certificate-revoked] the distribution certificate and code signer \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the app Field.app is revoked"
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
 fn sig022_silent_when_the_responder_answers_good() {
     let responder = Responder::start(&[(REVOKED, Status::Revoked), (GOOD, Status::Good)]);
     let path = write("good", &package_with(developer(GOOD, &responder.url())));

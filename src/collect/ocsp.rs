@@ -77,8 +77,8 @@ pub struct Cache {
     answers: Mutex<HashMap<AnswerKey, Arc<OnceCell<RevocationFacts>>>>,
 }
 
-/// The certificates of a package to ask about: each bundle's profile's `DeveloperCertificates`
-/// and the certificate that signed the profile.
+/// The certificates of a package to ask about: each bundle's profile's `DeveloperCertificates`,
+/// the certificate that signed the profile, and the one that signed each Mach-O's code.
 pub fn candidates(package: &PackageFacts) -> Vec<Candidate> {
     let mut out = Vec::new();
     for bundle in &package.bundles {
@@ -86,8 +86,21 @@ pub fn candidates(package: &PackageFacts) -> Vec<Candidate> {
             out.extend(profile_candidates(profile, &bundle.path));
         }
     }
-    // the code signers (the CMS signer of each code signature) join here once the code
-    // signature's facts keep the signer's DER
+    // the certificate that signed each Mach-O's code (its CMS signer), for the bundle it is in
+    for macho in &package.machos {
+        let signers = macho
+            .slices
+            .iter()
+            .filter_map(|slice| slice.signature.as_ref()?.cms.as_ref()?.signer.as_ref())
+            .filter(|signer| !signer.der.is_empty());
+        for signer in signers {
+            out.push(Candidate {
+                role: CertificateRole::CodeSigner,
+                bundle: macho.bundle.clone(),
+                der: signer.der.clone(),
+            });
+        }
+    }
     out
 }
 

@@ -191,6 +191,11 @@ pub fn responder_certificate(ocsp_signing: bool) -> (Vec<u8>, String) {
 /// A distribution certificate of the profile CA's intermediate with serial `serial` (hex) whose
 /// AIA names the OCSP responder `ocsp_url` (DER).
 pub fn developer(serial: &str, ocsp_url: &str) -> Vec<u8> {
+    developer_with_key(serial, ocsp_url).0
+}
+
+/// The same, with its P-256 key (PKCS#8), to sign code with it.
+pub fn developer_with_key(serial: &str, ocsp_url: &str) -> (Vec<u8>, Vec<u8>) {
     let ca = super::profile::ca();
     let key = KeyPair::generate().expect("key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
@@ -217,7 +222,8 @@ pub fn developer(serial: &str, ocsp_url: &str) -> Vec<u8> {
         aia_ocsp(ocsp_url),
     ));
     let issuer = Issuer::from_params(&ca.intermediate_params, &ca.intermediate_key);
-    params.signed_by(&key, &issuer).expect("developer").der().to_vec()
+    let cert = params.signed_by(&key, &issuer).expect("developer");
+    (cert.der().to_vec(), key.serialize_der())
 }
 
 /// AuthorityInfoAccess with one id-ad-ocsp URI.
