@@ -1646,6 +1646,10 @@ pub struct MachOFacts {
     /// Why it could not be read as a Mach-O (not one, cut short, too many load commands …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `error` is about its bytes, all of them at hand (not a Mach-O, cut short, load commands
+    /// that do not parse), not about bytes that could not be fetched or inflated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub malformed: bool,
     /// A universal (fat) file: several slices.
     pub fat: bool,
     pub slices: Vec<MachOSlice>,

@@ -24,12 +24,43 @@ fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
-/// An ad hoc package with this profile.
+/// An ad hoc package with this profile, its executable signed as Xcode signs for it.
 fn with_profile(ca: &ProfileCa, spec: &ProfileSpec) -> IpaSpec {
     IpaSpec {
         profile: Some(ca.sign(spec.plist().as_bytes(), spec.created)),
+        executable: signed_for(ca, spec, "com.acme.field"),
         ..IpaSpec::default()
     }
+}
+
+/// The executable Xcode signs for `profile`: by its first developer certificate (the docs CA's
+/// key), with the entitlements it grants (its application identifier, a wildcard resolved to
+/// `bundle_id`, its team, its get-task-allow), so that each doc example shows its one cause.
+fn signed_for(ca: &ProfileCa, profile: &ProfileSpec, bundle_id: &str) -> Executable {
+    use otadoctor::demo::codesign::{MachOSpec, Signing, SliceSpec, entitlements_plist};
+    let certificate = profile
+        .developer_certificates
+        .as_ref()
+        .and_then(|c| c.first().cloned())
+        .unwrap_or_else(|| ca.developer_der.clone());
+    let app_id = if profile.application_identifier.ends_with('*') {
+        format!("{}.{bundle_id}", profile.team)
+    } else {
+        profile.application_identifier.clone()
+    };
+    let mut spec = MachOSpec::executable(
+        bundle_id,
+        &profile.team,
+        Some(entitlements_plist(&app_id, &profile.team, profile.get_task_allow, "")),
+        Signing::Signed {
+            cert_der: certificate,
+            key_pkcs8: ca.developer_key.clone(),
+            chain: vec![ca.intermediate_der.clone()],
+        },
+        profile.created + time::Duration::days(1),
+    );
+    spec.slices = vec![SliceSpec::arm64(4096)];
+    Executable::Custom(Box::new(spec))
 }
 
 #[test]
@@ -44,7 +75,14 @@ fn regenerate_signed_doc_fixtures() {
         developer_certificates: Some(vec![ca.developer_der.clone()]),
         ..ProfileSpec::default()
     };
-    let write = |name: &str, spec: IpaSpec| std::fs::write(docs.join(name), ipa(&spec)).expect("write");
+    // a package whose profile is not the docs CA's ad hoc one is still signed by the docs CA
+    let write = |name: &str, mut spec: IpaSpec| {
+        if matches!(spec.executable, Executable::Signed) {
+            let id = support::lab::bundle_id_of(spec.info_plist.as_deref().unwrap_or_default().as_bytes());
+            spec.executable = signed_for(&ca, &adhoc, &id);
+        }
+        std::fs::write(docs.join(name), ipa(&spec)).expect("write")
+    };
     let write_profile = |name: &str, spec: &ProfileSpec| {
         std::fs::write(profiles.join(name), ca.sign(spec.plist().as_bytes(), spec.created)).expect("write")
     };
@@ -80,6 +118,17 @@ fn regenerate_signed_doc_fixtures() {
         IpaSpec {
             info_plist: Some(info_plist("tools.fastlane.app", "Field")),
             profile: Some(apple),
+            // the code as Xcode signs it for that profile (its team and App ID), but by the lab's
+            // certificate: only the profile's owner holds the key of its DeveloperCertificates
+            executable: signed_for(
+                &ca,
+                &ProfileSpec {
+                    application_identifier: "439BBM9367.tools.fastlane.app".to_string(),
+                    team: "439BBM9367".to_string(),
+                    ..adhoc.clone()
+                },
+                "tools.fastlane.app",
+            ),
             ..IpaSpec::default()
         },
     );

@@ -244,7 +244,14 @@ fn executable_not_signed(package: &PackageFacts, subject: &Subject, out: &mut Ve
             .iter()
             .find(|b| b.path == macho.bundle)
             .is_some_and(|b| b.seal.is_some());
-        if macho.error.is_some() || !signed_bundle {
+        if !signed_bundle {
+            continue;
+        }
+        if let Some(error) = &macho.error {
+            // bytes that are no Mach-O hold no code signature; bytes not had say nothing
+            if macho.malformed {
+                unsigned.push(format!("{} ({error})", super::macho_called(macho, &package.bundles)));
+            }
             continue;
         }
         let mut why: Vec<String> = Vec::new();
@@ -1418,5 +1425,53 @@ mod code_tests {
         assert!(granted(&json!(false), &json!(true)));
         assert!(!granted(&json!(true), &json!(false)));
         assert!(granted(&json!("group.a"), &json!(["group.a", "group.b"])));
+    }
+}
+
+#[cfg(test)]
+mod unreadable_tests {
+    use super::*;
+    use crate::facts::{MachOFacts, SealFacts};
+    use crate::finding::Resource;
+
+    fn sig016(malformed: bool, error: &str) -> Vec<Finding> {
+        let package = PackageFacts {
+            source: "Field.ipa".into(),
+            bundles: vec![BundleFacts {
+                path: "Payload/Field.app".into(),
+                seal: Some(SealFacts::default()),
+                ..BundleFacts::default()
+            }],
+            machos: vec![MachOFacts {
+                path: "Payload/Field.app/Field".into(),
+                bundle: "Payload/Field.app".into(),
+                error: Some(error.into()),
+                malformed,
+                ..MachOFacts::default()
+            }],
+            ..PackageFacts::default()
+        };
+        let subject = Subject {
+            resource: Resource::Package,
+            target: "Field.ipa".into(),
+            link: None,
+        };
+        let mut out = Vec::new();
+        executable_not_signed(&package, &subject, &mut out);
+        out
+    }
+
+    #[test]
+    fn bytes_that_are_no_mach_o_are_sig016_and_bytes_not_had_say_nothing() {
+        let found = sig016(true, "not a Mach-O (its first bytes are 0x3c68746d)");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("(not a Mach-O (its first bytes are 0x3c68746d))"),
+            "{}",
+            found[0].message
+        );
+        assert!(sig016(false, "its first bytes could not be fetched").is_empty());
     }
 }

@@ -93,6 +93,13 @@ impl Item {
         self.done = true;
     }
 
+    /// Fails on what its bytes say (not a Mach-O, cut short, bad load commands), as opposed to
+    /// bytes that could not be had.
+    fn malformed(&mut self, why: String) {
+        self.facts.malformed = true;
+        self.fail(why);
+    }
+
     /// The file spans this item needs next.
     fn spans(&self) -> Vec<(u64, u64)> {
         if self.done {
@@ -168,9 +175,9 @@ impl Item {
                     self.facts.slices = c.slices;
                     self.read_slices(&bytes, zip, ds, last);
                 }
-                Parse::NeedMore(_) if all => self.fail(format!("cut short: {} bytes", self.entry.size)),
+                Parse::NeedMore(_) if all => self.malformed(format!("cut short: {} bytes", self.entry.size)),
                 Parse::NeedMore(n) => self.grow(n, last),
-                Parse::Bad(e) => self.fail(e),
+                Parse::Bad(e) => self.malformed(e),
             }
             return;
         }
@@ -241,7 +248,7 @@ impl Item {
                         self.want = self.want.saturating_mul(4).min(self.entry.compressed_size);
                     }
                 }
-                Parse::Bad(e) => return self.fail(e),
+                Parse::Bad(e) => return self.malformed(e),
             }
         }
         if self.slices.iter().all(|s| !matches!(s, SliceState::Want(_))) {

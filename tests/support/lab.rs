@@ -591,7 +591,7 @@ pub fn executable_spec(bundle_id: &str) -> otadoctor::demo::codesign::MachOSpec 
 
 /// The bundle id an XML Info.plist names (`com.acme.field` when it names none). Found by its
 /// text, not parsed: test Info.plists include hostile ones (100,000 levels deep).
-fn bundle_id_of(info_plist: &[u8]) -> String {
+pub fn bundle_id_of(info_plist: &[u8]) -> String {
     let text = String::from_utf8_lossy(info_plist);
     text.split_once("<key>CFBundleIdentifier</key>")
         .and_then(|(_, rest)| rest.trim_start().strip_prefix("<string>")?.split_once("</string>"))
