@@ -64,6 +64,10 @@ pub struct Facts {
     /// A provisioning profile given on its own (a `.mobileprovision` input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileFacts>,
+    /// Online: the OCSP status of the certificates of that profile (its DeveloperCertificates
+    /// and its signer), as `PackageFacts::revocation`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile_revocation: Vec<RevocationFacts>,
     /// Set when the run's deadline passed before this input was checked: what was under way.
     /// The facts are then what was known before that step.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1141,6 +1145,137 @@ pub struct PackageFacts {
     /// `--deep`: the whole package hashed and every seal checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deep: Option<DeepFacts>,
+    /// Online: the OCSP status of each certificate that signed the package's profiles (and its
+    /// code), one entry per certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revocation: Vec<RevocationFacts>,
+}
+
+/// What a certificate is to the package, for its revocation check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateRole {
+    /// In a profile's `DeveloperCertificates`: a certificate allowed to sign the app.
+    DistributionCertificate,
+    /// The certificate that signed a profile's CMS envelope.
+    ProfileSigner,
+    /// The certificate that signed a Mach-O's code signature (its CMS blob).
+    CodeSigner,
+}
+
+impl CertificateRole {
+    pub fn words(self) -> &'static str {
+        match self {
+            CertificateRole::DistributionCertificate => "distribution certificate",
+            CertificateRole::ProfileSigner => "profile signer",
+            CertificateRole::CodeSigner => "code signer",
+        }
+    }
+}
+
+/// The OCSP status of one certificate, as its responder answered at the run's clock.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RevocationFacts {
+    /// What the certificate is to the package (each role it has, in order).
+    pub roles: Vec<CertificateRole>,
+    /// The bundles whose profile (or code) names it.
+    pub bundles: Vec<String>,
+    pub subject: String,
+    /// Hex, as `CertificateSummary::serial`.
+    pub serial: String,
+    /// The OCSP responder named in its Authority Information Access.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responder: Option<String>,
+    pub status: RevocationStatus,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<time::OffsetDateTime>,
+    /// The CRL reason the responder gave for a revocation (`keyCompromise`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub this_update: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub next_update: Option<time::OffsetDateTime>,
+    /// Who signed the answer: `issuer`, or the delegated responder certificate's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// The responder refused the request with a nonce (`malformedRequest`, `unauthorized`):
+    /// it was asked again without one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub asked_without_nonce: bool,
+    /// Whether the answer echoed the request's nonce (`None`: no answer was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce_echoed: Option<bool>,
+    /// Why the status is not known (`status` is then `not-checked`, or `unknown` when the
+    /// responder itself said it does not know the certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<RevocationProblem>,
+    /// The request to the responder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<Fetch>,
+}
+
+/// What the responder said of a certificate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevocationStatus {
+    Good,
+    Revoked,
+    /// The responder does not know the certificate.
+    Unknown,
+    /// No answer otadoctor could trust (see `problem`).
+    #[default]
+    NotChecked,
+}
+
+/// Why a certificate's status could not be learnt.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RevocationProblem {
+    pub kind: RevocationProblemKind,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevocationProblemKind {
+    /// The certificate names no OCSP responder (no AIA extension, or none for OCSP).
+    NoResponder,
+    /// Its issuer is not among the certificates at hand (Apple's WWDR intermediates, those of
+    /// a profile signed by Apple or under `--profile-ca`): it is not asked about.
+    NoIssuer,
+    /// The responder could not be reached, or answered with an HTTP error.
+    #[default]
+    Unreachable,
+    TimedOut,
+    /// The responder answered with an OCSP error status (tryLater, unauthorized, …).
+    ResponderError,
+    /// The answer is not an OCSP response for the certificate asked about.
+    Malformed,
+    /// The answer's signature is not the issuer's nor a delegated responder's.
+    BadSignature,
+    /// The answer's nonce is not the one sent.
+    NonceMismatch,
+    /// The answer is out of date at the run's clock (past its nextUpdate).
+    Stale,
+    /// `--offline`, or the run's deadline had passed.
+    NotAsked,
+}
+
+impl RevocationProblemKind {
+    pub fn words(self) -> &'static str {
+        match self {
+            RevocationProblemKind::NoResponder => "no OCSP responder in the certificate",
+            RevocationProblemKind::NoIssuer => "issuer not available",
+            RevocationProblemKind::Unreachable => "responder unreachable",
+            RevocationProblemKind::TimedOut => "responder timed out",
+            RevocationProblemKind::ResponderError => "responder error",
+            RevocationProblemKind::Malformed => "malformed answer",
+            RevocationProblemKind::BadSignature => "answer not signed by the issuer",
+            RevocationProblemKind::NonceMismatch => "answer's nonce not the one sent",
+            RevocationProblemKind::Stale => "stale answer",
+            RevocationProblemKind::NotAsked => "not asked",
+        }
+    }
 }
 
 /// Why a package could not be read, as the reader saw it.
@@ -1276,6 +1411,12 @@ pub struct ProfileFacts {
     pub expiration_date: Option<time::OffsetDateTime>,
     /// `DeveloperCertificates`: the certificates allowed to sign the app.
     pub developer_certificates: Vec<CertificateSummary>,
+    /// The certificate that signed the CMS envelope (DER), for the collectors; not in the output.
+    #[serde(skip)]
+    pub signer_der: Option<Vec<u8>>,
+    /// Every certificate the CMS envelope carries (DER): issuers for the revocation check.
+    #[serde(skip)]
+    pub carried_certificates: Vec<Vec<u8>>,
 }
 
 /// A provisioning profile's type.
@@ -1370,6 +1511,9 @@ pub struct CertificateSummary {
     /// Set when the DER in the profile did not parse as a certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The certificate itself, for the collectors (its revocation check); not in the output.
+    #[serde(skip)]
+    pub der: Vec<u8>,
 }
 
 /// `_CodeSignature/CodeResources` of a bundle, and how the Info.plist in the package compares

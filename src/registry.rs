@@ -777,6 +777,11 @@ rules! {
         summary: "the CodeDirectory identifier is not the bundle's CFBundleIdentifier, or its team id is not the profile's",
         device: "\"Unable to Install\" (installd 0xe80000c5: the bundle identifier does not match its code signing identifier)",
     }
+    SIGNING_CERTIFICATE_REVOKED = "SIG022" "signing-certificate-revoked" {
+        family: Sig, severity: Error, basis: Apple, network: true,
+        summary: "the OCSP responder a signing certificate names (its AIA, e.g. Apple's) answers revoked: a distribution certificate, the profile's signer or the code's",
+        device: "\"Unable to Install\": the identity used to sign the executable is no longer valid (0xe8008018); installed copies stop opening",
+    }
     INSTALL_ALREADY_QUEUED = "DEV001" "install-already-queued" {
         family: Dev, severity: Warning, basis: Field, network: false,
         summary: "the device ignores the manifest: an earlier install of the same bundle id is stuck in its queue",

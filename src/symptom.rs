@@ -129,6 +129,8 @@ static IMPLIED: &[(&Rule, &[Symptom])] = &[
     // an expired profile or signing certificate: installed copies stop opening too
     (&rules::PROFILE_EXPIRED, &[Symptom::WontOpen]),
     (&rules::SIGNING_CERTIFICATES_EXPIRED, &[Symptom::WontOpen]),
+    // a revoked certificate: installed copies (enterprise apps) stop opening at the next OCSP check
+    (&rules::SIGNING_CERTIFICATE_REVOKED, &[Symptom::WontOpen]),
     // a development or ad hoc build: Developer Mode, and only listed devices
     (&rules::DEVELOPMENT_PROFILE, &[Symptom::DeveloperMode]),
     // the installer never asks: a login page, an HTML page or a bot challenge instead of the manifest

@@ -29,7 +29,9 @@ fn build(setup: &str) -> (Site, Vec<String>) {
     if setup.starts_with("tls-") {
         return build_tls(setup);
     }
-    let site = Site::correct(HOST);
+    let mut site = Site::correct(HOST);
+    // an OCSP responder the setup starts, kept as long as the site
+    let mut responder: Option<support::ocsp::Responder> = None;
     let lab = &site.lab;
     let mut input = site.link();
     let mut extra: Vec<String> = Vec::new();
@@ -464,7 +466,42 @@ fn build(setup: &str) -> (Site, Vec<String>) {
                 Route::ok("application/octet-stream", support::lab::ipa(&spec)),
             );
         }
+        // SIG022: the distribution certificate's OCSP responder (openssl ocsp on loopback)
+        // answers revoked; its neighbour, good
+        "remote-revoked-certificate" | "remote-certificate-good" => {
+            const REVOKED: &str = "5A0101";
+            const GOOD: &str = "5A0102";
+            let ocsp = support::ocsp::Responder::start(&[
+                (REVOKED, support::ocsp::Status::Revoked),
+                (GOOD, support::ocsp::Status::Good),
+            ]);
+            let serial = if setup == "remote-revoked-certificate" {
+                REVOKED
+            } else {
+                GOOD
+            };
+            let profile = support::profile::ProfileSpec {
+                // and the usual one, which names no responder
+                developer_certificates: Some(vec![
+                    support::ocsp::developer(serial, &ocsp.url()),
+                    support::profile::ca().developer_der.clone(),
+                ]),
+                ..Default::default()
+            };
+            let spec = support::lab::IpaSpec {
+                profile: Some(profile.signed()),
+                ..Default::default()
+            };
+            lab.route(
+                Site::PACKAGE,
+                Route::ok("application/octet-stream", support::lab::ipa(&spec)),
+            );
+            responder = Some(ocsp);
+        }
         other => panic!("unknown setup {other}"),
+    }
+    if let Some(ocsp) = responder {
+        site.guards.push(Box::new(ocsp));
     }
     let mut args = site.args(&[]);
     if setup == "remote-not-apple" {

@@ -8,7 +8,10 @@ use serde_json::Value;
 
 use crate::check::{Context, called};
 use crate::codesign::{CodeSignatureFacts, SLOT_DER_ENTITLEMENTS, SLOT_ENTITLEMENTS, SLOT_REQUIREMENTS};
-use crate::facts::{BundleFacts, Facts, PackageFacts, ProfileFacts, ProfileKind, SignatureVerdict};
+use crate::facts::{
+    BundleFacts, CertificateRole, Facts, PackageFacts, ProfileFacts, ProfileKind, RevocationFacts, RevocationStatus,
+    SignatureVerdict,
+};
 use crate::facts::{MachOFacts, MachORole};
 use crate::finding::{DeviceAnswer, Finding, Provisioned, Resource, Subject};
 use crate::registry as rules;
@@ -26,6 +29,11 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
         executable_not_signed(package, &subject, out);
         seal_broken(package, &subject, out);
         code_signatures(package, &subject, out);
+        let owner = |path: &str| match package.bundles.iter().find(|b| b.path == path) {
+            Some(bundle) => called(bundle),
+            None => path.to_string(),
+        };
+        signing_certificate_revoked(&package.revocation, &owner, &subject, out);
         for (i, bundle) in package.bundles.iter().enumerate() {
             info_plist_modified_after_signing(bundle, &subject, out);
             let Some(profile) = &bundle.profile else { continue };
@@ -51,6 +59,12 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Vec<Finding>) {
             main: true,
         };
         p.profile_rules(None, ctx, out);
+        signing_certificate_revoked(
+            &facts.profile_revocation,
+            &|_| "the profile".to_string(),
+            &p.subject,
+            out,
+        );
     }
 }
 
@@ -112,6 +126,60 @@ fn no_embedded_profile(package: &PackageFacts, subject: &Subject, out: &mut Vec<
         )
     };
     out.push(Finding::new(&rules::NO_EMBEDDED_PROFILE, subject.clone(), message, fix));
+}
+
+/// SIG022: a certificate that signed the package (a profile's distribution certificate, the
+/// profile's signer, the code's signer) or a profile given on its own is revoked, as its OCSP
+/// responder answered; `owner` names what each certificate's `bundles` entry is. One finding
+/// per certificate; the other answers (good, unknown, none) are the report's, not findings.
+fn signing_certificate_revoked(
+    revocation: &[RevocationFacts],
+    owner: &dyn Fn(&str) -> String,
+    subject: &Subject,
+    out: &mut Vec<Finding>,
+) {
+    for cert in revocation.iter().filter(|r| r.status == RevocationStatus::Revoked) {
+        let owners: Vec<String> = cert.bundles.iter().map(|path| owner(path)).collect();
+        let roles: Vec<String> = cert.roles.iter().map(|r| r.words().to_string()).collect();
+        let mut since = String::new();
+        if let Some(at) = cert.revoked_at {
+            since = format!(" since {}", rfc3339(at));
+        }
+        if let Some(reason) = &cert.revocation_reason {
+            since = if since.is_empty() {
+                format!(" ({reason})")
+            } else {
+                format!("{since} ({reason})")
+            };
+        }
+        let message = format!(
+            "the {} \"{}\" (serial {}) of {} is revoked{since}: its OCSP responder {} says so",
+            and_list(&roles),
+            cert.subject,
+            cert.serial,
+            and_list(&owners),
+            cert.responder.as_deref().unwrap_or("(unnamed)"),
+        );
+        let fix = if cert.roles.iter().all(|r| *r == CertificateRole::ProfileSigner) {
+            "download the profile again from the Apple Developer portal (Profiles › the profile › Download: Apple signs it anew), export the app with it and publish the new package"
+        } else {
+            "create a new distribution certificate (Apple Developer portal › Certificates › +, or Xcode › Settings › Accounts › Manage Certificates), regenerate the profile with it, export and sign the app again and publish the new package: a revoked certificate cannot be reinstated, and installed copies stop opening"
+        };
+        let mut finding = Finding::new(&rules::SIGNING_CERTIFICATE_REVOKED, subject.clone(), message, fix)
+            .evidence("certificate", cert.subject.clone())
+            .evidence("serial", cert.serial.clone())
+            .evidence("roles", roles.clone());
+        if let Some(responder) = &cert.responder {
+            finding = finding.evidence("responder", responder.clone());
+        }
+        if let Some(at) = cert.revoked_at {
+            finding = finding.evidence("revoked_at", rfc3339(at));
+        }
+        if let Some(reason) = &cert.revocation_reason {
+            finding = finding.evidence("reason", reason.clone());
+        }
+        out.push(finding);
+    }
 }
 
 /// SIG011: a bundle of the package has no _CodeSignature/CodeResources, or one that cannot be

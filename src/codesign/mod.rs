@@ -215,6 +215,9 @@ pub struct SignerCertificate {
     pub not_before: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub not_after: Option<OffsetDateTime>,
+    /// The certificate itself, for the collectors (its revocation check); not in the output.
+    #[serde(skip)]
+    pub der: Vec<u8>,
 }
 
 impl CodeSignatureFacts {
@@ -769,6 +772,7 @@ fn cms_signature(bytes: &[u8], primary: &[u8], directories: &[CodeDirectory]) ->
             sha256: crate::cms::fingerprint(der),
             not_before: Some(cert.validity().not_before.to_datetime()),
             not_after: Some(cert.validity().not_after.to_datetime()),
+            der: der.to_vec(),
         });
     }
     sig.chain = parsed

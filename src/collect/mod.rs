@@ -18,6 +18,7 @@ pub mod macho;
 pub mod macho_parse;
 pub mod manifest;
 pub mod net;
+pub mod ocsp;
 pub mod png;
 pub mod profile;
 pub mod qr;
@@ -134,6 +135,17 @@ pub struct PackageOptions {
 pub struct Collector {
     pub net: Arc<Net>,
     pub package: Arc<PackageOptions>,
+    /// The OCSP answers of the run (one request per certificate and responder).
+    pub ocsp: Arc<ocsp::Cache>,
+    /// The run's clock (`--now`): OCSP answers are judged at it.
+    pub now: OffsetDateTime,
+}
+
+impl Collector {
+    /// The run's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
 }
 
 /// Why the inputs could not be gathered: problems of the invocation, not of the target (those
@@ -394,6 +406,8 @@ fn go_out(
         let collector = Collector {
             net: net.clone(),
             package: Arc::new(package),
+            ocsp: Arc::new(ocsp::Cache::default()),
+            now: options.now,
         };
         // every input, `jobs` at a time, on the one client (connections and TLS probes are
         // shared); a stuck host holds only its own input, for its timeouts. Each input is handed

@@ -83,6 +83,7 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
         }
     };
     facts.signature = verify(&signed, &content, anchors);
+    keep_certificates(&signed, &mut facts);
     match bounded::read_plist(&content) {
         Ok(plist::Value::Dictionary(dict)) => fields(&dict, &mut facts),
         Ok(_) => facts.error = Some("its signed content is a plist but not a dictionary".to_string()),
@@ -97,6 +98,34 @@ pub fn read(source: &str, bytes: &[u8], anchors: &[ExtraAnchor]) -> ProfileFacts
 /// Re-encodes BER as DER (see [`crate::cms::ber_to_der`]).
 pub fn ber_to_der(bytes: &[u8]) -> Option<Vec<u8>> {
     crate::cms::ber_to_der(bytes)
+}
+
+/// The certificates the envelope carries, and its signer's, kept (as DER) for the collectors
+/// that go on from the profile (the revocation check).
+fn keep_certificates(signed: &cms::signed_data::SignedData, facts: &mut ProfileFacts) {
+    use der::Encode as _;
+    facts.carried_certificates = crate::cms::certificates(signed);
+    let [info] = signed.signer_infos.0.as_slice() else {
+        return;
+    };
+    facts.signer_der = facts
+        .carried_certificates
+        .iter()
+        .find(|der| {
+            let Ok((_, c)) = X509Certificate::from_der(der) else {
+                return false;
+            };
+            match &info.sid {
+                cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ias) => {
+                    ias.issuer.to_der().is_ok_and(|d| d == c.issuer().as_raw())
+                        && ias.serial_number.as_bytes() == c.raw_serial()
+                }
+                cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(ski) => c.extensions().iter().any(|e| {
+                    matches!(e.parsed_extension(), ParsedExtension::SubjectKeyIdentifier(k) if k.0 == ski.0.as_bytes())
+                }),
+            }
+        })
+        .cloned();
 }
 
 /// Verifies the signature and follows the signer's chain to Apple Root CA.
@@ -299,6 +328,7 @@ pub fn summary(der: &[u8]) -> CertificateSummary {
             not_before: Some(cert.validity().not_before.to_datetime()),
             not_after: Some(cert.validity().not_after.to_datetime()),
             error: None,
+            der: der.to_vec(),
         },
         Err(e) => CertificateSummary {
             error: Some(format!("not a certificate ({e})")),

@@ -31,7 +31,14 @@ pub async fn collect(c: Collector, input: &mut Input) {
                 fetch_assets_and_package(c, walk).await;
             }
         }
-        InputKind::Package | InputKind::Profile | InputKind::Directory => {}
+        // a local package goes out only to ask about its signing certificates
+        InputKind::Package => {
+            for package in input.facts.walks.iter_mut().filter_map(|w| w.package.as_mut()) {
+                crate::collect::ocsp::check_package(&c, package).await;
+            }
+        }
+        InputKind::Profile => crate::collect::ocsp::check_profile(&c, &mut input.facts).await,
+        InputKind::Directory => {}
         InputKind::Url => fetch_url_input(c, input).await,
         InputKind::Evidence => follow_evidence(c, &mut input.facts).await,
     }
@@ -220,7 +227,10 @@ pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
         ))
     };
     let ((), early) = tokio::join!(fetch_assets(c.clone(), walk), early);
-    read_package(c, walk, early).await;
+    read_package(c.clone(), walk, early).await;
+    if let Some(package) = walk.package.as_mut() {
+        crate::collect::ocsp::check_package(&c, package).await;
+    }
 }
 
 /// Decides what is known of the package's contents: the read started beside the installer's
@@ -527,6 +537,7 @@ fn ipad_page(fetch: crate::facts::Fetch, body: &[u8]) -> IpadPage {
 
 /// Marks a run that did not go out: what would have been fetched.
 pub fn note_offline(input: &mut Input) {
+    note_revocation_offline(input);
     let several = input.facts.links.len() > 1;
     let what = match input.kind {
         InputKind::Link | InputKind::Page if input.facts.links.is_empty() => return,
@@ -546,6 +557,38 @@ pub fn note_offline(input: &mut Input) {
     input.facts.skipped.push(what.to_string());
 }
 
+/// What `--offline` notes of an input whose package names signing certificates.
+pub const REVOCATION_OFFLINE: &str = "revocation not checked (--offline)";
+
+/// What a directory scan without `--follow` notes of a package or profile it found.
+pub const REVOCATION_NOT_FOLLOWED: &str =
+    "revocation not checked: found in a directory scan, which is checked offline (--follow)";
+
+/// Under `--offline`, notes that the signing certificates' revocation was not asked (once),
+/// when a package of the input has any.
+pub fn note_revocation_offline(input: &mut Input) {
+    note_revocation_not_asked(input, REVOCATION_OFFLINE);
+}
+
+/// Notes `why` the signing certificates' revocation was not asked (once), when a package or
+/// profile of the input has any.
+fn note_revocation_not_asked(input: &mut Input, why: &str) {
+    let has_certificates = input
+        .facts
+        .walks
+        .iter()
+        .filter_map(|w| w.package.as_ref())
+        .any(|p| !crate::collect::ocsp::candidates(p).is_empty())
+        || input
+            .facts
+            .profile
+            .as_ref()
+            .is_some_and(|p| !crate::collect::ocsp::profile_candidates(p, &p.source).is_empty());
+    if has_certificates && !input.facts.skipped.iter().any(|s| s == why) {
+        input.facts.skipped.push(why.to_string());
+    }
+}
+
 /// Marks an input found in a directory scan that does not go out (no `--follow`): what would
 /// have been fetched, and why not. The offline checks ran in full.
 pub fn note_not_followed(input: &mut Input) {
@@ -557,7 +600,11 @@ pub fn note_not_followed(input: &mut Input) {
             "the icons are not fetched"
         }
         InputKind::Manifest => "the package and the icons are not fetched",
-        InputKind::Package | InputKind::Profile | InputKind::Directory | InputKind::Url => return,
+        InputKind::Package | InputKind::Profile => {
+            note_revocation_not_asked(input, REVOCATION_NOT_FOLLOWED);
+            return;
+        }
+        InputKind::Directory | InputKind::Url => return,
         InputKind::Evidence if !evidence_goes_out(input) => return,
         InputKind::Evidence => "the links and manifest URLs the evidence names are not followed",
     };

@@ -177,8 +177,22 @@ impl Route {
     }
 }
 
-/// The paths a server answers; anything else is a 404.
+/// The paths a server answers (a key ending in `/*`: every path under it); anything else is a
+/// 404.
 pub type Routes = HashMap<String, Route>;
+
+/// The route of `path`: its own, else the longest `…/*` route it is under (an OCSP responder's
+/// GET requests carry the request in the path).
+fn find_route(routes: &Routes, path: &str) -> Option<Route> {
+    routes.get(path).cloned().or_else(|| {
+        routes
+            .iter()
+            .filter_map(|(key, route)| key.strip_suffix('*').map(|prefix| (prefix, route)))
+            .filter(|(prefix, _)| prefix.ends_with('/') && path.starts_with(prefix))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, route)| route.clone())
+    })
+}
 
 /// One request the server saw.
 #[derive(Clone, Debug)]
@@ -296,7 +310,7 @@ impl Server {
                 });
             }
             let path = target.split('?').next().unwrap_or_default();
-            let found = self.routes.lock().ok().and_then(|r| r.get(path).cloned());
+            let found = self.routes.lock().ok().and_then(|r| find_route(&r, path));
             let route = match (method.as_str(), found) {
                 ("GET" | "HEAD", Some(route)) => {
                     let route = route

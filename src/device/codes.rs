@@ -563,10 +563,10 @@ pub static ALL: &[DeviceError] = &[
         code: mi(0xe800_8018),
         message: "The identity used to sign the executable is no longer valid.",
         meaning: "the distribution certificate that signed the app has expired or was revoked",
-        rules: &["SIG007"],
-        unchecked: "revocation of the signing certificate (SIG022, not built yet: an OCSP query to Apple). By \
-                    hand: Certificates in the Apple Developer account, or `codesign -dvvv Payload/App.app` and \
-                    the certificate's OCSP status",
+        rules: &["SIG007", "SIG022"],
+        unchecked: "with --offline, or when the responder does not answer, the revocation of the signing \
+                    certificates (SIG022 asks their OCSP responder online). By hand: Certificates in the Apple \
+                    Developer account, or `codesign -dvvv Payload/App.app` and `openssl ocsp` on the certificate",
         sources: &[
             IOS_DEPLOY,
             report(

@@ -192,6 +192,9 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         if let Some(id) = &profile.application_identifier {
             let _ = writeln!(out, "{} {}", style.dim("  app id   "), esc(id));
         }
+        for cert in &facts.profile_revocation {
+            let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
+        }
         render_device(out, outcome, style);
         let _ = writeln!(out);
     }
@@ -464,6 +467,9 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
         }
     }
     render_code(out, package, style);
+    for cert in &package.revocation {
+        let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
+    }
     render_device(out, outcome, style);
     let findings = take(&outcome.findings, shown, |f| {
         f.subject.link == walk.link
@@ -851,6 +857,42 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
         }
         .to_string(),
     );
+    parts.join(" · ")
+}
+
+/// A signing certificate's OCSP status in one line: what it is, its name, what its responder
+/// answered (or why nothing is known).
+fn revocation_line(r: &crate::facts::RevocationFacts) -> String {
+    use crate::facts::RevocationStatus;
+    let roles: Vec<&str> = r.roles.iter().map(|role| role.words()).collect();
+    let day = |t: time::OffsetDateTime| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
+    let mut parts = vec![format!("{} \"{}\" (serial {})", roles.join(", "), r.subject, r.serial)];
+    parts.push(match r.status {
+        RevocationStatus::Good => "good".to_string(),
+        RevocationStatus::Revoked => {
+            let mut s = "revoked".to_string();
+            if let Some(at) = r.revoked_at {
+                s.push_str(&format!(" since {}", day(at)));
+            }
+            if let Some(reason) = &r.revocation_reason {
+                s.push_str(&format!(" ({reason})"));
+            }
+            s.push_str(" ✗ SIG022");
+            s
+        }
+        RevocationStatus::Unknown => "unknown to its responder".to_string(),
+        RevocationStatus::NotChecked => match &r.problem {
+            // its words say it all (the detail is for the JSON)
+            Some(p) if p.kind == crate::facts::RevocationProblemKind::NoResponder => {
+                format!("not checked: {}", p.kind.words())
+            }
+            Some(p) => format!("not checked: {} ({})", p.kind.words(), p.detail),
+            None => "not checked".to_string(),
+        },
+    });
+    if let Some(responder) = &r.responder {
+        parts.push(responder.clone());
+    }
     parts.join(" · ")
 }
 

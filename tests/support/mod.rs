@@ -113,6 +113,7 @@ pub fn link_for(manifest_url: &str) -> String {
 pub mod lab;
 pub mod linear;
 pub mod macho;
+pub mod ocsp;
 pub mod profile;
 pub mod servers;
 

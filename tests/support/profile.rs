@@ -23,6 +23,10 @@ pub struct ProfileCa {
     pub developer_key: Vec<u8>,
     /// The same, expired (2025).
     pub expired_developer_der: Vec<u8>,
+    /// The intermediate that issues the developer certificates, to issue more (the revocation
+    /// tests: certificates naming an OCSP responder) and to sign an OCSP responder's answers.
+    pub intermediate_params: CertificateParams,
+    pub intermediate_key: KeyPair,
 }
 
 fn ymd(y: i32, m: u8, d: u8) -> time::OffsetDateTime {
@@ -66,7 +70,7 @@ impl ProfileCa {
             (2035, 1, 1),
         );
         let inter = inter_params.signed_by(&inter_key, &root_issuer).expect("intermediate");
-        let inter_issuer = Issuer::new(inter_params, inter_key);
+        let inter_issuer = Issuer::from_params(&inter_params, &inter_key);
         let signer_key = KeyPair::generate().expect("key");
         let signer = leaf_params("Test Provisioning Profile Signing", None, (2024, 1, 1), (2034, 1, 1))
             .signed_by(&signer_key, &inter_issuer)
@@ -97,6 +101,8 @@ impl ProfileCa {
             developer_der: developer.der().to_vec(),
             developer_key: dev_key.serialize_der(),
             expired_developer_der: expired.der().to_vec(),
+            intermediate_params: inter_params,
+            intermediate_key: inter_key,
         }
     }
 

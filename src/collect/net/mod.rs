@@ -65,6 +65,10 @@ pub struct Request {
     pub cap: u64,
     /// What is asked for (`manifest`, `package`, `icon`, `page`), for the host's facts.
     pub resource: &'static str,
+    /// Whether the host is probed beside the request (its connect time, TLS handshake and
+    /// chain for the host's facts and the TLS rules). Not for an OCSP responder: it is not a
+    /// host of the install, and a one-connection responder would wait on the probe's.
+    pub probe: bool,
 }
 
 impl Request {
@@ -76,6 +80,7 @@ impl Request {
             headers: Vec::new(),
             cap,
             resource,
+            probe: true,
         }
     }
 }
@@ -211,7 +216,11 @@ impl Net {
                     .insert(request.resource.to_string());
             }
             // the probe runs beside the request, once per host:port
-            let probe = self.probe(host, *port, *https);
+            let probe = async {
+                if request.probe {
+                    self.probe(host, *port, *https).await;
+                }
+            };
             let (result, _) = tokio::join!(self.send(request, url, &mut exchange), probe);
             if *https {
                 self.note_tls(&mut exchange, host);
