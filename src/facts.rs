@@ -68,6 +68,9 @@ pub struct Facts {
     /// and its signer), as `PackageFacts::revocation`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profile_revocation: Vec<RevocationFacts>,
+    /// As `PackageFacts::revocation_not_asked`, for that profile.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub profile_revocation_not_asked: usize,
     /// Set when the run's deadline passed before this input was checked: what was under way.
     /// The facts are then what was known before that step.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1149,6 +1152,9 @@ pub struct PackageFacts {
     /// code), one entry per certificate.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub revocation: Vec<RevocationFacts>,
+    /// Distinct signing certificates past the most asked about in one package (16), not asked.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub revocation_not_asked: usize,
 }
 
 /// What a certificate is to the package, for its revocation check.
@@ -1759,4 +1765,11 @@ pub struct MachOReading {
     pub signature_cap: Option<u64>,
     /// What was not read, and why.
     pub skipped: Vec<String>,
+}
+
+/// The most distinct signing certificates of one package (or profile) asked about by OCSP.
+pub const REVOCATION_CERTIFICATES_MAX: usize = 16;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

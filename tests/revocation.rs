@@ -679,3 +679,53 @@ mod answers {
         }
     }
 }
+
+#[test]
+fn past_sixteen_certificates_the_code_signer_is_still_asked_and_the_rest_are_counted() {
+    // a development profile of a large team lists many certificates: the one that signed the
+    // code is asked about first, and what the cap leaves out is said, never dropped silently
+    let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
+    let (cert, key) = support::ocsp::developer_with_key(REVOKED, &responder.url());
+    let ca = support::profile::ca();
+    let mut executable = support::lab::executable_spec("com.acme.field");
+    executable.signing = otadoctor::demo::codesign::Signing::Signed {
+        cert_der: cert.clone(),
+        key_pkcs8: key,
+        chain: vec![ca.intermediate_der.clone()],
+    };
+    let mut certificates: Vec<Vec<u8>> = (0..20)
+        .map(|i| developer(&format!("5B00{i:02X}"), &responder.url()))
+        .collect();
+    certificates.push(cert);
+    certificates.push(ca.developer_der.clone());
+    let package = ipa(&IpaSpec {
+        profile: Some(
+            ProfileSpec {
+                developer_certificates: Some(certificates),
+                ..ProfileSpec::default()
+            }
+            .signed(),
+        ),
+        executable: support::lab::Executable::Custom(Box::new(executable)),
+        ..IpaSpec::default()
+    });
+    let path = write("many-certificates", &package);
+    let run = local(&path, &[]);
+    assert!(run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
+    let facts = revocation(&run);
+    assert_eq!(facts.len(), 16, "{facts:?}");
+    assert_eq!(facts[0]["status"], "revoked", "{}", facts[0]);
+    let doc = run.json();
+    let not_asked = &doc["results"][0]["facts"]["walks"][0]["package"]["revocation_not_asked"];
+    // 23 distinct: the code signer, 20 listed, the usual one and the profile's signer
+    assert_eq!(not_asked, &serde_json::json!(7), "{}", run.stdout);
+    let ca_file = support::profile::ca_file();
+    let human = support::otadoctor(&["--profile-ca", &ca_file, &path]);
+    assert!(
+        human.stdout.contains(
+            "7 more signing certificate(s) not checked for revocation: at most 16 are asked about per package"
+        ),
+        "{}",
+        human.stdout
+    );
+}

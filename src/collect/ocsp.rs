@@ -46,7 +46,7 @@ pub const OCSP_TIMEOUT: Duration = Duration::from_secs(5);
 /// An OCSP answer is a few KiB (a signature and at most a couple of certificates).
 pub const ANSWER_CAP: u64 = 64 * 1024;
 /// The most certificates of one package asked about.
-pub const MAX_CERTIFICATES: usize = 16;
+pub const MAX_CERTIFICATES: usize = crate::facts::REVOCATION_CERTIFICATES_MAX;
 /// The clock difference tolerated between the responder and the run.
 const SKEW: time::Duration = time::Duration::minutes(5);
 /// What asks, as on the device (trustd does OCSP for installd).
@@ -77,15 +77,12 @@ pub struct Cache {
     answers: Mutex<HashMap<AnswerKey, Arc<OnceCell<RevocationFacts>>>>,
 }
 
-/// The certificates of a package to ask about: each bundle's profile's `DeveloperCertificates`,
-/// the certificate that signed the profile, and the one that signed each Mach-O's code.
+/// The certificates of a package to ask about: the one that signed each Mach-O's code first
+/// (what installd checks), then each bundle's profile's `DeveloperCertificates` and the
+/// certificate that signed the profile — so that a package past `MAX_CERTIFICATES` loses the
+/// least telling ones.
 pub fn candidates(package: &PackageFacts) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for bundle in &package.bundles {
-        if let Some(profile) = &bundle.profile {
-            out.extend(profile_candidates(profile, &bundle.path));
-        }
-    }
     // the certificate that signed each Mach-O's code (its CMS signer), for the bundle it is in
     for macho in &package.machos {
         let signers = macho
@@ -99,6 +96,11 @@ pub fn candidates(package: &PackageFacts) -> Vec<Candidate> {
                 bundle: macho.bundle.clone(),
                 der: signer.der.clone(),
             });
+        }
+    }
+    for bundle in &package.bundles {
+        if let Some(profile) = &bundle.profile {
+            out.extend(profile_candidates(profile, &bundle.path));
         }
     }
     out
@@ -153,7 +155,7 @@ pub async fn check_package(c: &Collector, package: &mut PackageFacts) {
         return;
     }
     let pool = issuers_at_hand(package.bundles.iter().filter_map(|b| b.profile.as_ref()));
-    package.revocation = check(c, &candidates, &pool).await;
+    (package.revocation, package.revocation_not_asked) = check(c, &candidates, &pool).await;
 }
 
 /// Asks about the signing certificates of a profile given on its own (a `.mobileprovision`
@@ -165,18 +167,21 @@ pub async fn check_profile(c: &Collector, facts: &mut Facts) {
         return;
     }
     let pool = issuers_at_hand(std::iter::once(profile));
-    facts.profile_revocation = check(c, &candidates, &pool).await;
+    (facts.profile_revocation, facts.profile_revocation_not_asked) = check(c, &candidates, &pool).await;
 }
 
 /// The status of each distinct certificate of `candidates` (its roles and bundles gathered),
-/// asked concurrently, issuers looked for in `pool`.
-pub async fn check(c: &Collector, candidates: &[Candidate], pool: &[Vec<u8>]) -> Vec<RevocationFacts> {
+/// asked concurrently, issuers looked for in `pool`; and how many more distinct certificates
+/// were not asked about, past `MAX_CERTIFICATES`.
+pub async fn check(c: &Collector, candidates: &[Candidate], pool: &[Vec<u8>]) -> (Vec<RevocationFacts>, usize) {
     let mut groups: Vec<(Vec<u8>, Vec<CertificateRole>, Vec<String>)> = Vec::new();
+    let mut not_asked: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
     for candidate in candidates {
         let group = match groups.iter_mut().position(|g| g.0 == candidate.der) {
             Some(at) => &mut groups[at],
             None => {
                 if groups.len() == MAX_CERTIFICATES {
+                    not_asked.insert(&candidate.der);
                     continue;
                 }
                 groups.push((candidate.der.clone(), Vec::new(), Vec::new()));
@@ -199,7 +204,8 @@ pub async fn check(c: &Collector, candidates: &[Candidate], pool: &[Vec<u8>]) ->
     }
     let mut answers: Vec<(usize, RevocationFacts)> = set.join_all().await;
     answers.sort_by_key(|(i, _)| *i);
-    answers
+    let not_asked = not_asked.len();
+    let asked = answers
         .into_iter()
         .zip(groups)
         .map(|((_, mut facts), (_, mut roles, bundles))| {
@@ -208,7 +214,8 @@ pub async fn check(c: &Collector, candidates: &[Candidate], pool: &[Vec<u8>]) ->
             facts.bundles = bundles;
             facts
         })
-        .collect()
+        .collect();
+    (asked, not_asked)
 }
 
 fn problem(kind: RevocationProblemKind, detail: impl Into<String>) -> Option<RevocationProblem> {

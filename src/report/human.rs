@@ -195,6 +195,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         for cert in &facts.profile_revocation {
             let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
         }
+        render_not_asked(out, facts.profile_revocation_not_asked, style);
         render_device(out, outcome, style);
         let _ = writeln!(out);
     }
@@ -470,6 +471,7 @@ fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk:
     for cert in &package.revocation {
         let _ = writeln!(out, "{} {}", style.dim("  ocsp     "), esc(&revocation_line(cert)));
     }
+    render_not_asked(out, package.revocation_not_asked, style);
     render_device(out, outcome, style);
     let findings = take(&outcome.findings, shown, |f| {
         f.subject.link == walk.link
@@ -862,6 +864,18 @@ fn profile_line(p: &crate::facts::ProfileFacts) -> String {
 
 /// A signing certificate's OCSP status in one line: what it is, its name, what its responder
 /// answered (or why nothing is known).
+/// The signing certificates past the cap, not asked about: said, never left out silently.
+fn render_not_asked(out: &mut String, not_asked: usize, style: Style) {
+    if not_asked > 0 {
+        let _ = writeln!(
+            out,
+            "{} {not_asked} more signing certificate(s) not checked for revocation: at most {} are asked about per package",
+            style.dim("  ocsp     "),
+            crate::facts::REVOCATION_CERTIFICATES_MAX
+        );
+    }
+}
+
 fn revocation_line(r: &crate::facts::RevocationFacts) -> String {
     use crate::facts::RevocationStatus;
     let roles: Vec<&str> = r.roles.iter().map(|role| role.words()).collect();
