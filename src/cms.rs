@@ -134,7 +134,8 @@ fn split_tlv(der: &[u8]) -> Option<(u8, &[u8])> {
     Some((tag, rest.get(n..n + len)?))
 }
 
-fn write_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
+/// Writes one DER element: `tag`, the definite length of `content`, `content`.
+pub fn write_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
     out.push(tag);
     let len = content.len();
     if len < 0x80 {
@@ -270,6 +271,15 @@ pub fn certificates(signed: &SignedData) -> Vec<Vec<u8>> {
             _ => None,
         })
         .collect()
+}
+
+/// The team a certificate names: its subject's first organizational unit (Apple's team id).
+pub fn team(cert: &X509Certificate<'_>) -> Option<String> {
+    cert.subject()
+        .iter_organizational_unit()
+        .next()
+        .and_then(|o| o.as_str().ok())
+        .map(str::to_string)
 }
 
 /// The SHA-256 of a DER certificate, in lowercase hex: how two copies of a certificate are told

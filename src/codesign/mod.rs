@@ -762,12 +762,7 @@ fn cms_signature(bytes: &[u8], primary: &[u8], directories: &[CodeDirectory]) ->
     if let Some((der, cert)) = parsed.get(check.signer) {
         sig.signer = Some(SignerCertificate {
             subject: crate::cms::cert_name(cert),
-            team: cert
-                .subject()
-                .iter_organizational_unit()
-                .next()
-                .and_then(|o| o.as_str().ok())
-                .map(str::to_string),
+            team: crate::cms::team(cert),
             serial: cert.raw_serial_as_string(),
             sha256: crate::cms::fingerprint(der),
             not_before: Some(cert.validity().not_before.to_datetime()),

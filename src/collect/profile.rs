@@ -317,12 +317,7 @@ pub fn summary(der: &[u8]) -> CertificateSummary {
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => CertificateSummary {
             subject: cert_name(&cert),
-            team: cert
-                .subject()
-                .iter_organizational_unit()
-                .next()
-                .and_then(|o| o.as_str().ok())
-                .map(str::to_string),
+            team: crate::cms::team(&cert),
             serial: cert.raw_serial_as_string(),
             sha256: crate::cms::fingerprint(der),
             not_before: Some(cert.validity().not_before.to_datetime()),

@@ -641,9 +641,8 @@ fn cdhash_attributes(directories: &[(u32, HashType, Vec<u8>)]) -> Result<(Vec<u8
         ));
         let mut body = hash.oid().to_der().map_err(der_error)?;
         body.extend(OctetString::new(full).map_err(der_error)?.to_der().map_err(der_error)?);
-        let mut seq = vec![0x30];
-        der_length(&mut seq, body.len());
-        seq.extend(body);
+        let mut seq = Vec::new();
+        der_tlv(&mut seq, 0x30, &body);
         agility.push(seq);
     }
     plist.push_str("\t</array>\n</dict>\n</plist>\n");
@@ -654,21 +653,9 @@ fn cdhash_attributes(directories: &[(u32, HashType, Vec<u8>)]) -> Result<(Vec<u8
     Ok((plist, agility))
 }
 
-fn der_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
+/// One DER element (the writer shared with the CMS reader's BER re-encoder).
 fn der_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    der_length(out, content.len());
-    out.extend_from_slice(content);
+    crate::cms::write_tlv(tag, content, out);
 }
 
 /// The DER entitlements of an XML entitlements plist, as `codesign` writes them since Xcode 12.5
