@@ -26,7 +26,9 @@ pub struct LinkRepair {
 impl LinkRepair {
     pub fn of(link: &LinkFacts) -> LinkRepair {
         let intent = intent(link);
-        let corrected = intent.as_ref().map(|i| canonical_link(&repair_url(&i.literal)));
+        let corrected = intent
+            .as_ref()
+            .map(|i| canonical_link(&secure_url(&repair_url(&i.literal))));
         LinkRepair { intent, corrected }
     }
 }
@@ -172,6 +174,28 @@ pub fn repair_url(url: &str) -> String {
     out
 }
 
+/// The URL as the device can fetch it: `https`, since iOS 7.1 refuses an http manifest (URL001),
+/// and without a port that belongs to the other scheme or is https's own (`:80`, `:443`:
+/// URL009's generator behind a TLS-terminating proxy). The corrected link carries this form: a
+/// link still on http would be refused all the same.
+pub fn secure_url(url: &str) -> String {
+    let url = match url.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("http://") => format!("https://{}", &url[7..]),
+        _ => url.to_string(),
+    };
+    if !url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+        return url;
+    }
+    let Some((_, host_end)) = host_range(&url) else {
+        return url;
+    };
+    let authority_end = url[host_end..].find(['/', '?', '#']).map_or(url.len(), |i| host_end + i);
+    match &url[host_end..authority_end] {
+        ":80" | ":443" => format!("{}{}", &url[..host_end], &url[authority_end..]),
+        _ => url,
+    }
+}
+
 /// Characters an RFC 3986 URL parser (NSURL) refuses unencoded.
 pub fn needs_encoding(c: char) -> bool {
     !c.is_ascii() || c.is_ascii_control() || c == ' ' || "<>\"{}|\\^`".contains(c)
@@ -255,5 +279,17 @@ mod tests {
             "https://xn--bcher-kva.example/a%20b%25zz"
         );
         assert_eq!(repair_url("https://[::1]:8443/x"), "https://[::1]:8443/x");
+    }
+
+    #[test]
+    fn secure_urls_are_https_without_a_port_of_the_other_scheme() {
+        assert_eq!(secure_url("http://ota.acme.com/a.plist"), "https://ota.acme.com/a.plist");
+        assert_eq!(secure_url("HTTP://ota.acme.com:80/a.plist"), "https://ota.acme.com/a.plist");
+        assert_eq!(secure_url("http://ota.acme.com:443/a.plist"), "https://ota.acme.com/a.plist");
+        assert_eq!(secure_url("https://ota.acme.com:80/a?x=1"), "https://ota.acme.com/a?x=1");
+        assert_eq!(secure_url("https://ota.acme.com:8443/a"), "https://ota.acme.com:8443/a");
+        assert_eq!(secure_url("https://u:p@[::1]:443/a"), "https://u:p@[::1]/a");
+        assert_eq!(secure_url("ftp://ota.acme.com/a"), "ftp://ota.acme.com/a");
+        assert_eq!(secure_url("/relative/a.plist"), "/relative/a.plist");
     }
 }
