@@ -137,6 +137,21 @@ static IMPLIED: &[(&Rule, &[Symptom])] = &[
     (&rules::AUTH_REQUIRED, &[Symptom::NothingHappens]),
     (&rules::UNEXPECTED_HTML, &[Symptom::NothingHappens]),
     (&rules::BOT_CHALLENGE, &[Symptom::NothingHappens]),
+    // where these fail, they fail as the manifest fetch does: a chain the phone cannot complete,
+    // a manifest URL cut at "#" or read with "+" asks for a file that is not there (404)
+    (&rules::INCOMPLETE_CHAIN, &[Symptom::CannotConnect]),
+    (&rules::MANIFEST_FRAGMENT_NOT_ENCODED, &[Symptom::CannotConnect]),
+    (&rules::PLUS_IN_MANIFEST_URL, &[Symptom::CannotConnect]),
+    // the installer's own answer differs: the manifest it gets (Cannot Connect) or the package
+    (
+        &rules::USER_AGENT_DEPENDENT,
+        &[Symptom::CannotConnect, Symptom::UnableToDownload],
+    ),
+    // a download that fails part way, or a manifest key read as missing
+    (&rules::MISSING_CONTENT_LENGTH, &[Symptom::UnableToDownload]),
+    (&rules::UNKNOWN_KEY, &[Symptom::UnableToDownload]),
+    // installd picks one app, or refuses the package
+    (&rules::MULTIPLE_APPS, &[Symptom::UnableToInstall]),
 ];
 
 /// The symptoms a rule explains: those its device text names, and those it implies.

@@ -59,10 +59,7 @@ fn every_corrected_link_of_the_link_scenarios_re_checks_clean() {
         for link in corrected {
             checked += 1;
             let (after, again) = codes_and_corrections(&["--offline", &link]);
-            let wrong: Vec<&String> = after
-                .iter()
-                .filter(|c| repairable(c) || !before.contains(*c))
-                .collect();
+            let wrong: Vec<&String> = after.iter().filter(|c| repairable(c) || !before.contains(*c)).collect();
             if !wrong.is_empty() {
                 failures.push(format!(
                     "{}: {link} raises {wrong:?} (the original raised {before:?})",
@@ -74,6 +71,9 @@ fn every_corrected_link_of_the_link_scenarios_re_checks_clean() {
             }
         }
     }
-    assert!(checked >= 20, "only {checked} corrected links found: the scenarios changed?");
+    assert!(
+        checked >= 20,
+        "only {checked} corrected links found: the scenarios changed?"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

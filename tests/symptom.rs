@@ -146,3 +146,60 @@ fn every_rule_lists_the_symptoms_it_explains() {
     assert_eq!(of("SIG014"), serde_json::json!(["untrusted-developer"]));
     assert_eq!(of("LNK006"), serde_json::json!(["nothing-happens"]));
 }
+
+/// Rules whose device effect is none of the symptoms `--symptom` knows, each with why.
+const NO_SYMPTOM: &[(&str, &str)] = &[
+    (
+        "TLS017",
+        "nothing shows yet: the CA broke its rules and may have to revoke the certificate",
+    ),
+    ("HTTP007", "the body counts, not its Content-Type"),
+    (
+        "HTTP010",
+        "an interrupted download starts from zero: slower, not failed",
+    ),
+    ("HTTP014", "an iPad's page shows no install button: nothing is tapped"),
+    ("MAN003", "a binary manifest is expected to install"),
+    ("MAN015", "only the version shown while downloading is wrong"),
+    ("MAN018", "the keys are ignored"),
+    ("MAN019", "a blank icon while installing"),
+    ("MAN020", "no icon while installing"),
+    ("MAN021", "a value outside Apple's schema: its effect is not known"),
+    ("MAN022", "names differ, the install works"),
+    ("MAN023", "one prompt installs several apps"),
+    (
+        "DEV005",
+        "a logged error otadoctor does not know: whatever the log shows",
+    ),
+];
+
+#[test]
+fn every_rule_that_can_fail_an_install_is_reachable_by_a_symptom() {
+    let mut missing = Vec::new();
+    for rule in otadoctor::registry::ALL {
+        let symptoms = otadoctor::symptom::of_rule(rule);
+        let exempt = NO_SYMPTOM.iter().any(|(code, _)| *code == rule.code);
+        if symptoms.is_empty() && !exempt {
+            missing.push(format!("{} ({})", rule.code, rule.device_symptom));
+        }
+        assert!(
+            !(exempt && !symptoms.is_empty()),
+            "{} has symptoms {symptoms:?}: take it off NO_SYMPTOM",
+            rule.code
+        );
+    }
+    assert!(missing.is_empty(), "no --symptom reaches: {}", missing.join("; "));
+}
+
+#[test]
+fn an_incomplete_chain_answers_cannot_connect() {
+    // TLS007 listed no symptom, so "Cannot Connect" never ranked a missing intermediate first
+    let tls007 = otadoctor::registry::ALL
+        .iter()
+        .find(|r| r.code == "TLS007")
+        .expect("TLS007");
+    let explained = otadoctor::symptom::of_rule(tls007);
+    assert!(explained.contains(&otadoctor::symptom::Symptom::CannotConnect));
+    let matched = otadoctor::symptom::named_in("Cannot connect to ota.acme-apps.io");
+    assert!(matched.contains(&otadoctor::symptom::Symptom::CannotConnect));
+}

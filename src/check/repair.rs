@@ -189,7 +189,9 @@ pub fn secure_url(url: &str) -> String {
     let Some((_, host_end)) = host_range(&url) else {
         return url;
     };
-    let authority_end = url[host_end..].find(['/', '?', '#']).map_or(url.len(), |i| host_end + i);
+    let authority_end = url[host_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| host_end + i);
     match &url[host_end..authority_end] {
         ":80" | ":443" => format!("{}{}", &url[..host_end], &url[authority_end..]),
         _ => url,
@@ -283,10 +285,22 @@ mod tests {
 
     #[test]
     fn secure_urls_are_https_without_a_port_of_the_other_scheme() {
-        assert_eq!(secure_url("http://ota.acme.com/a.plist"), "https://ota.acme.com/a.plist");
-        assert_eq!(secure_url("HTTP://ota.acme.com:80/a.plist"), "https://ota.acme.com/a.plist");
-        assert_eq!(secure_url("http://ota.acme.com:443/a.plist"), "https://ota.acme.com/a.plist");
-        assert_eq!(secure_url("https://ota.acme.com:80/a?x=1"), "https://ota.acme.com/a?x=1");
+        assert_eq!(
+            secure_url("http://ota.acme.com/a.plist"),
+            "https://ota.acme.com/a.plist"
+        );
+        assert_eq!(
+            secure_url("HTTP://ota.acme.com:80/a.plist"),
+            "https://ota.acme.com/a.plist"
+        );
+        assert_eq!(
+            secure_url("http://ota.acme.com:443/a.plist"),
+            "https://ota.acme.com/a.plist"
+        );
+        assert_eq!(
+            secure_url("https://ota.acme.com:80/a?x=1"),
+            "https://ota.acme.com/a?x=1"
+        );
         assert_eq!(secure_url("https://ota.acme.com:8443/a"), "https://ota.acme.com:8443/a");
         assert_eq!(secure_url("https://u:p@[::1]:443/a"), "https://u:p@[::1]/a");
         assert_eq!(secure_url("ftp://ota.acme.com/a"), "ftp://ota.acme.com/a");
