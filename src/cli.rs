@@ -96,9 +96,14 @@ struct CheckArgs {
         allow_negative_numbers = true
     )]
     inputs: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format: human, json, sarif, github or markdown; FORMAT=FILE writes that format to
+    /// FILE as well (repeatable: one run can write SARIF for code scanning and Markdown for the
+    /// job summary). At most one format goes to standard output (human when none does).
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    format: Vec<FormatArg>,
+    /// Write the report that would go to standard output to FILE instead.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     /// The file SARIF results and GitHub annotations point at for inputs that are not files
     /// (a link or URL given as an argument, standard input); required for those with --format sarif.
     #[arg(long, value_name = "PATH")]
@@ -281,6 +286,25 @@ fn parse_dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
         .map_err(|_| format!("\"{s}\" is not IP or IP:PORT"))
 }
 
+/// One `--format`: a format, and the file it goes to (standard output when none).
+#[derive(Debug, Clone)]
+struct FormatArg {
+    format: Format,
+    file: Option<std::path::PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<FormatArg, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((name, file)) if !file.is_empty() => (name, Some(std::path::PathBuf::from(file))),
+        Some((name, _)) => return Err(format!("\"{name}=\" names no file: write {name}=FILE")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!("\"{name}\" is not a format: human, json, sarif, github or markdown (FORMAT=FILE for a file)")
+    })?;
+    Ok(FormatArg { format, file })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// Read top-down by a person; coloured on a terminal.
@@ -422,20 +446,42 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     options.ignore = selectors(&args.ignore, "--ignore")?;
     options.symptom = args.symptom.clone();
     options.fail_on = args.fail_on.threshold();
+    let run_format = |f: Format| match f {
+        Format::Human => run::Format::Human,
+        Format::Json => run::Format::Json,
+        Format::Sarif => run::Format::Sarif,
+        Format::Github => run::Format::Github,
+        Format::Markdown => run::Format::Markdown,
+    };
+    let to_stdout: Vec<Format> = args
+        .format
+        .iter()
+        .filter(|f| f.file.is_none())
+        .map(|f| f.format)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "--format: {} formats for standard output; give the others a file (--format json=report.json)",
+            to_stdout.len()
+        ));
+    }
+    let also: Vec<(run::Format, std::path::PathBuf)> = args
+        .format
+        .iter()
+        .filter_map(|f| Some((run_format(f.format), f.file.clone()?)))
+        .collect();
     let report = run::ReportOptions {
-        format: match args.format {
-            Format::Human => run::Format::Human,
-            Format::Json => run::Format::Json,
-            Format::Sarif => run::Format::Sarif,
-            Format::Github => run::Format::Github,
-            Format::Markdown => run::Format::Markdown,
-        },
+        format: run_format(to_stdout.first().copied().unwrap_or(Format::Human)),
         color: match args.color {
+            // a file gets no colour codes
+            _ if args.output.is_some() => false,
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => io.stdout_is_tty && !io.no_color,
         },
         sarif_anchor: args.sarif_anchor.clone(),
+        output: args.output.clone(),
+        also,
     };
     Ok((options, report))
 }

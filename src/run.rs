@@ -99,6 +99,10 @@ pub struct ReportOptions {
     /// `--sarif-anchor`: the file SARIF results and GitHub annotations point at for inputs
     /// that are not files.
     pub sarif_anchor: Option<String>,
+    /// `--output`: the file the report in `format` goes to instead of standard output.
+    pub output: Option<std::path::PathBuf>,
+    /// `--format X=FILE`: more reports of the same run, each in its format to its file.
+    pub also: Vec<(Format, std::path::PathBuf)>,
 }
 
 /// Why a run could not be made: a problem of the invocation or of the tool (exit 2), never of
@@ -221,8 +225,13 @@ pub fn exit_code_of(summary: Summary, fail_on: Option<Severity>) -> i32 {
 
 /// The report's layout and places for these options.
 fn stream(options: &ReportOptions) -> report::Stream {
-    let layout = match options.format {
-        Format::Human => Layout::Human { color: options.color },
+    stream_of(options.format, options.color, options)
+}
+
+/// The report's layout in `format` (coloured when `color` and human).
+fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::Stream {
+    let layout = match format {
+        Format::Human => Layout::Human { color },
         Format::Json => Layout::Json,
         Format::Sarif => Layout::Sarif,
         Format::Github => Layout::Github,
@@ -335,15 +344,17 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
     }
     // however this returns, the thread stops at its next step
     let _stop = StopOnReturn(stop.clone());
-    let mut stream = stream(report);
+    let mut outs = outputs(report)?;
     let mut heads: Option<Vec<Head>> = None;
     let mut written = 0;
     let mut doing = "reading the inputs";
     loop {
         match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(Event::Inputs(read)) => {
-                let names = read.iter().map(|h| (h.name.as_str(), h.file.as_deref()));
-                stream.check_inputs(names).map_err(RunError::Report)?;
+                for out in &mut outs {
+                    let names = read.iter().map(|h| (h.name.as_str(), h.file.as_deref()));
+                    out.stream.check_inputs(names).map_err(RunError::Report)?;
+                }
                 heads = Some(read);
                 doing = collect::UNFINISHED_ON_THE_NETWORK;
             }
@@ -352,12 +363,12 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
                 let _ = io.stderr.flush();
             }
             Ok(Event::Outcome(outcome)) => {
-                stream.outcome(io.stdout, &outcome).map_err(stream_error)?;
+                write_outcome(&mut outs, io.stdout, &outcome)?;
                 written += 1;
             }
             Ok(Event::Outcomes(outcomes)) => {
                 for outcome in &outcomes {
-                    stream.outcome(io.stdout, outcome).map_err(stream_error)?;
+                    write_outcome(&mut outs, io.stdout, outcome)?;
                     written += 1;
                 }
             }
@@ -394,15 +405,66 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
                         triage: None,
                         evidence: None,
                     };
-                    stream.outcome(io.stdout, &outcome).map_err(stream_error)?;
+                    write_outcome(&mut outs, io.stdout, &outcome)?;
                 }
                 break;
             }
         }
     }
-    let code = exit_code_of(stream.summary(), options.fail_on);
-    stream.finish(io.stdout, code).map_err(stream_error)?;
+    let summary = outs.first().map(|o| o.stream.summary()).unwrap_or_default();
+    let code = exit_code_of(summary, options.fail_on);
+    for out in outs {
+        match out.file {
+            Some((path, mut file)) => {
+                out.stream.finish(&mut file, code).map_err(stream_error)?;
+                file.flush().map_err(|e| written_to(&path, e))?;
+            }
+            None => out.stream.finish(io.stdout, code).map_err(stream_error)?,
+        }
+    }
     Ok(code)
+}
+
+/// One report of a run: its layout, and the file it goes to (standard output when none).
+struct Output {
+    stream: report::Stream,
+    file: Option<(std::path::PathBuf, std::io::BufWriter<std::fs::File>)>,
+}
+
+fn written_to(path: &std::path::Path, e: std::io::Error) -> RunError {
+    RunError::Report(format!("cannot write the report to {}: {e}", path.display()))
+}
+
+/// The reports `--format` and `--output` ask for, their files created before any work is done
+/// (a path that cannot be written is said at once, exit 2).
+fn outputs(report: &ReportOptions) -> Result<Vec<Output>, RunError> {
+    let open = |path: &std::path::PathBuf| {
+        std::fs::File::create(path)
+            .map(|f| (path.clone(), std::io::BufWriter::new(f)))
+            .map_err(|e| written_to(path, e))
+    };
+    let mut outs = vec![Output {
+        stream: stream(report),
+        file: report.output.as_ref().map(open).transpose()?,
+    }];
+    for (format, path) in &report.also {
+        outs.push(Output {
+            stream: stream_of(*format, false, report),
+            file: Some(open(path)?),
+        });
+    }
+    Ok(outs)
+}
+
+/// Writes `outcome` to every report of the run.
+fn write_outcome(outs: &mut [Output], stdout: &mut dyn Write, outcome: &Outcome) -> Result<(), RunError> {
+    for out in outs {
+        match &mut out.file {
+            Some((_, file)) => out.stream.outcome(file, outcome).map_err(stream_error)?,
+            None => out.stream.outcome(stdout, outcome).map_err(stream_error)?,
+        }
+    }
+    Ok(())
 }
 
 /// The pipeline's thread: reads the inputs, follows them, and judges each in turn.

@@ -241,6 +241,8 @@ fn run_file(path: &Path) {
             format,
             color: false,
             sarif_anchor: Some("anchor".to_string()),
+            output: None,
+            also: Vec::new(),
         };
         let _ = run::render(&outcomes, code, &report);
     }

@@ -563,6 +563,8 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         format: run::Format::Human,
         color: io.stdout_is_tty && !io.no_color,
         sarif_anchor: None,
+        output: None,
+        also: Vec::new(),
     };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {

@@ -1,0 +1,94 @@
+//! `--format X=FILE` and `--output FILE`: one run writes several reports (SARIF for code
+//! scanning, Markdown for the job summary), each the same as that format alone would print;
+//! `--output` puts the standard-output report in a file; mistakes are said before any work.
+
+mod support;
+
+use support::otadoctor;
+
+const LINK: &str =
+    "itms-services:?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist";
+const NOW: &str = "2026-11-25T12:00:00Z";
+
+fn base() -> Vec<&'static str> {
+    vec!["--offline", "--now", NOW, "--sarif-anchor", "install.html"]
+}
+
+fn alone(format: &str) -> String {
+    let mut args = base();
+    args.extend(["--format", format, LINK]);
+    otadoctor(&args).stdout
+}
+
+#[test]
+fn one_run_writes_each_format_to_its_file_as_that_format_alone_prints_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("otadoctor.sarif");
+    let markdown = dir.path().join("summary.md");
+    let sarif_arg = format!("sarif={}", sarif.display());
+    let markdown_arg = format!("markdown={}", markdown.display());
+    let mut args = base();
+    args.extend(["--format", &sarif_arg, "--format", &markdown_arg, LINK]);
+    let run = otadoctor(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // standard output keeps the human report
+    assert!(
+        run.stdout.contains("error[LNK002 missing-double-slash]"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&sarif).expect("sarif written"), alone("sarif"));
+    assert_eq!(
+        std::fs::read_to_string(&markdown).expect("markdown written"),
+        alone("markdown")
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&alone("sarif")).expect("SARIF is JSON");
+    assert_eq!(parsed["runs"][0]["results"][0]["ruleId"], "LNK002");
+}
+
+#[test]
+fn output_puts_the_standard_output_report_in_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.json");
+    let file_arg = file.display().to_string();
+    let mut args = base();
+    args.extend(["--format", "json", "-o", &file_arg, LINK]);
+    let run = otadoctor(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing on standard output");
+    assert_eq!(std::fs::read_to_string(&file).expect("written"), alone("json"));
+    // a human report written to a file has no colour codes, whatever --color says
+    let human = dir.path().join("report.txt");
+    let human_arg = human.display().to_string();
+    let mut args = base();
+    args.extend(["--color", "always", "--output", &human_arg, LINK]);
+    otadoctor(&args);
+    let text = std::fs::read_to_string(&human).expect("written");
+    assert!(text.contains("error[LNK002") && !text.contains('\u{1b}'), "{text}");
+}
+
+#[test]
+fn mistakes_are_said_before_any_work() {
+    let mut args = base();
+    args.extend(["--format", "json", "--format", "sarif", LINK]);
+    let run = otadoctor(&args);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("2 formats for standard output"), "{}", run.stderr);
+    let mut args = base();
+    args.extend(["--format", "json=/nonexistent-otadoctor-dir/x.json", LINK]);
+    let run = otadoctor(&args);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot write the report to /nonexistent-otadoctor-dir/x.json"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "no report when a file cannot be written");
+    for bad in ["xml", "json="] {
+        let mut args = base();
+        args.extend(["--format", bad, LINK]);
+        let run = otadoctor(&args);
+        assert_eq!(run.code, 2, "{bad}");
+    }
+}
