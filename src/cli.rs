@@ -104,6 +104,10 @@ struct CheckArgs {
     /// Write the report that would go to standard output to FILE instead.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+    /// Human report: only the findings (most severe first, under their input's name) and the
+    /// summary line; no walk, facts or progress.
+    #[arg(short = 'q', long)]
+    quiet: bool,
     /// The file SARIF results and GitHub annotations point at for inputs that are not files
     /// (a link or URL given as an argument, standard input); required for those with --format sarif.
     #[arg(long, value_name = "PATH")]
@@ -482,6 +486,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         sarif_anchor: args.sarif_anchor.clone(),
         output: args.output.clone(),
         also,
+        quiet: args.quiet,
     };
     Ok((options, report))
 }

@@ -103,6 +103,8 @@ pub struct ReportOptions {
     pub output: Option<std::path::PathBuf>,
     /// `--format X=FILE`: more reports of the same run, each in its format to its file.
     pub also: Vec<(Format, std::path::PathBuf)>,
+    /// `-q`: the human report holds only the findings and the summary.
+    pub quiet: bool,
 }
 
 /// Why a run could not be made: a problem of the invocation or of the tool (exit 2), never of
@@ -231,7 +233,10 @@ fn stream(options: &ReportOptions) -> report::Stream {
 /// The report's layout in `format` (coloured when `color` and human).
 fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::Stream {
     let layout = match format {
-        Format::Human => Layout::Human { color },
+        Format::Human => Layout::Human {
+            color,
+            quiet: options.quiet,
+        },
         Format::Json => Layout::Json,
         Format::Sarif => Layout::Sarif,
         Format::Github => Layout::Github,
@@ -326,7 +331,7 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
     let arguments = collect::arguments(&options.collect)?;
     let stdin = read_stdin(&arguments, io.stdin)?;
     // the progress line only where a person watches, and only beside the human report
-    let progress = io.stderr_is_tty && report.format == Format::Human;
+    let progress = io.stderr_is_tty && report.format == Format::Human && !report.quiet && report.output.is_none();
     let (sender, events) = mpsc::sync_channel::<Event>(4);
     let stop = Arc::new(AtomicBool::new(false));
     {

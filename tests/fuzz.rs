@@ -243,6 +243,7 @@ fn run_file(path: &Path) {
             sarif_anchor: Some("anchor".to_string()),
             output: None,
             also: Vec::new(),
+            quiet: false,
         };
         let _ = run::render(&outcomes, code, &report);
     }

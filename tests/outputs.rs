@@ -92,3 +92,49 @@ fn mistakes_are_said_before_any_work() {
         assert_eq!(run.code, 2, "{bad}");
     }
 }
+
+#[test]
+fn quiet_prints_the_findings_most_severe_first_and_the_summary() {
+    let page = support::testdata("pages/install-broken.html");
+    let full = otadoctor(&["--offline", "--now", NOW, &page]);
+    let quiet = otadoctor(&["-q", "--offline", "--now", NOW, &page]);
+    assert_eq!(quiet.code, full.code);
+    // every finding line of the full report, and nothing of the walk or the facts
+    let heads = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("error[") || l.starts_with("warning[") || l.starts_with("info["))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(heads(&quiet.stdout), heads(&full.stdout));
+    assert!(!quiet.stdout.contains("  link "), "{}", quiet.stdout);
+    assert!(!quiet.stdout.contains("  action "), "{}", quiet.stdout);
+    let severities: Vec<u8> = quiet
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            [("error[", 0), ("warning[", 1), ("info[", 2)]
+                .iter()
+                .find(|(p, _)| l.starts_with(p))
+                .map(|(_, rank)| *rank)
+        })
+        .collect();
+    assert!(severities.windows(2).all(|w| w[0] <= w[1]), "{severities:?}");
+    assert_eq!(
+        quiet.stdout.lines().last(),
+        full.stdout.lines().last(),
+        "the same summary line"
+    );
+    // a clean link checked offline: what was not checked still qualifies the verdict
+    let link = "itms-services://?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Ffield%2Fmanifest.plist";
+    let clean = otadoctor(&["-q", "--offline", link]);
+    assert_eq!(
+        clean.stdout,
+        format!(
+            "{link}\nskipped  following the link: fetching the manifest, TLS, the package (--offline)\n\nno problems found · exit 0\n"
+        )
+    );
+}

@@ -565,6 +565,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         sarif_anchor: None,
         output: None,
         also: Vec::new(),
+        quiet: false,
     };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {

@@ -79,6 +79,28 @@ fn summary_words(s: Summary, style: Style) -> String {
     parts.join(" · ")
 }
 
+/// `-q`: the findings alone, most severe first, under the input's name, and what was not
+/// checked (the `skipped` lines: they qualify the verdict); nothing for an input with neither.
+pub(crate) fn render_findings_only(out: &mut String, outcome: &Outcome, style: Style) {
+    let skipped = &outcome.input.facts.skipped;
+    if outcome.findings.is_empty() && skipped.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{}", style.bold(&esc(&outcome.input.name)));
+    let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
+    // stable: the walk's order within each severity
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in findings {
+        render_finding(out, f, style);
+    }
+    for skip in skipped {
+        let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skip));
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out);
+    }
+}
+
 pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
     let input = &outcome.input;
     let facts = &input.facts;

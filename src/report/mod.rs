@@ -101,7 +101,11 @@ impl Summary {
 /// The format a `Stream` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
-    Human { color: bool },
+    /// `quiet`: only the findings, under the name of the input they are about, and the summary.
+    Human {
+        color: bool,
+        quiet: bool,
+    },
     Json,
     Sarif,
     Github,
@@ -189,9 +193,13 @@ impl Stream {
             self.roots.push((scan.root.clone(), scan.root_uri.clone()));
         }
         let text = match self.layout {
-            Layout::Human { color } => {
+            Layout::Human { color, quiet } => {
                 let mut text = String::new();
-                human::render_outcome(&mut text, outcome, human::Style { color });
+                if quiet {
+                    human::render_findings_only(&mut text, outcome, human::Style { color });
+                } else {
+                    human::render_outcome(&mut text, outcome, human::Style { color });
+                }
                 text
             }
             Layout::Json => self.entry(2, json::entry(outcome).map_err(StreamError::Report)?),
@@ -238,7 +246,7 @@ impl Stream {
         let head = match self.layout {
             Layout::Json => json::frame(Summary::default()).map_err(StreamError::Report)?.0,
             Layout::Sarif => sarif::frame(&[]).map_err(StreamError::Report)?.0,
-            Layout::Human { color } => {
+            Layout::Human { color, .. } => {
                 if color {
                     colored::control::set_override(true);
                 }
@@ -255,7 +263,7 @@ impl Stream {
         self.open(out)?;
         let summary = self.summary;
         let text = match self.layout {
-            Layout::Human { color } => human::summary_line(summary, exit_code, human::Style { color }),
+            Layout::Human { color, .. } => human::summary_line(summary, exit_code, human::Style { color }),
             Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
             Layout::Sarif => self.close(3, sarif::frame(&self.roots).map_err(StreamError::Report)?.1),
             Layout::Github => format!("{} · exit {exit_code}\n", Summary::words(summary)),
