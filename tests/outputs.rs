@@ -138,3 +138,37 @@ fn quiet_prints_the_findings_most_severe_first_and_the_summary() {
         )
     );
 }
+
+/// A text of `n` links that each hold `&amp;` (one LNK006 error each).
+fn broken_links(n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            format!("Link {i}: itms-services://?action=download-manifest&amp;url=https%3A%2F%2Fota.acme-apps.io%2Fapp{i}%2Fmanifest.plist\n")
+        })
+        .collect()
+}
+
+#[test]
+fn github_says_once_when_it_prints_more_annotations_than_github_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run_on = |n: usize| {
+        let path = dir.path().join(format!("links-{n}.txt"));
+        std::fs::write(&path, broken_links(n)).expect("write");
+        otadoctor(&["--offline", "--format", "github", &path.display().to_string()]).stdout
+    };
+    let twelve = run_on(12);
+    assert_eq!(twelve.matches("::error ").count(), 12, "{twelve}");
+    let said: Vec<&str> = twelve.lines().filter(|l| l.contains("GitHub shows 10")).collect();
+    assert_eq!(
+        said,
+        [
+            "otadoctor printed 12 error annotations: GitHub shows 10 of each kind per step (50 per job); every one is in this step's log above, and --format sarif=otadoctor.sarif, uploaded to code scanning, keeps them all"
+        ]
+    );
+    let lines: Vec<&str> = twelve.lines().collect();
+    assert_eq!(lines[lines.len() - 2], said[0], "said just before the summary");
+    // ten fit: nothing said
+    let ten = run_on(10);
+    assert_eq!(ten.matches("::error ").count(), 10);
+    assert!(!ten.contains("GitHub shows"), "{ten}");
+}

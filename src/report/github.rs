@@ -31,8 +31,35 @@ pub fn render(outcomes: &[Outcome], exit_code: i32, places: Places<'_>) -> Strin
         out.push_str(&render_outcome(outcome, places));
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
+    out.push_str(&over_the_limit(summary));
     let _ = writeln!(out, "{} · exit {exit_code}", Summary::words(summary));
     out
+}
+
+/// Annotations of one kind GitHub shows per step (10 errors, 10 warnings, 10 notices; 50 a
+/// job): past that, the rest are only in the step's log.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+
+/// Said once, before the summary, when a kind of annotation passes what GitHub shows: how many
+/// were printed and where every one of them is.
+pub fn over_the_limit(summary: Summary) -> String {
+    let counts = [
+        (summary.error, "error"),
+        (summary.warning, "warning"),
+        (summary.info, "notice"),
+    ];
+    let over: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > ANNOTATIONS_PER_KIND)
+        .map(|(n, kind)| format!("{n} {kind}"))
+        .collect();
+    if over.is_empty() {
+        return String::new();
+    }
+    format!(
+        "otadoctor printed {} annotations: GitHub shows {ANNOTATIONS_PER_KIND} of each kind per step (50 per job); every one is in this step's log above, and --format sarif=otadoctor.sarif, uploaded to code scanning, keeps them all\n",
+        over.join(" and ")
+    )
 }
 
 /// The workflow commands of one outcome, one line per finding.

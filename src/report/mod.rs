@@ -266,7 +266,11 @@ impl Stream {
             Layout::Human { color, .. } => human::summary_line(summary, exit_code, human::Style { color }),
             Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
             Layout::Sarif => self.close(3, sarif::frame(&self.roots).map_err(StreamError::Report)?.1),
-            Layout::Github => format!("{} · exit {exit_code}\n", Summary::words(summary)),
+            Layout::Github => format!(
+                "{}{} · exit {exit_code}\n",
+                github::over_the_limit(summary),
+                Summary::words(summary)
+            ),
             Layout::Markdown => format!("**Total:** {} · exit {exit_code}\n", Summary::words(summary)),
         };
         out.write_all(text.as_bytes())?;
