@@ -96,7 +96,7 @@ struct CheckArgs {
         allow_negative_numbers = true
     )]
     inputs: Vec<String>,
-    /// Output format: human, json, sarif, github or markdown; FORMAT=FILE writes that format to
+    /// Output format: human, json, sarif, github, markdown, gitlab or junit; FORMAT=FILE writes that format to
     /// FILE as well (repeatable: one run can write SARIF for code scanning and Markdown for the
     /// job summary). At most one format goes to standard output (human when none does).
     #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
@@ -304,7 +304,9 @@ fn parse_format(s: &str) -> Result<FormatArg, String> {
         None => (s, None),
     };
     let format = Format::from_str(name, true).map_err(|_| {
-        format!("\"{name}\" is not a format: human, json, sarif, github or markdown (FORMAT=FILE for a file)")
+        format!(
+            "\"{name}\" is not a format: human, json, sarif, github, markdown, gitlab or junit (FORMAT=FILE for a file)"
+        )
     })?;
     Ok(FormatArg { format, file })
 }
@@ -321,6 +323,10 @@ enum Format {
     Github,
     /// A report to paste into a ticket or a pull-request comment.
     Markdown,
+    /// GitLab Code Quality (artifacts: reports: codequality).
+    Gitlab,
+    /// JUnit XML (artifacts: reports: junit, and other CI's test reports).
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -456,6 +462,8 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         Format::Sarif => run::Format::Sarif,
         Format::Github => run::Format::Github,
         Format::Markdown => run::Format::Markdown,
+        Format::Gitlab => run::Format::Gitlab,
+        Format::Junit => run::Format::Junit,
     };
     let to_stdout: Vec<Format> = args
         .format

@@ -88,6 +88,8 @@ pub enum Format {
     Sarif,
     Github,
     Markdown,
+    Gitlab,
+    Junit,
 }
 
 /// How the report looks.
@@ -241,6 +243,8 @@ fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::St
         Format::Sarif => Layout::Sarif,
         Format::Github => Layout::Github,
         Format::Markdown => Layout::Markdown,
+        Format::Gitlab => Layout::Gitlab,
+        Format::Junit => Layout::Junit,
     };
     report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
 }

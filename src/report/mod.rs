@@ -1,5 +1,6 @@
 //! Reports: render findings and facts. Nothing here decides what is wrong.
 
+pub mod ci;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -110,6 +111,10 @@ pub enum Layout {
     Sarif,
     Github,
     Markdown,
+    /// GitLab Code Quality (a JSON array of issues).
+    Gitlab,
+    /// JUnit XML.
+    Junit,
 }
 
 /// Why a report could not be written.
@@ -221,6 +226,16 @@ impl Stream {
                 markdown::render_outcome(&mut text, outcome);
                 text
             }
+            Layout::Gitlab => {
+                let mut text = String::new();
+                for finding in &outcome.findings {
+                    let issue = ci::gitlab_issue(outcome, finding, self.places()).map_err(StreamError::Report)?;
+                    let issue = safe_json(&issue, 1).map_err(StreamError::Report)?;
+                    text.push_str(&self.entry(1, issue));
+                }
+                text
+            }
+            Layout::Junit => ci::junit_suite(outcome, self.places()),
         };
         out.write_all(text.as_bytes())?;
         let counts = Summary::of(&outcome.findings);
@@ -252,6 +267,8 @@ impl Stream {
                 }
                 String::new()
             }
+            Layout::Gitlab => "[".to_string(),
+            Layout::Junit => ci::JUNIT_HEAD.to_string(),
             Layout::Github | Layout::Markdown => String::new(),
         };
         out.write_all(head.as_bytes())?;
@@ -272,6 +289,8 @@ impl Stream {
                 Summary::words(summary)
             ),
             Layout::Markdown => format!("**Total:** {} · exit {exit_code}\n", Summary::words(summary)),
+            Layout::Gitlab => self.close(0, "\n".to_string()),
+            Layout::Junit => ci::JUNIT_END.to_string(),
         };
         out.write_all(text.as_bytes())?;
         out.flush()?;
