@@ -28,6 +28,7 @@ use crate::facts::{Facts, PackageFacts, WalkFacts};
 use crate::finding::Finding;
 use crate::registry::Family;
 use crate::severity::Severity;
+use crate::text::{is_xml_char as xml_char, xml_escape as escape};
 
 /// What `otadoctor manifest` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -299,27 +300,6 @@ pub fn app_metadata(package: &PackageFacts, title: Option<&str>) -> Result<AppMe
         bundle_version,
         title,
     })
-}
-
-/// Whether XML 1.0 can carry the character (no C0 control but tab and line breaks, no
-/// U+FFFE/U+FFFF).
-fn xml_char(c: char) -> bool {
-    !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
-}
-
-/// Text escaped for XML and HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The manifest: XML, one item with the package (and the icons) and the app's metadata.

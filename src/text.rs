@@ -183,6 +183,27 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
+/// Whether XML 1.0 can carry the character (no C0 control but tab and line breaks, no
+/// U+FFFE/U+FFFF).
+pub fn is_xml_char(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Text escaped for XML and HTML element content and attribute values (`&`, `<`, `>`, `"`).
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

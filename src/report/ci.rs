@@ -60,24 +60,12 @@ pub fn gitlab_issue(outcome: &Outcome, finding: &Finding, places: Places<'_>) ->
     }))
 }
 
-/// XML text: `&`, `<`, `>` and quotes escaped; characters XML 1.0 cannot hold dropped.
+/// XML text: escaped for the terminal line by line (the terminal escape would write a line
+/// break as "\n"), characters XML 1.0 cannot hold dropped, `&`, `<`, `>` and `"` escaped.
 fn xml(s: &str) -> String {
-    // line by line: the terminal escape would write a line break as "\n"
     let s = s.split('\n').map(escape_for_terminal).collect::<Vec<_>>().join("\n");
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = s.chars().filter(|c| crate::text::is_xml_char(*c)).collect();
+    crate::text::xml_escape(&kept)
 }
 
 /// The JUnit head.
