@@ -9,45 +9,16 @@ mod support;
 
 use otadoctor::demo::codesign::{FileKind, Hashes, MachOSpec, Signing, build, entitlements_plist};
 use proptest::prelude::*;
-use support::lab::{Executable, IpaSpec, Route, Site, executable_spec, ipa};
-use support::{Run, otadoctor, otadoctor_args};
+use support::Run;
+use support::lab::{Executable, IpaSpec, Site, executable_spec, ipa};
+use support::macho::{codes, remote};
 
 const HOST: &str = "ota.acme-apps.test";
 const BUNDLE_ID: &str = "com.acme.field";
 
 /// The package read from a file, offline, as JSON.
 fn local(name: &str, package: &[u8], extra: &[&str]) -> Run {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("codesign");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join(format!("{name}.ipa"));
-    std::fs::write(&path, package).expect("write");
-    let ca = support::profile::ca_file();
-    let path = path.display().to_string();
-    let mut argv = vec!["--offline", "--format", "json", "--profile-ca", ca.as_str()];
-    argv.extend_from_slice(extra);
-    argv.push(&path);
-    otadoctor(&argv)
-}
-
-/// The package served by the lab and read by Range through the whole link check.
-fn remote(site: &Site, package: &[u8], extra: &[&str]) -> Run {
-    site.lab
-        .route(Site::PACKAGE, Route::ok("application/octet-stream", package.to_vec()));
-    let mut args = site.args(extra);
-    args.push(site.link());
-    otadoctor_args(&args)
-}
-
-/// The codes of a run, sorted, without the lab's private root (TLS005) and the ad hoc profile's
-/// note (SIG013), which every run here has.
-fn codes(run: &Run) -> Vec<String> {
-    let mut codes: Vec<String> = run
-        .codes()
-        .into_iter()
-        .filter(|c| c != "TLS005" && c != "SIG013")
-        .collect();
-    codes.sort();
-    codes
+    support::macho::local_in("codesign", name, package, extra)
 }
 
 /// A package whose app executable is written from `spec`.

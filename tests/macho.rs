@@ -16,42 +16,13 @@ use support::macho::{
     ARM64, ARM64E, ARMV7, Entry, app, app_entries, extension_entries, fat, macho, shaped, signed, signed_framework,
     slice, superblob, written, zip,
 };
+use support::macho::{codes, remote};
 use support::{Run, otadoctor, otadoctor_args};
 
 const HOST: &str = "ota.acme-apps.test";
 /// The package read from a file, offline, as JSON.
 fn local(name: &str, package: &[u8], extra: &[&str]) -> Run {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("macho");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join(format!("{name}.ipa"));
-    std::fs::write(&path, package).expect("write");
-    let ca = support::profile::ca_file();
-    let path = path.display().to_string();
-    let mut argv = vec!["--offline", "--format", "json", "--profile-ca", ca.as_str()];
-    argv.extend_from_slice(extra);
-    argv.push(&path);
-    otadoctor(&argv)
-}
-
-/// The package served by the lab and read by Range through the whole link check.
-fn remote(site: &Site, package: &[u8], extra: &[&str]) -> Run {
-    site.lab
-        .route(Site::PACKAGE, Route::ok("application/octet-stream", package.to_vec()));
-    let mut args = site.args(extra);
-    args.push(site.link());
-    otadoctor_args(&args)
-}
-
-/// The codes of a run, sorted, without the lab's private root (TLS005) and the ad hoc profile's
-/// note (SIG013), which every run here has.
-fn codes(run: &Run) -> Vec<String> {
-    let mut codes: Vec<String> = run
-        .codes()
-        .into_iter()
-        .filter(|c| c != "TLS005" && c != "SIG013")
-        .collect();
-    codes.sort();
-    codes
+    support::macho::local_in("macho", name, package, extra)
 }
 
 /// `codes`, without the rules on what a signature holds (SIG017–SIG021): for the cost

@@ -289,3 +289,41 @@ pub fn extension_entries(path: &str, id: &str, name: &str, exe: Vec<u8>) -> Vec<
     });
     entries
 }
+
+/// A package written to `folder` in the tests' temp directory as `name`.ipa and read from the
+/// file, offline, as JSON (the test CA accepted for profiles).
+pub fn local_in(folder: &str, name: &str, package: &[u8], extra: &[&str]) -> super::Run {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(format!("{name}.ipa"));
+    std::fs::write(&path, package).expect("write");
+    let ca = super::profile::ca_file();
+    let path = path.display().to_string();
+    let mut argv = vec!["--offline", "--format", "json", "--profile-ca", ca.as_str()];
+    argv.extend_from_slice(extra);
+    argv.push(&path);
+    super::otadoctor(&argv)
+}
+
+/// The package served by the lab and read by Range through the whole link check.
+pub fn remote(site: &super::lab::Site, package: &[u8], extra: &[&str]) -> super::Run {
+    site.lab.route(
+        super::lab::Site::PACKAGE,
+        super::lab::Route::ok("application/octet-stream", package.to_vec()),
+    );
+    let mut args = site.args(extra);
+    args.push(site.link());
+    super::otadoctor_args(&args)
+}
+
+/// The codes of a run, sorted, without the lab's private root (TLS005) and the ad hoc profile's
+/// note (SIG013), which every run on a test package has.
+pub fn codes(run: &super::Run) -> Vec<String> {
+    let mut codes: Vec<String> = run
+        .codes()
+        .into_iter()
+        .filter(|c| c != "TLS005" && c != "SIG013")
+        .collect();
+    codes.sort();
+    codes
+}
