@@ -80,9 +80,18 @@ fn summary_words(s: Summary, style: Style) -> String {
 }
 
 /// `-q`: the findings alone, most severe first, under the input's name, and what was not
-/// checked (the `skipped` lines: they qualify the verdict); nothing for an input with neither.
+/// checked (the `skipped` lines, a package not read, code signatures not read: they qualify the
+/// verdict); nothing for an input with neither.
 pub(crate) fn render_findings_only(out: &mut String, outcome: &Outcome, style: Style) {
-    let skipped = &outcome.input.facts.skipped;
+    let facts = &outcome.input.facts;
+    let mut skipped: Vec<String> = facts.skipped.clone();
+    for walk in &facts.walks {
+        if let Some(why) = &walk.package_not_read {
+            skipped.push(format!("the package: {why}"));
+        }
+        let reading = walk.package.as_ref().and_then(|p| p.macho_reading.as_ref());
+        skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
+    }
     if outcome.findings.is_empty() && skipped.is_empty() {
         return;
     }
@@ -93,7 +102,7 @@ pub(crate) fn render_findings_only(out: &mut String, outcome: &Outcome, style: S
     for f in findings {
         render_finding(out, f, style);
     }
-    for skip in skipped {
+    for skip in &skipped {
         let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skip));
     }
     if !skipped.is_empty() {
@@ -1137,5 +1146,54 @@ fn field(out: &mut String, style: Style, name: &str, value: &str) {
     let _ = writeln!(out, "  {} {first}", style.dim(&format!("{name:<7}")));
     for line in lines {
         let _ = writeln!(out, "          {line}");
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    use super::*;
+    use crate::facts::{Facts, Input, MachOReading, PackageFacts};
+
+    #[test]
+    fn quiet_says_what_was_not_read_even_without_findings() {
+        let package = PackageFacts {
+            source: "Field.ipa".into(),
+            macho_reading: Some(MachOReading {
+                skipped: vec!["Payload/Field.app/Field: its signature (80 MiB compressed) is past the 64 MiB cap; --deep reads it".into()],
+                ..MachOReading::default()
+            }),
+            ..PackageFacts::default()
+        };
+        let outcome = Outcome {
+            input: Input {
+                name: "Field.ipa".into(),
+                kind: InputKind::Package,
+                file: Some("Field.ipa".into()),
+                facts: Facts {
+                    walks: vec![WalkFacts {
+                        package: Some(package),
+                        package_not_read: None,
+                        ..WalkFacts::default()
+                    }],
+                    ..Facts::default()
+                },
+            },
+            findings: Vec::new(),
+            device: None,
+            triage: None,
+            evidence: None,
+        };
+        let mut out = String::new();
+        render_findings_only(&mut out, &outcome, Style { color: false });
+        assert_eq!(
+            out,
+            "Field.ipa\nskipped  Payload/Field.app/Field: its signature (80 MiB compressed) is past the 64 MiB cap; --deep reads it\n\n"
+        );
+        // nothing unread, nothing found: nothing printed (the summary line follows)
+        let mut clean = outcome.clone();
+        clean.input.facts.walks.clear();
+        let mut out = String::new();
+        render_findings_only(&mut out, &clean, Style { color: false });
+        assert_eq!(out, "");
     }
 }
