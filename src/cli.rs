@@ -106,8 +106,17 @@ struct CheckArgs {
     output: Option<std::path::PathBuf>,
     /// Human report: only the findings (most severe first, under their input's name) and the
     /// summary line; no walk, facts or progress.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
     quiet: bool,
+    /// Human report: also each exchange's request and response headers, its timings and the
+    /// first bytes of its body.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Where rule docs are linked from SARIF (helpUri) and Markdown: a URL with {code}, {name}
+    /// or {file} (LNK006-html-entity-in-link.md) in it, or a folder the file name is added to
+    /// (default: the published crate's rules/ on docs.rs).
+    #[arg(long, value_name = "URL", value_parser = parse_rule_docs_url)]
+    rule_docs_url: Option<String>,
     /// The file SARIF results and GitHub annotations point at for inputs that are not files
     /// (a link or URL given as an argument, standard input); required for those with --format sarif.
     #[arg(long, value_name = "PATH")]
@@ -272,6 +281,15 @@ fn parse_udid(s: &str) -> Result<String, String> {
             "\"{s}\" is not a UDID: 40 hex digits, or 8 and 16 hex digits with a hyphen (00008030-001A35E11A88802E)"
         )
     })
+}
+
+fn parse_rule_docs_url(s: &str) -> Result<String, String> {
+    match url::Url::parse(&s.replace(['{', '}'], "")) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(s.to_string()),
+        _ => Err(format!(
+            "\"{s}\" is not an http(s) URL (https://example.com/otadoctor/rules/{{file}})"
+        )),
+    }
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
@@ -495,6 +513,8 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         output: args.output.clone(),
         also,
         quiet: args.quiet,
+        verbose: args.verbose,
+        rule_docs_url: args.rule_docs_url.clone(),
     };
     Ok((options, report))
 }

@@ -107,6 +107,10 @@ pub struct ReportOptions {
     pub also: Vec<(Format, std::path::PathBuf)>,
     /// `-q`: the human report holds only the findings and the summary.
     pub quiet: bool,
+    /// `-v`: the human report also shows each exchange's headers, timings and first bytes.
+    pub verbose: bool,
+    /// `--rule-docs-url`: where rule docs are linked (SARIF `helpUri`, Markdown links).
+    pub rule_docs_url: Option<String>,
 }
 
 /// Why a run could not be made: a problem of the invocation or of the tool (exit 2), never of
@@ -238,6 +242,7 @@ fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::St
         Format::Human => Layout::Human {
             color,
             quiet: options.quiet,
+            verbose: options.verbose,
         },
         Format::Json => Layout::Json,
         Format::Sarif => Layout::Sarif,
@@ -247,6 +252,7 @@ fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::St
         Format::Junit => Layout::Junit,
     };
     report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
+        .with_rule_docs(options.rule_docs_url.as_deref())
 }
 
 fn stream_error(e: StreamError) -> RunError {

@@ -223,16 +223,19 @@ fn colour_follows_the_terminal_no_color_and_the_flag() {
 fn human_output_reads_top_down() {
     let run = otadoctor(&["--offline", AMP]);
     let out = &run.stdout;
+    // cause first: the verdict, the input, the error with its fix, then what iOS parsed
     let order = [
+        "✗ the install fails: 1 error",
         AMP,
-        "action    download-manifest",
-        "manifest  (no url parameter)",
         "error[LNK006 html-entity-in-link] the link contains \"&amp;\" outside HTML",
         "^^^^^ iOS reads a parameter named \"amp;url\"",
         "device  tapping the link does nothing",
         "fix     write a plain \"&\"",
         &link_for("https://ota.acme-apps.io/field/manifest.plist"),
         "basis   inferred · otadoctor explain LNK006",
+        "action    download-manifest",
+        "manifest  (no url parameter)",
+        "↑ error[LNK006 html-entity-in-link] above",
         "1 error · exit 1",
     ];
     support::assert_in_order(out, &order);

@@ -203,9 +203,9 @@ fn words_in_a_ticket_are_no_device_evidence_but_a_code_is() {
 fn a_log_without_an_install_event_says_so_plainly() {
     let run = otadoctor(&["--offline", "--now", NOW, &testdata("device/quiet.log")]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("0 install events"), "{}", run.stdout);
-    assert!(run.stdout.contains("no install event in it"), "{}", run.stdout);
-    assert!(run.stdout.contains("no problems found"), "{}", run.stdout);
+    assert!(run.says("0 install events"), "{}", run.stdout);
+    assert!(run.says("no install event in it"), "{}", run.stdout);
+    assert!(run.says("no problems found"), "{}", run.stdout);
 }
 
 #[test]
@@ -226,24 +226,16 @@ fn bare_codes_are_inputs_in_every_spelling() {
     }
     let run = otadoctor(&["--offline", "--now", NOW, "0xe80000c0"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("error[DEV002 device-storage-full]"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("explained by DEV002"), "{}", run.stdout);
+    assert!(run.says("error[DEV002 device-storage-full]"), "{}", run.stdout);
+    assert!(run.says("explained by DEV002"), "{}", run.stdout);
 }
 
 #[test]
 fn a_pasted_log_on_standard_input_is_read_like_a_file() {
     let text = std::fs::read_to_string(testdata("device/idevicesyslog-queued.log")).expect("fixture");
     let run = otadoctor_with(&["--offline", "--now", NOW, "-"], &text, false, false);
-    assert!(
-        run.stdout.contains("warning[DEV001 install-already-queued]"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("lines 2, 3"), "{}", run.stdout);
+    assert!(run.says("warning[DEV001 install-already-queued]"), "{}", run.stdout);
+    assert!(run.says("lines 2, 3"), "{}", run.stdout);
 }
 
 #[test]
@@ -255,11 +247,7 @@ fn control_characters_in_a_log_never_reach_the_terminal() {
         "{:?}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("info[DEV005 unknown-device-error]"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.says("info[DEV005 unknown-device-error]"), "{}", run.stdout);
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::Value;
 use support::lab::{Route, Site};
-use support::{Run, otadoctor, otadoctor_args, otadoctor_with, testdata};
+use support::{Run, assert_snapshot, otadoctor, otadoctor_args, otadoctor_with, testdata};
 
 const HOST: &str = "ota.acme-apps.test";
 const PAGE: &str = "testdata/pages/install-broken.html";
@@ -85,7 +85,32 @@ fn valid_sarif(run: &Run) -> Value {
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert_eq!(rules.len(), otadoctor::registry::ALL.len(), "every rule is listed");
+    // the rules the results use, each once, in the order first used
+    let mut used: Vec<&str> = Vec::new();
+    for result in results(&doc) {
+        let id = result["ruleId"].as_str().unwrap_or_default();
+        if !used.contains(&id) {
+            used.push(id);
+        }
+    }
+    assert_eq!(rules, used, "only the rules used are listed");
+    for rule in sarif_run["tool"]["driver"]["rules"].as_array().into_iter().flatten() {
+        let help = rule["helpUri"].as_str().expect("helpUri");
+        assert!(url::Url::parse(help).is_ok(), "{help}");
+    }
+    let mut fingerprints = std::collections::HashSet::new();
+    for result in results(&doc) {
+        let print = result["partialFingerprints"]["otadoctor/v1"]
+            .as_str()
+            .expect("a fingerprint");
+        assert_eq!(print.len(), 32, "{print}");
+        fingerprints.insert(print.to_string());
+    }
+    assert_eq!(
+        fingerprints.len(),
+        results(&doc).len(),
+        "distinct results, distinct fingerprints"
+    );
     for result in results(&doc) {
         let rule_id = result["ruleId"].as_str().expect("ruleId");
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
@@ -175,7 +200,7 @@ fn sarif_of_a_page_points_at_each_links_line() {
     let driver = &sarif_run["tool"]["driver"];
     assert_eq!(driver["name"], "otadoctor");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
-    assert!(driver.get("informationUri").is_none());
+    assert_eq!(driver["informationUri"], "https://docs.rs/otadoctor");
 }
 
 #[test]
@@ -247,14 +272,27 @@ fn sarif_of_a_directory_scan_points_at_lines_relative_to_the_directory() {
 
 #[test]
 fn sarif_rules_carry_the_registry() {
-    let doc = valid_sarif(&otadoctor(&["--offline", "--format", "sarif", PAGE]));
+    let run = otadoctor(&["--offline", "--format", "sarif", PAGE]);
+    let doc = valid_sarif(&run);
     let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
-    for (rule, registered) in rules.iter().zip(otadoctor::registry::ALL) {
-        assert_eq!(rule["id"], registered.code);
+    assert!(!rules.is_empty());
+    for rule in rules {
+        let registered = otadoctor::registry::ALL
+            .iter()
+            .find(|r| rule["id"] == r.code)
+            .expect("a registered rule");
         assert_eq!(rule["shortDescription"]["text"], registered.summary);
         assert_eq!(rule["help"]["markdown"], registered.doc);
         assert_eq!(rule["properties"]["family"], registered.family.prefix());
         assert_eq!(rule["properties"]["basis"], registered.basis.as_str());
+        assert_eq!(
+            rule["helpUri"],
+            format!(
+                "https://docs.rs/crate/otadoctor/{}/source/rules/{}",
+                env!("CARGO_PKG_VERSION"),
+                registered.doc_file()
+            )
+        );
         let level = match registered.severity {
             otadoctor::severity::Severity::Error => "error",
             otadoctor::severity::Severity::Warning => "warning",
@@ -262,7 +300,82 @@ fn sarif_rules_carry_the_registry() {
         };
         assert_eq!(rule["defaultConfiguration"]["level"], level);
     }
-    assert_eq!(rules[5]["name"], "HtmlEntityInLink");
+    assert_eq!(rules[0]["name"], "HtmlEntityInLink");
+    // a typical run stays small: only the docs of the rules it uses
+    assert!(run.stdout.len() < 100 * 1024, "{} bytes", run.stdout.len());
+    // --rule-docs-url: a template, or a folder
+    let run = otadoctor(&[
+        "--offline",
+        "--format",
+        "sarif",
+        "--rule-docs-url",
+        "https://github.com/acme/otadoctor/blob/v1/rules/",
+        PAGE,
+    ]);
+    let doc = valid_sarif(&run);
+    assert_eq!(
+        doc["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"],
+        "https://github.com/acme/otadoctor/blob/v1/rules/LNK006-html-entity-in-link.md"
+    );
+    let run = otadoctor(&[
+        "--offline",
+        "--format",
+        "sarif",
+        "--rule-docs-url",
+        "https://wiki.acme.io/otadoctor?rule={code}",
+        PAGE,
+    ]);
+    let doc = valid_sarif(&run);
+    assert_eq!(
+        doc["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"],
+        "https://wiki.acme.io/otadoctor?rule=LNK006"
+    );
+    let bad = otadoctor(&["--offline", "--rule-docs-url", "rules/", PAGE]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[test]
+fn sarif_fingerprints_are_the_same_from_run_to_run() {
+    let prints = || {
+        let doc = valid_sarif(&otadoctor(&["--offline", "--format", "sarif", PAGE]));
+        results(&doc)
+            .iter()
+            .map(|r| r["partialFingerprints"]["otadoctor/v1"].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(prints(), prints());
+}
+
+#[test]
+fn sarif_of_link_arguments_points_at_the_lines_of_the_anchor_that_hold_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let anchor = dir.path().join("install.md");
+    let other = "itms-services:?action=download-manifest&url=https%3A%2F%2Fota.acme-apps.io%2Fb.plist";
+    std::fs::write(
+        &anchor,
+        format!("# Install\n\nBeta: {LINK_WITH_ENTITY}\n\nOld: {other}\n"),
+    )
+    .expect("write");
+    let anchor = anchor.display().to_string();
+    let run = otadoctor(&[
+        "--offline",
+        "--format",
+        "sarif",
+        "--sarif-anchor",
+        &anchor,
+        LINK_WITH_ENTITY,
+        other,
+    ]);
+    let doc = valid_sarif(&run);
+    let places: Vec<(Option<u64>, Option<u64>)> = results(&doc)
+        .iter()
+        .map(|r| {
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            (region["startLine"].as_u64(), region["startColumn"].as_u64())
+        })
+        .collect();
+    assert_eq!(places.first(), Some(&(Some(3), Some(7))), "{places:?}");
+    assert_eq!(places.last(), Some(&(Some(5), Some(6))), "{places:?}");
 }
 
 #[test]
@@ -394,21 +507,6 @@ fn sarif_of_a_walked_link_is_valid() {
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots
-
-/// Compares `actual` with `testdata/snapshots/NAME`; with `OTADOCTOR_BLESS=1`, rewrites it.
-fn assert_snapshot(name: &str, actual: &str) {
-    let path = testdata(&format!("snapshots/{name}"));
-    if std::env::var_os("OTADOCTOR_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("write the snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}; OTADOCTOR_BLESS=1 cargo test --test formats writes it"));
-    assert_eq!(
-        expected, actual,
-        "{name} is stale; check the difference, then OTADOCTOR_BLESS=1 cargo test --test formats"
-    );
-}
 
 /// The snapshots use paths relative to the crate, which is the tests' working directory.
 fn in_crate_dir() {
@@ -630,7 +728,11 @@ fn markdown_links_each_finding_to_its_rule_doc() {
         "LNK007-manifest-query-not-encoded",
         "URL001-url-not-https",
     ] {
-        let doc = format!("(rules/{rule}.md)");
+        // absolute: a report pasted into a ticket or a comment has no repository around it
+        let doc = format!(
+            "(https://docs.rs/crate/otadoctor/{}/source/rules/{rule}.md)",
+            env!("CARGO_PKG_VERSION")
+        );
         assert!(run.stdout.contains(&doc), "{doc} missing");
         assert!(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

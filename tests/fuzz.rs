@@ -244,6 +244,8 @@ fn run_file(path: &Path) {
             output: None,
             also: Vec::new(),
             quiet: false,
+            verbose: false,
+            rule_docs_url: None,
         };
         let _ = run::render(&outcomes, code, &report);
     }

@@ -106,8 +106,10 @@ fn sig022_raised_for_a_revoked_distribution_certificate_in_a_local_package() {
     support::assert_in_order(
         &human.stdout,
         &[
-            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+            // cause first: the error, then the walk's ocsp line that raised it
             "error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the app Field.app is revoked since 2026-11-02T09:30:00Z (keyCompromise)",
+            "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) · revoked since 2026-11-02 (keyCompromise) ✗ SIG022",
+            "↑ error[SIG022 signing-certificate-revoked] above",
         ],
     );
 }
@@ -150,7 +152,7 @@ fn sig022_names_the_certificate_that_signed_the_code() {
     let ca_file = support::profile::ca_file();
     let human = support::otadoctor(&["--profile-ca", &ca_file, &path]);
     assert!(
-        human.stdout.contains(
+        human.says(
             "error[SIG022 signing-certificate-revoked] the distribution certificate and code signer \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the app Field.app is revoked"
         ),
         "{}",
@@ -172,7 +174,7 @@ fn sig022_silent_when_the_responder_answers_good() {
     let ca = support::profile::ca_file();
     let human = support::otadoctor(&["--profile-ca", &ca, &path]);
     assert!(
-        human.stdout.contains(&format!(
+        human.says(&format!(
             "ocsp      distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:02) · good · {}",
             responder.url()
         )),
@@ -190,11 +192,7 @@ fn an_unknown_certificate_is_said_never_an_error() {
     assert_eq!(distribution(&revocation(&run))["status"], "unknown");
     let ca = support::profile::ca_file();
     let human = support::otadoctor(&["--profile-ca", &ca, &path]);
-    assert!(
-        human.stdout.contains("· unknown to its responder ·"),
-        "{}",
-        human.stdout
-    );
+    assert!(human.says("· unknown to its responder ·"), "{}", human.stdout);
     assert_ne!(human.code, 2, "{}", human.stderr);
 }
 
@@ -217,9 +215,7 @@ fn an_unreachable_responder_is_said_never_an_error() {
     let ca = support::profile::ca_file();
     let human = support::otadoctor(&["--profile-ca", &ca, &path]);
     assert!(
-        human
-            .stdout
-            .contains("· not checked: responder unreachable (cannot connect: connection refused) ·"),
+        human.says("· not checked: responder unreachable (cannot connect: connection refused) ·"),
         "{}",
         human.stdout
     );
@@ -243,11 +239,7 @@ fn offline_the_revocation_is_not_checked_and_said_so() {
     assert_eq!(responder.requests(), 0);
     let ca = support::profile::ca_file();
     let human = support::otadoctor(&["--offline", "--profile-ca", &ca, &path]);
-    assert!(
-        human.stdout.contains("revocation not checked (--offline)"),
-        "{}",
-        human.stdout
-    );
+    assert!(human.says("revocation not checked (--offline)"), "{}", human.stdout);
 }
 
 #[test]
@@ -278,8 +270,7 @@ fn a_package_found_in_a_directory_scan_is_asked_about_only_with_follow() {
     let scan = support::otadoctor(&["--format", "json", "--profile-ca", &ca, &dir.join("")]);
     assert!(!scan.codes().contains(&"SIG022".to_string()), "{}", scan.stdout);
     assert!(
-        scan.stdout
-            .contains("revocation not checked: found in a directory scan, which is checked offline (--follow)"),
+        scan.says("revocation not checked: found in a directory scan, which is checked offline (--follow)"),
         "{}",
         scan.stdout
     );
@@ -348,9 +339,7 @@ fn sig022_raised_for_a_served_package_read_by_range() {
         ],
     );
     assert!(
-        human
-            .stdout
-            .contains("error[SIG022 signing-certificate-revoked] the distribution certificate"),
+        human.says("error[SIG022 signing-certificate-revoked] the distribution certificate"),
         "{}",
         human.stdout
     );
@@ -400,10 +389,7 @@ fn a_malformed_answer_is_said_never_an_error() {
     let human = support::otadoctor_args(&human_args(&args));
     show(&human);
     assert!(
-        human
-            .stdout
-            .contains("· not checked: malformed answer (it is not an OCSP response (")
-            && human.stdout.contains(&url),
+        human.says("· not checked: malformed answer (it is not an OCSP response (") && human.says(&url),
         "{}",
         human.stdout
     );
@@ -495,7 +481,7 @@ fn a_slow_responder_times_out_and_is_said_never_an_error() {
     let human = support::otadoctor_args(&human_args(&args));
     show(&human);
     assert!(
-        human.stdout.contains("· not checked: responder timed out (") && human.stdout.contains(&url),
+        human.says("· not checked: responder timed out (") && human.says(&url),
         "{}",
         human.stdout
     );
@@ -535,8 +521,7 @@ fn sig022_raised_for_a_profile_given_on_its_own() {
     );
     assert!(
         human
-            .stdout
-            .contains("error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the profile is revoked"),
+            .says("error[SIG022 signing-certificate-revoked] the distribution certificate \"iPhone Distribution: Acme Field Services (A1B2C3D4E5)\" (serial 5a:00:01) of the profile is revoked"),
         "{}",
         human.stdout
     );
@@ -548,11 +533,7 @@ fn sig022_raised_for_a_profile_given_on_its_own() {
     // offline: not asked, said
     let run = local(&revoked, &["--offline"]);
     assert!(!run.codes().contains(&"SIG022".to_string()), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("revocation not checked (--offline)"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.says("revocation not checked (--offline)"), "{}", run.stdout);
     // the revoked profile's two runs and the good one's; none offline
     assert_eq!(responder.requests(), 3);
 }
@@ -722,9 +703,7 @@ fn past_sixteen_certificates_the_code_signer_is_still_asked_and_the_rest_are_cou
     let ca_file = support::profile::ca_file();
     let human = support::otadoctor(&["--profile-ca", &ca_file, &path]);
     assert!(
-        human.stdout.contains(
-            "7 more signing certificate(s) not checked for revocation: at most 16 are asked about per package"
-        ),
+        human.says("7 more signing certificate(s) not checked for revocation: at most 16 are asked about per package"),
         "{}",
         human.stdout
     );

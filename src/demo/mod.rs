@@ -566,6 +566,8 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         output: None,
         also: Vec::new(),
         quiet: false,
+        verbose: false,
+        rule_docs_url: None,
     };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {
@@ -610,22 +612,25 @@ fn table(scenarios: &[Scenario], outcomes: &[Outcome]) -> String {
         .max()
         .unwrap_or(0);
     let mut out = format!(
-        "\nSummary\n\n  {:>2}  {:<title_width$}  {:<expect_width$}  got it?  also\n",
+        "\nSummary\n\n  {:>2}  {:<title_width$}  {:<expect_width$}  got it?\n",
         "#", "scenario", "expected"
     );
     for (scenario, outcome) in scenarios.iter().zip(outcomes) {
-        let also = if outcome.also.is_empty() {
-            "-".to_string()
-        } else {
-            outcome.also.join(", ")
-        };
         out.push_str(&format!(
-            "  {:>2}  {:<title_width$}  {:<expect_width$}  {:<7}  {also}\n",
+            "  {:>2}  {:<title_width$}  {:<expect_width$}  {}\n",
             scenario.number,
             scenario.title,
             scenario.expectation(),
             if outcome.got { "yes" } else { "NO" },
         ));
+        // what else it showed, under its expectation: the table stays within 100 columns
+        if !outcome.also.is_empty() {
+            out.push_str(&format!(
+                "      {:<title_width$}  also {}\n",
+                "",
+                outcome.also.join(", ")
+            ));
+        }
     }
     let got = outcomes.iter().filter(|o| o.got).count();
     let code = if got == outcomes.len() { EXIT_OK } else { EXIT_FINDINGS };

@@ -42,12 +42,7 @@ pub fn gitlab_issue(outcome: &Outcome, finding: &Finding, places: Places<'_>) ->
         finding.device_symptom,
         finding.fix.replace('\n', " ")
     );
-    let print = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-        finding.rule.code, path, line, finding.subject.target, finding.message
-    );
-    let digest = ring::digest::digest(&ring::digest::SHA256, print.as_bytes());
-    let fingerprint: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let fingerprint = crate::report::fingerprint(finding, &path, line);
     Ok(serde_json::json!({
         "description": escape_for_terminal(&description),
         "check_name": format!("{} {}", finding.rule.code, finding.rule.name),

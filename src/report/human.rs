@@ -15,10 +15,16 @@ use crate::report::{Outcome, Summary};
 use crate::severity::Severity;
 use crate::text::{self, escape_for_terminal as esc, escaped_width};
 
+/// The columns the report fits in: prose and fact lines wrap at a space, under their value; a
+/// word longer than that (a URL) is never broken, it gets a line of its own.
+pub const WIDTH: usize = 100;
+
 /// Whether to colour, decided by the CLI (`--color`, TTY, `NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+    /// `-v`: each exchange's request and response headers, timings and first body bytes.
+    pub verbose: bool,
 }
 
 impl Style {
@@ -83,36 +89,46 @@ fn summary_words(s: Summary, style: Style) -> String {
 /// checked (the `skipped` lines, a package not read, code signatures not read: they qualify the
 /// verdict); nothing for an input with neither.
 pub(crate) fn render_findings_only(out: &mut String, outcome: &Outcome, style: Style) {
-    let facts = &outcome.input.facts;
-    let mut skipped: Vec<String> = facts.skipped.clone();
-    for walk in &facts.walks {
-        if let Some(why) = &walk.package_not_read {
-            skipped.push(format!("the package: {why}"));
-        }
-        let reading = walk.package.as_ref().and_then(|p| p.macho_reading.as_ref());
-        skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
-    }
+    let skipped = not_checked(outcome);
     if outcome.findings.is_empty() && skipped.is_empty() {
         return;
     }
-    let _ = writeln!(out, "{}", style.bold(&esc(&outcome.input.name)));
+    let mut text = String::new();
+    let _ = writeln!(text, "{}", style.bold(&esc(&outcome.input.name)));
     let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
     // stable: the walk's order within each severity
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in findings {
-        render_finding(out, f, style);
+        render_finding(&mut text, f, style);
     }
     for skip in &skipped {
-        let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skip));
+        let _ = writeln!(text, "{} {}", style.dim("skipped "), esc(skip));
     }
     if !skipped.is_empty() {
-        let _ = writeln!(out);
+        let _ = writeln!(text);
     }
+    out.push_str(&fit(&text, WIDTH));
 }
 
 pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) {
+    let mut text = String::new();
+    render_sections(&mut text, outcome, style);
+    out.push_str(&fit(&text, WIDTH));
+}
+
+/// The report of one input, cause first: the verdict, the input, what the symptom or the log
+/// points at, the errors and warnings (each with its device message and fix), then the walk with
+/// a one-line reference where each finding arose, the info findings, and what was not checked.
+fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
     let input = &outcome.input;
     let facts = &input.facts;
+    if input.kind == InputKind::Directory {
+        if let Some(scan) = &facts.scan {
+            render_scan(out, scan, style);
+        }
+        return;
+    }
+    let _ = writeln!(out, "{}", verdict_line(outcome, style));
     let name = style.bold(&esc(&input.name));
     let n = facts.links.len();
     let links = match n {
@@ -121,10 +137,9 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         n => format!("{n} itms-services links"),
     };
     let _ = match input.kind {
-        InputKind::Link => writeln!(out, "{name}\n"),
+        InputKind::Link | InputKind::Url | InputKind::Directory => writeln!(out, "{name}\n"),
         InputKind::Page => writeln!(out, "{name} {}\n", style.dim(&format!("(page: {links})"))),
         InputKind::Manifest => writeln!(out, "{name} {}\n", style.dim("(manifest)")),
-        InputKind::Url => writeln!(out, "{name}\n"),
         InputKind::Package => writeln!(out, "{name} {}\n", style.dim("(package)")),
         InputKind::Profile => writeln!(out, "{name} {}\n", style.dim("(provisioning profile)")),
         InputKind::Evidence => writeln!(
@@ -135,12 +150,6 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
                 crate::report::evidence_summary(facts.evidence.as_ref())
             ))
         ),
-        InputKind::Directory => {
-            if let Some(scan) = &facts.scan {
-                render_scan(out, scan, style);
-            }
-            return;
-        }
     };
     if let Some(qr) = &facts.qr {
         // where the input was read: which code of which image
@@ -156,6 +165,115 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
     }
     render_triage(out, outcome, style);
     render_evidence(out, outcome, style);
+
+    // the walk first, into its own text: it decides the order the findings are printed in
+    let mut walk = String::new();
+    let mut placed = Placed::new(outcome.findings.len());
+    render_walk_sections(&mut walk, outcome, &mut placed, style);
+    take(&outcome.findings, &mut placed, |_| true);
+
+    // cause first: the findings a --symptom points at, then errors, then warnings, each in the
+    // order the walk met them; info findings after the walk
+    let explains = outcome.triage.as_ref().map_or(0, |t| t.explained_by.len());
+    let mut order: Vec<(usize, usize)> = placed
+        .order
+        .iter()
+        .copied()
+        .enumerate()
+        .map(|(at, i)| (i, at))
+        .collect();
+    order.sort_by_key(|&(i, at)| (i >= explains, std::cmp::Reverse(outcome.findings[i].severity), at));
+    let (first, last): (Vec<_>, Vec<_>) = order
+        .into_iter()
+        .partition(|&(i, _)| i < explains || outcome.findings[i].severity > Severity::Info);
+    for (i, _) in first {
+        render_finding(out, &outcome.findings[i], style);
+    }
+    out.push_str(&walk);
+    for (i, _) in last {
+        render_finding(out, &outcome.findings[i], style);
+    }
+    for skipped in &facts.skipped {
+        let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skipped));
+    }
+    if !facts.skipped.is_empty() {
+        let _ = writeln!(out);
+    }
+}
+
+/// The verdict on one input, its first line: whether the install fails, may fail, or nothing
+/// was found, with the counts; and when not everything the install needs was read, that too.
+fn verdict_line(outcome: &Outcome, style: Style) -> String {
+    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, info) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    let mut counts = Vec::new();
+    for (n, one, many) in [
+        (errors, "error", "errors"),
+        (warnings, "warning", "warnings"),
+        (info, "info", "info"),
+    ] {
+        if n > 0 {
+            counts.push(plural(n, one, many));
+        }
+    }
+    let counts = counts.join(", ");
+    let not_checked = not_checked(outcome);
+    let unchecked = !not_checked.is_empty();
+    let partly = match not_checked.as_slice() {
+        [] => String::new(),
+        [one] => format!(" · not checked: {}", esc(one)),
+        [first, rest @ ..] => format!(" · not checked: {} (and {} more)", esc(first), rest.len()),
+    };
+    if errors > 0 {
+        let what = if outcome.input.kind == InputKind::Evidence {
+            "the install failed"
+        } else {
+            "the install fails"
+        };
+        format!("{} {what}: {counts}{partly}", style.paint("✗", |s| s.red().bold()))
+    } else if warnings > 0 {
+        format!(
+            "{} the install can fail on some devices or later: {counts}{partly}",
+            style.paint("!", |s| s.yellow().bold())
+        )
+    } else if unchecked {
+        let info = if info > 0 {
+            format!(" ({counts})")
+        } else {
+            String::new()
+        };
+        format!("{} no problem in what was checked{info}{partly}", style.bold("?"))
+    } else {
+        let info = if info > 0 {
+            format!(" ({counts})")
+        } else {
+            String::new()
+        };
+        format!("{} no problems found{info}", style.paint("✓", |s| s.green().bold()))
+    }
+}
+
+/// What was not read or judged: the `skipped` lines, a package not read, code signatures not
+/// read. They qualify the verdict.
+fn not_checked(outcome: &Outcome) -> Vec<String> {
+    let facts = &outcome.input.facts;
+    let mut skipped: Vec<String> = facts.skipped.clone();
+    for walk in &facts.walks {
+        if let Some(why) = &walk.package_not_read {
+            skipped.push(format!("the package's contents ({why})"));
+        }
+        let reading = walk.package.as_ref().and_then(|p| p.macho_reading.as_ref());
+        skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
+    }
+    skipped
+}
+
+/// The walk: the page, each link with its manifest, assets and package, the profile, the hosts;
+/// a one-line reference where a finding arose.
+fn render_walk_sections(out: &mut String, outcome: &Outcome, placed: &mut Placed, style: Style) {
+    let input = &outcome.input;
+    let facts = &input.facts;
+    let n = facts.links.len();
     if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
         render_fetch(out, style, "page", fetch);
         if let Some(ipad) = facts.page.as_ref().and_then(|p| p.as_ipad.as_ref()) {
@@ -176,7 +294,6 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         }
         let _ = writeln!(out);
     }
-    let mut shown = vec![false; outcome.findings.len()];
     let several = input.kind == InputKind::Page;
     for (index, link) in facts.links.iter().enumerate() {
         if several {
@@ -203,20 +320,20 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
                 && (f.subject.resource == Resource::Link
                     || (f.subject.resource == Resource::Manifest && f.rule.family == Family::Url))
         };
-        let block = take(&outcome.findings, &mut shown, about_link);
+        let block = take(&outcome.findings, placed, about_link);
         if block.is_empty() {
             let _ = writeln!(out, "  {}", style.paint("✓ no problems in this link", |s| s.green()));
         }
-        let _ = writeln!(out);
         for finding in block {
-            render_finding(out, finding, style);
+            render_ref(out, finding, style);
         }
+        let _ = writeln!(out);
         for walk in facts.walks.iter().filter(|w| w.link == Some(index)) {
-            render_walk(out, outcome, &mut shown, walk, style);
+            render_walk(out, outcome, placed, walk, style);
         }
     }
     for walk in facts.walks.iter().filter(|w| w.link.is_none()) {
-        render_walk(out, outcome, &mut shown, walk, style);
+        render_walk(out, outcome, placed, walk, style);
     }
     if let Some(profile) = &facts.profile {
         let _ = writeln!(out, "{} {}", style.dim("  profile  "), esc(&profile_line(profile)));
@@ -231,17 +348,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, style: Style) 
         let _ = writeln!(out);
     }
     if !facts.hosts.is_empty() {
-        render_hosts(out, outcome, &mut shown, style);
-    }
-    let rest = take(&outcome.findings, &mut shown, |_| true);
-    for finding in rest {
-        render_finding(out, finding, style);
-    }
-    for skipped in &facts.skipped {
-        let _ = writeln!(out, "{} {}", style.dim("skipped "), esc(skipped));
-    }
-    if !facts.skipped.is_empty() {
-        let _ = writeln!(out);
+        render_hosts(out, outcome, placed, style);
     }
 }
 
@@ -297,21 +404,38 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The findings not shown yet that `pick` selects, worst first; marks them shown.
-fn take<'a>(findings: &'a [Finding], shown: &mut [bool], pick: impl Fn(&Finding) -> bool) -> Vec<&'a Finding> {
-    let mut out: Vec<&Finding> = Vec::new();
-    for (i, f) in findings.iter().enumerate() {
-        if !shown[i] && pick(f) {
-            shown[i] = true;
-            out.push(f);
+/// Which findings the walk has placed at one of its steps, and in which order: the order the
+/// findings are printed in, cause first, before the walk.
+struct Placed {
+    shown: Vec<bool>,
+    order: Vec<usize>,
+}
+
+impl Placed {
+    fn new(n: usize) -> Placed {
+        Placed {
+            shown: vec![false; n],
+            order: Vec::with_capacity(n),
         }
     }
-    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    out
+}
+
+/// The findings not placed yet that `pick` selects, worst first; marks them placed.
+fn take<'a>(findings: &'a [Finding], placed: &mut Placed, pick: impl Fn(&Finding) -> bool) -> Vec<&'a Finding> {
+    let mut picked: Vec<usize> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if !placed.shown[i] && pick(f) {
+            placed.shown[i] = true;
+            picked.push(i);
+        }
+    }
+    picked.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+    placed.order.extend(&picked);
+    picked.into_iter().map(|i| &findings[i]).collect()
 }
 
 /// The chain as it was walked: manifest, then each asset, each with its findings under it.
-fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &WalkFacts, style: Style) {
+fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut Placed, walk: &WalkFacts, style: Style) {
     let same_walk = |f: &Finding| f.subject.link == walk.link;
     if let Some(fetch) = &walk.manifest {
         render_fetch(out, style, "manifest", fetch);
@@ -391,12 +515,17 @@ fn render_walk(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &W
 }
 
 /// The package's contents: what the phone would install, and the findings about it.
-fn render_package(out: &mut String, outcome: &Outcome, shown: &mut [bool], walk: &WalkFacts, style: Style) {
+fn render_package(out: &mut String, outcome: &Outcome, shown: &mut Placed, walk: &WalkFacts, style: Style) {
     let label = style.dim("  contents ");
     if let Some(why) = &walk.package_not_read {
         let _ = writeln!(out, "{label} {}", style.dim(&format!("not read: {}", esc(why))));
     }
-    let Some(package) = &walk.package else { return };
+    let Some(package) = &walk.package else {
+        if walk.package_not_read.is_some() {
+            end_step(out, Vec::new(), style);
+        }
+        return;
+    };
     let line = match &package.error {
         Some(e) => format!("not read: {}", e.reason),
         None if package.streamed => format!(
@@ -955,11 +1084,30 @@ fn render_device(out: &mut String, outcome: &Outcome, style: Style) {
     }
 }
 
+/// The end of a step of the walk: a reference to each finding it raised, then a blank line.
 fn end_step(out: &mut String, findings: Vec<&Finding>, style: Style) {
-    let _ = writeln!(out);
     for finding in findings {
-        render_finding(out, finding, style);
+        render_ref(out, finding, style);
     }
+    let _ = writeln!(out);
+}
+
+/// Where a finding arose in the walk: its code and name, and whether its text is above (errors
+/// and warnings) or below (info).
+fn render_ref(out: &mut String, f: &Finding, style: Style) {
+    let (arrow, place) = if f.severity > Severity::Info {
+        ("↑", "above")
+    } else {
+        ("↓", "below")
+    };
+    let head = format!("{}[{} {}]", f.severity.as_str(), f.rule.code, f.rule.name);
+    let _ = writeln!(
+        out,
+        "  {} {} {}",
+        style.dim(arrow),
+        style.severity(f.severity, &head),
+        style.dim(place)
+    );
 }
 
 /// One line per exchange: method, status (or the error), type, size, time, TLS verdict.
@@ -1002,11 +1150,79 @@ fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
             style.dim(&format!("  {name:<9}")),
             esc(&parts.join(" · "))
         );
+        if style.verbose {
+            render_exchange_details(out, style, e);
+        }
+    }
+}
+
+/// At most this many headers of a request or a response are shown by `-v` (the JSON has all).
+const VERBOSE_HEADERS_MAX: usize = 40;
+
+/// `-v`: what went over the wire for one exchange: the request's headers (`>`), the status and
+/// response headers (`<`), the timings and the first bytes of the body.
+fn render_exchange_details(out: &mut String, style: Style, e: &crate::facts::Exchange) {
+    let pad = "           ";
+    let line = |out: &mut String, mark: &str, text: &str| {
+        let _ = writeln!(
+            out,
+            "{pad} {} {}",
+            style.dim(mark),
+            esc(&text::truncate_chars(text, 300))
+        );
+    };
+    let mut sent = vec![("user-agent".to_string(), e.user_agent.clone())];
+    sent.extend(e.request_headers.iter().cloned());
+    for (name, value) in sent.iter().take(VERBOSE_HEADERS_MAX) {
+        line(out, ">", &format!("{name}: {value}"));
+    }
+    if let Some(status) = e.status {
+        let version = e.http_version.as_deref().unwrap_or("HTTP");
+        line(out, "<", &format!("{version} {status}"));
+        for (name, value) in e.headers.iter().take(VERBOSE_HEADERS_MAX) {
+            line(out, "<", &format!("{name}: {value}"));
+        }
+        if e.headers.len() > VERBOSE_HEADERS_MAX {
+            line(
+                out,
+                "<",
+                &format!(
+                    "… {} more headers (--format json has them all)",
+                    e.headers.len() - VERBOSE_HEADERS_MAX
+                ),
+            );
+        }
+    }
+    let mut timing = Vec::new();
+    if let Some(ms) = e.timing.first_byte_ms {
+        timing.push(format!("first byte {ms} ms"));
+    }
+    timing.push(format!("total {} ms", e.timing.total_ms));
+    if e.status.is_some() && e.method != "HEAD" {
+        let mut body = format!("body {} (cap {})", text::size(e.body_bytes), text::size(e.body_cap));
+        if e.body_truncated {
+            body.push_str(", read no further");
+        }
+        if let (Some(encoding), Some(wire)) = (&e.decoded, e.encoded_bytes) {
+            body.push_str(&format!(", {encoding} {} on the wire", text::size(wire)));
+        }
+        if e.closed_without_close_notify {
+            body.push_str(", ended without TLS close_notify");
+        }
+        timing.push(body);
+    }
+    line(out, "time", &timing.join(" · "));
+    if !e.body_head.is_empty() {
+        line(
+            out,
+            "body",
+            &format!("starts {:?}", text::truncate_chars(&e.body_head, 120)),
+        );
     }
 }
 
 /// Each host: how it resolved, its TCP and TLS, the chain as served, and its TLS findings.
-fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: Style) {
+fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut Placed, style: Style) {
     for host in &outcome.input.facts.hosts {
         let target = format!("{}:{}", host.host, host.port);
         let mut parts = vec![target.clone()];
@@ -1054,13 +1270,10 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut [bool], style: 
                 .map_or_else(|| "(not a certificate x509 can read)".to_string(), |c| c.summary());
             let _ = writeln!(out, "{} {}", style.dim(&format!("  cert {i:<4}")), esc(&summary));
         }
-        let _ = writeln!(out);
         let findings = take(&outcome.findings, shown, |f| {
             f.rule.family == Family::Tls && f.subject.target == target
         });
-        for finding in findings {
-            render_finding(out, finding, style);
-        }
+        end_step(out, findings, style);
     }
 }
 
@@ -1115,11 +1328,23 @@ fn render_finding(out: &mut String, f: &Finding, style: Style) {
     let _ = writeln!(out, "{} {}", style.severity(f.severity, &head), esc(&f.message));
     if let Some(h) = &f.highlight {
         let bar = style.dim("  │");
-        let _ = writeln!(out, "{bar} {}", esc(&h.text));
-        let pad = escaped_width(&h.text, h.start);
-        let width = (escaped_width(&h.text, h.end) - pad).max(1);
-        let carets = style.severity(f.severity, &"^".repeat(width));
-        let _ = writeln!(out, "{bar} {}{carets} {}", " ".repeat(pad), esc(&h.label));
+        let text = esc(&h.text);
+        let start = escaped_width(&h.text, h.start);
+        let end = escaped_width(&h.text, h.end).max(start + 1);
+        let (shown, start, end) = window(&text, start, end, WIDTH - 4);
+        let _ = writeln!(out, "{bar} {shown}");
+        let carets = style.severity(f.severity, &"^".repeat(end - start));
+        let label = esc(&h.label);
+        let room = WIDTH - 4;
+        let label_width = label.chars().count();
+        if end + 1 + label_width <= room {
+            let _ = writeln!(out, "{bar} {}{carets} {label}", " ".repeat(start));
+        } else {
+            // the label on a line of its own, under the mark as far as it fits
+            let _ = writeln!(out, "{bar} {}{carets}", " ".repeat(start));
+            let pad = start.min(room.saturating_sub(label_width));
+            let _ = writeln!(out, "{bar} {}{label}", " ".repeat(pad));
+        }
     }
     if let Some(loc) = &f.location {
         field(out, style, "at", &esc(&loc.describe()));
@@ -1133,6 +1358,152 @@ fn render_finding(out: &mut String, f: &Finding, style: Style) {
         &format!("{} · otadoctor explain {}", f.rule.basis.as_str(), f.rule.code),
     );
     let _ = writeln!(out);
+}
+
+/// The part of an (escaped) highlighted text that fits in `width` columns and shows the
+/// columns `start..end`, with "…" where it was cut; and where `start..end` now are.
+fn window(text: &str, start: usize, end: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let len = chars.len();
+    let start = start.min(len);
+    let end = end.clamp(start + 1, len.max(start + 1));
+    if len <= width || width < 8 {
+        return (text.to_string(), start, end);
+    }
+    // the text's start when the mark is in it (the scheme and host read best); else a quarter
+    // of the room the mark leaves goes before it
+    let context = (width.saturating_sub(end - start) / 4).max(1);
+    let mut from = if end < width { 0 } else { start.saturating_sub(context) };
+    let mut to = from + width;
+    if to > len {
+        to = len;
+        from = len - width;
+    }
+    let mut shown = String::with_capacity(width * 2);
+    for (at, c) in chars.iter().enumerate().take(to).skip(from) {
+        let cut = (at == from && from > 0) || (at + 1 == to && to < len);
+        shown.push(if cut { '…' } else { *c });
+    }
+    let new_start = start - from;
+    let new_end = (end.min(to) - from).max(new_start + 1);
+    (shown, new_start, new_end)
+}
+
+/// Fits a rendered report in `width` columns: a longer line is wrapped at its spaces, its
+/// continuation lines under the line's value (after a `label  ` column, or two spaces in); a
+/// highlighted text (`  │`) is left alone (it was cut to fit when rendered). Colour codes take no
+/// columns. A word longer than the room is never broken (a URL must stay whole).
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        if columns(body) <= width || strip_ansi(body).starts_with("  │") {
+            out.push_str(line);
+            continue;
+        }
+        let indent = hanging_indent(&strip_ansi(body));
+        wrap_line(&mut out, body, indent, width);
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Wraps one line: its " · "-separated parts are kept whole on a line where they fit (the dot
+/// ends a line, never starts one); a part too long for any line is wrapped at its spaces.
+fn wrap_line(out: &mut String, body: &str, indent: usize, width: usize) {
+    let mut used = 0;
+    let mut started = false;
+    let parts: Vec<&str> = body.split(" · ").collect();
+    let last = parts.len() - 1;
+    for (i, part) in parts.into_iter().enumerate() {
+        let sep = if i < last { " ·" } else { "" };
+        let w = columns(part) + columns(sep);
+        if !started {
+            started = true;
+        } else if used + 1 + w <= width {
+            out.push(' ');
+            used += 1;
+        } else {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            used = indent;
+        }
+        if used + w <= width {
+            out.push_str(part);
+            out.push_str(sep);
+            used += w;
+            continue;
+        }
+        // too long for the rest of this line: by its words
+        for (j, word) in part.split(' ').enumerate() {
+            let ww = columns(word);
+            if j > 0 {
+                // a word too long for any line stays where it is: a new line would not help
+                if used + 1 + ww <= width || used <= indent || indent + ww > width {
+                    out.push(' ');
+                    used += 1;
+                } else {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(indent));
+                    used = indent;
+                }
+            }
+            out.push_str(word);
+            used += ww;
+        }
+        out.push_str(sep);
+        used += columns(sep);
+    }
+}
+
+/// Where a wrapped line's continuation starts: under the value of a `  label   value` line
+/// (a label of at most 10 columns ended by two spaces or more), else two columns in from the
+/// line's own indent.
+fn hanging_indent(line: &str) -> usize {
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[lead..];
+    if let Some(gap) = rest.find("  ")
+        && gap > 0
+        && gap <= 10
+    {
+        let after = rest[gap..].len() - rest[gap..].trim_start_matches(' ').len();
+        let at = lead + gap + after;
+        if at <= 16 {
+            return at;
+        }
+    }
+    // a continuation line of a value already sits under it
+    if lead >= 10 { lead } else { lead + 2 }
+}
+
+/// Columns a rendered line takes: one per char, colour codes none.
+fn columns(s: &str) -> usize {
+    strip_ansi(s).chars().count()
+}
+
+/// The text without its colour codes (ESC [ … m: only the report's own; an input's escape
+/// characters were escaped before they got here).
+fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Escapes each line of a multi-line text, keeping its line breaks.
@@ -1184,16 +1555,110 @@ mod quiet_tests {
             evidence: None,
         };
         let mut out = String::new();
-        render_findings_only(&mut out, &outcome, Style { color: false });
+        render_findings_only(
+            &mut out,
+            &outcome,
+            Style {
+                color: false,
+                verbose: false,
+            },
+        );
+        // the line wraps at 100 columns, under its value
         assert_eq!(
             out,
-            "Field.ipa\nskipped  Payload/Field.app/Field: its signature (80 MiB compressed) is past the 64 MiB cap; --deep reads it\n\n"
+            "Field.ipa\nskipped  Payload/Field.app/Field: its signature (80 MiB compressed) is past the 64 MiB cap; --deep\n         reads it\n\n"
         );
         // nothing unread, nothing found: nothing printed (the summary line follows)
         let mut clean = outcome.clone();
         clean.input.facts.walks.clear();
         let mut out = String::new();
-        render_findings_only(&mut out, &clean, Style { color: false });
+        render_findings_only(
+            &mut out,
+            &clean,
+            Style {
+                color: false,
+                verbose: false,
+            },
+        );
         assert_eq!(out, "");
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_keeps_the_marked_columns_under_the_carets() {
+        let text: String = (0..300).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        for width in [20, 40, 96] {
+            for start in (0..300).step_by(7) {
+                for len in [1, 5, 30, 150] {
+                    let end = (start + len).min(300);
+                    let (shown, s, e) = window(&text, start, end, width);
+                    let chars: Vec<char> = shown.chars().collect();
+                    assert!(chars.len() <= width, "{width} {start} {len}: {shown}");
+                    // every marked column that is shown is the text's own char, not a cut mark
+                    for (k, at) in (s..e).enumerate() {
+                        if chars.get(at) == Some(&'…') {
+                            continue;
+                        }
+                        assert_eq!(
+                            chars.get(at),
+                            text.chars().nth(start + k).as_ref(),
+                            "{width} {start} {len}"
+                        );
+                    }
+                    assert!(e > s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_text_is_shown_whole() {
+        assert_eq!(window("abc", 1, 2, 96), ("abc".to_string(), 1, 2));
+    }
+
+    #[test]
+    fn fit_wraps_at_spaces_under_the_value_and_never_breaks_a_word() {
+        let url = format!("https://ota.example.com/{}", "x".repeat(120));
+        let line =
+            format!("  manifest  GET {url} · 200 text/xml 1.1 KB · 14 ms · TLS ✓ · and then some more words to wrap\n");
+        let out = fit(&line, 100);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() >= 2, "{out}");
+        assert!(lines[0].contains(&url), "the URL stays whole: {out}");
+        for l in &lines[1..] {
+            assert!(
+                l.starts_with("            ") && !l.starts_with("             "),
+                "{l:?}"
+            );
+            assert!(l.chars().count() <= 100, "{l:?}");
+            assert!(!l.trim_start().starts_with('·'), "{l:?}");
+        }
+        // the words are the same, in the same order
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&out), words(&line));
+    }
+
+    #[test]
+    fn fit_leaves_short_lines_and_highlights_alone_and_ignores_colour_codes() {
+        let short = "  device  tapping the link does nothing\n";
+        assert_eq!(fit(short, 100), short);
+        let highlight = format!("  │ {}\n", "y ".repeat(80));
+        assert_eq!(fit(&highlight, 100), highlight);
+        // 95 visible columns, but long with colour codes: not wrapped
+        let coloured = format!("\u{1b}[1;31m{}\u{1b}[0m\n", "z ".repeat(47));
+        assert_eq!(fit(&coloured, 100), coloured);
+    }
+
+    #[test]
+    fn a_finding_head_wraps_two_columns_in() {
+        let line = format!("error[URL001 url-not-https] {}\n", "word ".repeat(30));
+        let out = fit(&line, 100);
+        for l in out.lines().skip(1) {
+            assert!(l.starts_with("  w"), "{l:?}");
+        }
     }
 }

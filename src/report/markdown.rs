@@ -22,14 +22,15 @@ use crate::text::size;
 pub fn render(outcomes: &[Outcome], exit_code: i32) -> String {
     let mut out = String::new();
     for outcome in outcomes {
-        render_outcome(&mut out, outcome);
+        render_outcome(&mut out, outcome, crate::report::DEFAULT_RULE_DOCS);
     }
     let summary = Summary::of(outcomes.iter().flat_map(|o| &o.findings));
     let _ = writeln!(out, "**Total:** {} · exit {exit_code}", Summary::words(summary));
     out
 }
 
-pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
+/// One input's section; `rule_docs`: the rule doc URL template (`--rule-docs-url`).
+pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &str) {
     let input = &outcome.input;
     let _ = writeln!(out, "### otadoctor: {}\n", code_span(&input.name));
     let summary = Summary::of(&outcome.findings);
@@ -54,7 +55,7 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome) {
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
     for finding in &findings {
-        render_finding(out, finding);
+        render_finding(out, finding, rule_docs);
     }
     if !findings.is_empty() {
         out.push('\n');
@@ -280,8 +281,9 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
     ]
 }
 
-/// One finding as a list item, with what the device shows, the fix and the rule under it.
-fn render_finding(out: &mut String, f: &Finding) {
+/// One finding as a list item, with what the device shows, the fix and the rule (its doc's
+/// absolute URL: the report is pasted where a relative link leads nowhere) under it.
+fn render_finding(out: &mut String, f: &Finding, rule_docs: &str) {
     let _ = writeln!(
         out,
         "- **{}** `{}` {} — {}",
@@ -302,10 +304,10 @@ fn render_finding(out: &mut String, f: &Finding) {
     render_fix(out, f);
     let _ = writeln!(
         out,
-        "  - rule: [{} {}](rules/{}) · `otadoctor explain {}`",
+        "  - rule: [{} {}]({}) · `otadoctor explain {}`",
         f.rule.code,
         f.rule.name,
-        f.rule.doc_file(),
+        link_target(&crate::report::rule_url(rule_docs, f.rule)),
         f.rule.code
     );
 }
@@ -361,6 +363,23 @@ fn escape_line_start(line: &str) -> String {
 /// A table cell of plain text.
 fn cell(s: &str) -> String {
     text(s)
+}
+
+/// A URL as a Markdown link's destination: what would end it or break it (spaces, brackets,
+/// angle brackets, backticks, controls) percent-encoded.
+fn link_target(url: &str) -> String {
+    const NOT_IN_TARGET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'(')
+        .add(b')')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'[')
+        .add(b']')
+        .add(b'\\')
+        .add(b'"');
+    percent_encoding::utf8_percent_encode(url, NOT_IN_TARGET).to_string()
 }
 
 /// A code span for a table cell: a `|` inside it must still be escaped (GFM splits cells first).

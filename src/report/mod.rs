@@ -106,6 +106,8 @@ pub enum Layout {
     Human {
         color: bool,
         quiet: bool,
+        /// `-v`: each exchange's headers, timings and first body bytes.
+        verbose: bool,
     },
     Json,
     Sarif,
@@ -131,6 +133,48 @@ impl From<std::io::Error> for StreamError {
     }
 }
 
+/// Where otadoctor's documentation is published: the crate's page on docs.rs.
+pub const DOCS_URL: &str = "https://docs.rs/otadoctor";
+
+/// Where each rule's doc is read by default (`--rule-docs-url`): the published crate's
+/// `rules/<CODE>-<name>.md`, as docs.rs serves the sources of this version.
+pub const DEFAULT_RULE_DOCS: &str = concat!(
+    "https://docs.rs/crate/otadoctor/",
+    env!("CARGO_PKG_VERSION"),
+    "/source/rules/{file}"
+);
+
+/// A rule's doc URL from a template: `{code}`, `{name}` and `{file}` (`LNK006`,
+/// `html-entity-in-link`, `LNK006-html-entity-in-link.md`) are replaced; a template with none of
+/// them is a folder the file name is appended to.
+pub fn rule_url(template: &str, rule: &crate::registry::Rule) -> String {
+    if ["{code}", "{name}", "{file}"].iter().any(|p| template.contains(p)) {
+        template
+            .replace("{code}", rule.code)
+            .replace("{name}", rule.name)
+            .replace("{file}", &rule.doc_file())
+    } else if template.ends_with('/') {
+        format!("{template}{}", rule.doc_file())
+    } else {
+        format!("{template}/{}", rule.doc_file())
+    }
+}
+
+/// A finding's identity from run to run, for CI systems that track alerts (SARIF's
+/// `partialFingerprints`, GitLab's `fingerprint`): the rule, the file and line it points at, its
+/// subject and its message, hashed (SHA-256, first 16 bytes in hex).
+pub fn fingerprint(finding: &Finding, path: &str, line: usize) -> String {
+    let print = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        finding.rule.code, path, line, finding.subject.target, finding.message
+    );
+    let digest = ring::digest::digest(&ring::digest::SHA256, print.as_bytes());
+    digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The most of the anchor file read to find where it holds an input's text.
+const ANCHOR_TEXT_MAX: u64 = 16 * 1024 * 1024;
+
 /// A report written one outcome at a time, in input order, as each is judged: nothing of an
 /// outcome is kept once it is written but its counts, so a batch's memory does not grow with
 /// its inputs. The bytes are the same as a report rendered from all outcomes at once.
@@ -148,10 +192,22 @@ pub struct Stream {
     /// The directories scanned, as their inputs come (as given, absolute `file:` URI): the
     /// paths of their files are relative to them.
     roots: Vec<(String, String)>,
+    /// The anchor file's text, read once (SARIF, GitHub, GitLab, JUnit point at its lines).
+    anchor_text: Option<String>,
+    /// The rule doc URL template (`--rule-docs-url`).
+    rule_docs: String,
+    /// SARIF: the rules the results written so far use, in the order first used.
+    rules_used: Vec<&'static crate::registry::Rule>,
 }
 
 impl Stream {
     pub fn new(layout: Layout, anchor: Option<String>, cwd: Option<std::path::PathBuf>) -> Stream {
+        // the anchor's lines matter to the formats that point at files; a file that cannot be
+        // read (or is not text) is pointed at without a line, as before
+        let anchor_text = match layout {
+            Layout::Sarif | Layout::Github | Layout::Gitlab | Layout::Junit => anchor.as_deref().and_then(read_anchor),
+            _ => None,
+        };
         Stream {
             layout,
             anchor,
@@ -160,7 +216,23 @@ impl Stream {
             written: 0,
             opened: false,
             roots: Vec::new(),
+            anchor_text,
+            rule_docs: DEFAULT_RULE_DOCS.to_string(),
+            rules_used: Vec::new(),
         }
+    }
+
+    /// Rule doc links from this template (`--rule-docs-url`) instead of the default.
+    pub fn with_rule_docs(mut self, template: Option<&str>) -> Stream {
+        if let Some(template) = template {
+            self.rule_docs = template.to_string();
+        }
+        self
+    }
+
+    /// The rule doc URL template in use.
+    pub fn rule_docs(&self) -> &str {
+        &self.rule_docs
     }
 
     fn places(&self) -> sarif::Places<'_> {
@@ -168,6 +240,7 @@ impl Stream {
             anchor: self.anchor.as_deref(),
             cwd: self.cwd.as_deref(),
             roots: &self.roots,
+            anchor_text: self.anchor_text.as_deref(),
         }
     }
 
@@ -198,12 +271,13 @@ impl Stream {
             self.roots.push((scan.root.clone(), scan.root_uri.clone()));
         }
         let text = match self.layout {
-            Layout::Human { color, quiet } => {
+            Layout::Human { color, quiet, verbose } => {
                 let mut text = String::new();
+                let style = human::Style { color, verbose };
                 if quiet {
-                    human::render_findings_only(&mut text, outcome, human::Style { color });
+                    human::render_findings_only(&mut text, outcome, style);
                 } else {
-                    human::render_outcome(&mut text, outcome, human::Style { color });
+                    human::render_outcome(&mut text, outcome, style);
                 }
                 text
             }
@@ -215,7 +289,15 @@ impl Stream {
                         .places()
                         .place(&outcome.input, finding)
                         .ok_or_else(|| StreamError::Report(sarif::missing_anchor(&outcome.input.name)))?;
-                    let result = sarif::result_json(&outcome.input, finding, place).map_err(StreamError::Report)?;
+                    let index = match self.rules_used.iter().position(|r| r.code == finding.rule.code) {
+                        Some(index) => index,
+                        None => {
+                            self.rules_used.push(finding.rule);
+                            self.rules_used.len() - 1
+                        }
+                    };
+                    let result =
+                        sarif::result_json(&outcome.input, finding, place, index).map_err(StreamError::Report)?;
                     text.push_str(&self.entry(4, result));
                 }
                 text
@@ -223,7 +305,7 @@ impl Stream {
             Layout::Github => github::render_outcome(outcome, self.places()),
             Layout::Markdown => {
                 let mut text = String::new();
-                markdown::render_outcome(&mut text, outcome);
+                markdown::render_outcome(&mut text, outcome, &self.rule_docs);
                 text
             }
             Layout::Gitlab => {
@@ -260,7 +342,7 @@ impl Stream {
         self.opened = true;
         let head = match self.layout {
             Layout::Json => json::frame(Summary::default()).map_err(StreamError::Report)?.0,
-            Layout::Sarif => sarif::frame(&[]).map_err(StreamError::Report)?.0,
+            Layout::Sarif => sarif::frame(&[], &[], &self.rule_docs).map_err(StreamError::Report)?.0,
             Layout::Human { color, .. } => {
                 if color {
                     colored::control::set_override(true);
@@ -280,9 +362,16 @@ impl Stream {
         self.open(out)?;
         let summary = self.summary;
         let text = match self.layout {
-            Layout::Human { color, .. } => human::summary_line(summary, exit_code, human::Style { color }),
+            Layout::Human { color, .. } => {
+                human::summary_line(summary, exit_code, human::Style { color, verbose: false })
+            }
             Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
-            Layout::Sarif => self.close(3, sarif::frame(&self.roots).map_err(StreamError::Report)?.1),
+            Layout::Sarif => self.close(
+                3,
+                sarif::frame(&self.roots, &self.rules_used, &self.rule_docs)
+                    .map_err(StreamError::Report)?
+                    .1,
+            ),
             Layout::Github => format!(
                 "{}{} · exit {exit_code}\n",
                 github::over_the_limit(summary),
@@ -306,6 +395,18 @@ impl Stream {
             format!("\n{}]{rest}", "  ".repeat(level))
         }
     }
+}
+
+/// The anchor file's text for finding lines in it: its first 16 MiB, if it is UTF-8.
+fn read_anchor(path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(ANCHOR_TEXT_MAX)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// A pretty-printed JSON document with an empty `"results": []`, cut there: what comes before

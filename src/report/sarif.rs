@@ -1,9 +1,13 @@
 //! `--format sarif`: SARIF 2.1.0, one run, for code scanning (GitHub's upload-sarif and others).
 //!
-//! Every rule of the registry is listed with its doc as `help`; every finding is one result
-//! with a `physicalLocation` (GitHub rejects the whole file without one): the file its input
-//! came from, else the path given with `--sarif-anchor`. An input without either is a usage
-//! error, whether or not it has findings, so a CI job does not fail only on the day it goes red.
+//! The rules the results use are listed (in the order first used, after the results: a stream
+//! learns them as it goes), each with its doc as `help` and its doc's URL as `helpUri`; every
+//! finding is one result with a `physicalLocation` (GitHub rejects the whole file without one):
+//! the file its input came from, else the path given with `--sarif-anchor` — at the line where
+//! that file holds the input's text, when it does — and `partialFingerprints` that stay the same
+//! from run to run, so code scanning tracks an alert instead of opening a new one. An input
+//! without a file or an anchor is a usage error, whether or not it has findings, so a CI job
+//! does not fail only on the day it goes red.
 
 use std::path::Path;
 
@@ -12,7 +16,7 @@ use serde::Serialize;
 
 use crate::facts::Input;
 use crate::finding::Finding;
-use crate::registry::{self, Family, Rule};
+use crate::registry::{Family, Rule};
 use crate::report::{Layout, Outcome, Stream, StreamError, safe_json, split_at_results};
 use crate::severity::Severity;
 
@@ -34,6 +38,8 @@ pub struct Places<'a> {
     pub cwd: Option<&'a Path>,
     /// The directories scanned so far, in order: (as given, absolute `file:` URI).
     pub roots: &'a [(String, String)],
+    /// The anchor file's text (its first 16 MiB), to find the line an input's text is on.
+    pub anchor_text: Option<&'a str>,
 }
 
 /// The file a result points at, and its line and column when the finding has them in that file.
@@ -74,11 +80,15 @@ impl Places<'_> {
                 base: None,
             });
         }
-        self.anchor.map(|anchor| Place {
-            path: self.relative(anchor),
-            line: None,
-            column: None,
-            base: None,
+        self.anchor.map(|anchor| {
+            // the line the anchor file holds the input (a link as given) on, if it does
+            let found = self.anchor_text.and_then(|text| find_text(text, &input.name));
+            Place {
+                path: self.relative(anchor),
+                line: found.map(|(line, _)| line),
+                column: found.map(|(_, column)| column),
+                base: None,
+            }
         })
     }
 
@@ -92,6 +102,16 @@ impl Places<'_> {
         let text = shown.to_string_lossy().replace('\\', "/");
         text.strip_prefix("./").map(str::to_string).unwrap_or(text)
     }
+}
+
+/// Where `needle` first stands in `text`: 1-based line and column (in characters); `None` for
+/// an empty or absent needle. One linear search.
+fn find_text(text: &str, needle: &str) -> Option<(usize, usize)> {
+    if needle.trim().is_empty() {
+        return None;
+    }
+    let at = memchr::memmem::find(text.as_bytes(), needle.as_bytes())?;
+    Some(crate::text::line_and_column(text, at))
 }
 
 /// The `uriBaseId` of the `index`th directory scanned: `%SRCROOT%`, then `%SRCROOT2%`, ….
@@ -151,7 +171,7 @@ pub fn render(outcomes: &[Outcome], places: Places<'_>) -> Result<String, String
 /// The log around its results, cut at the results array: what comes before its first element,
 /// and what follows its `]` — there, `originalUriBaseIds` for the directories scanned (`roots`:
 /// as given, absolute `file:` URI), which are known only once every result is written.
-pub fn frame(roots: &[(String, String)]) -> Result<(String, String), String> {
+pub fn frame(roots: &[(String, String)], rules: &[&'static Rule], rule_docs: &str) -> Result<(String, String), String> {
     let original_uri_base_ids: std::collections::BTreeMap<String, BaseUri> = roots
         .iter()
         .enumerate()
@@ -162,18 +182,19 @@ pub fn frame(roots: &[(String, String)]) -> Result<(String, String), String> {
         schema: SCHEMA_URI,
         version: "2.1.0",
         runs: [Run {
+            results: Vec::new(),
             tool: Tool {
                 driver: Driver {
                     name: "otadoctor",
                     version: env!("CARGO_PKG_VERSION"),
-                    rules: registry::ALL.iter().copied().map(descriptor).collect(),
+                    information_uri: crate::report::DOCS_URL,
+                    rules: rules.iter().map(|rule| descriptor(rule, rule_docs)).collect(),
                 },
             },
             invocations: [Invocation {
                 execution_successful: true,
             }],
             column_kind: "unicodeCodePoints",
-            results: Vec::new(),
             original_uri_base_ids,
         }],
     };
@@ -181,9 +202,10 @@ pub fn frame(roots: &[(String, String)]) -> Result<(String, String), String> {
     Ok((head, rest + "\n"))
 }
 
-/// One result, as it is written four levels deep in the log.
-pub fn result_json(input: &Input, finding: &Finding, place: Place) -> Result<String, String> {
-    safe_json(&result(input, finding, place), 4)
+/// One result, as it is written four levels deep in the log; `rule_index`: its rule's place in
+/// the rules the log lists.
+pub fn result_json(input: &Input, finding: &Finding, place: Place, rule_index: usize) -> Result<String, String> {
+    safe_json(&result(input, finding, place, rule_index), 4)
 }
 
 /// SARIF's name for a severity.
@@ -218,10 +240,11 @@ pub fn message_with_subject(finding: &Finding) -> String {
     }
 }
 
-fn descriptor(rule: &'static Rule) -> Descriptor {
+fn descriptor(rule: &'static Rule, rule_docs: &str) -> Descriptor {
     Descriptor {
         id: rule.code,
         name: pascal_case(rule.name),
+        help_uri: crate::report::rule_url(rule_docs, rule),
         short_description: Text { text: rule.summary },
         full_description: Text { text: rule.summary },
         help: Help {
@@ -239,16 +262,18 @@ fn descriptor(rule: &'static Rule) -> Descriptor {
     }
 }
 
-fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResult<'a> {
+fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place, rule_index: usize) -> SarifResult<'a> {
+    let fingerprint = crate::report::fingerprint(finding, &place.path, place.line.unwrap_or(1));
     SarifResult {
         rule_id: finding.rule.code,
-        rule_index: registry::ALL.iter().position(|r| r.code == finding.rule.code),
+        rule_index,
         level: level(finding.severity),
         // prose a viewer shows as it is: what came from the input or the network is made
         // visible, not obeyed (a U+202E would turn the rest of the line around)
         message: OwnedText {
             text: crate::text::escape_prose(&message_with_subject(finding)),
         },
+        partial_fingerprints: Fingerprints { otadoctor: fingerprint },
         locations: [Location {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
@@ -318,10 +343,12 @@ struct Log<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
+    /// First: a stream writes the results as the inputs are judged, and the rules they used
+    /// once they are all known.
+    results: Vec<SarifResult<'a>>,
     tool: Tool,
     invocations: [Invocation; 1],
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
     /// After `results`: written at the end of the log, once every directory is known.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     original_uri_base_ids: std::collections::BTreeMap<String, BaseUri>,
@@ -339,9 +366,11 @@ struct Tool {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Driver {
     name: &'static str,
     version: &'static str,
+    information_uri: &'static str,
     rules: Vec<Descriptor>,
 }
 
@@ -357,6 +386,7 @@ struct Invocation {
 struct Descriptor {
     id: &'static str,
     name: String,
+    help_uri: String,
     short_description: Text,
     full_description: Text,
     help: Help,
@@ -396,12 +426,20 @@ struct RuleProperties {
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
     rule_id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<usize>,
+    rule_index: usize,
     level: &'static str,
     message: OwnedText,
+    partial_fingerprints: Fingerprints,
     locations: [Location; 1],
     properties: ResultProperties<'a>,
+}
+
+/// A result's identity from run to run: the rule, the place and the subject, hashed (the same
+/// hash as the GitLab report's `fingerprint`).
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "otadoctor/v1")]
+    otadoctor: String,
 }
 
 #[derive(Serialize)]
@@ -482,6 +520,7 @@ mod tests {
             anchor: None,
             cwd: Some(Path::new("/work/repo")),
             roots: &[],
+            anchor_text: None,
         };
         assert_eq!(places.relative("/work/repo/dist/install.html"), "dist/install.html");
         assert_eq!(places.relative("/elsewhere/install.html"), "/elsewhere/install.html");

@@ -19,6 +19,12 @@ pub struct Run {
 }
 
 impl Run {
+    /// Whether standard output says `text`, however the human report wrapped it (runs of
+    /// whitespace count as one space).
+    pub fn says(&self, text: &str) -> bool {
+        flat(&self.stdout).contains(&flat(text))
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
@@ -89,15 +95,24 @@ pub fn otadoctor(args: &[&str]) -> Run {
     otadoctor_with(args, "", false, false)
 }
 
-/// Asserts that every piece appears in `out`, each after the one before.
+/// Asserts that every piece appears in `out`, each after the one before; runs of whitespace
+/// (a line the report wrapped at 100 columns, the columns of a label) count as one space.
 pub fn assert_in_order(out: &str, pieces: &[&str]) {
+    let flat_out = flat(out);
     let mut at = 0;
     for piece in pieces {
-        let found = out[at..]
-            .find(piece)
+        let piece = flat(piece);
+        let found = flat_out[at..]
+            .find(&piece)
             .unwrap_or_else(|| panic!("{piece:?} not after byte {at} in:\n{out}"));
         at += found + piece.len();
     }
+}
+
+/// The text with every run of whitespace (line breaks too) made one space: what a report says,
+/// however it was wrapped.
+pub fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The path of a file under `testdata/`.
@@ -225,4 +240,19 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         if n == 0 { 0 } else { (self.next() % n as u64) as usize }
     }
+}
+
+/// Compares `actual` with `testdata/snapshots/NAME`; with `OTADOCTOR_BLESS=1`, rewrites it.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = testdata(&format!("snapshots/{name}"));
+    if std::env::var_os("OTADOCTOR_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write the snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; OTADOCTOR_BLESS=1 cargo test writes it"));
+    assert_eq!(
+        expected, actual,
+        "{name} is stale; check the difference, then OTADOCTOR_BLESS=1 cargo test --test <this test>"
+    );
 }
