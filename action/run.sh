@@ -4,7 +4,7 @@
 # summary, and record the exit code as an output. It always exits 0 once otadoctor has run, so
 # the SARIF upload comes next; action.yml's last step then fails with otadoctor's exit code.
 #
-# Inputs come through the environment (INPUT_*, set by action.yml), never pasted into a script.
+# Inputs come through the environment (set by action.yml), never pasted into a script.
 # OTADOCTOR_BIN=PATH runs that binary instead of downloading one (for testing the action).
 set -euo pipefail
 
@@ -124,7 +124,7 @@ summary=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/otadoctor-summary.XXXXXX")
 args=(check)
 while IFS= read -r format; do
   args+=(--format "$format")
-done < <(list_items "${INPUT_FORMAT:-github}" | tr ',' '\n')
+done < <(list_items "$(tr ',' '\n' <<<"${INPUT_FORMAT:-github}")")
 args+=(--format "sarif=$sarif_file" --format "markdown=$summary")
 args+=(--fail-on "${INPUT_FAIL_ON:-error}")
 if [ -n "${INPUT_CONFIG:-}" ]; then
