@@ -32,6 +32,12 @@ is_true() {
   esac
 }
 
+# the runner's temporary folder, with / separators (Windows runners give D:\a\_temp)
+temp_root() {
+  local root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+  printf '%s\n' "${root//\\//}"
+}
+
 sha256_of() {
   if command -v sha256sum >/dev/null 2>&1; then
     sha256sum "$1" | cut -d ' ' -f 1
@@ -49,6 +55,7 @@ action_repository() {
     return
   fi
   local path="${GITHUB_ACTION_PATH:-}"
+  path="${path//\\//}"
   if [[ "$path" == */_actions/*/*/* ]]; then
     local rest="${path##*/_actions/}"
     local owner="${rest%%/*}"
@@ -97,7 +104,7 @@ download_binary() {
     *) archive="otadoctor-$target.tar.xz" ;;
   esac
   base="${GITHUB_SERVER_URL:-https://github.com}/$repo/releases/download/$tag"
-  dir=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/otadoctor.XXXXXX")
+  dir=$(mktemp -d "$(temp_root)/otadoctor.XXXXXX")
   echo "otadoctor $tag ($target) from $repo's releases" >&2
   curl --proto '=https' --tlsv1.2 --fail --silent --show-error --location --retry 3 \
     --output "$dir/$archive" "$base/$archive" ||
@@ -109,7 +116,10 @@ download_binary() {
   [ -n "$expected" ] || fail "sha256.sum of release $tag lists no $archive"
   actual=$(sha256_of "$dir/$archive")
   [ "$actual" = "$expected" ] || fail "$archive's sha256 is $actual, sha256.sum says $expected"
-  tar -xf "$dir/$archive" -C "$dir"
+  case "$archive" in
+    *.zip) unzip -q "$dir/$archive" -d "$dir" ;;
+    *) tar -xf "$dir/$archive" -C "$dir" ;;
+  esac
   find "$dir" -type f \( -name otadoctor -o -name otadoctor.exe \) | head -n 1
 }
 
@@ -120,7 +130,7 @@ if [ -z "$bin" ]; then
 fi
 
 sarif_file="${INPUT_SARIF_FILE:-otadoctor.sarif}"
-summary=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/otadoctor-summary.XXXXXX")
+summary=$(mktemp "$(temp_root)/otadoctor-summary.XXXXXX")
 args=(check)
 while IFS= read -r format; do
   args+=(--format "$format")
