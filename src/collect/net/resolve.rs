@@ -163,6 +163,12 @@ impl DeviceResolver {
             .unwrap_or(0)
     }
 
+    /// Whether a --resolve pin names `host`.
+    pub fn pinned(&self, host: &str) -> bool {
+        let key = host.to_ascii_lowercase();
+        self.pins.iter().any(|p| p.host == key)
+    }
+
     /// What was resolved so far.
     pub fn answers(&self) -> HashMap<String, DnsFacts> {
         self.cache.lock().map(|c| c.clone()).unwrap_or_default()
