@@ -794,7 +794,7 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
                     | std::io::ErrorKind::NetworkUnreachable
             ) {
                 return NetError::Connect {
-                    detail: probe::connect_detail(io),
+                    detail: resolve::connect_detail(io),
                 };
             }
             if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {

@@ -10,7 +10,7 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use crate::collect::net::proxy::{ProxyUrl, tunnel};
-use crate::collect::net::resolve::{DeviceResolver, elapsed_ms};
+use crate::collect::net::resolve::{DeviceResolver, connect_detail, elapsed_ms};
 use crate::collect::net::tls::{ClientCertRequests, RecordingVerifier, describe_tls_error, failure_kind, probe_config};
 use crate::facts::{HandshakeFailure, NetError, Phase, ProbeFacts};
 
@@ -166,15 +166,6 @@ pub async fn probe(
         }
     }
     Some(facts)
-}
-
-pub fn connect_detail(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-        std::io::ErrorKind::ConnectionReset => "connection reset".to_string(),
-        std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => "unreachable".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 /// A second look at a server whose response head is late: the same request on a connection of

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::collect::net::resolve::{DeviceResolver, elapsed_ms};
+use crate::collect::net::resolve::{DeviceResolver, connect_detail, elapsed_ms};
 use crate::facts::{NetError, ProxyFailure};
 
 /// The environment variables a run reads, in curl's order of precedence for each use (the
@@ -364,7 +364,7 @@ pub async fn tunnel(
                 ProxyFailure::BrokenAnswer,
                 format!(
                     "broke the connection while asked to CONNECT {target}: {}",
-                    crate::collect::net::probe::connect_detail(&e)
+                    connect_detail(&e)
                 ),
             ));
         }
@@ -464,10 +464,7 @@ pub async fn connect(
     let start = Instant::now();
     match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
         Ok(Ok(tcp)) => Ok((tcp, address, elapsed_ms(start))),
-        Ok(Err(e)) => Err(unreachable(format!(
-            "cannot be reached: {}",
-            crate::collect::net::probe::connect_detail(&e)
-        ))),
+        Ok(Err(e)) => Err(unreachable(format!("cannot be reached: {}", connect_detail(&e)))),
         Err(_) => Err(unreachable(format!(
             "cannot be reached: no connection within {:.1} s",
             timeout.as_secs_f64()

@@ -188,6 +188,16 @@ fn dns_detail(raw: &str) -> String {
     }
 }
 
+/// A failed connect in words.
+pub fn connect_detail(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        std::io::ErrorKind::ConnectionReset => "connection reset".to_string(),
+        std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => "unreachable".to_string(),
+        _ => e.to_string(),
+    }
+}
+
 pub fn elapsed_ms(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
