@@ -129,6 +129,29 @@ async fn serve(mut client: TcpStream, behaviour: Behaviour, log: Arc<Mutex<Vec<C
         .filter_map(|l| l.split_once(':'))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authorization"))
         .map(|(_, value)| value.trim().to_string());
+    // an http URL comes forwarded: `GET http://host:port/path HTTP/1.1`
+    if let Some((method, rest)) = request_line.split_once(" http://") {
+        log.lock().expect("log").push(Connect {
+            target: format!("{method} http://{}", rest.split(' ').next().unwrap_or_default()),
+            authorization,
+        });
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, " HTTP/1.1"));
+        let port: u16 = authority
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(80);
+        let mut upstream = TcpStream::connect(("127.0.0.1", port)).await?;
+        let forwarded: Vec<&str> = head
+            .lines()
+            .skip(1)
+            .filter(|l| !l.to_ascii_lowercase().starts_with("proxy-"))
+            .collect();
+        let request = format!("{method} /{path}\r\n{}\r\n", forwarded.join("\r\n"));
+        upstream.write_all(request.as_bytes()).await?;
+        return tokio::io::copy_bidirectional(&mut client, &mut upstream)
+            .await
+            .map(|_| ());
+    }
     let Some(target) = request_line
         .strip_prefix("CONNECT ")
         .and_then(|rest| rest.split(' ').next())
@@ -252,8 +275,13 @@ fn check_as(site: &Site, format: &str, extra: &[&str]) -> Run {
 fn check_with_env(site: &Site, env: &[(&str, String)], extra: &[&str]) -> Run {
     let mut args = site.args(extra);
     args.extend(["--now".to_string(), "2026-11-25T12:00:00Z".to_string(), site.link()]);
+    child(&args, env)
+}
+
+/// `otadoctor ARGS` as a child process with exactly `env` for environment.
+fn child(args: &[String], env: &[(&str, String)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_otadoctor"))
-        .args(&args)
+        .args(args)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .output()
@@ -369,6 +397,55 @@ fn https_proxy_in_the_environment_is_used_and_no_proxy_bypasses_it() {
     let run = check(&site, &["--proxy", &url, "--no-proxy", HOST]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(proxy.connects().len(), before);
+}
+
+#[test]
+fn http_proxy_forwards_an_http_url_with_its_credentials() {
+    let site = Site::correct(HOST);
+    // the same manifest, also served over plain http on a port of its own
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind http");
+    let http_port = listener.local_addr().expect("addr").port();
+    let plain = otadoctor::demo::server::Server::new(Default::default(), None, true);
+    plain.route(
+        Site::MANIFEST,
+        support::lab::Route::ok("text/xml", site.manifest_text().into_bytes()),
+    );
+    plain.serve_plain(&runtime, listener);
+    let proxy = TestProxy::start(Behaviour::Tunnel);
+    let proxy_url = format!("http://u7qprox:Zq9xK2%20pw@127.0.0.1:{}", proxy.addr.port());
+    let manifest_url = format!("http://{HOST}:{http_port}{}", Site::MANIFEST);
+    let mut args = site.args(&["--now", "2026-11-25T12:00:00Z"]);
+    args.push(manifest_url.clone());
+    let run = child(&args, &[("http_proxy", proxy_url)]);
+    // the http manifest went through the proxy, forwarded (no CONNECT), with the credentials
+    let connects = proxy.connects();
+    assert!(
+        connects.iter().any(|c| c.target == format!("GET {manifest_url}")
+            && c.authorization.as_deref() == Some("Basic dTdxcHJveDpacTl4SzIgcHc=")),
+        "{connects:?}\n{}",
+        run.stdout
+    );
+    // and nothing was tunnelled
+    assert!(connects.iter().all(|c| !c.target.starts_with(HOST)), "{connects:?}");
+    assert!(plain.requests().iter().any(|r| r.path == Site::MANIFEST));
+    let doc = run.json();
+    let hosts = doc["results"][0]["facts"]["hosts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let http_host = hosts
+        .iter()
+        .find(|h| h["port"] == http_port)
+        .unwrap_or_else(|| panic!("no facts for the http host: {hosts:#?}"));
+    assert_eq!(http_host["proxy"]["source"], "http_proxy");
+    assert_eq!(http_host["proxy"]["credentials"], true);
+    assert!(!run.stdout.contains("Zq9xK2") && !run.stdout.contains("u7qprox"));
+    runtime.shutdown_background();
 }
 
 /// The one NET003 finding a failed proxy gives, and no finding of the site's TLS.
