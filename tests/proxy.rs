@@ -4,7 +4,7 @@
 //! probe's handshake through the tunnel (the chain reported is the lab's), a proxy that answers
 //! 407 or 403, a dead one, one that closes mid-answer, sends an endless head or never answers
 //! (each named as the proxy's failure, within bounds), credentials never printed, and a proxy
-//! that intercepts TLS (its own rcgen CA) said as such.
+//! that intercepts TLS (its own rcgen CA) said as such; and tinyproxy, a real proxy, the same way.
 
 mod support;
 
@@ -299,11 +299,15 @@ fn codes(run: &Run) -> Vec<String> {
 
 /// The host facts of the site's host in a JSON report.
 fn host_facts(run: &Run) -> Value {
+    facts_of(run, HOST)
+}
+
+fn facts_of(run: &Run, host: &str) -> Value {
     let doc = run.json();
     doc["results"][0]["facts"]["hosts"]
         .as_array()
-        .and_then(|hosts| hosts.iter().find(|h| h["host"] == HOST).cloned())
-        .unwrap_or_else(|| panic!("no host facts for {HOST}:\n{}", run.stdout))
+        .and_then(|hosts| hosts.iter().find(|h| h["host"] == host).cloned())
+        .unwrap_or_else(|| panic!("no host facts for {host}:\n{}", run.stdout))
 }
 
 fn findings(run: &Run) -> Vec<Value> {
@@ -679,5 +683,58 @@ fn resolve_pins_the_proxys_own_name_as_in_curl() {
     assert!(
         message.contains(&format!("the proxy {named} does not resolve")),
         "{message}"
+    );
+}
+
+#[test]
+fn tinyproxy_a_real_proxy_tunnels_and_refuses_as_the_test_proxy_does() {
+    use support::servers::{Kind, RealServer, TempDir, binary, is_root};
+    let Some(binary) = binary(Kind::Tinyproxy) else { return };
+    // tinyproxy resolves the names it is asked for with the system's resolver: localhost
+    let host = "localhost";
+    let site = Site::correct(host);
+    let lab_port = site.lab.addr.port();
+    let start = |connect_port: u16| {
+        let dir = TempDir::new("tinyproxy");
+        let user = if is_root() { "User nobody\nGroup nogroup\n" } else { "" };
+        let server = RealServer::start(Kind::Tinyproxy, &binary, &dir, 1, |ports| {
+            format!(
+                "Port {}\nListen 127.0.0.1\nTimeout 10\nMaxClients 10\nAllow 127.0.0.1\nConnectPort {connect_port}\n{user}",
+                ports[0]
+            )
+        });
+        (dir, server)
+    };
+    let direct = check(&site, &[]);
+    let (_dir, tinyproxy) = start(lab_port);
+    let url = format!("http://127.0.0.1:{}", tinyproxy.ports[0]);
+    let run = check(&site, &["--proxy", &url]);
+    assert_eq!(run.codes(), direct.codes(), "{}\n{}", run.stdout, tinyproxy.logs());
+    let facts = facts_of(&run, host);
+    assert_eq!(facts["proxy"]["url"], url.as_str());
+    assert!(facts["probe"]["tunnel_ms"].is_u64(), "{facts}");
+    assert_eq!(
+        facts["probe"]["tls"]["chain_der_hex"],
+        facts_of(&direct, host)["probe"]["tls"]["chain_der_hex"]
+    );
+    // a port its ConnectPort does not allow: tinyproxy refuses CONNECT, said of the proxy
+    let (_dir, strict) = start(443);
+    let url = format!("http://127.0.0.1:{}", strict.ports[0]);
+    let run = check(&site, &["--proxy", &url]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let error = &facts_of(&run, host)["probe"]["error"];
+    assert_eq!(error["kind"], "proxy", "{error}");
+    assert_eq!(error["failure"], "refused", "{error}");
+    assert_eq!(error["status"], 403, "{error}");
+    let message: Vec<String> = findings(&run)
+        .iter()
+        .filter(|f| f["code"] == "NET003")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        message
+            .iter()
+            .any(|m| m.contains(&format!("the proxy {url} refused CONNECT {host}:{lab_port}: 403"))),
+        "{message:?}"
     );
 }
