@@ -568,7 +568,7 @@ impl Net {
             .map(|((host, port), used)| {
                 let proxy = routes.get(&(host.clone(), port)).map(|p| ProxyFacts {
                     url: p.shown(),
-                    source: self.proxies.source.clone(),
+                    source: p.source.clone(),
                     credentials: p.has_credentials(),
                     resolve_not_used: self.resolver.pinned(&host),
                 });

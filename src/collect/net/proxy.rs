@@ -45,6 +45,8 @@ pub struct ProxyUrl {
     authorization: Option<String>,
     /// The user and password as written (decoded and not), to scrub from any text.
     secrets: Vec<String>,
+    /// Where it was set: `--proxy`, or the variable it was read from.
+    pub source: String,
 }
 
 impl std::fmt::Debug for ProxyUrl {
@@ -117,6 +119,7 @@ impl ProxyUrl {
             port,
             authorization,
             secrets,
+            source: where_from.to_string(),
         })
     }
 
@@ -239,8 +242,6 @@ pub struct Proxies {
     /// iPhone send it to a proxy).
     pub http: Option<ProxyUrl>,
     pub no_proxy: NoProxy,
-    /// Where the proxies came from (`--proxy`, `HTTPS_PROXY`, …), for the report.
-    pub source: String,
 }
 
 impl Proxies {
@@ -272,7 +273,6 @@ impl Proxies {
                 https: Some(proxy.clone()),
                 http: Some(proxy.clone()),
                 no_proxy,
-                source: "--proxy".to_string(),
             });
         }
         let all = read(&["all_proxy", "ALL_PROXY"]);
@@ -284,17 +284,10 @@ impl Proxies {
                 .map(|(name, value)| ProxyUrl::parse(value, name))
                 .transpose()
         };
-        let mut sources: Vec<&str> = Vec::new();
-        for (name, _) in [&https, &http].into_iter().flatten() {
-            if !sources.contains(name) {
-                sources.push(name);
-            }
-        }
         Ok(Proxies {
             https: parse(&https)?,
             http: parse(&http)?,
             no_proxy,
-            source: sources.join(", "),
         })
     }
 
@@ -606,7 +599,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.http.as_ref().map(|p| p.host.as_str()), Some("all"));
         assert_eq!(p.https.as_ref().map(|p| p.host.as_str()), Some("all"));
-        assert_eq!(p.source, "ALL_PROXY");
+        assert_eq!(p.https.as_ref().map(|p| p.source.as_str()), Some("ALL_PROXY"));
         // --proxy wins, NO_PROXY still applies to it; --no-proxy replaces NO_PROXY
         let option = ProxyUrl::parse("http://opt:4", "--proxy").unwrap();
         let vars = env(&[("https_proxy", "http://lower:2"), ("NO_PROXY", "direct.example")]);
