@@ -191,7 +191,7 @@ struct CheckArgs {
     jobs: u16,
     /// An http:// proxy for every request, as http://[USER:PASSWORD@]HOST[:PORT] (port 1080
     /// when none, as curl): https sites through a CONNECT tunnel, so TLS stays end to end.
-    /// Overrides https_proxy, http_proxy and ALL_PROXY; NO_PROXY still applies.
+    /// Overrides https_proxy, http_proxy and ALL_PROXY; NO_PROXY still applies; '' for none.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
     /// Hosts reached without the proxy, comma separated: names (a name covers its subdomains),
@@ -513,7 +513,8 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
 /// The run's proxies: --proxy, --no-proxy and the environment's variables (none offline).
 /// --proxy is read here, not by clap, whose errors would print its credentials.
 fn proxies(args: &CheckArgs, io: &Io<'_>) -> Result<proxy::Proxies, String> {
-    if args.offline {
+    // --proxy '': no proxy, whatever the environment says (curl's -x "")
+    if args.offline || args.proxy.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Ok(proxy::Proxies::none());
     }
     let option = args

@@ -402,6 +402,10 @@ fn https_proxy_in_the_environment_is_used_and_no_proxy_bypasses_it() {
     let run = check_with_env(&site, &[("http_proxy", proxy.url()), ("HTTP_PROXY", proxy.url())], &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(proxy.connects().len(), before);
+    // --proxy '' turns the variable's proxy off, as curl's -x ""
+    let run = check_with_env(&site, &[("HTTPS_PROXY", proxy.url())], &["--proxy", ""]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(proxy.connects().len(), before);
     // --no-proxy in process, an exact name
     let url = proxy.url();
     let run = check(&site, &["--proxy", &url, "--no-proxy", HOST]);
