@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::check;
+use crate::collect::net::proxy;
 use crate::collect::net::resolve;
 use crate::registry::{self, Selector};
 use crate::report::json;
@@ -197,6 +198,15 @@ struct CheckArgs {
     /// How many inputs are checked at once (they share connections and TLS probes).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     jobs: u16,
+    /// An http:// proxy for every request, as http://[USER:PASSWORD@]HOST[:PORT] (port 1080
+    /// when none, as curl): https sites through a CONNECT tunnel, so TLS stays end to end.
+    /// Overrides https_proxy, http_proxy and ALL_PROXY; NO_PROXY still applies; '' for none.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Hosts reached without the proxy, comma separated: names (a name covers its subdomains),
+    /// IP addresses, CIDR ranges; * for every host. Overrides NO_PROXY; "" proxies every host.
+    #[arg(long = "no-proxy", alias = "noproxy", value_name = "LIST")]
+    no_proxy: Option<String>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
     #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
@@ -453,6 +463,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     collect.deadline = args.deadline.map(std::time::Duration::from_secs_f64);
     collect.pins = args.resolve.clone();
     collect.dns_server = args.dns_server;
+    collect.proxies = proxies(args, io)?;
     collect.jobs = usize::from(args.jobs);
     options.context.device = check::Device {
         ios: args.ios.as_ref().map(|v| v.0.clone()),
@@ -517,6 +528,27 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         rule_docs_url: args.rule_docs_url.clone(),
     };
     Ok((options, report))
+}
+
+/// The run's proxies: --proxy, --no-proxy and the environment's variables (none offline).
+/// --proxy is read here, not by clap, whose errors would print its credentials.
+fn proxies(args: &CheckArgs, io: &Io<'_>) -> Result<proxy::Proxies, String> {
+    // --proxy '': no proxy, whatever the environment says (curl's -x "")
+    if args.offline || args.proxy.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return Ok(proxy::Proxies::none());
+    }
+    let option = args
+        .proxy
+        .as_deref()
+        .map(|url| proxy::ProxyUrl::parse(url, "--proxy"))
+        .transpose()?;
+    let lookup = |name: &str| {
+        io.proxy_env
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.clone())
+    };
+    proxy::Proxies::choose(option.as_ref(), args.no_proxy.as_deref(), &lookup)
 }
 
 fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {

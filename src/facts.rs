@@ -767,6 +767,16 @@ pub enum NetError {
     RedirectNotFollowed { location: String },
     /// Anything else the HTTP layer reported.
     Http { detail: String },
+    /// The proxy the request went through failed it: unreachable, no answer in time, or it
+    /// refused the CONNECT tunnel (403, 407, …). About the proxy, not the site.
+    Proxy {
+        proxy: String,
+        failure: ProxyFailure,
+        /// The proxy's answer to CONNECT, when it gave one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        detail: String,
+    },
     /// The server answered, but not in valid HTTP: a head too large, a bad status line,
     /// conflicting Content-Length headers, a malformed chunk, a body its Content-Encoding does
     /// not describe, or a connection closed before any answer.
@@ -795,6 +805,7 @@ impl std::fmt::Display for NetError {
                 write!(f, "redirect to {location} not followed (not http or https)")
             }
             NetError::Http { detail } => f.write_str(detail),
+            NetError::Proxy { proxy, detail, .. } => write!(f, "the proxy {proxy} {detail}"),
             NetError::InvalidResponse { detail } => write!(f, "the server's answer is not valid HTTP: {detail}"),
             NetError::BodyCutShort {
                 received,
@@ -808,6 +819,24 @@ impl std::fmt::Display for NetError {
             } => write!(f, "the body stopped after {received} bytes: {detail}"),
         }
     }
+}
+
+/// How a proxy failed a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProxyFailure {
+    /// Its name does not resolve, or nothing accepts a connection at its address.
+    Unreachable,
+    /// No (complete) answer to CONNECT within the time limit.
+    Timeout,
+    /// It answered 407: it wants credentials, or refused the ones sent.
+    AuthenticationRequired,
+    /// It answered CONNECT with another status than 200 (403: its policy refuses the host).
+    Refused,
+    /// It closed the connection, sent more than the cap, or something that is not HTTP.
+    BrokenAnswer,
+    /// The HTTP client's own connection through it failed (the probe's went through).
+    Other,
 }
 
 /// The network phases a timeout can hit.
@@ -841,8 +870,26 @@ pub struct HostFacts {
     /// The separate connection made once per host to time TCP and TLS and record the chain.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeFacts>,
+    /// The proxy this host was reached through (https: a CONNECT tunnel; http: forwarded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyFacts>,
     /// Which resources were fetched from this host (`manifest`, `package`, `icon`, `page`).
     pub resources: Vec<String>,
+}
+
+/// A proxy a host was reached through.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProxyFacts {
+    /// `http://host:port`, never with its credentials.
+    pub url: String,
+    /// Where it was set: `--proxy`, or the environment variable(s) read.
+    pub source: String,
+    /// True when Proxy-Authorization was sent (the credentials themselves are never kept).
+    pub credentials: bool,
+    /// True when a --resolve pin names this host: it was not used, as in curl (the proxy
+    /// resolves the names it connects to; a pin applies to the proxy's own name).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resolve_not_used: bool,
 }
 
 /// What name resolution gave for one host.
@@ -858,11 +905,15 @@ pub struct DnsFacts {
 /// One TCP connection and TLS handshake to a host, timed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProbeFacts {
+    /// The address connected to: the host's, or the proxy's when it went through one.
     pub address: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_ms: Option<u64>,
+    /// Through a proxy: how long its answer to CONNECT took (`connect_ms` is to the proxy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<NetError>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -964,6 +1015,8 @@ pub enum DnsSource {
     System,
     /// The URL names an IP address.
     IpLiteral,
+    /// Not resolved here: the request went through a proxy, which resolves the name.
+    Proxy,
 }
 
 /// The kind of a failed TLS handshake.

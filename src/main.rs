@@ -11,6 +11,10 @@ fn main() {
         stdout_is_tty: std::io::stdout().is_terminal(),
         stderr_is_tty: std::io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        proxy_env: otadoctor::collect::net::proxy::ENV_NAMES
+            .iter()
+            .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+            .collect(),
         now: time::OffsetDateTime::now_utc(),
     };
     let code = otadoctor::cli::run(std::env::args_os(), &mut io);

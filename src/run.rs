@@ -42,6 +42,9 @@ pub struct Io<'a> {
     pub stderr_is_tty: bool,
     /// Whether `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
+    /// The proxy variables of the environment that are set (`collect::net::proxy::ENV_NAMES`),
+    /// as (name, value): given, not read here, so a test sets them for its run alone.
+    pub proxy_env: Vec<(String, String)>,
     /// The time the run started; `--now` replaces it.
     pub now: OffsetDateTime,
 }

@@ -43,6 +43,7 @@ fn net(site: &Site) -> Arc<Net> {
         ca_pem: vec![("lab".to_string(), site.lab.pki.root_pem.clone().into_bytes())],
         trust_store: None,
         now: support::NOW,
+        proxies: otadoctor::collect::net::proxy::Proxies::none(),
     };
     Arc::new(Net::new(&options).expect("net"))
 }

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::check::{Context, Step, steps};
-use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError, Phase};
+use crate::facts::{DnsSource, Exchange, Facts, HostFacts, NetError, Phase, ProxyFailure};
 use crate::finding::Finding;
 use crate::registry as rules;
 
@@ -136,6 +136,20 @@ fn connection_failed(step: &Step, failure: Failure<'_>, once: &mut OncePerHost, 
             format!("the {request} to {host} failed: {detail}"),
             "look in the server's log (and any proxy's in front of it) for this request".to_string(),
         ),
+        NetError::Proxy {
+            proxy, failure, status, ..
+        } => {
+            let finding = step
+                .finding(
+                    &rules::CONNECTION_FAILED,
+                    format!("{host} was not reached: {error}; that is the proxy's doing, not the site's, which was not checked"),
+                    proxy_fix(&host, proxy, *failure, *status),
+                )
+                .device("not known: the site was not reached past the proxy (a phone that goes through the same proxy cannot connect either)")
+                .evidence("proxy", proxy.clone());
+            once.report(step, exchange, finding, out);
+            return;
+        }
         // NET001
         NetError::Dns { .. } => return,
         // NET004
@@ -145,6 +159,29 @@ fn connection_failed(step: &Step, failure: Failure<'_>, once: &mut OncePerHost, 
     };
     let finding = step.finding(&rules::CONNECTION_FAILED, message, fix);
     once.report(step, exchange, finding, out);
+}
+
+/// What to do when the proxy, not the site, failed the request.
+fn proxy_fix(host: &str, proxy: &str, failure: ProxyFailure, status: Option<u16>) -> String {
+    let around = format!(
+        "or check from a network without the proxy (--no-proxy {} when the site is reachable directly)",
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    );
+    match failure {
+        ProxyFailure::Unreachable => format!(
+            "check the proxy's address ({proxy}, from --proxy or the HTTPS_PROXY/http_proxy/ALL_PROXY variables): nothing answered there; {around}"
+        ),
+        ProxyFailure::Timeout => format!("the proxy {proxy} is slow or stuck: try again, or raise --timeout; {around}"),
+        ProxyFailure::AuthenticationRequired => format!(
+            "give the proxy's credentials: --proxy http://USER:PASSWORD@HOST:PORT (or the same URL in HTTPS_PROXY); {around}"
+        ),
+        ProxyFailure::Refused if status == Some(403) => {
+            format!("the proxy's policy refuses {host}: ask its administrators to allow CONNECT to it, {around}")
+        }
+        ProxyFailure::Refused | ProxyFailure::BrokenAnswer | ProxyFailure::Other => {
+            format!("look in the proxy's log for this CONNECT request, {around}")
+        }
+    }
 }
 
 const CONNECT_FIX: &str =

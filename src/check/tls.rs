@@ -132,6 +132,25 @@ impl HostCheck<'_> {
         self.ct_noncompliant(&chain, seen, out);
     }
 
+    /// A chain that does not lead to a root the device trusts, seen through a proxy: most
+    /// likely the proxy's own (it intercepts TLS), and the site's was not seen. Says so, and
+    /// how to see the site's.
+    fn intercepted(&self, mut finding: Finding) -> Finding {
+        let Some(proxy) = &self.host.proxy else {
+            return finding;
+        };
+        let name = self.host.host.trim_start_matches('[').trim_end_matches(']');
+        finding.message.push_str(&format!(
+            "; this chain came through the proxy {}, which probably intercepts TLS: it is likely the proxy's chain, not the site's",
+            proxy.url
+        ));
+        finding.fix = format!(
+            "check from where no proxy intercepts TLS (another network, or --no-proxy {name} when the site is reachable directly) to judge the site's own chain; to look past the proxy, pass its root with --ca-file (the site's real chain is then not judged); if the site's own chain is at fault: {}",
+            finding.fix
+        );
+        finding.evidence("proxy", proxy.url.clone())
+    }
+
     /// The handshake failure as the probe reported it.
     fn handshake_detail(&self) -> String {
         match &self.probe.error {
@@ -287,12 +306,13 @@ impl HostCheck<'_> {
         if chain.ending != Ending::UntrustedRoot || !chain.self_signed() {
             return;
         }
-        out.push(self.finding(
+        let finding = self.finding(
             &rules::SELF_SIGNED_CERTIFICATE,
             format!("the certificate is self-signed ({})", chain.leaf.subject),
             "get a certificate from a CA iOS trusts (Let's Encrypt, your CA), or sign it with a private CA whose root every device installs and trusts (then pass --ca-file)".to_string(),
             chain.certs,
-        ));
+        );
+        out.push(self.intercepted(finding));
     }
 
     /// TLS004: the served chain leads to a root iOS does not trust.
@@ -301,7 +321,7 @@ impl HostCheck<'_> {
         if chain.ending != Ending::UntrustedRoot || chain.self_signed() {
             return;
         }
-        out.push(self.finding(
+        out.push(self.intercepted(self.finding(
             &rules::UNTRUSTED_ROOT,
             match chain.path.last() {
                 Some(top) if top.self_issued() => format!("the chain ends at {}, a root iOS does not trust", top.subject),
@@ -310,7 +330,7 @@ impl HostCheck<'_> {
             },
             "use a certificate from a CA in Apple's trust store; for a private CA, install its root on every device by profile and turn on full trust (Settings › General › About › Certificate Trust Settings), then check with --ca-file".to_string(),
             chain.certs,
-        ));
+        )));
     }
 
     /// TLS007: the server does not send the certificate of its top certificate's issuer.
@@ -338,7 +358,7 @@ impl HostCheck<'_> {
         if !aia {
             finding.severity = crate::severity::Severity::Error;
         }
-        out.push(finding);
+        out.push(self.intercepted(finding));
     }
 
     /// TLS005: the chain ends at a private (--ca-file) root.
@@ -346,12 +366,20 @@ impl HostCheck<'_> {
         if chain.ending != Ending::Private {
             return;
         }
-        out.push(self.finding(
+        let mut finding = self.finding(
             &rules::PRIVATE_ROOT,
             format!("the chain ends at the private root {} (--ca-file)", chain.path.last().map_or("?", |c| if c.self_issued() { c.subject.as_str() } else { c.issuer.as_str() })),
             "every device needs this root installed (a configuration profile, or MDM) and, when installed by hand, full trust turned on in Settings › General › About › Certificate Trust Settings".to_string(),
             chain.certs,
-        ));
+        );
+        if let Some(proxy) = &self.host.proxy {
+            finding.message.push_str(&format!(
+                "; it came through the proxy {}: if that root is the proxy's (one that intercepts TLS), this chain is the proxy's and the site's own chain was not judged",
+                proxy.url
+            ));
+            finding = finding.evidence("proxy", proxy.url.clone());
+        }
+        out.push(finding);
     }
 
     /// TLS008: the leaf's SAN does not cover the host name.

@@ -72,6 +72,8 @@ pub struct CollectOptions {
     pub pins: Vec<resolve::Pin>,
     /// `--dns-server`
     pub dns_server: Option<std::net::SocketAddr>,
+    /// `--proxy`, `--no-proxy` and the proxy variables of the environment.
+    pub proxies: net::proxy::Proxies,
     /// How many inputs go out at once.
     pub jobs: usize,
     /// The clock certificates are verified at.
@@ -101,6 +103,7 @@ impl CollectOptions {
             deadline: None,
             pins: Vec::new(),
             dns_server: None,
+            proxies: net::proxy::Proxies::none(),
             jobs: 4,
             now,
             start: Instant::now(),
@@ -394,6 +397,7 @@ fn go_out(
         ca_pem,
         trust_store,
         now: options.now,
+        proxies: options.proxies.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1226,18 +1226,31 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut Placed, style: 
     for host in &outcome.input.facts.hosts {
         let target = format!("{}:{}", host.host, host.port);
         let mut parts = vec![target.clone()];
+        if let Some(proxy) = &host.proxy {
+            parts.push(format!("via proxy {}", proxy.url));
+        }
         let via = match host.dns.source {
             DnsSource::ResolveOption => " (--resolve)",
             DnsSource::DnsServer => " (--dns-server)",
-            DnsSource::System | DnsSource::IpLiteral => "",
+            DnsSource::System | DnsSource::IpLiteral | DnsSource::Proxy => "",
         };
         match &host.dns.error {
             Some(e) => parts.push(format!("DNS: {e}")),
+            None if host.dns.source == DnsSource::Proxy => {
+                parts.push(if host.proxy.as_ref().is_some_and(|p| p.resolve_not_used) {
+                    "name resolved by the proxy (--resolve not used for it)".to_string()
+                } else {
+                    "name resolved by the proxy".to_string()
+                })
+            }
             None => parts.push(format!("→ {}{via}", host.dns.addresses.join(", "))),
         }
         if let Some(probe) = &host.probe {
             if let Some(ms) = probe.connect_ms {
                 parts.push(format!("connect {ms} ms"));
+            }
+            if let Some(ms) = probe.tunnel_ms {
+                parts.push(format!("CONNECT 200 {ms} ms"));
             }
             if let Some(ms) = probe.tls_ms {
                 parts.push(format!("TLS {ms} ms"));

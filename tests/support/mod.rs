@@ -56,6 +56,7 @@ pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> 
         stderr_is_tty: false,
         no_color,
         now: NOW,
+        proxy_env: Vec::new(),
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);
@@ -80,6 +81,7 @@ pub fn otadoctor_stderr_on_terminal(args: &[String]) -> Run {
         stderr_is_tty: true,
         no_color: false,
         now: NOW,
+        proxy_env: Vec::new(),
     };
     let mut argv = vec!["otadoctor".to_string()];
     argv.extend(args.iter().cloned());

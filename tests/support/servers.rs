@@ -23,6 +23,8 @@ pub enum Kind {
     Nginx,
     Apache,
     Caddy,
+    /// An HTTP proxy (CONNECT), for tests/proxy.rs.
+    Tinyproxy,
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Nginx => "nginx",
             Kind::Apache => "apache2",
             Kind::Caddy => "caddy",
+            Kind::Tinyproxy => "tinyproxy",
         }
     }
 
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Nginx => "nginx",
             Kind::Apache => "apache2",
             Kind::Caddy => "caddy",
+            Kind::Tinyproxy => "tinyproxy",
         }
     }
 
@@ -49,6 +53,7 @@ impl Kind {
             Kind::Nginx => "nginx.conf",
             Kind::Apache => "httpd.conf",
             Kind::Caddy => "Caddyfile",
+            Kind::Tinyproxy => "tinyproxy.conf",
         }
     }
 }
@@ -212,6 +217,10 @@ impl RealServer {
                         .env("HOME", &dir.path)
                         .env("XDG_DATA_HOME", dir.join("xdg-data"))
                         .env("XDG_CONFIG_HOME", dir.join("xdg-config"));
+                }
+                // -d: in the foreground
+                Kind::Tinyproxy => {
+                    command.args(["-d", "-c", &config_path]);
                 }
             }
             let child = command

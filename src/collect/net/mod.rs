@@ -5,6 +5,7 @@
 
 pub mod encoding;
 pub mod probe;
+pub mod proxy;
 pub mod resolve;
 pub mod tls;
 
@@ -15,7 +16,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use crate::facts::{Exchange, Fetch, HostFacts, HostRef, NetError, Phase, ProbeFacts, TlsSeen, TrustStoreFacts};
+use crate::facts::{
+    DnsFacts, DnsSource, Exchange, Fetch, HostFacts, HostRef, NetError, Phase, ProbeFacts, ProxyFacts, ProxyFailure,
+    TlsSeen, TrustStoreFacts,
+};
+use proxy::{Proxies, ProxyUrl};
 use resolve::{DeviceResolver, DnsError, ForReqwest, Pin, elapsed_ms};
 use tls::{RecordingVerifier, TrustRoots};
 
@@ -52,6 +57,8 @@ pub struct NetOptions {
     /// (path, PEM) of --trust-store, which replaces the public roots.
     pub trust_store: Option<(String, Vec<u8>)>,
     pub now: time::OffsetDateTime,
+    /// `--proxy`, `--no-proxy` and the proxy variables of the environment.
+    pub proxies: Proxies,
 }
 
 /// One request to make.
@@ -103,6 +110,9 @@ pub struct Net {
     pub trust_store: TrustStoreFacts,
     /// The request most recently started, for the progress line.
     activity: Mutex<String>,
+    proxies: Proxies,
+    /// The proxy each host:port was reached through.
+    routes: Mutex<HashMap<(String, u16), ProxyUrl>>,
 }
 
 impl Net {
@@ -118,11 +128,17 @@ impl Net {
         let mut watch_config = tls::client_config(watch_verifier, provider.clone())?;
         watch_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let resolver = DeviceResolver::new(options.pins.clone(), options.dns_server, options.timeout);
-        let client = reqwest::Client::builder()
+        // never the client's own reading of the environment: the run's proxies, chosen once
+        let mut client = reqwest::Client::builder().no_proxy();
+        for https in [true, false] {
+            if let Some(proxy) = for_client(&options.proxies, https)? {
+                client = client.proxy(proxy);
+            }
+        }
+        let client = client
             .tls_backend_preconfigured(config)
             .dns_resolver(Arc::new(ForReqwest(resolver.clone())))
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
             .connect_timeout(options.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
@@ -140,6 +156,8 @@ impl Net {
             resources: Mutex::new(HashMap::new()),
             trust_store: roots.facts,
             activity: Mutex::new(String::new()),
+            proxies: options.proxies.clone(),
+            routes: Mutex::new(HashMap::new()),
         })
     }
 
@@ -215,15 +233,22 @@ impl Net {
                     .or_default()
                     .insert(request.resource.to_string());
             }
+            let route = self.proxies.route(*https, host);
+            if let (Some(proxy), Ok(mut routes)) = (route, self.routes.lock()) {
+                routes.entry((host.clone(), *port)).or_insert_with(|| proxy.clone());
+            }
             // the probe runs beside the request, once per host:port
             let probe = async {
                 if request.probe {
-                    self.probe(host, *port, *https).await;
+                    self.probe(host, *port, *https, route).await;
                 }
             };
-            let (result, _) = tokio::join!(self.send(request, url, &mut exchange), probe);
+            let (result, _) = tokio::join!(self.send(request, url, &mut exchange, route), probe);
             if *https {
                 self.note_tls(&mut exchange, host);
+            }
+            if let Some(proxy) = route {
+                self.blame_proxy(&mut exchange, proxy, host, *port);
             }
             return (exchange, result);
         }
@@ -233,7 +258,7 @@ impl Net {
         (exchange, Vec::new())
     }
 
-    async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange) -> Vec<u8> {
+    async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange, route: Option<&ProxyUrl>) -> Vec<u8> {
         let start = Instant::now();
         if self.deadline.checked_duration_since(start).is_none_or(|d| d.is_zero()) {
             exchange.error = Some(NetError::Deadline);
@@ -246,7 +271,7 @@ impl Net {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let response = match self.head(builder, request, url, start).await {
+        let response = match self.head(builder, request, url, start, route).await {
             Err(error) => {
                 exchange.error = Some(error);
                 exchange.timing.total_ms = elapsed_ms(start);
@@ -289,11 +314,15 @@ impl Net {
         request: &Request,
         url: &str,
         start: Instant,
+        route: Option<&ProxyUrl>,
     ) -> Result<reqwest::Response, NetError> {
-        let target = watch_target(request, url);
+        let target = watch_target(request, url, route);
         let https = target.as_ref().is_some_and(|t| t.https);
         let host = target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
-        let (connections_before, handshakes_before) = (self.resolver.connections_begun(&host), self.handshakes(&host));
+        // through a proxy, the client resolves (and connects to) the proxy's name
+        let connected_to = route.map_or(host.clone(), |p| p.host.clone());
+        let (connections_before, handshakes_before) =
+            (self.resolver.connections_begun(&connected_to), self.handshakes(&host));
         let seen = probe::HeadSeen::default();
         let mut watch: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = None;
         let mut connecting = false;
@@ -305,7 +334,7 @@ impl Net {
         let grace = Duration::from_millis(250);
         loop {
             let now = Instant::now();
-            connecting = connecting || self.resolver.connections_begun(&host) > connections_before;
+            connecting = connecting || self.resolver.connections_begun(&connected_to) > connections_before;
             if connecting && https && handshake.is_none() && self.handshakes(&host) > handshakes_before {
                 handshake = Some(now);
             }
@@ -337,7 +366,7 @@ impl Net {
             if watch.is_none()
                 && let Some((began, _)) = phase
                 && now >= began + self.timeout / 2
-                && let Some(target) = &target
+                && let Some(target) = target.as_ref().filter(|t| t.https || route.is_none())
             {
                 let until = tokio::time::Instant::from_std(limit.min(self.deadline));
                 let (seen, config) = (&seen, self.watch_config.clone());
@@ -466,7 +495,7 @@ impl Net {
     }
 
     /// The probe of `host:port`, made once for the run however many requests go there.
-    async fn probe(&self, host: &str, port: u16, https: bool) {
+    async fn probe(&self, host: &str, port: u16, https: bool, route: Option<&ProxyUrl>) {
         let cell = {
             let Ok(mut probes) = self.probes.lock() else { return };
             probes.entry((host.to_string(), port)).or_default().clone()
@@ -479,10 +508,53 @@ impl Net {
                 host,
                 port,
                 https,
+                route,
                 self.timeout,
             )
         })
         .await;
+    }
+
+    /// A request through a proxy that got no answer: the proxy's failure, as the probe saw it
+    /// (the HTTP client says no more than "tunnel error"), or as the client reported it. No
+    /// text of it repeats the proxy's credentials.
+    fn blame_proxy(&self, exchange: &mut Exchange, proxy: &ProxyUrl, host: &str, port: u16) {
+        let probed = self
+            .probes
+            .lock()
+            .ok()
+            .and_then(|p| {
+                p.get(&(host.to_string(), port))
+                    .and_then(|c| c.get().cloned().flatten())
+            })
+            .and_then(|p| p.error.filter(|e| matches!(e, NetError::Proxy { .. })));
+        if exchange.status.is_none() {
+            let blamed = match (&exchange.error, probed) {
+                (None | Some(NetError::Deadline), _) => None,
+                (Some(_), Some(probed)) => Some(probed),
+                (Some(NetError::Connect { detail }), None) if !detail.contains("while reading") => {
+                    Some(NetError::Proxy {
+                        proxy: proxy.shown(),
+                        failure: ProxyFailure::Unreachable,
+                        status: None,
+                        detail: format!("cannot be reached: {detail}"),
+                    })
+                }
+                (Some(NetError::Http { detail }), None) if detail.contains("tunnel") => Some(NetError::Proxy {
+                    proxy: proxy.shown(),
+                    failure: ProxyFailure::Other,
+                    status: None,
+                    detail: format!("failed the connection to {host}:{port}: {detail}"),
+                }),
+                _ => None,
+            };
+            if let Some(blamed) = blamed {
+                exchange.error = Some(blamed);
+            }
+        }
+        if let Some(error) = exchange.error.as_mut() {
+            scrub(error, proxy);
+        }
     }
 
     /// Every host the run touched, in name order.
@@ -490,16 +562,33 @@ impl Net {
         let answers = self.resolver.answers();
         let resources = self.resources.lock().map(|r| r.clone()).unwrap_or_default();
         let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
+        let routes = self.routes.lock().map(|r| r.clone()).unwrap_or_default();
         let mut hosts: Vec<HostFacts> = resources
             .into_iter()
-            .map(|((host, port), used)| HostFacts {
-                dns: answers.get(&host.to_ascii_lowercase()).cloned().unwrap_or_default(),
-                probe: probes
-                    .get(&(host.clone(), port))
-                    .and_then(|c| c.get().cloned().flatten()),
-                resources: used.into_iter().collect(),
-                host,
-                port,
+            .map(|((host, port), used)| {
+                let proxy = routes.get(&(host.clone(), port)).map(|p| ProxyFacts {
+                    url: p.shown(),
+                    source: p.source.clone(),
+                    credentials: p.has_credentials(),
+                    resolve_not_used: self.resolver.pinned(&host),
+                });
+                let dns = match &proxy {
+                    Some(_) => DnsFacts {
+                        source: DnsSource::Proxy,
+                        ..DnsFacts::default()
+                    },
+                    None => answers.get(&host.to_ascii_lowercase()).cloned().unwrap_or_default(),
+                };
+                HostFacts {
+                    dns,
+                    probe: probes
+                        .get(&(host.clone(), port))
+                        .and_then(|c| c.get().cloned().flatten()),
+                    resources: used.into_iter().collect(),
+                    proxy,
+                    host,
+                    port,
+                }
             })
             .collect();
         hosts.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
@@ -509,7 +598,7 @@ impl Net {
 
 /// The request head a second look sends: the installer's request, on a connection of its own
 /// that closes after the answer.
-fn watch_target(request: &Request, url: &str) -> Option<probe::WatchTarget> {
+fn watch_target(request: &Request, url: &str, route: Option<&ProxyUrl>) -> Option<probe::WatchTarget> {
     let parsed = reqwest::Url::parse(url).ok()?;
     let host = parsed.host_str()?.to_string();
     let port = parsed.port_or_known_default()?;
@@ -530,10 +619,48 @@ fn watch_target(request: &Request, url: &str) -> Option<probe::WatchTarget> {
     head.push_str("connection: close\r\n\r\n");
     Some(probe::WatchTarget {
         https: parsed.scheme() == "https",
+        proxy: route.cloned(),
         host,
         port,
         request: head.into_bytes(),
     })
+}
+
+/// The client's proxy for https URLs (`https`) or for http URLs, when the run has one: the
+/// run's own choice for each URL (`Proxies::route`), with its credentials as a header.
+fn for_client(proxies: &Proxies, https: bool) -> Result<Option<reqwest::Proxy>, String> {
+    let Some(proxy) = (if https { &proxies.https } else { &proxies.http }) else {
+        return Ok(None);
+    };
+    let shown = proxy.shown();
+    let no_proxy = proxies.no_proxy.clone();
+    let scheme = if https { "https" } else { "http" };
+    let mut client_proxy = reqwest::Proxy::custom(move |url| {
+        let host = url.host_str()?;
+        (url.scheme() == scheme && !no_proxy.matches(host)).then(|| shown.clone())
+    });
+    if let Some(authorization) = proxy.authorization() {
+        let mut value = reqwest::header::HeaderValue::from_str(authorization)
+            .map_err(|_| "the proxy's credentials cannot be sent in a header".to_string())?;
+        value.set_sensitive(true);
+        client_proxy = client_proxy.custom_http_auth(value);
+    }
+    Ok(Some(client_proxy))
+}
+
+/// Replaces the proxy's credentials, wherever an error's text quotes them, by `***`.
+fn scrub(error: &mut NetError, proxy: &ProxyUrl) {
+    match error {
+        NetError::Dns { detail, .. }
+        | NetError::Connect { detail }
+        | NetError::Tls { detail }
+        | NetError::Http { detail }
+        | NetError::InvalidResponse { detail }
+        | NetError::BodyCutShort { detail, .. }
+        | NetError::Proxy { detail, .. } => *detail = proxy.scrub(detail),
+        NetError::RedirectNotFollowed { location } => *location = proxy.scrub(location),
+        NetError::Timeout { .. } | NetError::Deadline | NetError::TooManyRedirects { .. } => {}
+    }
 }
 
 /// Decodes a body by its `Content-Encoding` as the installer does (gzip, deflate), within the
@@ -667,7 +794,7 @@ fn classify(e: &reqwest::Error, phase: Phase, after_ms: u64) -> NetError {
                     | std::io::ErrorKind::NetworkUnreachable
             ) {
                 return NetError::Connect {
-                    detail: probe::connect_detail(io),
+                    detail: resolve::connect_detail(io),
                 };
             }
             if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {

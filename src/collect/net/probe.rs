@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
-use crate::collect::net::resolve::{DeviceResolver, elapsed_ms};
+use crate::collect::net::proxy::{ProxyUrl, tunnel};
+use crate::collect::net::resolve::{DeviceResolver, connect_detail, elapsed_ms};
 use crate::collect::net::tls::{ClientCertRequests, RecordingVerifier, describe_tls_error, failure_kind, probe_config};
 use crate::facts::{HandshakeFailure, NetError, Phase, ProbeFacts};
 
-/// Connects to `host:port` at the first resolved address and shakes hands (for https).
+/// Connects to `host:port` at the first resolved address, or through `proxy` (https: its
+/// CONNECT tunnel; http: the connection to the proxy alone), and shakes hands (for https).
+#[allow(clippy::too_many_arguments)]
 pub async fn probe(
     resolver: &DeviceResolver,
     verifier: Arc<RecordingVerifier>,
@@ -21,33 +24,60 @@ pub async fn probe(
     host: &str,
     port: u16,
     https: bool,
+    proxy: Option<&ProxyUrl>,
     timeout: Duration,
 ) -> Option<ProbeFacts> {
-    let dns = resolver.resolve(host, port).await;
-    let ip: IpAddr = dns.addresses.first()?.parse().ok()?;
-    let address = SocketAddr::new(ip, port);
-    let mut facts = ProbeFacts {
-        address: address.to_string(),
-        ..ProbeFacts::default()
-    };
-    let start = Instant::now();
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => {
-            facts.error = Some(NetError::Connect {
-                detail: connect_detail(&e),
-            });
+    let mut facts = ProbeFacts::default();
+    let tcp = match proxy {
+        Some(proxy) if https => match tunnel(resolver, proxy, host, port, timeout).await {
+            Ok(tunnel) => {
+                facts.address = tunnel.address.to_string();
+                facts.connect_ms = Some(tunnel.connect_ms);
+                facts.tunnel_ms = Some(tunnel.answer_ms);
+                tunnel.stream
+            }
+            Err(error) => {
+                facts.error = Some(error);
+                return Some(facts);
+            }
+        },
+        Some(proxy) => {
+            match crate::collect::net::proxy::connect(resolver, proxy, timeout).await {
+                Ok((_, address, ms)) => {
+                    facts.address = address.to_string();
+                    facts.connect_ms = Some(ms);
+                }
+                Err(error) => facts.error = Some(error),
+            }
             return Some(facts);
         }
-        Err(_) => {
-            facts.error = Some(NetError::Timeout {
-                phase: Phase::Connect,
-                after_ms: elapsed_ms(start),
-            });
-            return Some(facts);
+        None => {
+            let dns = resolver.resolve(host, port).await;
+            let ip: IpAddr = dns.addresses.first()?.parse().ok()?;
+            let address = SocketAddr::new(ip, port);
+            facts.address = address.to_string();
+            let start = Instant::now();
+            match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
+                Ok(Ok(tcp)) => {
+                    facts.connect_ms = Some(elapsed_ms(start));
+                    tcp
+                }
+                Ok(Err(e)) => {
+                    facts.error = Some(NetError::Connect {
+                        detail: connect_detail(&e),
+                    });
+                    return Some(facts);
+                }
+                Err(_) => {
+                    facts.error = Some(NetError::Timeout {
+                        phase: Phase::Connect,
+                        after_ms: elapsed_ms(start),
+                    });
+                    return Some(facts);
+                }
+            }
         }
     };
-    facts.connect_ms = Some(elapsed_ms(start));
     if !https {
         return Some(facts);
     }
@@ -131,20 +161,11 @@ pub async fn probe(
             facts.tls = seen;
             facts.error = Some(NetError::Timeout {
                 phase: Phase::Connect,
-                after_ms: elapsed_ms(start),
+                after_ms: facts.connect_ms.unwrap_or(0) + elapsed_ms(tls_start),
             });
         }
     }
     Some(facts)
-}
-
-pub fn connect_detail(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-        std::io::ErrorKind::ConnectionReset => "connection reset".to_string(),
-        std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => "unreachable".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 /// A second look at a server whose response head is late: the same request on a connection of
@@ -158,12 +179,26 @@ pub async fn watch_head(
     seen: &HeadSeen,
     until: tokio::time::Instant,
 ) {
-    let dns = resolver.resolve(&target.host, target.port).await;
-    let Some(ip) = dns.addresses.first().and_then(|a| a.parse::<IpAddr>().ok()) else {
-        return;
-    };
-    let Ok(Ok(tcp)) = tokio::time::timeout_at(until, TcpStream::connect(SocketAddr::new(ip, target.port))).await else {
-        return;
+    let tcp = match &target.proxy {
+        // an https host behind a proxy is watched through a tunnel of its own
+        Some(proxy) => {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            let Ok(tunnel) = tunnel(resolver, proxy, &target.host, target.port, left).await else {
+                return;
+            };
+            tunnel.stream
+        }
+        None => {
+            let dns = resolver.resolve(&target.host, target.port).await;
+            let Some(ip) = dns.addresses.first().and_then(|a| a.parse::<IpAddr>().ok()) else {
+                return;
+            };
+            let connect = TcpStream::connect(SocketAddr::new(ip, target.port));
+            let Ok(Ok(tcp)) = tokio::time::timeout_at(until, connect).await else {
+                return;
+            };
+            tcp
+        }
     };
     if !target.https {
         read_head_bytes(tcp, &target.request, seen, until).await;
@@ -184,6 +219,8 @@ pub struct WatchTarget {
     pub host: String,
     pub port: u16,
     pub https: bool,
+    /// The proxy an https host is reached through (its tunnel); none for a plain http host.
+    pub proxy: Option<ProxyUrl>,
     pub request: Vec<u8>,
 }
 

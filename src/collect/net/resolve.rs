@@ -163,6 +163,12 @@ impl DeviceResolver {
             .unwrap_or(0)
     }
 
+    /// Whether a --resolve pin names `host`.
+    pub fn pinned(&self, host: &str) -> bool {
+        let key = host.to_ascii_lowercase();
+        self.pins.iter().any(|p| p.host == key)
+    }
+
     /// What was resolved so far.
     pub fn answers(&self) -> HashMap<String, DnsFacts> {
         self.cache.lock().map(|c| c.clone()).unwrap_or_default()
@@ -179,6 +185,16 @@ fn dns_detail(raw: &str) -> String {
         "no such name (NXDOMAIN or no A/AAAA record)".to_string()
     } else {
         raw.to_string()
+    }
+}
+
+/// A failed connect in words.
+pub fn connect_detail(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        std::io::ErrorKind::ConnectionReset => "connection reset".to_string(),
+        std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => "unreachable".to_string(),
+        _ => e.to_string(),
     }
 }
 
