@@ -12,6 +12,10 @@ fn main() {
         stderr_is_tty: std::io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         now: time::OffsetDateTime::now_utc(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .filter(|(k, _)| k.starts_with("OTADOCTOR_"))
+            .collect(),
     };
     let code = otadoctor::cli::run(std::env::args_os(), &mut io);
     std::process::exit(code);

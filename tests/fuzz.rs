@@ -244,6 +244,7 @@ fn run_file(path: &Path) {
             output: None,
             also: Vec::new(),
             quiet: false,
+            config: None,
         };
         let _ = run::render(&outcomes, code, &report);
     }

@@ -255,6 +255,7 @@ fn with_stdin(args: &[&str], stdin: &[u8]) -> Run {
         stderr_is_tty: false,
         no_color: true,
         now: NOW,
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);

@@ -566,6 +566,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         output: None,
         also: Vec::new(),
         quiet: false,
+        config: None,
     };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {

@@ -11,7 +11,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::facts::Input;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::registry::{self, Family, Rule};
 use crate::report::{Layout, Outcome, Stream, StreamError, safe_json, split_at_results};
 use crate::severity::Severity;
@@ -182,8 +182,23 @@ pub fn frame(roots: &[(String, String)]) -> Result<(String, String), String> {
 }
 
 /// One result, as it is written four levels deep in the log.
-pub fn result_json(input: &Input, finding: &Finding, place: Place) -> Result<String, String> {
-    safe_json(&result(input, finding, place), 4)
+pub fn result_json(
+    input: &Input,
+    finding: &Finding,
+    place: Place,
+    suppression: Option<&Suppression>,
+) -> Result<String, String> {
+    let mut result = result(input, finding, place);
+    result.suppressions = suppression.map(|s| {
+        vec![SarifSuppression {
+            kind: match s {
+                Suppression::InSource { .. } => "inSource",
+                Suppression::External { .. } => "external",
+            },
+            justification: crate::text::escape_prose(&s.describe()),
+        }]
+    });
+    safe_json(&result, 4)
 }
 
 /// SARIF's name for a severity.
@@ -270,6 +285,7 @@ fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place) -> SarifResu
             corrected_link: finding.corrected.as_deref(),
             input: &input.name,
         },
+        suppressions: None,
     }
 }
 
@@ -401,7 +417,16 @@ struct SarifResult<'a> {
     level: &'static str,
     message: OwnedText,
     locations: [Location; 1],
+    /// A suppressed finding: what suppressed it (SARIF's own `suppressions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Vec<SarifSuppression>>,
     properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]

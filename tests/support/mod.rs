@@ -50,6 +50,7 @@ pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> 
         stderr_is_tty: false,
         no_color,
         now: NOW,
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);
@@ -74,6 +75,7 @@ pub fn otadoctor_stderr_on_terminal(args: &[String]) -> Run {
         stderr_is_tty: true,
         no_color: false,
         now: NOW,
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor".to_string()];
     argv.extend(args.iter().cloned());
