@@ -16,7 +16,6 @@ use crate::registry;
 use crate::report::json;
 use crate::run::{self, EXIT_OK, EXIT_USAGE, Io};
 use crate::severity::Severity;
-use crate::text::edit_distance;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -554,23 +553,6 @@ fn config_file(args: &CheckArgs, from_env: Option<std::path::PathBuf>) -> Result
     path.map(|p| config::load(&p)).transpose()
 }
 
-/// ", did you mean …?" for a mistyped rule.
-pub(crate) fn suggestion(key: &str) -> String {
-    let key = key.to_ascii_lowercase();
-    registry::ALL
-        .iter()
-        .map(|r| {
-            (
-                edit_distance(&key, r.name).min(edit_distance(&key, &r.code.to_ascii_lowercase())),
-                r,
-            )
-        })
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, r)| format!("; did you mean {} ({})?", r.code, r.name))
-        .unwrap_or_else(|| "; `otadoctor rules` lists them".to_string())
-}
-
 /// A completion script for `shell`, generated from the command-line definition.
 fn completions_command(shell: clap_complete::Shell, io: &mut Io<'_>) -> Result<i32, String> {
     let mut command = <Cli as clap::CommandFactory>::command();
@@ -655,7 +637,10 @@ fn explain_command(key: &str, format: ListFormat, io: &mut Io<'_>) -> Result<i32
             return Ok(EXIT_USAGE);
         }
         (Explained::NotFound, _) => {
-            return Err(format!("unknown rule or device error \"{key}\"{}", suggestion(key)));
+            return Err(format!(
+                "unknown rule or device error \"{key}\"{}",
+                registry::suggestion(key)
+            ));
         }
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;

@@ -158,7 +158,7 @@ pub fn parse_selectors<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<V
         .filter(|i| !i.trim().is_empty())
         .map(|item| {
             Selector::parse(item)
-                .ok_or_else(|| format!("unknown rule or family \"{item}\"{}", crate::cli::suggestion(item)))
+                .ok_or_else(|| format!("unknown rule or family \"{item}\"{}", crate::registry::suggestion(item)))
         })
         .collect()
 }
