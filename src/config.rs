@@ -251,8 +251,14 @@ pub fn discover(inputs: &[String], cwd: &Path) -> Result<Option<PathBuf>, String
     } else {
         inputs.iter().map(String::as_str).collect()
     };
+    // a batch of links all start from the working directory: each folder is searched once
+    let mut searched = std::collections::HashSet::new();
     for input in starts {
-        let file = find(&start_dir(input, cwd));
+        let dir = start_dir(input, cwd);
+        if !searched.insert(dir.clone()) {
+            continue;
+        }
+        let file = find(&dir);
         match &found {
             None => found = Some((input, file)),
             Some((first, theirs)) if *theirs != file => {

@@ -583,3 +583,27 @@ fn a_comment_naming_no_rule_is_said() {
         human.stdout
     );
 }
+
+#[test]
+fn the_readme_example_files_are_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Configuration section");
+    let examples: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert_eq!(examples.len(), 2, "{section}");
+    for example in &examples {
+        let parsed = otadoctor::config::parse("README.md", Path::new("/repo"), example);
+        assert!(parsed.is_ok(), "{example}: {:?}", parsed.err());
+    }
+    let (settings, per_path) =
+        otadoctor::config::parse("README.md", Path::new("/repo"), examples[0]).expect("the first example");
+    assert_eq!(settings.ios, Some(vec![16, 7]));
+    assert_eq!(per_path.len(), 2);
+}
