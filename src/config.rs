@@ -106,15 +106,17 @@ pub struct PathIgnore {
 }
 
 impl PathIgnore {
-    /// Whether `file` (absolute, or relative to the working directory) is matched.
+    /// Whether `file` (as `resolve` gives it) is matched.
     pub fn matches_file(&self, file: &Path) -> bool {
-        let Ok(absolute) = std::fs::canonicalize(file).or_else(|_| std::path::absolute(file)) else {
-            return false;
-        };
-        absolute
-            .strip_prefix(&self.base)
+        file.strip_prefix(&self.base)
             .is_ok_and(|relative| self.matcher.is_match(relative))
     }
+}
+
+/// A file (absolute, or relative to the working directory) as `PathIgnore::matches_file` takes
+/// it: resolved like the configuration file's folder is.
+pub fn resolve(file: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(file).or_else(|_| std::path::absolute(file)).ok()
 }
 
 /// `--fail-on`'s values.
@@ -525,9 +527,10 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(per_path.len(), 1);
-        assert!(per_path[0].matches_file(Path::new("/repo/tests/fixtures/a/b.html")));
-        assert!(!per_path[0].matches_file(Path::new("/repo/src/tests/fixtures/b.html")));
-        assert!(!per_path[0].matches_file(Path::new("/other/tests/fixtures/b.html")));
+        let matches = |file: &str| resolve(Path::new(file)).is_some_and(|f| per_path[0].matches_file(&f));
+        assert!(matches("/repo/tests/fixtures/a/b.html"));
+        assert!(!matches("/repo/src/tests/fixtures/b.html"));
+        assert!(!matches("/other/tests/fixtures/b.html"));
     }
 
     #[test]

@@ -248,14 +248,18 @@ fn suppression(options: &Options, input: &Input, finding: &Finding) -> Option<Su
         Some(root) => std::path::Path::new(root).join(file),
         None => PathBuf::from(file),
     };
-    options
+    let mut ignores = options
         .per_path_ignores
         .iter()
-        .find(|p| p.rules.iter().any(|s| s.matches(finding.rule)) && p.matches_file(&path))
-        .map(|p| Suppression::External {
-            config: p.config.clone(),
-            pattern: p.pattern.clone(),
-        })
+        .filter(|p| p.rules.iter().any(|s| s.matches(finding.rule)))
+        .peekable();
+    // the file resolved only when a glob names the finding's rule
+    ignores.peek()?;
+    let path = crate::config::resolve(&path)?;
+    ignores.find(|p| p.matches_file(&path)).map(|p| Suppression::External {
+        config: p.config.clone(),
+        pattern: p.pattern.clone(),
+    })
 }
 
 /// The finding of an input the run's deadline cut short: NET004, the rule of work that did not

@@ -154,6 +154,15 @@ fn config_names_the_file_and_no_config_reads_none() {
     // OTADOCTOR_CONFIG names one too; --no-config wins over it
     let by_env = run_in(&root, &["--offline", &page], &[("OTADOCTOR_CONFIG", &other)]);
     assert_eq!(by_env.code, 1, "{}", by_env.stderr);
+    let lenient = write(&root, "ci/lenient.toml", "fail-on = \"never\"\n");
+    let lenient_by_env = run_in(&root, &["--offline", &page], &[("OTADOCTOR_CONFIG", &lenient)]);
+    assert_eq!(lenient_by_env.code, 0, "{}", lenient_by_env.stderr);
+    let refused = run_in(
+        &root,
+        &["--offline", "--no-config", &page],
+        &[("OTADOCTOR_CONFIG", &lenient)],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
     let missing = otadoctor(&["--offline", "--config", "no/such.toml", &page]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no/such.toml"), "{}", missing.stderr);
