@@ -11,9 +11,12 @@ use crate::registry::Selector;
 /// The marker, before `ignore[`.
 const MARKER: &[u8] = b"otadoctor:";
 
-/// The most comments kept of one file (a hostile file cannot make the inputs' facts grow
-/// beyond this).
+/// The most comments kept of one file, and of one line, and the longest list of codes read:
+/// each input keeps the comments of two lines, so a hostile file cannot make the inputs' facts
+/// grow with the product of its links and its comments.
 const MAX_COMMENTS: usize = 10_000;
+const MAX_PER_LINE: usize = 8;
+const MAX_LIST: usize = 256;
 
 /// The comments in `text` (the file `file`), in line order.
 pub fn comments(file: &str, text: &str) -> Vec<SuppressionComment> {
@@ -24,14 +27,30 @@ pub fn comments(file: &str, text: &str) -> Vec<SuppressionComment> {
         if found.len() >= MAX_COMMENTS {
             break;
         }
+        let before = line;
         line += memchr::memchr_iter(b'\n', &bytes[counted..at]).count();
         counted = at;
+        if line == before
+            && found
+                .iter()
+                .rev()
+                .take_while(|c: &&SuppressionComment| c.line == line)
+                .count()
+                >= MAX_PER_LINE
+        {
+            continue;
+        }
         let rest = &text[at + MARKER.len()..];
         let after = rest.trim_start_matches([' ', '\t']);
         let Some(list) = after.strip_prefix("ignore[") else {
             continue;
         };
-        let Some(end) = list.find([']', '\n']).filter(|e| list.as_bytes()[*e] == b']') else {
+        let window = &list.as_bytes()[..list.len().min(MAX_LIST)];
+        let Some(end) = window
+            .iter()
+            .position(|b| matches!(b, b']' | b'\n'))
+            .filter(|e| window[*e] == b']')
+        else {
             continue;
         };
         let codes: Vec<String> = list[..end]
@@ -126,5 +145,15 @@ mod tests {
         assert_eq!(found[0].comment, "otadoctor: ignore[LNK006, TLS]");
         assert_eq!(found[1].line, 3);
         assert_eq!(found[1].comment, "otadoctor:ignore[x]");
+    }
+
+    #[test]
+    fn a_line_keeps_a_few_short_comments() {
+        let line = "otadoctor: ignore[LNK006] ".repeat(100);
+        assert_eq!(comments("f", &line).len(), MAX_PER_LINE);
+        let long = format!("otadoctor: ignore[{}]", "LNK006,".repeat(100));
+        assert!(comments("f", &long).is_empty());
+        let two = format!("{line}\n{line}");
+        assert_eq!(comments("f", &two).len(), 2 * MAX_PER_LINE);
     }
 }
