@@ -12,11 +12,11 @@ use time::format_description::well_known::Rfc3339;
 use crate::check;
 use crate::collect::net::proxy;
 use crate::collect::net::resolve;
-use crate::registry::{self, Selector};
+use crate::config;
+use crate::registry;
 use crate::report::json;
 use crate::run::{self, EXIT_OK, EXIT_USAGE, Io};
 use crate::severity::Severity;
-use crate::text::edit_distance;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,9 +122,9 @@ struct CheckArgs {
     /// (a link or URL given as an argument, standard input); required for those with --format sarif.
     #[arg(long, value_name = "PATH")]
     sarif_anchor: Option<String>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
     /// Only these rules: codes, names or family prefixes, comma separated.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     select: Vec<String>,
@@ -180,9 +180,9 @@ struct CheckArgs {
     /// checked against the profile of the app and of each extension.
     #[arg(long, value_name = "UDID", value_parser = parse_udid)]
     udid: Option<String>,
-    /// Warn when a profile expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
-    expiry_warning: u32,
+    /// Warn when a profile expires within this many days [default: 30].
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
+    expiry_warning: Option<u32>,
     /// Also accept provisioning profiles signed under this root (PEM; a lab's or a test suite's
     /// CA). A device accepts only Apple's; the report says which root was used (repeatable).
     #[arg(long, value_name = "PEM")]
@@ -221,6 +221,14 @@ struct CheckArgs {
     /// InstallApplication command: give its manifest URL, or a link that carries it).
     #[arg(long, value_enum, default_value_t = ViaArg::Link, value_name = "PATH")]
     via: ViaArg,
+    /// Read the settings from this TOML file instead of the otadoctor.toml or .otadoctor.toml
+    /// found in the inputs' directory or above (also OTADOCTOR_CONFIG). Precedence: command
+    /// line, then OTADOCTOR_* variables, then the file, then the defaults; a list replaces.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Read no configuration file (neither found nor named by OTADOCTOR_CONFIG).
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -456,21 +464,22 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     collect.follow = args.follow;
     collect.deep = args.deep;
     collect.ipa = args.ipa.clone();
-    collect.profile_ca = args.profile_ca.clone();
-    collect.ca_files = args.ca_file.clone();
-    collect.trust_store = args.trust_store.clone();
     collect.timeout = std::time::Duration::from_secs_f64(args.timeout);
     collect.deadline = args.deadline.map(std::time::Duration::from_secs_f64);
     collect.pins = args.resolve.clone();
     collect.dns_server = args.dns_server;
     collect.proxies = proxies(args, io)?;
     collect.jobs = usize::from(args.jobs);
+    let (env, env_config) = config::from_env(&io.env)?;
+    let file = config_file(args, env_config)?;
+    let lowest = file.as_ref().map(|f| f.settings.clone()).unwrap_or_default();
+    let settings = cli_settings(args)?.over(env.over(lowest));
+    collect.profile_ca = settings.profile_ca.unwrap_or_default();
+    collect.ca_files = settings.ca_file.unwrap_or_default();
+    collect.trust_store = settings.trust_store;
     options.context.device = check::Device {
-        ios: args.ios.as_ref().map(|v| v.0.clone()),
-        family: args.device.map(|d| match d {
-            DeviceArg::Iphone => check::DeviceFamily::Iphone,
-            DeviceArg::Ipad => check::DeviceFamily::Ipad,
-        }),
+        ios: settings.ios,
+        family: settings.device,
     };
     options.context.udid = args.udid.clone();
     let via = match args.via {
@@ -479,12 +488,16 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
     };
     options.collect.via = via;
     options.context.via = via;
-    options.context.expiry_warning_days = args.expiry_warning;
+    options.context.expiry_warning_days = settings.expiry_warning.unwrap_or(30);
     options.ct_log_list = args.ct_log_list.clone();
-    options.select = selectors(&args.select, "--select")?;
-    options.ignore = selectors(&args.ignore, "--ignore")?;
+    options.select = settings.select.unwrap_or_default();
+    options.ignore = settings.ignore.unwrap_or_default();
     options.symptom = args.symptom.clone();
-    options.fail_on = args.fail_on.threshold();
+    options.fail_on = settings.fail_on.unwrap_or(Some(Severity::Error));
+    if let Some(file) = &file {
+        options.per_path_ignores = file.per_path.clone();
+        options.config = Some(file.path.display().to_string());
+    }
     let run_format = |f: Format| match f {
         Format::Human => run::Format::Human,
         Format::Json => run::Format::Json,
@@ -526,6 +539,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         quiet: args.quiet,
         verbose: args.verbose,
         rule_docs_url: args.rule_docs_url.clone(),
+        config: options.config.clone(),
     };
     Ok((options, report))
 }
@@ -551,32 +565,44 @@ fn proxies(args: &CheckArgs, io: &Io<'_>) -> Result<proxy::Proxies, String> {
     proxy::Proxies::choose(option.as_ref(), args.no_proxy.as_deref(), &lookup)
 }
 
-fn selectors(items: &[String], option: &str) -> Result<Vec<Selector>, String> {
-    items
-        .iter()
-        .filter(|i| !i.trim().is_empty())
-        .map(|item| {
-            Selector::parse(item)
-                .ok_or_else(|| format!("{option}: unknown rule or family \"{item}\"{}", suggestion(item)))
-        })
-        .collect()
+/// The command line's settings: what it does not give is `None`, left to the environment,
+/// the configuration file and the defaults.
+fn cli_settings(args: &CheckArgs) -> Result<config::Settings, String> {
+    let selectors = |items: &[String], option: &str| {
+        (!items.is_empty())
+            .then(|| config::parse_selectors(items.iter().map(String::as_str)).map_err(|e| format!("{option}: {e}")))
+            .transpose()
+    };
+    Ok(config::Settings {
+        select: selectors(&args.select, "--select")?,
+        ignore: selectors(&args.ignore, "--ignore")?,
+        fail_on: args.fail_on.map(FailOn::threshold),
+        ca_file: (!args.ca_file.is_empty()).then(|| args.ca_file.clone()),
+        trust_store: args.trust_store.clone(),
+        profile_ca: (!args.profile_ca.is_empty()).then(|| args.profile_ca.clone()),
+        expiry_warning: args.expiry_warning,
+        ios: args.ios.as_ref().map(|v| v.0.clone()),
+        device: args.device.map(|d| match d {
+            DeviceArg::Iphone => check::DeviceFamily::Iphone,
+            DeviceArg::Ipad => check::DeviceFamily::Ipad,
+        }),
+    })
 }
 
-/// ", did you mean …?" for a mistyped rule.
-fn suggestion(key: &str) -> String {
-    let key = key.to_ascii_lowercase();
-    registry::ALL
-        .iter()
-        .map(|r| {
-            (
-                edit_distance(&key, r.name).min(edit_distance(&key, &r.code.to_ascii_lowercase())),
-                r,
-            )
-        })
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, r)| format!("; did you mean {} ({})?", r.code, r.name))
-        .unwrap_or_else(|| "; `otadoctor rules` lists them".to_string())
+/// The configuration file of the run: `--config`, else `OTADOCTOR_CONFIG`, else the one the
+/// inputs find; none with `--no-config`.
+fn config_file(args: &CheckArgs, from_env: Option<std::path::PathBuf>) -> Result<Option<config::Config>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match args.config.clone().or(from_env) {
+        Some(path) => Some(path),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| format!("the working directory: {e}"))?;
+            config::discover(&args.inputs, &cwd)?
+        }
+    };
+    path.map(|p| config::load(&p)).transpose()
 }
 
 /// A completion script for `shell`, generated from the command-line definition.
@@ -663,7 +689,10 @@ fn explain_command(key: &str, format: ListFormat, io: &mut Io<'_>) -> Result<i32
             return Ok(EXIT_USAGE);
         }
         (Explained::NotFound, _) => {
-            return Err(format!("unknown rule or device error \"{key}\"{}", suggestion(key)));
+            return Err(format!(
+                "unknown rule or device error \"{key}\"{}",
+                registry::suggestion(key)
+            ));
         }
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;

@@ -75,6 +75,10 @@ pub struct Facts {
     /// The facts are then what was known before that step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
+    /// `otadoctor: ignore[…]` comments on the lines of this input's links or the lines before
+    /// them (`run::judge` applies them to the findings located there).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionComment>,
     /// Set on an input read from a file a directory scan found: the directory as given. The
     /// input's file and every location in its facts are relative to it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -189,6 +193,18 @@ impl Via {
 /// respected, hidden entries and symbolic links left out), each file first searched for a few
 /// bytes (`itms`, `download-manifest`, a manifest plist) and read as an input only when they
 /// are there, or when its name makes it a package or a profile.
+/// An `otadoctor: ignore[CODE,…]` comment in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuppressionComment {
+    /// The file, as the input's locations name it.
+    pub file: String,
+    pub line: usize,
+    /// The codes (or names, or family prefixes) as written.
+    pub codes: Vec<String>,
+    /// The comment's marker as written (`otadoctor: ignore[LNK006]`).
+    pub comment: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ScanFacts {
     /// The directory as given; the paths of its inputs are relative to it.

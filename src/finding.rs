@@ -181,6 +181,35 @@ impl Serialize for Finding {
     }
 }
 
+/// Why a finding is not counted: a comment in the file it is located in, or the
+/// configuration file's `[per-path-ignores]`. A suppressed finding is still reported, as such.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Suppression {
+    /// `otadoctor: ignore[…]` on the finding's line or the line before.
+    InSource { comment: String, file: String, line: usize },
+    /// A `[per-path-ignores]` glob of the configuration file.
+    External { config: String, pattern: String },
+}
+
+impl Suppression {
+    /// "otadoctor: ignore[LNK006] (a.html:3)", "tests/** in otadoctor.toml".
+    pub fn describe(&self) -> String {
+        match self {
+            Suppression::InSource { comment, file, line } => format!("{comment} ({file}:{line})"),
+            Suppression::External { config, pattern } => format!("per-path-ignores \"{pattern}\" in {config}"),
+        }
+    }
+}
+
+/// A finding with what suppressed it (`--format json`: the finding's fields and `suppressed`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suppressed {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub suppressed: Suppression,
+}
+
 /// The answer for `--udid`: will this package's profiles let the device install it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceAnswer {

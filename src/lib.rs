@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cms;
 pub mod codesign;
 pub mod collect;
+pub mod config;
 pub mod ctlog;
 pub mod demo;
 pub mod device;

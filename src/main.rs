@@ -16,6 +16,10 @@ fn main() {
             .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
             .collect(),
         now: time::OffsetDateTime::now_utc(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .filter(|(k, _)| k.starts_with("OTADOCTOR_"))
+            .collect(),
     };
     let code = otadoctor::cli::run(std::env::args_os(), &mut io);
     std::process::exit(code);

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::severity::Severity;
+use crate::text::edit_distance;
 
 /// The family a rule belongs to; its code prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -815,6 +816,22 @@ pub fn lookup(key: &str) -> Option<&'static Rule> {
     ALL.iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key.to_ascii_lowercase())
+}
+
+/// ", did you mean …?" for a mistyped rule.
+pub fn suggestion(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
+    ALL.iter()
+        .map(|r| {
+            (
+                edit_distance(&key, r.name).min(edit_distance(&key, &r.code.to_ascii_lowercase())),
+                r,
+            )
+        })
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, r)| format!("; did you mean {} ({})?", r.code, r.name))
+        .unwrap_or_else(|| "; `otadoctor rules` lists them".to_string())
 }
 
 /// What a `--select`/`--ignore` item matches: one rule, or a whole family.

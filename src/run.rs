@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use crate::check::{self, Context};
 use crate::collect::{self, CollectError, CollectOptions};
 use crate::facts::{Facts, Input, InputKind};
-use crate::finding::{Finding, Resource, Subject};
+use crate::finding::{Finding, Resource, Subject, Suppressed, Suppression};
 use crate::registry::{self, Selector};
 use crate::report::{self, Layout, Outcome, StreamError, Summary};
 use crate::severity::Severity;
@@ -47,6 +47,9 @@ pub struct Io<'a> {
     pub proxy_env: Vec<(String, String)>,
     /// The time the run started; `--now` replaces it.
     pub now: OffsetDateTime,
+    /// The process's `OTADOCTOR_*` environment variables (`config::from_env` reads them); a
+    /// test passes its own, and leaves the process's environment alone.
+    pub env: Vec<(String, std::ffi::OsString)>,
 }
 
 /// Everything one check run is asked to do, but how its report looks.
@@ -66,6 +69,10 @@ pub struct Options {
     pub symptom: Option<String>,
     /// `--fail-on`: the lowest severity that makes the exit code 1 (`None`: never).
     pub fail_on: Option<Severity>,
+    /// The configuration file's `[per-path-ignores]`.
+    pub per_path_ignores: Vec<crate::config::PathIgnore>,
+    /// The configuration file read, as shown in reports.
+    pub config: Option<String>,
 }
 
 impl Options {
@@ -79,6 +86,8 @@ impl Options {
             ignore: Vec::new(),
             symptom: None,
             fail_on: Some(Severity::Error),
+            per_path_ignores: Vec::new(),
+            config: None,
         }
     }
 }
@@ -114,6 +123,8 @@ pub struct ReportOptions {
     pub verbose: bool,
     /// `--rule-docs-url`: where rule docs are linked (SARIF `helpUri`, Markdown links).
     pub rule_docs_url: Option<String>,
+    /// The configuration file the run read, which the report names.
+    pub config: Option<String>,
 }
 
 /// Why a run could not be made: a problem of the invocation or of the tool (exit 2), never of
@@ -170,6 +181,7 @@ pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
         .filter(|f| options.select.is_empty() || options.select.iter().any(|s| s.matches(f.rule)))
         .filter(|f| !options.ignore.iter().any(|s| s.matches(f.rule)))
         .collect();
+    let suppressed = suppress(options, &input, &mut findings);
     if let Some(doing) = &input.facts.unfinished {
         findings.insert(0, cut_short(&input, doing, options.collect.deadline()));
     }
@@ -185,7 +197,76 @@ pub fn judge(options: &Options, ctx: &Context, input: Input) -> Outcome {
         device,
         triage,
         evidence,
+        suppressed,
     }
+}
+
+/// Takes out of `findings` those an `otadoctor: ignore[…]` comment on their line (or the line
+/// before) or a `[per-path-ignores]` glob of the configuration file suppresses: they are
+/// reported as suppressed, not counted.
+fn suppress(options: &Options, input: &Input, findings: &mut Vec<Finding>) -> Vec<Suppressed> {
+    if input.facts.suppressions.is_empty() && options.per_path_ignores.is_empty() {
+        return Vec::new();
+    }
+    let mut suppressed = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    for finding in findings.drain(..) {
+        match suppression(options, input, &finding) {
+            Some(why) => suppressed.push(Suppressed {
+                finding,
+                suppressed: why,
+            }),
+            None => kept.push(finding),
+        }
+    }
+    *findings = kept;
+    suppressed
+}
+
+/// What suppresses this finding, if anything: a comment first, then a per-path glob.
+fn suppression(options: &Options, input: &Input, finding: &Finding) -> Option<Suppression> {
+    let names = |codes: &[String]| {
+        codes
+            .iter()
+            .any(|c| Selector::parse(c).is_some_and(|s| s.matches(finding.rule)))
+    };
+    if let Some(at) = finding.location.as_ref().filter(|l| l.line > 0)
+        && let Some(comment) = input
+            .facts
+            .suppressions
+            .iter()
+            .find(|c| c.file == at.file && (c.line == at.line || c.line + 1 == at.line) && names(&c.codes))
+    {
+        return Some(Suppression::InSource {
+            comment: comment.comment.clone(),
+            file: comment.file.clone(),
+            line: comment.line,
+        });
+    }
+    if options.per_path_ignores.is_empty() || input.kind == InputKind::Directory {
+        return None;
+    }
+    let file = finding
+        .location
+        .as_ref()
+        .map(|l| l.file.as_str())
+        .or(input.file.as_deref())?;
+    let path = match &input.facts.root {
+        Some(root) => std::path::Path::new(root).join(file),
+        None => PathBuf::from(file),
+    };
+    let mut ignores = options
+        .per_path_ignores
+        .iter()
+        .filter(|p| p.rules.iter().any(|s| s.matches(finding.rule)))
+        .peekable();
+    // the file resolved only when a glob names the finding's rule
+    ignores.peek()?;
+    let path = crate::config::resolve(&path)?;
+    ignores.find(|p| p.matches_file(&path)).map(|p| Suppression::External {
+        config: p.config.clone(),
+        pattern: p.pattern.clone(),
+    })
 }
 
 /// The finding of an input the run's deadline cut short: NET004, the rule of work that did not
@@ -256,6 +337,7 @@ fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::St
     };
     report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
         .with_rule_docs(options.rule_docs_url.as_deref())
+        .with_config(options.config.clone())
 }
 
 fn stream_error(e: StreamError) -> RunError {
@@ -422,6 +504,7 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
                         device: None,
                         triage: None,
                         evidence: None,
+                        suppressed: Vec::new(),
                     };
                     write_outcome(&mut outs, io.stdout, &outcome)?;
                 }

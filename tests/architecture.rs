@@ -140,7 +140,7 @@ fn arrows_point_down() {
         "registry" | "finding" | "facts" | "x509" | "link" | "manifest" | "ctlog" | "symptom" | "device"
         | "codesign" | "bounded" | "cms" => 1,
         "collect" | "check" | "report" => 2,
-        "run" | "generate" => 3,
+        "run" | "generate" | "config" => 3,
         "demo" | "cli" => 4,
         other => panic!("module {other} has no layer here: add it"),
     };

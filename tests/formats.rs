@@ -271,6 +271,64 @@ fn sarif_of_a_directory_scan_points_at_lines_relative_to_the_directory() {
 }
 
 #[test]
+fn sarif_writes_suppressed_findings_with_their_suppressions() {
+    // an `otadoctor: ignore[…]` comment (inSource) and a per-path ignore of the configuration
+    // file (external): results with SARIF's own `suppressions`, which code scanning hides
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats-suppressed");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("tests/fixtures")).expect("a tree");
+    let link =
+        "<a href=\"itms-services://?action=download-manifest&amp;amp;url=https://ota.acme-apps.io/m.plist\">x</a>";
+    std::fs::write(root.join("tests/fixtures/broken.html"), format!("{link}\n")).expect("a fixture");
+    std::fs::write(
+        root.join("install.html"),
+        format!("<!-- otadoctor: ignore[LNK006] \u{202e} -->\n{link}\n{link}\n"),
+    )
+    .expect("a page");
+    std::fs::write(
+        root.join("otadoctor.toml"),
+        "[per-path-ignores]\n\"tests/fixtures/**\" = [\"LNK006\"]\n",
+    )
+    .expect("a configuration file");
+    let run = otadoctor(&["--offline", "--format", "sarif", &root.display().to_string()]);
+    // one finding is not suppressed (line 3: its line before holds a link, not the comment)
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = valid_sarif(&run);
+    let suppressions: Vec<(u64, String)> = results(&doc)
+        .iter()
+        .map(|r| {
+            let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap_or(0);
+            let kinds = r["suppressions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["kind"].as_str().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(",");
+            (line, kinds)
+        })
+        .collect();
+    assert_eq!(
+        suppressions,
+        [
+            (3, String::new()),
+            (2, "inSource".to_string()),
+            (1, "external".to_string())
+        ]
+    );
+    let justification = results(&doc)[1]["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        justification.starts_with("otadoctor: ignore[LNK006] (install.html:1)"),
+        "{justification}"
+    );
+}
+
+#[test]
 fn sarif_rules_carry_the_registry() {
     let run = otadoctor(&["--offline", "--format", "sarif", PAGE]);
     let doc = valid_sarif(&run);

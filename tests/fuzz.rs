@@ -246,6 +246,7 @@ fn run_file(path: &Path) {
             quiet: false,
             verbose: false,
             rule_docs_url: None,
+            config: None,
         };
         let _ = run::render(&outcomes, code, &report);
     }

@@ -264,6 +264,7 @@ fn a_text_of_many_links_costs_its_size_through_the_whole_pipeline() {
             quiet: false,
             verbose: false,
             rule_docs_url: None,
+            config: None,
         };
         let json = otadoctor::run::render(&outcomes, 1, &report).expect("render");
         assert!(json.len() > n * 500);

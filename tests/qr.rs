@@ -256,6 +256,7 @@ fn with_stdin(args: &[&str], stdin: &[u8]) -> Run {
         no_color: true,
         now: NOW,
         proxy_env: Vec::new(),
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);

@@ -170,8 +170,18 @@ fn read_capped(reader: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError>
     Ok(bytes)
 }
 
-/// Sniffs the bytes of a file (or standard input) and builds its inputs.
+/// Sniffs the bytes of a file (or standard input) and builds its inputs, with the
+/// `otadoctor: ignore[…]` comments on their links' lines.
 fn from_bytes(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) -> Result<Vec<Input>, InputError> {
+    let mut inputs = sniffed(name, file, bytes, package)?;
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        crate::collect::suppress::attach(file, text, &mut inputs);
+    }
+    Ok(inputs)
+}
+
+/// Sniffs the bytes of a file (or standard input) and builds its inputs.
+fn sniffed(name: &str, file: &str, bytes: &[u8], package: &PackageOptions) -> Result<Vec<Input>, InputError> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 1024)];

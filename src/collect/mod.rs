@@ -25,6 +25,7 @@ pub mod qr;
 pub mod remote_zip;
 pub mod scratch;
 pub mod seal;
+pub mod suppress;
 pub mod tree;
 pub mod walk;
 

@@ -568,6 +568,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         quiet: false,
         verbose: false,
         rule_docs_url: None,
+        config: None,
     };
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {

@@ -165,6 +165,7 @@ mod tests {
             error: 2,
             warning: 1,
             info: 1,
+            suppressed: 0,
         };
         assert_eq!(Summary::words(summary), "2 errors · 1 warning · 1 info");
         assert_eq!(Summary::words(Summary::default()), "no problems found");

@@ -63,12 +63,25 @@ pub fn render(outcomes: &[Outcome], exit_code: i32, style: Style) -> String {
     out
 }
 
+/// "config   otadoctor.toml": the configuration file the run read, when it read one.
+pub(crate) fn config_line(config: Option<&str>, style: Style) -> String {
+    config.map_or_else(String::new, |c| format!("{} {}\n", style.dim("config  "), esc(c)))
+}
+
 /// The closing line: the counts and the exit code.
 pub(crate) fn summary_line(summary: Summary, exit_code: i32, style: Style) -> String {
     format!("{} · exit {exit_code}\n", summary_words(summary, style))
 }
 
 fn summary_words(s: Summary, style: Style) -> String {
+    let counts = counts_words(s, style);
+    match s.suppressed {
+        0 => counts,
+        n => format!("{counts} · {n} suppressed"),
+    }
+}
+
+fn counts_words(s: Summary, style: Style) -> String {
     if s.total() == 0 {
         return "no problems found".to_string();
     }
@@ -1566,6 +1579,7 @@ mod quiet_tests {
             device: None,
             triage: None,
             evidence: None,
+            suppressed: Vec::new(),
         };
         let mut out = String::new();
         render_findings_only(

@@ -13,6 +13,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
+    /// The configuration file the run read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<&'a str>,
     results: Vec<ResultEntry<'a>>,
     summary: Summary,
 }
@@ -30,6 +33,9 @@ struct ResultEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a str>,
     findings: &'a [Finding],
+    /// Findings suppressed (each with `suppressed`: what suppressed it); not counted.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    suppressed_findings: &'a [crate::finding::Suppressed],
     /// With `--udid`: whether the profiles let that device install the app.
     #[serde(skip_serializing_if = "Option::is_none")]
     device: Option<&'a crate::finding::DeviceAnswer>,
@@ -68,6 +74,7 @@ pub fn entry(o: &Outcome) -> Result<String, String> {
             kind: o.input.kind,
             file: o.input.file.as_deref(),
             findings: &o.findings,
+            suppressed_findings: &o.suppressed,
             device: o.device.as_ref(),
             symptom: o.triage.as_ref(),
             evidence: o.evidence.as_ref(),
@@ -79,13 +86,14 @@ pub fn entry(o: &Outcome) -> Result<String, String> {
 
 /// The document around its results, cut at the results array: what comes before its first
 /// element, and what follows its `]` (the summary, the end).
-pub fn frame(summary: Summary) -> Result<(String, String), String> {
+pub fn frame(summary: Summary, config: Option<&str>) -> Result<(String, String), String> {
     let document = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "otadoctor",
             version: env!("CARGO_PKG_VERSION"),
         },
+        config,
         results: Vec::new(),
         summary,
     };

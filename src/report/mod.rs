@@ -24,6 +24,9 @@ pub struct Outcome {
     pub triage: Option<crate::symptom::Triage>,
     /// Device evidence: each event, and the findings that explain it.
     pub evidence: Option<crate::symptom::EvidenceTriage>,
+    /// Findings an `otadoctor: ignore[…]` comment or a per-path ignore suppressed: reported
+    /// (JSON, SARIF) and counted as suppressed, never for the exit code.
+    pub suppressed: Vec<crate::finding::Suppressed>,
 }
 
 /// "appstored log, 3 install events", "error code 0xe8008015 (-402620395)".
@@ -62,6 +65,13 @@ pub struct Summary {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
+    /// Findings suppressed (not in the counts above; written when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -81,12 +91,18 @@ impl Summary {
         self.error + self.warning + self.info
     }
 
-    /// "2 errors · 1 warning", or "no problems found", as the human output writes it (uncoloured).
+    /// "2 errors · 1 warning", or "no problems found", as the human output writes it
+    /// (uncoloured), then "· 3 suppressed" when findings were.
     pub fn words(self) -> String {
+        let suppressed = if self.suppressed > 0 {
+            format!(" · {} suppressed", self.suppressed)
+        } else {
+            String::new()
+        };
         if self.total() == 0 {
-            return "no problems found".to_string();
+            return format!("no problems found{suppressed}");
         }
-        [
+        let counts = [
             (self.error, "error", "errors"),
             (self.warning, "warning", "warnings"),
             (self.info, "info", "info"),
@@ -95,7 +111,8 @@ impl Summary {
         .filter(|(n, _, _)| *n > 0)
         .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
         .collect::<Vec<_>>()
-        .join(" · ")
+        .join(" · ");
+        counts + &suppressed
     }
 }
 
@@ -198,6 +215,8 @@ pub struct Stream {
     rule_docs: String,
     /// SARIF: the rules the results written so far use, in the order first used.
     rules_used: Vec<&'static crate::registry::Rule>,
+    /// The configuration file the run read (JSON `config`, the human report's last lines).
+    config: Option<String>,
 }
 
 impl Stream {
@@ -219,6 +238,7 @@ impl Stream {
             anchor_text,
             rule_docs: DEFAULT_RULE_DOCS.to_string(),
             rules_used: Vec::new(),
+            config: None,
         }
     }
 
@@ -233,6 +253,12 @@ impl Stream {
     /// The rule doc URL template in use.
     pub fn rule_docs(&self) -> &str {
         &self.rule_docs
+    }
+
+    /// The report names this configuration file.
+    pub fn with_config(mut self, config: Option<String>) -> Stream {
+        self.config = config;
+        self
     }
 
     fn places(&self) -> sarif::Places<'_> {
@@ -284,7 +310,8 @@ impl Stream {
             Layout::Json => self.entry(2, json::entry(outcome).map_err(StreamError::Report)?),
             Layout::Sarif => {
                 let mut text = String::new();
-                for finding in &outcome.findings {
+                let suppressed = outcome.suppressed.iter().map(|s| (&s.finding, Some(&s.suppressed)));
+                for (finding, suppression) in outcome.findings.iter().map(|f| (f, None)).chain(suppressed) {
                     let place = self
                         .places()
                         .place(&outcome.input, finding)
@@ -296,8 +323,8 @@ impl Stream {
                             self.rules_used.len() - 1
                         }
                     };
-                    let result =
-                        sarif::result_json(&outcome.input, finding, place, index).map_err(StreamError::Report)?;
+                    let result = sarif::result_json(&outcome.input, finding, place, index, suppression)
+                        .map_err(StreamError::Report)?;
                     text.push_str(&self.entry(4, result));
                 }
                 text
@@ -324,6 +351,7 @@ impl Stream {
         self.summary.error += counts.error;
         self.summary.warning += counts.warning;
         self.summary.info += counts.info;
+        self.summary.suppressed += outcome.suppressed.len();
         Ok(())
     }
 
@@ -341,7 +369,11 @@ impl Stream {
         }
         self.opened = true;
         let head = match self.layout {
-            Layout::Json => json::frame(Summary::default()).map_err(StreamError::Report)?.0,
+            Layout::Json => {
+                json::frame(Summary::default(), self.config.as_deref())
+                    .map_err(StreamError::Report)?
+                    .0
+            }
             Layout::Sarif => sarif::frame(&[], &[], &self.rule_docs).map_err(StreamError::Report)?.0,
             Layout::Human { color, .. } => {
                 if color {
@@ -363,9 +395,15 @@ impl Stream {
         let summary = self.summary;
         let text = match self.layout {
             Layout::Human { color, .. } => {
-                human::summary_line(summary, exit_code, human::Style { color, verbose: false })
+                let style = human::Style { color, verbose: false };
+                human::config_line(self.config.as_deref(), style) + &human::summary_line(summary, exit_code, style)
             }
-            Layout::Json => self.close(1, json::frame(summary).map_err(StreamError::Report)?.1),
+            Layout::Json => self.close(
+                1,
+                json::frame(summary, self.config.as_deref())
+                    .map_err(StreamError::Report)?
+                    .1,
+            ),
             Layout::Sarif => self.close(
                 3,
                 sarif::frame(&self.roots, &self.rules_used, &self.rule_docs)

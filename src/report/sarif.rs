@@ -15,7 +15,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::facts::Input;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::registry::{Family, Rule};
 use crate::report::{Layout, Outcome, Stream, StreamError, safe_json, split_at_results};
 use crate::severity::Severity;
@@ -204,8 +204,24 @@ pub fn frame(roots: &[(String, String)], rules: &[&'static Rule], rule_docs: &st
 
 /// One result, as it is written four levels deep in the log; `rule_index`: its rule's place in
 /// the rules the log lists.
-pub fn result_json(input: &Input, finding: &Finding, place: Place, rule_index: usize) -> Result<String, String> {
-    safe_json(&result(input, finding, place, rule_index), 4)
+pub fn result_json(
+    input: &Input,
+    finding: &Finding,
+    place: Place,
+    rule_index: usize,
+    suppression: Option<&Suppression>,
+) -> Result<String, String> {
+    let mut result = result(input, finding, place, rule_index);
+    result.suppressions = suppression.map(|s| {
+        vec![SarifSuppression {
+            kind: match s {
+                Suppression::InSource { .. } => "inSource",
+                Suppression::External { .. } => "external",
+            },
+            justification: crate::text::escape_prose(&s.describe()),
+        }]
+    });
+    safe_json(&result, 4)
 }
 
 /// SARIF's name for a severity.
@@ -295,6 +311,7 @@ fn result<'a>(input: &'a Input, finding: &'a Finding, place: Place, rule_index: 
             corrected_link: finding.corrected.as_deref(),
             input: &input.name,
         },
+        suppressions: None,
     }
 }
 
@@ -431,6 +448,9 @@ struct SarifResult<'a> {
     message: OwnedText,
     partial_fingerprints: Fingerprints,
     locations: [Location; 1],
+    /// A suppressed finding: what suppressed it (SARIF's own `suppressions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Vec<SarifSuppression>>,
     properties: ResultProperties<'a>,
 }
 
@@ -440,6 +460,12 @@ struct SarifResult<'a> {
 struct Fingerprints {
     #[serde(rename = "otadoctor/v1")]
     otadoctor: String,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]

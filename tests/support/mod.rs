@@ -57,6 +57,7 @@ pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> 
         no_color,
         now: NOW,
         proxy_env: Vec::new(),
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor"];
     argv.extend_from_slice(args);
@@ -82,6 +83,7 @@ pub fn otadoctor_stderr_on_terminal(args: &[String]) -> Run {
         no_color: false,
         now: NOW,
         proxy_env: Vec::new(),
+        env: Vec::new(),
     };
     let mut argv = vec!["otadoctor".to_string()];
     argv.extend(args.iter().cloned());
