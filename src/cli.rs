@@ -100,134 +100,144 @@ struct CheckArgs {
     /// Output format: human, json, sarif, github, markdown, gitlab or junit; FORMAT=FILE writes that format to
     /// FILE as well (repeatable: one run can write SARIF for code scanning and Markdown for the
     /// job summary). At most one format goes to standard output (human when none does).
-    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    #[arg(help_heading = "Output", long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
     format: Vec<FormatArg>,
     /// Write the report that would go to standard output to FILE instead.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(help_heading = "Output", short = 'o', long = "output", value_name = "FILE")]
     output: Option<std::path::PathBuf>,
     /// Human report: only the findings (most severe first, under their input's name) and the
     /// summary line; no walk, facts or progress.
-    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    #[arg(help_heading = "Output", short = 'q', long, conflicts_with = "verbose")]
     quiet: bool,
     /// Human report: also each exchange's request and response headers, its timings and the
     /// first bytes of its body.
-    #[arg(short = 'v', long)]
+    #[arg(help_heading = "Output", short = 'v', long)]
     verbose: bool,
     /// Where rule docs are linked from SARIF (helpUri) and Markdown: a URL with {code}, {name}
     /// or {file} (LNK006-html-entity-in-link.md) in it, or a folder the file name is added to
     /// (default: the published crate's rules/ on docs.rs).
-    #[arg(long, value_name = "URL", value_parser = parse_rule_docs_url)]
+    #[arg(help_heading = "Output", long, value_name = "URL", value_parser = parse_rule_docs_url)]
     rule_docs_url: Option<String>,
     /// The file SARIF results and GitHub annotations point at for inputs that are not files
     /// (a link or URL given as an argument, standard input); required for those with --format sarif.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = "Output", long, value_name = "PATH")]
     sarif_anchor: Option<String>,
     /// Lowest severity that makes the exit code 1 [default: error].
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(help_heading = "Rules and exit code", long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
     /// Only these rules: codes, names or family prefixes, comma separated.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(
+        help_heading = "Rules and exit code",
+        long,
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
     select: Vec<String>,
     /// Not these rules: codes, names or family prefixes, comma separated.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(
+        help_heading = "Rules and exit code",
+        long,
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
     ignore: Vec<String>,
     /// No network: check only what is local (links, files) and report what was skipped.
-    #[arg(long)]
+    #[arg(help_heading = "What is checked", long)]
     offline: bool,
     /// Follow the links found in a directory on the network too (by default a directory's
     /// links are checked offline: a repository holds templates and test fixtures).
-    #[arg(long, conflicts_with = "offline")]
+    #[arg(help_heading = "What is checked", long, conflicts_with = "offline")]
     follow: bool,
     /// Read the whole package: its MD5/SHA-256 against the manifest's, and every file of every
     /// bundle against its code-signature seal (a remote package is downloaded in 8 MiB ranges).
-    #[arg(long)]
+    #[arg(help_heading = "What is checked", long)]
     deep: bool,
     /// The clock for every date check, as RFC 3339 (2026-11-25T12:00:00Z).
-    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    #[arg(help_heading = "What is checked", long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<OffsetDateTime>,
     /// Colour in human output: auto means on a terminal and without NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
     /// Seconds allowed for each network phase: connect, first byte, body.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(help_heading = "Network", long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: f64,
     /// Seconds allowed for the whole run (default: 6 × --timeout; 30 minutes with --deep).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(help_heading = "Network", long, value_name = "SECONDS", value_parser = parse_seconds)]
     deadline: Option<f64>,
     /// Connect to ADDR for HOST:PORT, like curl; names, SNI and Host still use HOST (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    #[arg(help_heading = "Network", long, value_name = "HOST:PORT:ADDR")]
     resolve: Vec<resolve::Pin>,
     /// Extra trusted roots (PEM), as if installed on the device and fully trusted (repeatable).
-    #[arg(long, value_name = "PEM")]
+    #[arg(help_heading = "Trust", long, value_name = "PEM")]
     ca_file: Vec<std::path::PathBuf>,
     /// Public roots (PEM) to use instead of Apple's iOS trust store (air-gapped networks).
-    #[arg(long, value_name = "PEM")]
+    #[arg(help_heading = "Trust", long, value_name = "PEM")]
     trust_store: Option<std::path::PathBuf>,
     /// Apple's CT log list (JSON, schema v5) to use instead of the shipped one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Trust", long, value_name = "FILE")]
     ct_log_list: Option<std::path::PathBuf>,
     /// A local package that stands in for the package URL of every manifest input (a CI gate:
     /// `otadoctor check --offline manifest.plist --ipa build/App.ipa`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "What is checked", long, value_name = "FILE")]
     ipa: Option<std::path::PathBuf>,
     /// The device's iOS version (17.4): the app's MinimumOSVersion is checked against it.
-    #[arg(long, value_name = "VERSION", value_parser = parse_ios)]
+    #[arg(help_heading = "The device", long, value_name = "VERSION", value_parser = parse_ios)]
     ios: Option<IosVersion>,
     /// The device's family: the app's UIDeviceFamily is checked against it.
-    #[arg(long, value_enum, value_name = "FAMILY")]
+    #[arg(help_heading = "The device", long, value_enum, value_name = "FAMILY")]
     device: Option<DeviceArg>,
     /// The device's UDID (40 hex digits, or 8-16 with a hyphen, as Finder and Xcode show it):
     /// checked against the profile of the app and of each extension.
-    #[arg(long, value_name = "UDID", value_parser = parse_udid)]
+    #[arg(help_heading = "The device", long, value_name = "UDID", value_parser = parse_udid)]
     udid: Option<String>,
     /// Warn when a profile expires within this many days [default: 30].
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
+    #[arg(help_heading = "The device", long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
     expiry_warning: Option<u32>,
     /// Also accept provisioning profiles signed under this root (PEM; a lab's or a test suite's
     /// CA). A device accepts only Apple's; the report says which root was used (repeatable).
-    #[arg(long, value_name = "PEM")]
+    #[arg(help_heading = "Trust", long, value_name = "PEM")]
     profile_ca: Vec<std::path::PathBuf>,
     /// What the device showed ("Unable to Download App", "Cannot Connect to …", "nothing
     /// happens"): the findings that explain it come first, or the report says none does.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = "The device", long, value_name = "TEXT")]
     symptom: Option<String>,
     /// A file of inputs, one per line (blank lines and lines starting with # are skipped);
     /// checked with the inputs given as arguments (repeatable).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "What is checked", long, value_name = "FILE")]
     input_file: Vec<std::path::PathBuf>,
     /// How many inputs are checked at once (they share connections and TLS probes).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(help_heading = "Network", long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     jobs: u16,
     /// An http:// proxy for every request, as http://[USER:PASSWORD@]HOST[:PORT] (port 1080
     /// when none, as curl): https sites through a CONNECT tunnel, so TLS stays end to end.
     /// Overrides https_proxy, http_proxy and ALL_PROXY; NO_PROXY still applies; '' for none.
-    #[arg(long, value_name = "URL")]
+    #[arg(help_heading = "Network", long, value_name = "URL")]
     proxy: Option<String>,
     /// Hosts reached without the proxy, comma separated: names (a name covers its subdomains),
     /// IP addresses, CIDR ranges; * for every host. Overrides NO_PROXY; "" proxies every host.
-    #[arg(long = "no-proxy", alias = "noproxy", value_name = "LIST")]
+    #[arg(help_heading = "Network", long = "no-proxy", alias = "noproxy", value_name = "LIST")]
     no_proxy: Option<String>,
     /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
-    #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
+    #[arg(help_heading = "Network", long, value_name = "ADDR", value_parser = parse_dns_server)]
     dns_server: Option<std::net::SocketAddr>,
     /// Write the corrected link into the files it was found in, where the whole link is a
     /// literal (template values are never touched), then report what remains.
-    #[arg(long, conflicts_with = "diff")]
+    #[arg(help_heading = "What is checked", long, conflicts_with = "diff")]
     fix: bool,
     /// Print the corrections --fix would write as a unified diff (for patch -p1); write nothing.
-    #[arg(long)]
+    #[arg(help_heading = "What is checked", long)]
     diff: bool,
     /// The path the install takes: link (an itms-services link tapped in Safari) or mdm (an MDM
     /// InstallApplication command: give its manifest URL, or a link that carries it).
-    #[arg(long, value_enum, default_value_t = ViaArg::Link, value_name = "PATH")]
+    #[arg(help_heading = "What is checked", long, value_enum, default_value_t = ViaArg::Link, value_name = "PATH")]
     via: ViaArg,
     /// Read the settings from this TOML file instead of the otadoctor.toml or .otadoctor.toml
     /// found in the inputs' directory or above (also OTADOCTOR_CONFIG). Precedence: command
     /// line, then OTADOCTOR_* variables, then the file, then the defaults; a list replaces.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Rules and exit code", long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
     /// Read no configuration file (neither found nor named by OTADOCTOR_CONFIG).
-    #[arg(long, conflicts_with = "config")]
+    #[arg(help_heading = "Rules and exit code", long, conflicts_with = "config")]
     no_config: bool,
 }
 

@@ -585,9 +585,7 @@ fn a_comment_naming_no_rule_is_said() {
     assert!(skipped.contains("names no rule LNK0O6"), "{skipped}");
     let human = otadoctor(&["--offline", &page]);
     assert!(
-        human
-            .stdout
-            .contains("`otadoctor: ignore[LNK006, LNK0O6]` names no rule LNK0O6"),
+        human.says("`otadoctor: ignore[LNK006, LNK0O6]` names no rule LNK0O6"),
         "{}",
         human.stdout
     );

@@ -239,7 +239,9 @@ fn the_human_report_shows_the_walk_step_by_step() {
     args.retain(|a| a != "--format" && a != "json");
     args.push(site.link());
     let out = otadoctor_args(&args).stdout;
+    // cause first: the warning with its fix, then the walk, which points back at it
     let order = [
+        "warning[HTTP001 http-status] the full-size-image answers 404",
         "manifest  GET https://ota.acme-apps.test:",
         "· 200 text/xml",
         "package   HEAD",
@@ -249,7 +251,7 @@ fn the_human_report_shows_the_walk_step_by_step() {
         "PNG 57×57",
         "icon      full-size-image",
         "· 404 text/html",
-        "warning[HTTP001 http-status] the full-size-image answers 404",
+        "↑ warning[HTTP001 http-status] above",
         "profile   ad hoc · \"Field Ad Hoc\"",
         "host      ota.acme-apps.test:",
         "1 warning · 2 info · exit 0",
