@@ -1447,16 +1447,10 @@ fn wrap_line(out: &mut String, body: &str, indent: usize, width: usize) {
     for (i, part) in parts.into_iter().enumerate() {
         let sep = if i < last { " ·" } else { "" };
         let w = columns(part) + columns(sep);
-        if !started {
-            started = true;
-        } else if used + 1 + w <= width {
-            out.push(' ');
-            used += 1;
-        } else {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            used = indent;
+        if started {
+            space_or_break(out, &mut used, used + 1 + w <= width, indent);
         }
+        started = true;
         if used + w <= width {
             out.push_str(part);
             out.push_str(sep);
@@ -1468,20 +1462,26 @@ fn wrap_line(out: &mut String, body: &str, indent: usize, width: usize) {
             let ww = columns(word);
             if j > 0 {
                 // a word too long for any line stays where it is: a new line would not help
-                if used + 1 + ww <= width || used <= indent || indent + ww > width {
-                    out.push(' ');
-                    used += 1;
-                } else {
-                    out.push('\n');
-                    out.push_str(&" ".repeat(indent));
-                    used = indent;
-                }
+                let stay = used + 1 + ww <= width || used <= indent || indent + ww > width;
+                space_or_break(out, &mut used, stay, indent);
             }
             out.push_str(word);
             used += ww;
         }
         out.push_str(sep);
         used += columns(sep);
+    }
+}
+
+/// A space before the next word when it stays on the line, else a line break and the indent.
+fn space_or_break(out: &mut String, used: &mut usize, stay: bool, indent: usize) {
+    if stay {
+        out.push(' ');
+        *used += 1;
+    } else {
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        *used = indent;
     }
 }
 
