@@ -1448,7 +1448,8 @@ fn wrap_line(out: &mut String, body: &str, indent: usize, width: usize) {
         let sep = if i < last { " ·" } else { "" };
         let w = columns(part) + columns(sep);
         if started {
-            space_or_break(out, &mut used, used + 1 + w <= width, indent);
+            let stay = used + 1 + w <= width;
+            space_or_break(out, &mut used, stay, indent);
         }
         started = true;
         if used + w <= width {
