@@ -38,6 +38,15 @@ fn s(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// A path as the report shows it: relative to the working directory when it lies under it (a
+/// target directory inside the checkout, as on a fresh clone), else as it is.
+fn shown(path: &str) -> String {
+    let cwd = std::env::current_dir().expect("a working directory");
+    std::path::Path::new(path)
+        .strip_prefix(&cwd)
+        .map_or_else(|_| path.to_string(), |p| p.display().to_string())
+}
+
 /// Runs the binary in `dir` with only these `OTADOCTOR_*` variables.
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_otadoctor"));
@@ -96,10 +105,10 @@ fn the_file_is_found_upward_from_a_scanned_directory_and_named_in_the_report() {
         "{}",
         with.stderr
     );
-    assert_eq!(with.json()["config"], config.as_str());
+    assert_eq!(with.json()["config"], shown(&config).as_str());
     let human = otadoctor(&["--offline", &scanned]);
     assert!(
-        human.stdout.contains(&format!("config   {config}\n")),
+        human.stdout.contains(&format!("config   {}\n", shown(&config))),
         "{}",
         human.stdout
     );
@@ -118,7 +127,10 @@ fn a_dot_file_with_tool_otadoctor_is_found_from_a_file_input_and_the_nearest_win
     write(&root, "otadoctor.toml", "fail-on = \"never\"\nselect = [\"TLS\"]\n");
     let run = otadoctor(&["--offline", "--format", "json", &page]);
     assert_eq!((run.code, run.codes()), (0, Vec::<String>::new()), "{}", run.stderr);
-    assert_eq!(run.json()["config"], s(&root.join("a/.otadoctor.toml")).as_str());
+    assert_eq!(
+        run.json()["config"],
+        shown(&s(&root.join("a/.otadoctor.toml"))).as_str()
+    );
 }
 
 #[test]
@@ -131,7 +143,7 @@ fn a_link_finds_the_file_from_the_working_directory() {
     assert_eq!(run.codes(), Vec::<String>::new());
     // a file above the working directory is shown whole
     let found = std::fs::canonicalize(root.join("otadoctor.toml")).expect("the file");
-    assert_eq!(run.json()["config"], s(&found).as_str());
+    assert_eq!(run.json()["config"], shown(&s(&found)).as_str());
     // the file under the working directory is shown relative to it
     let here = run_in(&root, &["--offline", "--format", "json", EXAMPLE_LINK], &[]);
     assert_eq!(here.json()["config"], "otadoctor.toml");
@@ -525,7 +537,7 @@ fn comments_and_per_path_ignores_suppress_in_json_without_counting() {
     let mut expected = vec![
         (
             "LNK006".to_string(),
-            serde_json::json!({"kind": "external", "config": s(&root.join("otadoctor.toml")), "pattern": "tests/fixtures/**"}),
+            serde_json::json!({"kind": "external", "config": shown(&s(&root.join("otadoctor.toml"))), "pattern": "tests/fixtures/**"}),
         ),
         (
             "LNK006".to_string(),
