@@ -12,9 +12,9 @@
 
 use std::fmt::Write as _;
 
-use crate::facts::{AssetFetch, ChainVerdict, Exchange, Facts, Fetch, InputKind};
+use crate::facts::{ChainVerdict, Exchange, Facts, InputKind};
 use crate::finding::{Finding, Provisioned};
-use crate::report::{Outcome, Summary};
+use crate::report::{ChainStep, Outcome, Summary};
 use crate::text::escape_for_terminal as esc;
 use crate::text::size;
 
@@ -194,53 +194,24 @@ fn render_chain(out: &mut String, facts: &Facts) {
 /// One row of cells per request: the page, then per link its manifest, package and icons.
 fn chain_rows(facts: &Facts) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
-        push_fetch(&mut rows, "page", fetch);
-    }
-    let several = facts.links.len() > 1;
-    for walk in &facts.walks {
-        let prefix = match walk.link {
-            Some(i) if several => format!("link {} ", i + 1),
-            _ => String::new(),
-        };
-        if let Some(fetch) = &walk.manifest {
-            push_fetch(&mut rows, &format!("{prefix}manifest"), fetch);
-        }
-        for asset in &walk.assets {
-            push_asset(&mut rows, &prefix, asset);
+    for step in crate::report::chain_steps(facts) {
+        match step {
+            ChainStep::Exchange(step, exchange) => rows.push(exchange_row(&step, exchange)),
+            ChainStep::NotFetched(step, asset) => {
+                let status = format!("not fetched: {}", esc(asset.not_fetched.as_deref().unwrap_or_default()));
+                rows.push(vec![
+                    cell(&step),
+                    table_code(&asset.url),
+                    cell(&status),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
         }
     }
     rows
-}
-
-fn push_asset(rows: &mut Vec<Vec<String>>, prefix: &str, asset: &AssetFetch) {
-    let step = if asset.kind == "software-package" {
-        format!("{prefix}package")
-    } else {
-        format!("{prefix}icon ({})", esc(&asset.kind))
-    };
-    if let Some(why) = &asset.not_fetched {
-        let status = format!("not fetched: {}", esc(why));
-        rows.push(vec![
-            cell(&step),
-            table_code(&asset.url),
-            cell(&status),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ]);
-        return;
-    }
-    for fetch in asset.head.iter().chain(asset.get.iter()) {
-        push_fetch(rows, &step, fetch);
-    }
-}
-
-fn push_fetch(rows: &mut Vec<Vec<String>>, step: &str, fetch: &Fetch) {
-    for exchange in &fetch.exchanges {
-        rows.push(exchange_row(step, exchange));
-    }
 }
 
 /// step | request | status | type | size | time | TLS
