@@ -21,7 +21,7 @@ use crate::finding::{Finding, Provisioned};
 use crate::registry::Family;
 use crate::report::{ChainStep, Outcome, Summary, Verdict, VerdictKind};
 use crate::severity::Severity;
-use crate::text::{escape_for_terminal, escape_prose, size};
+use crate::text::{escape_for_terminal, escape_prose, size, xml_escape};
 
 /// The Content-Security-Policy of the document: nothing loaded, no script, inline style only.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -112,32 +112,15 @@ pub fn tail(summary: Summary, exit_code: i32, config: Option<&str>) -> String {
     )
 }
 
-/// Text from anywhere as HTML text or an attribute value: terminal-escaped (controls and
-/// bidirectional overrides made visible), then `& < > " '` as entities.
+/// Text from anywhere as HTML text or a (double-quoted) attribute value: terminal-escaped
+/// (controls and bidirectional overrides made visible), then `& < > "` as entities.
 pub fn text(s: &str) -> String {
-    html(&escape_for_terminal(s))
+    xml_escape(&escape_for_terminal(s))
 }
 
 /// As `text`, but line breaks stay (for prose shown with `white-space: pre-line`).
 fn prose(s: &str) -> String {
-    html(&escape_prose(s))
-}
-
-/// `& < > " '` as entities: text already safe for a terminal, safe in HTML text and in a
-/// quoted attribute value.
-fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    xml_escape(&escape_prose(s))
 }
 
 /// One input's section.
@@ -167,6 +150,7 @@ pub fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &str) {
     if let Some(qr) = &facts.qr {
         let _ = writeln!(out, "<p>From: {}</p>", text(&qr.describe()));
     }
+    render_apps(out, facts);
     render_answers(out, outcome);
 
     // cause first: with --symptom the order triage gave, else worst first in the walk's order
@@ -222,6 +206,28 @@ fn describe(kind: InputKind, facts: &Facts) -> String {
             Some(scan) => format!("directory · {} files scanned · {} checked", scan.files, scan.checked),
             None => "directory".to_string(),
         },
+    }
+}
+
+/// The app each manifest read names: its title, bundle identifier and version.
+fn render_apps(out: &mut String, facts: &Facts) {
+    for walk in &facts.walks {
+        let Some(document) = walk.document.as_ref().and_then(|d| d.document.as_ref()) else {
+            continue;
+        };
+        let metadata = &document["items"][0]["metadata"];
+        let field = |key: &str| metadata[key].as_str().map(text);
+        let Some(title) = field("title") else { continue };
+        let rest: Vec<String> = ["bundle-identifier", "bundle-version"]
+            .into_iter()
+            .filter_map(field)
+            .collect();
+        let rest = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(" · <code>{}</code>", rest.join(" · "))
+        };
+        let _ = writeln!(out, "<p class=\"app\">App: <strong>{title}</strong>{rest}</p>");
     }
 }
 
@@ -825,7 +831,7 @@ mod tests {
     fn text_escapes_html_in_text_and_attributes() {
         assert_eq!(
             text("<script>x</script>\"><img onerror='y'>&"),
-            "&lt;script&gt;x&lt;/script&gt;&quot;&gt;&lt;img onerror=&#39;y&#39;&gt;&amp;"
+            "&lt;script&gt;x&lt;/script&gt;&quot;&gt;&lt;img onerror='y'&gt;&amp;"
         );
     }
 
