@@ -324,6 +324,36 @@ fn a_correct_site_has_no_red_bar_and_its_whole_chain() {
     assert!(!tags.iter().any(|t| t.has_class("bad") || t.has_class("missing")));
 }
 
+#[test]
+fn a_host_that_is_not_tls_says_no_chain_was_seen() {
+    let (port, _server) = support::lab::not_tls_server();
+    let dns = support::lab::DnsServer::start();
+    let link = otadoctor::check::repair::canonical_link(&format!("https://{HOST}:{port}/app/manifest.plist"));
+    let resolve = format!("{HOST}:{port}:127.0.0.1");
+    let dns_server = dns.addr.to_string();
+    let run = otadoctor(&[
+        "--resolve",
+        &resolve,
+        "--dns-server",
+        &dns_server,
+        "--timeout",
+        "3",
+        "--format",
+        "html",
+        &link,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_self_contained_and_inert(&run.stdout);
+    let tags = tags(&run.stdout);
+    assert_verdict_first(&tags, "fails");
+    assert!(codes(&tags).iter().any(|c| c == "TLS001"), "{:?}", codes(&tags));
+    assert!(tags.iter().any(|t| t.has_class("no-chain")), "{}", run.stdout);
+    assert!(!tags.iter().any(|t| t.has_class("cert")), "no chain to draw");
+    let bars: Vec<&Tag> = tags.iter().filter(|t| t.name == "g" && t.has_class("bar")).collect();
+    assert_eq!(bars.len(), 1, "the manifest's request");
+    assert!(bars[0].has_class("broken") && bars[0].attr("data-status") == "none");
+}
+
 /// Runs Chromium on `args` with 60 s at most (killed after); its standard output.
 fn chromium(binary: &Path, profile: &Path, args: &[String]) -> String {
     let mut command = Command::new(binary);

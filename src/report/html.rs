@@ -79,6 +79,8 @@ th { white-space: nowrap; }
 th, td { border-bottom: 1px solid var(--line); padding: .25rem .4rem; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
 td.broken { color: var(--error); }
+a { color: var(--info); }
+p.no-chain { color: var(--error); overflow-wrap: anywhere; }
 footer.summary { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: .7rem;
   font-weight: 600; }
 @media print {
@@ -543,20 +545,35 @@ struct CertBox {
 /// Each host's certificate chain as served, leaf → intermediates → root, one box each, with
 /// what is missing (a dashed box), expired, untrusted or too long marked.
 fn render_chains(out: &mut String, outcome: &Outcome) {
+    // the hosts whose probe saw a chain, or failed before it did
     let hosts: Vec<&HostFacts> = outcome
         .input
         .facts
         .hosts
         .iter()
         .map(|h| h.as_ref())
-        .filter(|h| h.probe.as_ref().is_some_and(|p| p.tls.is_some()))
+        .filter(|h| h.probe.as_ref().is_some_and(|p| p.tls.is_some() || p.error.is_some()))
         .collect();
     if hosts.is_empty() {
         return;
     }
     let _ = writeln!(out, "<h3>Certificate chains</h3>");
     for host in hosts {
-        render_chain(out, outcome, host);
+        match host
+            .probe
+            .as_ref()
+            .and_then(|p| p.error.as_ref().filter(|_| p.tls.is_none()))
+        {
+            Some(error) => {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"no-chain\"><code>{}</code> · no chain seen: {}</p>",
+                    text(&format!("{}:{}", host.host, host.port)),
+                    text(&error.to_string())
+                );
+            }
+            None => render_chain(out, outcome, host),
+        }
     }
 }
 
