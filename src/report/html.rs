@@ -858,6 +858,48 @@ mod tests {
         assert_eq!(prose("a\nb\u{202e}"), "a\nb\\u{202e}");
     }
 
+    /// The `x` of each bar's span rect, in order.
+    fn bar_starts(svg: &str) -> Vec<u64> {
+        svg.split("<rect class=\"span\" x=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    fn exchange(start_ms: Option<u64>, total_ms: u64) -> Exchange {
+        let mut e = Exchange {
+            method: "GET".to_string(),
+            url: "https://ota.example.com/m.plist".to_string(),
+            status: Some(200),
+            ..Exchange::default()
+        };
+        e.timing.start_ms = start_ms;
+        e.timing.total_ms = total_ms;
+        e
+    }
+
+    fn walk_of(exchanges: Vec<Exchange>) -> Facts {
+        Facts {
+            walks: vec![crate::facts::WalkFacts {
+                manifest: Some(crate::facts::Fetch { exchanges }),
+                ..Default::default()
+            }],
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn bars_are_placed_by_their_start_or_one_after_another() {
+        // recorded starts: the second bar starts at 50 of 100 ms, mid-plot, overlapping none
+        let mut out = String::new();
+        render_timeline(&mut out, &walk_of(vec![exchange(Some(0), 40), exchange(Some(50), 50)]));
+        assert_eq!(bar_starts(&out), [LABEL_W, LABEL_W + PLOT_W / 2]);
+        // none recorded: each where the one before ended
+        let mut out = String::new();
+        render_timeline(&mut out, &walk_of(vec![exchange(None, 30), exchange(None, 10)]));
+        assert_eq!(bar_starts(&out), [LABEL_W, LABEL_W + PLOT_W * 30 / 40]);
+    }
+
     #[test]
     fn clip_cuts_on_characters() {
         assert_eq!(clip("éééé", 3), "éé…");
