@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 
-use crate::facts::{ChainVerdict, Exchange, Facts, HostFacts, InputKind};
+use crate::facts::{ChainVerdict, Exchange, Facts, HostFacts};
 use crate::finding::{Finding, Provisioned};
 use crate::registry::Family;
 use crate::report::{ChainStep, Outcome, Summary, Verdict, VerdictKind};
@@ -147,7 +147,7 @@ pub fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &str) {
         out,
         "<p class=\"name\"><code>{}</code> · {}</p>",
         text(&input.name),
-        describe(input.kind, facts)
+        text(&crate::report::markdown::describe_input(input.kind, facts))
     );
     if let Some(qr) = &facts.qr {
         let _ = writeln!(out, "<p>From: {}</p>", text(&qr.describe()));
@@ -185,30 +185,6 @@ pub fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &str) {
         let _ = writeln!(out, "</ul>");
     }
     let _ = writeln!(out, "</section>");
-}
-
-/// "page · 2 itms-services links", "manifest", ….
-fn describe(kind: InputKind, facts: &Facts) -> String {
-    let links = |n: usize| match n {
-        1 => "1 itms-services link".to_string(),
-        n => format!("{n} itms-services links"),
-    };
-    match kind {
-        InputKind::Link => "link".to_string(),
-        InputKind::Page => format!("page · {}", links(facts.links.len())),
-        InputKind::Manifest => "manifest".to_string(),
-        InputKind::Url => "URL".to_string(),
-        InputKind::Package => "package".to_string(),
-        InputKind::Profile => "provisioning profile".to_string(),
-        InputKind::Evidence => format!(
-            "device evidence · {}",
-            text(&crate::report::evidence_summary(facts.evidence.as_ref()))
-        ),
-        InputKind::Directory => match &facts.scan {
-            Some(scan) => format!("directory · {} files scanned · {} checked", scan.files, scan.checked),
-            None => "directory".to_string(),
-        },
-    }
 }
 
 /// The app each manifest read names: its title, bundle identifier and version.
@@ -803,27 +779,18 @@ fn render_table(out: &mut String, facts: &Facts) {
                     (None, Some(error)) => format!("no answer: {error}"),
                     (None, None) => String::new(),
                 };
-                let body = match (e.status, e.method.as_str()) {
-                    (None, _) | (_, "HEAD") => String::new(),
-                    _ if e.body_truncated => format!("{} (read no further)", size(e.body_bytes)),
-                    _ => size(e.body_bytes),
-                };
-                let tls = match &e.tls_verdict {
-                    Some(ChainVerdict::Ok) => "✓".to_string(),
-                    Some(ChainVerdict::Refused(reason)) => format!("✗ {reason}"),
-                    None => "—".to_string(),
-                };
+                let body = crate::report::body_size(e);
+                let tls = crate::report::tls_mark(e, text);
                 let class = if broken(e) { " class=\"broken\"" } else { "" };
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td><code>{} {}</code></td><td{class}>{}</td><td>{}</td><td>{body}</td><td>{} ms</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td><code>{} {}</code></td><td{class}>{}</td><td>{}</td><td>{body}</td><td>{} ms</td><td>{tls}</td></tr>",
                     text(&step),
                     text(&e.method),
                     text(&e.url),
                     text(&status),
                     text(e.header("content-type").unwrap_or_default()),
                     e.timing.total_ms,
-                    text(&tls)
                 );
             }
             ChainStep::NotFetched(step, asset) => {

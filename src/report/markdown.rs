@@ -12,11 +12,10 @@
 
 use std::fmt::Write as _;
 
-use crate::facts::{ChainVerdict, Exchange, Facts, InputKind};
+use crate::facts::{Exchange, Facts, InputKind};
 use crate::finding::{Finding, Provisioned};
 use crate::report::{ChainStep, Outcome, Summary};
 use crate::text::escape_for_terminal as esc;
-use crate::text::size;
 
 /// Renders every outcome, then the totals and the exit code.
 pub fn render(outcomes: &[Outcome], exit_code: i32) -> String {
@@ -134,8 +133,8 @@ fn render_answers(out: &mut String, outcome: &Outcome) {
     }
 }
 
-/// "page · 5 itms-services links", "link", "package", ….
-fn describe_input(kind: InputKind, facts: &Facts) -> String {
+/// "page · 5 itms-services links", "link", "package", … (plain text: the HTML report escapes it).
+pub(crate) fn describe_input(kind: InputKind, facts: &Facts) -> String {
     match kind {
         InputKind::Link => "link".to_string(),
         InputKind::Page => match facts.links.len() {
@@ -231,16 +230,8 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
         (None, None) => String::new(),
     };
     let content_type = e.header("content-type").map(cell).unwrap_or_default();
-    let body = match (e.status, e.method.as_str()) {
-        (None, _) | (_, "HEAD") => String::new(),
-        _ if e.body_truncated => format!("{} (read no further)", size(e.body_bytes)),
-        _ => size(e.body_bytes),
-    };
-    let tls = match &e.tls_verdict {
-        Some(ChainVerdict::Ok) => "✓".to_string(),
-        Some(ChainVerdict::Refused(reason)) => format!("✗ {}", cell(reason)),
-        None => "—".to_string(),
-    };
+    let body = crate::report::body_size(e);
+    let tls = crate::report::tls_mark(e, cell);
     vec![
         cell(step),
         table_code(&format!("{} {}", e.method, e.url)),

@@ -217,6 +217,25 @@ pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
     steps
 }
 
+/// A request's size column: the body read ("412 MB", "(read no further)" when cut), nothing
+/// for a HEAD or a request without an answer.
+pub(crate) fn body_size(e: &crate::facts::Exchange) -> String {
+    match (e.status, e.method.as_str()) {
+        (None, _) | (_, "HEAD") => String::new(),
+        _ if e.body_truncated => format!("{} (read no further)", crate::text::size(e.body_bytes)),
+        _ => crate::text::size(e.body_bytes),
+    }
+}
+
+/// A request's TLS column: ✓, ✗ and the reason (`escape`d for the report), or — for http.
+pub(crate) fn tls_mark(e: &crate::facts::Exchange, escape: impl Fn(&str) -> String) -> String {
+    match &e.tls_verdict {
+        Some(crate::facts::ChainVerdict::Ok) => "✓".to_string(),
+        Some(crate::facts::ChainVerdict::Refused(reason)) => format!("✗ {}", escape(reason)),
+        None => "—".to_string(),
+    }
+}
+
 /// How many findings of each severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
