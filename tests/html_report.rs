@@ -446,5 +446,10 @@ fn chromium_renders_the_report_and_runs_nothing_from_the_hostile_site() {
     let png = std::fs::read(&shot).expect("the screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     assert!(png.len() > 10_000, "a page, not a blank: {} bytes", png.len());
-    eprintln!("screenshot: {}", shot.display());
+    eprintln!(
+        "report: {} bytes; screenshot: {} ({} bytes)",
+        html.len(),
+        shot.display(),
+        png.len()
+    );
 }
