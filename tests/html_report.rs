@@ -179,6 +179,20 @@ fn a_page_checked_offline_is_one_inert_document_with_the_verdict_first() {
     assert!(!tags.iter().any(|t| t.has_class("bar")));
 }
 
+#[test]
+fn a_device_log_lists_its_install_events_after_the_verdict() {
+    let run = otadoctor(&["--offline", "--format", "html", "testdata/device/ios-deploy-app-id.txt"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_self_contained_and_inert(&run.stdout);
+    let tags = tags(&run.stdout);
+    assert_verdict_first(&tags, "fails");
+    assert!(run.stdout.contains("the install failed"), "{}", run.stdout);
+    let events = tags.iter().position(|t| t.has_class("events")).expect("the events");
+    let finding = tags.iter().position(|t| t.has_class("finding")).expect("a finding");
+    assert!(events < finding);
+    assert!(run.stdout.contains("explained by DEV004"), "{}", run.stdout);
+}
+
 /// A site whose server leaves out its intermediate and whose package is gone (404), with a
 /// hostile manifest Content-Type and a `javascript:` icon.
 fn broken_site() -> Site {

@@ -209,8 +209,37 @@ fn render_apps(out: &mut String, facts: &Facts) {
     }
 }
 
-/// The `--symptom` match and the `--udid` answer, when asked for.
+/// The device log's install events and what explains them, the `--symptom` match and the
+/// `--udid` answer, when there are some.
 fn render_answers(out: &mut String, outcome: &Outcome) {
+    if let Some(triage) = &outcome.evidence {
+        let _ = writeln!(out, "<ul class=\"events\">");
+        if triage.events.is_empty() {
+            let _ = writeln!(out, "<li>no install event in the log</li>");
+        }
+        for event in &triage.events {
+            let codes: Vec<&str> = event.codes.iter().map(|c| c.code.as_str()).collect();
+            let codes = if codes.is_empty() {
+                String::new()
+            } else {
+                format!(" (<code>{}</code>)", text(&codes.join(", ")))
+            };
+            let verdict = if !event.explained_by.is_empty() {
+                format!(": explained by {}", text(&event.explained_by.join(", ")))
+            } else if event.failure {
+                ": <strong>no finding explains it</strong>".to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "<li>line {} {}{codes}{verdict}</li>",
+                event.line,
+                text(event.summary)
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     if let Some(triage) = &outcome.triage {
         let named: Vec<&str> = triage.matched.iter().map(|s| s.message()).collect();
         let answer = if named.is_empty() {
