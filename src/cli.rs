@@ -97,7 +97,7 @@ struct CheckArgs {
         allow_negative_numbers = true
     )]
     inputs: Vec<String>,
-    /// Output format: human, json, sarif, github, markdown, gitlab or junit; FORMAT=FILE writes that format to
+    /// Output format: human, json, sarif, github, markdown, gitlab, junit or html; FORMAT=FILE writes that format to
     /// FILE as well (repeatable: one run can write SARIF for code scanning and Markdown for the
     /// job summary). At most one format goes to standard output (human when none does).
     #[arg(help_heading = "Output", long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
@@ -113,7 +113,7 @@ struct CheckArgs {
     /// first bytes of its body.
     #[arg(help_heading = "Output", short = 'v', long)]
     verbose: bool,
-    /// Where rule docs are linked from SARIF (helpUri) and Markdown: a URL with {code}, {name}
+    /// Where rule docs are linked from SARIF (helpUri), Markdown and HTML: a URL with {code}, {name}
     /// or {file} (LNK006-html-entity-in-link.md) in it, or a folder the file name is added to
     /// (default: the published crate's rules/ on docs.rs).
     #[arg(help_heading = "Output", long, value_name = "URL", value_parser = parse_rule_docs_url)]
@@ -351,7 +351,7 @@ fn parse_format(s: &str) -> Result<FormatArg, String> {
     };
     let format = Format::from_str(name, true).map_err(|_| {
         format!(
-            "\"{name}\" is not a format: human, json, sarif, github, markdown, gitlab or junit (FORMAT=FILE for a file)"
+            "\"{name}\" is not a format: human, json, sarif, github, markdown, gitlab, junit or html (FORMAT=FILE for a file)"
         )
     })?;
     Ok(FormatArg { format, file })
@@ -373,6 +373,9 @@ enum Format {
     Gitlab,
     /// JUnit XML (artifacts: reports: junit, and other CI's test reports).
     Junit,
+    /// One self-contained HTML page: the verdict, the findings, the install chain as a timeline
+    /// and each host's certificate chain as pictures.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -516,6 +519,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         Format::Markdown => run::Format::Markdown,
         Format::Gitlab => run::Format::Gitlab,
         Format::Junit => run::Format::Junit,
+        Format::Html => run::Format::Html,
     };
     let to_stdout: Vec<Format> = args
         .format

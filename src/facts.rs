@@ -750,6 +750,10 @@ impl Exchange {
 /// Milliseconds from the start of the request (connect and TLS times are per host, in `hosts`).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Timing {
+    /// When the request started, in ms since the run's network client was made: where the
+    /// HTML report's timeline places it (reports only; no rule reads it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_ms: Option<u64>,
     /// Until the response headers arrived (including any new connection).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_byte_ms: Option<u64>,

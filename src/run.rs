@@ -102,6 +102,7 @@ pub enum Format {
     Markdown,
     Gitlab,
     Junit,
+    Html,
 }
 
 /// How the report looks.
@@ -334,6 +335,7 @@ fn stream_of(format: Format, color: bool, options: &ReportOptions) -> report::St
         Format::Markdown => Layout::Markdown,
         Format::Gitlab => Layout::Gitlab,
         Format::Junit => Layout::Junit,
+        Format::Html => Layout::Html,
     };
     report::Stream::new(layout, options.sarif_anchor.clone(), std::env::current_dir().ok())
         .with_rule_docs(options.rule_docs_url.as_deref())

@@ -236,6 +236,7 @@ fn run_file(path: &Path) {
         Format::Sarif,
         Format::Github,
         Format::Markdown,
+        Format::Html,
     ] {
         let report = ReportOptions {
             format,

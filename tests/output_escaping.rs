@@ -76,7 +76,7 @@ fn no_format_writes_a_control_or_bidi_character_from_a_hostile_server_or_file_na
     .expect("page");
     let page = page.display().to_string();
     let mut failures = Vec::new();
-    for format in ["human", "json", "sarif", "github", "markdown"] {
+    for format in ["human", "json", "sarif", "github", "markdown", "html"] {
         let mut args = site.args(&[]);
         args.retain(|a| a != "json");
         args.retain(|a| a != "--format");

@@ -217,3 +217,35 @@ fn the_device_evidence_examples_are_real() {
         assert_eq!(shown, run.stdout, "the README's example {args:?} is stale");
     }
 }
+
+/// The HTML example's command writes the report whose lines the README shows.
+#[test]
+fn the_html_example_is_real() {
+    let readme = readme();
+    let marker = "```console\n$ otadoctor --offline --format html -o report.html ";
+    let shown = block_after(
+        &readme,
+        "opens with the verdict, the input, and the first finding:\n\n```html\n",
+    );
+    let at = readme.find(marker).expect("the HTML example") + "```console\n$ ".len();
+    let line = readme[at..].lines().next().expect("the command line");
+    let mut argv = words(line);
+    assert_eq!(argv.remove(0), "otadoctor");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.html").display().to_string();
+    for arg in argv.iter_mut() {
+        if arg == "report.html" {
+            *arg = file.clone();
+        }
+    }
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let run = support::otadoctor(&argv);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written = std::fs::read_to_string(&file).expect("report.html written");
+    let lines: Vec<&str> = written.lines().collect();
+    let shown: Vec<&str> = shown.lines().collect();
+    assert!(
+        lines.windows(shown.len()).any(|w| w == shown.as_slice()),
+        "the README's HTML example is stale: {shown:#?}\n{written}"
+    );
+}

@@ -11,7 +11,7 @@ use crate::facts::LinkFacts;
 use crate::facts::{ChainVerdict, DnsSource, Fetch, ProfileKind, SignatureVerdict, WalkFacts};
 use crate::finding::{Finding, Provisioned, Resource};
 use crate::registry::Family;
-use crate::report::{Outcome, Summary};
+use crate::report::{Outcome, Summary, Verdict, VerdictKind};
 use crate::severity::Severity;
 use crate::text::{self, escape_for_terminal as esc, escaped_width};
 
@@ -102,7 +102,7 @@ fn counts_words(s: Summary, style: Style) -> String {
 /// checked (the `skipped` lines, a package not read, code signatures not read: they qualify the
 /// verdict); nothing for an input with neither.
 pub(crate) fn render_findings_only(out: &mut String, outcome: &Outcome, style: Style) {
-    let skipped = not_checked(outcome);
+    let skipped = crate::report::not_checked(outcome);
     if outcome.findings.is_empty() && skipped.is_empty() {
         return;
     }
@@ -217,68 +217,15 @@ fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
 /// The verdict on one input, its first line: whether the install fails, may fail, or nothing
 /// was found, with the counts; and when not everything the install needs was read, that too.
 fn verdict_line(outcome: &Outcome, style: Style) -> String {
-    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings, info) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
-    let mut counts = Vec::new();
-    for (n, one, many) in [
-        (errors, "error", "errors"),
-        (warnings, "warning", "warnings"),
-        (info, "info", "info"),
-    ] {
-        if n > 0 {
-            counts.push(plural(n, one, many));
-        }
-    }
-    let counts = counts.join(", ");
-    let not_checked = not_checked(outcome);
-    let unchecked = !not_checked.is_empty();
-    let partly = match not_checked.as_slice() {
-        [] => String::new(),
-        [one] => format!(" · not checked: {}", esc(one)),
-        [first, rest @ ..] => format!(" · not checked: {} (and {} more)", esc(first), rest.len()),
+    let verdict = Verdict::of(outcome);
+    let mark = verdict.mark();
+    let mark = match verdict.kind {
+        VerdictKind::Fails => style.paint(mark, |s| s.red().bold()),
+        VerdictKind::MayFail => style.paint(mark, |s| s.yellow().bold()),
+        VerdictKind::Unchecked => style.bold(mark),
+        VerdictKind::Clean => style.paint(mark, |s| s.green().bold()),
     };
-    if errors > 0 {
-        let what = if outcome.input.kind == InputKind::Evidence {
-            "the install failed"
-        } else {
-            "the install fails"
-        };
-        format!("{} {what}: {counts}{partly}", style.paint("✗", |s| s.red().bold()))
-    } else if warnings > 0 {
-        format!(
-            "{} the install can fail on some devices or later: {counts}{partly}",
-            style.paint("!", |s| s.yellow().bold())
-        )
-    } else if unchecked {
-        let info = if info > 0 {
-            format!(" ({counts})")
-        } else {
-            String::new()
-        };
-        format!("{} no problem in what was checked{info}{partly}", style.bold("?"))
-    } else {
-        let info = if info > 0 {
-            format!(" ({counts})")
-        } else {
-            String::new()
-        };
-        format!("{} no problems found{info}", style.paint("✓", |s| s.green().bold()))
-    }
-}
-
-/// What was not read or judged: the `skipped` lines, a package not read, code signatures not
-/// read. They qualify the verdict.
-fn not_checked(outcome: &Outcome) -> Vec<String> {
-    let facts = &outcome.input.facts;
-    let mut skipped: Vec<String> = facts.skipped.clone();
-    for walk in &facts.walks {
-        if let Some(why) = &walk.package_not_read {
-            skipped.push(format!("the package's contents ({why})"));
-        }
-        let reading = walk.package.as_ref().and_then(|p| p.macho_reading.as_ref());
-        skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
-    }
-    skipped
+    format!("{mark} {}", verdict.words(esc))
 }
 
 /// The walk: the page, each link with its manifest, assets and package, the profile, the hosts;

@@ -12,11 +12,10 @@
 
 use std::fmt::Write as _;
 
-use crate::facts::{AssetFetch, ChainVerdict, Exchange, Facts, Fetch, InputKind};
+use crate::facts::{Exchange, Facts, InputKind};
 use crate::finding::{Finding, Provisioned};
-use crate::report::{Outcome, Summary};
+use crate::report::{ChainStep, Outcome, Summary};
 use crate::text::escape_for_terminal as esc;
-use crate::text::size;
 
 /// Renders every outcome, then the totals and the exit code.
 pub fn render(outcomes: &[Outcome], exit_code: i32) -> String {
@@ -134,8 +133,8 @@ fn render_answers(out: &mut String, outcome: &Outcome) {
     }
 }
 
-/// "page · 5 itms-services links", "link", "package", ….
-fn describe_input(kind: InputKind, facts: &Facts) -> String {
+/// "page · 5 itms-services links", "link", "package", … (plain text: the HTML report escapes it).
+pub(crate) fn describe_input(kind: InputKind, facts: &Facts) -> String {
     match kind {
         InputKind::Link => "link".to_string(),
         InputKind::Page => match facts.links.len() {
@@ -194,53 +193,24 @@ fn render_chain(out: &mut String, facts: &Facts) {
 /// One row of cells per request: the page, then per link its manifest, package and icons.
 fn chain_rows(facts: &Facts) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    if let Some(fetch) = facts.page.as_ref().and_then(|p| p.fetch.as_ref()) {
-        push_fetch(&mut rows, "page", fetch);
-    }
-    let several = facts.links.len() > 1;
-    for walk in &facts.walks {
-        let prefix = match walk.link {
-            Some(i) if several => format!("link {} ", i + 1),
-            _ => String::new(),
-        };
-        if let Some(fetch) = &walk.manifest {
-            push_fetch(&mut rows, &format!("{prefix}manifest"), fetch);
-        }
-        for asset in &walk.assets {
-            push_asset(&mut rows, &prefix, asset);
+    for step in crate::report::chain_steps(facts) {
+        match step {
+            ChainStep::Exchange(step, exchange) => rows.push(exchange_row(&step, exchange)),
+            ChainStep::NotFetched(step, asset) => {
+                let status = format!("not fetched: {}", esc(asset.not_fetched.as_deref().unwrap_or_default()));
+                rows.push(vec![
+                    cell(&step),
+                    table_code(&asset.url),
+                    cell(&status),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
         }
     }
     rows
-}
-
-fn push_asset(rows: &mut Vec<Vec<String>>, prefix: &str, asset: &AssetFetch) {
-    let step = if asset.kind == "software-package" {
-        format!("{prefix}package")
-    } else {
-        format!("{prefix}icon ({})", esc(&asset.kind))
-    };
-    if let Some(why) = &asset.not_fetched {
-        let status = format!("not fetched: {}", esc(why));
-        rows.push(vec![
-            cell(&step),
-            table_code(&asset.url),
-            cell(&status),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ]);
-        return;
-    }
-    for fetch in asset.head.iter().chain(asset.get.iter()) {
-        push_fetch(rows, &step, fetch);
-    }
-}
-
-fn push_fetch(rows: &mut Vec<Vec<String>>, step: &str, fetch: &Fetch) {
-    for exchange in &fetch.exchanges {
-        rows.push(exchange_row(step, exchange));
-    }
 }
 
 /// step | request | status | type | size | time | TLS
@@ -260,16 +230,8 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
         (None, None) => String::new(),
     };
     let content_type = e.header("content-type").map(cell).unwrap_or_default();
-    let body = match (e.status, e.method.as_str()) {
-        (None, _) | (_, "HEAD") => String::new(),
-        _ if e.body_truncated => format!("{} (read no further)", size(e.body_bytes)),
-        _ => size(e.body_bytes),
-    };
-    let tls = match &e.tls_verdict {
-        Some(ChainVerdict::Ok) => "✓".to_string(),
-        Some(ChainVerdict::Refused(reason)) => format!("✗ {}", cell(reason)),
-        None => "—".to_string(),
-    };
+    let body = crate::report::body_size(e);
+    let tls = crate::report::tls_mark(e, cell);
     vec![
         cell(step),
         table_code(&format!("{} {}", e.method, e.url)),

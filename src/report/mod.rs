@@ -2,6 +2,7 @@
 
 pub mod ci;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -57,6 +58,182 @@ pub fn evidence_summary(evidence: Option<&crate::facts::EvidenceFacts>) -> Strin
         if e.lines == 1 { "" } else { "s" },
         if n == 1 { "" } else { "s" }
     )
+}
+
+/// The verdict on one input, the first thing its report says: whether the install fails, may
+/// fail, or nothing was found, and what was not checked. The human and HTML reports both write
+/// it from here, so they cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub kind: VerdictKind,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+    /// Device evidence: the install failed (past tense), rather than fails.
+    pub evidence: bool,
+    /// What was not read or judged (they qualify the verdict), as the input gave it: unescaped.
+    pub not_checked: Vec<String>,
+}
+
+/// How an install fares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerdictKind {
+    /// An error: the install fails.
+    Fails,
+    /// Warnings only: it can fail on some devices or later.
+    MayFail,
+    /// Nothing wrong in what was checked, but not everything was.
+    Unchecked,
+    /// No problems found.
+    Clean,
+}
+
+impl Verdict {
+    pub fn of(outcome: &Outcome) -> Verdict {
+        let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
+        let (errors, warnings, info) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+        let not_checked = not_checked(outcome);
+        let kind = if errors > 0 {
+            VerdictKind::Fails
+        } else if warnings > 0 {
+            VerdictKind::MayFail
+        } else if !not_checked.is_empty() {
+            VerdictKind::Unchecked
+        } else {
+            VerdictKind::Clean
+        };
+        Verdict {
+            kind,
+            errors,
+            warnings,
+            info,
+            evidence: outcome.input.kind == crate::facts::InputKind::Evidence,
+            not_checked,
+        }
+    }
+
+    /// "✗", "!", "?" or "✓".
+    pub fn mark(&self) -> &'static str {
+        match self.kind {
+            VerdictKind::Fails => "✗",
+            VerdictKind::MayFail => "!",
+            VerdictKind::Unchecked => "?",
+            VerdictKind::Clean => "✓",
+        }
+    }
+
+    /// "1 error, 2 warnings".
+    pub fn counts(&self) -> String {
+        let mut counts = Vec::new();
+        for (n, one, many) in [
+            (self.errors, "error", "errors"),
+            (self.warnings, "warning", "warnings"),
+            (self.info, "info", "info"),
+        ] {
+            if n > 0 {
+                counts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            }
+        }
+        counts.join(", ")
+    }
+
+    /// The verdict after its mark: "the install fails: 1 error · not checked: …"; `escape`
+    /// makes the not-checked text (from the input) safe for the report's medium.
+    pub fn words(&self, escape: impl Fn(&str) -> String) -> String {
+        let counts = self.counts();
+        let partly = match self.not_checked.as_slice() {
+            [] => String::new(),
+            [one] => format!(" · not checked: {}", escape(one)),
+            [first, rest @ ..] => format!(" · not checked: {} (and {} more)", escape(first), rest.len()),
+        };
+        let info = if self.info > 0 {
+            format!(" ({counts})")
+        } else {
+            String::new()
+        };
+        match self.kind {
+            VerdictKind::Fails if self.evidence => format!("the install failed: {counts}{partly}"),
+            VerdictKind::Fails => format!("the install fails: {counts}{partly}"),
+            VerdictKind::MayFail => format!("the install can fail on some devices or later: {counts}{partly}"),
+            VerdictKind::Unchecked => format!("no problem in what was checked{info}{partly}"),
+            VerdictKind::Clean => format!("no problems found{info}"),
+        }
+    }
+}
+
+/// What was not read or judged: the `skipped` lines, a package not read, code signatures not
+/// read. They qualify the verdict.
+pub(crate) fn not_checked(outcome: &Outcome) -> Vec<String> {
+    let facts = &outcome.input.facts;
+    let mut skipped: Vec<String> = facts.skipped.clone();
+    for walk in &facts.walks {
+        if let Some(why) = &walk.package_not_read {
+            skipped.push(format!("the package's contents ({why})"));
+        }
+        let reading = walk.package.as_ref().and_then(|p| p.macho_reading.as_ref());
+        skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
+    }
+    skipped
+}
+
+/// One request of the walk, or an asset that was not fetched, under the name of its step
+/// ("page", "link 2 manifest", "package", "icon (display-image)").
+pub(crate) enum ChainStep<'a> {
+    Exchange(String, &'a crate::facts::Exchange),
+    NotFetched(String, &'a crate::facts::AssetFetch),
+}
+
+/// The requests of the walk in the order they were made: the page, then per link its manifest,
+/// package (HEAD, GET) and icons. The Markdown table and the HTML timeline list these.
+pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
+    let mut steps = Vec::new();
+    fn fetch<'a>(steps: &mut Vec<ChainStep<'a>>, step: &str, fetch: Option<&'a crate::facts::Fetch>) {
+        for exchange in fetch.into_iter().flat_map(|f| &f.exchanges) {
+            steps.push(ChainStep::Exchange(step.to_string(), exchange));
+        }
+    }
+    fetch(&mut steps, "page", facts.page.as_ref().and_then(|p| p.fetch.as_ref()));
+    let several = facts.links.len() > 1;
+    for walk in &facts.walks {
+        let prefix = match walk.link {
+            Some(i) if several => format!("link {} ", i + 1),
+            _ => String::new(),
+        };
+        fetch(&mut steps, &format!("{prefix}manifest"), walk.manifest.as_ref());
+        for asset in &walk.assets {
+            let step = if asset.kind == "software-package" {
+                format!("{prefix}package")
+            } else {
+                format!("{prefix}icon ({})", crate::text::escape_for_terminal(&asset.kind))
+            };
+            if asset.not_fetched.is_some() {
+                steps.push(ChainStep::NotFetched(step, asset));
+                continue;
+            }
+            fetch(&mut steps, &step, asset.head.as_ref());
+            fetch(&mut steps, &step, asset.get.as_ref());
+        }
+    }
+    steps
+}
+
+/// A request's size column: the body read ("412 MB", "(read no further)" when cut), nothing
+/// for a HEAD or a request without an answer.
+pub(crate) fn body_size(e: &crate::facts::Exchange) -> String {
+    match (e.status, e.method.as_str()) {
+        (None, _) | (_, "HEAD") => String::new(),
+        _ if e.body_truncated => format!("{} (read no further)", crate::text::size(e.body_bytes)),
+        _ => crate::text::size(e.body_bytes),
+    }
+}
+
+/// A request's TLS column: ✓, ✗ and the reason (`escape`d for the report), or — for http.
+pub(crate) fn tls_mark(e: &crate::facts::Exchange, escape: impl Fn(&str) -> String) -> String {
+    match &e.tls_verdict {
+        Some(crate::facts::ChainVerdict::Ok) => "✓".to_string(),
+        Some(crate::facts::ChainVerdict::Refused(reason)) => format!("✗ {}", escape(reason)),
+        None => "—".to_string(),
+    }
 }
 
 /// How many findings of each severity.
@@ -134,6 +311,8 @@ pub enum Layout {
     Gitlab,
     /// JUnit XML.
     Junit,
+    /// One self-contained HTML document.
+    Html,
 }
 
 /// Why a report could not be written.
@@ -345,6 +524,11 @@ impl Stream {
                 text
             }
             Layout::Junit => ci::junit_suite(outcome, self.places()),
+            Layout::Html => {
+                let mut text = String::new();
+                html::render_outcome(&mut text, outcome, &self.rule_docs);
+                text
+            }
         };
         out.write_all(text.as_bytes())?;
         let counts = Summary::of(&outcome.findings);
@@ -383,6 +567,7 @@ impl Stream {
             }
             Layout::Gitlab => "[".to_string(),
             Layout::Junit => ci::JUNIT_HEAD.to_string(),
+            Layout::Html => html::head(),
             Layout::Github | Layout::Markdown => String::new(),
         };
         out.write_all(head.as_bytes())?;
@@ -418,6 +603,7 @@ impl Stream {
             Layout::Markdown => format!("**Total:** {} · exit {exit_code}\n", Summary::words(summary)),
             Layout::Gitlab => self.close(0, "\n".to_string()),
             Layout::Junit => ci::JUNIT_END.to_string(),
+            Layout::Html => html::tail(summary, exit_code, self.config.as_deref()),
         };
         out.write_all(text.as_bytes())?;
         out.flush()?;

@@ -61,7 +61,11 @@ impl Kind {
 /// The server's binary; `None` (the test is then skipped, and says so) when it is not installed
 /// and `OTADOCTOR_REQUIRE_SERVERS` is not set. With the variable set, a missing binary fails.
 pub fn binary(kind: Kind) -> Option<PathBuf> {
-    let name = kind.binary_name();
+    program(kind.binary_name(), kind.package())
+}
+
+/// A program the tests need from Debian `package` (a server, the browser): as `binary`.
+pub fn program(name: &str, package: &str) -> Option<PathBuf> {
     let path_dirs = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -73,14 +77,13 @@ pub fn binary(kind: Kind) -> Option<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|path| path.is_file());
     if found.is_none() {
-        let package = kind.package();
         if std::env::var_os("OTADOCTOR_REQUIRE_SERVERS").is_some() {
             panic!(
                 "{name} is not installed and OTADOCTOR_REQUIRE_SERVERS is set: apt-get install {package} (.ci/run does)"
             );
         }
         eprintln!(
-            "SKIPPED: {name} is not installed, so its real-server tests did not run (apt-get install {package}; set OTADOCTOR_REQUIRE_SERVERS=1 to make a missing server fail)"
+            "SKIPPED: {name} is not installed, so its tests did not run (apt-get install {package}; set OTADOCTOR_REQUIRE_SERVERS=1 to make a missing program fail)"
         );
     }
     found

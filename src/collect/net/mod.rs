@@ -105,6 +105,8 @@ pub struct Net {
     provider: Arc<rustls::crypto::CryptoProvider>,
     timeout: Duration,
     deadline: Instant,
+    /// When the client was made: each request's `timing.start_ms` counts from it.
+    started: Instant,
     probes: Mutex<HashMap<(String, u16), ProbeCell>>,
     resources: Mutex<HashMap<(String, u16), BTreeSet<String>>>,
     pub trust_store: TrustStoreFacts,
@@ -152,6 +154,7 @@ impl Net {
             provider,
             timeout: options.timeout,
             deadline: Instant::now() + options.deadline,
+            started: Instant::now(),
             probes: Mutex::new(HashMap::new()),
             resources: Mutex::new(HashMap::new()),
             trust_store: roots.facts,
@@ -260,6 +263,8 @@ impl Net {
 
     async fn send(&self, request: &Request, url: &str, exchange: &mut Exchange, route: Option<&ProxyUrl>) -> Vec<u8> {
         let start = Instant::now();
+        let since = start.saturating_duration_since(self.started).as_millis();
+        exchange.timing.start_ms = Some(u64::try_from(since).unwrap_or(u64::MAX));
         if self.deadline.checked_duration_since(start).is_none_or(|d| d.is_zero()) {
             exchange.error = Some(NetError::Deadline);
             return Vec::new();
