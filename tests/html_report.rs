@@ -467,3 +467,28 @@ fn chromium_renders_the_report_and_runs_nothing_from_the_hostile_site() {
         png.len()
     );
 }
+
+#[test]
+fn the_findings_come_in_the_human_reports_order() {
+    // errors and warnings in the order the walk meets them, as the human report lists them: the
+    // package's 404 (a step of the walk) before the host's TLS007 (the hosts come last), whatever
+    // order the checks stored them in
+    let site = broken_site();
+    let mut args = site.lab.args(&[HOST]);
+    args.extend(["--timeout", "3"].map(String::from));
+    args.push(site.link());
+    let human = otadoctor_args(&args);
+    let heads: Vec<String> = human
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("error[").or_else(|| l.strip_prefix("warning[")))
+        .filter_map(|rest| rest.split(' ').next())
+        .map(str::to_string)
+        .collect();
+    let package = heads.iter().position(|c| c == "HTTP001");
+    let chain = heads.iter().position(|c| c == "TLS007");
+    assert!(package.is_some() && package < chain, "{}", human.stdout);
+    args.extend(["--format", "html"].map(String::from));
+    let html = otadoctor_args(&args);
+    assert_eq!(codes(&tags(&html.stdout)), heads);
+}

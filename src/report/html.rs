@@ -155,13 +155,11 @@ pub fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &str) {
     render_apps(out, facts);
     render_answers(out, outcome);
 
-    // cause first: with --symptom the order triage gave, else worst first in the walk's order
-    let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
-    if outcome.triage.is_none() && outcome.evidence.is_none() {
-        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    }
-    let (problems, info): (Vec<&Finding>, Vec<&Finding>) =
-        findings.into_iter().partition(|f| f.severity > Severity::Info);
+    // cause first, in the human report's order: a --symptom's findings, then errors, then
+    // warnings, each in the order the walk met them; info findings after the pictures
+    let (problems, info) = crate::report::human::cause_order(outcome, &crate::report::human::walk_order(outcome));
+    let problems: Vec<&Finding> = problems.into_iter().map(|i| &outcome.findings[i]).collect();
+    let info: Vec<&Finding> = info.into_iter().map(|i| &outcome.findings[i]).collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "<h3>Errors and warnings</h3>");
         for f in &problems {

@@ -185,25 +185,12 @@ fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
     render_walk_sections(&mut walk, outcome, &mut placed, style);
     take(&outcome.findings, &mut placed, |_| true);
 
-    // cause first: the findings a --symptom points at, then errors, then warnings, each in the
-    // order the walk met them; info findings after the walk
-    let explains = outcome.triage.as_ref().map_or(0, |t| t.explained_by.len());
-    let mut order: Vec<(usize, usize)> = placed
-        .order
-        .iter()
-        .copied()
-        .enumerate()
-        .map(|(at, i)| (i, at))
-        .collect();
-    order.sort_by_key(|&(i, at)| (i >= explains, std::cmp::Reverse(outcome.findings[i].severity), at));
-    let (first, last): (Vec<_>, Vec<_>) = order
-        .into_iter()
-        .partition(|&(i, _)| i < explains || outcome.findings[i].severity > Severity::Info);
-    for (i, _) in first {
+    let (first, last) = cause_order(outcome, &placed.order);
+    for i in first {
         render_finding(out, &outcome.findings[i], style);
     }
     out.push_str(&walk);
-    for (i, _) in last {
+    for i in last {
         render_finding(out, &outcome.findings[i], style);
     }
     for skipped in &facts.skipped {
@@ -212,6 +199,32 @@ fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
     if !facts.skipped.is_empty() {
         let _ = writeln!(out);
     }
+}
+
+/// The order the walk meets an outcome's findings (indices into `outcome.findings`): the order
+/// the human report refers to them in, which the other reports follow too.
+pub(crate) fn walk_order(outcome: &Outcome) -> Vec<usize> {
+    let mut scratch = String::new();
+    let mut placed = Placed::new(outcome.findings.len());
+    let style = Style {
+        color: false,
+        verbose: false,
+    };
+    render_walk_sections(&mut scratch, outcome, &mut placed, style);
+    take(&outcome.findings, &mut placed, |_| true);
+    placed.order
+}
+
+/// Cause first: the findings a --symptom points at, then errors, then warnings, each in the
+/// order the walk met them (`walk`, from `walk_order`); then the info findings in that order.
+pub(crate) fn cause_order(outcome: &Outcome, walk: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let explains = outcome.triage.as_ref().map_or(0, |t| t.explained_by.len());
+    let mut order: Vec<(usize, usize)> = walk.iter().copied().enumerate().map(|(at, i)| (i, at)).collect();
+    order.sort_by_key(|&(i, at)| (i >= explains, std::cmp::Reverse(outcome.findings[i].severity), at));
+    order
+        .into_iter()
+        .map(|(i, _)| i)
+        .partition(|&i| i < explains || outcome.findings[i].severity > Severity::Info)
 }
 
 /// The verdict on one input, its first line: whether the install fails, may fail, or nothing
