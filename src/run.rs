@@ -128,6 +128,24 @@ pub struct ReportOptions {
     pub config: Option<String>,
 }
 
+impl ReportOptions {
+    /// `format` to standard output, coloured when `color` and human; nothing else asked for
+    /// (no other files, no anchor, the full report, the default rule doc links, no config file).
+    pub fn new(format: Format, color: bool) -> ReportOptions {
+        ReportOptions {
+            format,
+            color,
+            sarif_anchor: None,
+            output: None,
+            also: Vec::new(),
+            quiet: false,
+            verbose: false,
+            rule_docs_url: None,
+            config: None,
+        }
+    }
+}
+
 /// Why a run could not be made: a problem of the invocation or of the tool (exit 2), never of
 /// the target.
 #[derive(Debug, thiserror::Error)]

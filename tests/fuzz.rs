@@ -239,15 +239,8 @@ fn run_file(path: &Path) {
         Format::Html,
     ] {
         let report = ReportOptions {
-            format,
-            color: false,
             sarif_anchor: Some("anchor".to_string()),
-            output: None,
-            also: Vec::new(),
-            quiet: false,
-            verbose: false,
-            rule_docs_url: None,
-            config: None,
+            ..ReportOptions::new(format, false)
         };
         let _ = run::render(&outcomes, code, &report);
     }

@@ -255,17 +255,7 @@ fn a_text_of_many_links_costs_its_size_through_the_whole_pipeline() {
         options.collect.offline = true;
         let outcomes = otadoctor::run::diagnose(&options, &mut std::io::empty(), None).expect("diagnose");
         assert_eq!(outcomes.len(), n);
-        let report = otadoctor::run::ReportOptions {
-            format: otadoctor::run::Format::Json,
-            color: false,
-            sarif_anchor: None,
-            output: None,
-            also: Vec::new(),
-            quiet: false,
-            verbose: false,
-            rule_docs_url: None,
-            config: None,
-        };
+        let report = otadoctor::run::ReportOptions::new(otadoctor::run::Format::Json, false);
         let json = otadoctor::run::render(&outcomes, 1, &report).expect("render");
         assert!(json.len() > n * 500);
     });

@@ -120,12 +120,7 @@ fn sig022_names_the_certificate_that_signed_the_code() {
     let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
     let (cert, key) = support::ocsp::developer_with_key(REVOKED, &responder.url());
     let ca = support::profile::ca();
-    let mut executable = support::lab::executable_spec("com.acme.field");
-    executable.signing = otadoctor::demo::codesign::Signing::Signed {
-        cert_der: cert.clone(),
-        key_pkcs8: key,
-        chain: vec![ca.intermediate_der.clone()],
-    };
+    let executable = signed_by(cert.clone(), key, ca);
     let package = ipa(&IpaSpec {
         profile: Some(
             ProfileSpec {
@@ -668,12 +663,7 @@ fn past_sixteen_certificates_the_code_signer_is_still_asked_and_the_rest_are_cou
     let responder = Responder::start(&[(REVOKED, Status::Revoked)]);
     let (cert, key) = support::ocsp::developer_with_key(REVOKED, &responder.url());
     let ca = support::profile::ca();
-    let mut executable = support::lab::executable_spec("com.acme.field");
-    executable.signing = otadoctor::demo::codesign::Signing::Signed {
-        cert_der: cert.clone(),
-        key_pkcs8: key,
-        chain: vec![ca.intermediate_der.clone()],
-    };
+    let executable = signed_by(cert.clone(), key, ca);
     let mut certificates: Vec<Vec<u8>> = (0..20)
         .map(|i| developer(&format!("5B00{i:02X}"), &responder.url()))
         .collect();
@@ -707,4 +697,16 @@ fn past_sixteen_certificates_the_code_signer_is_still_asked_and_the_rest_are_cou
         "{}",
         human.stdout
     );
+}
+
+/// The test app's executable signed by `cert` (its key `key`), chained to the test CA's
+/// intermediate.
+fn signed_by(cert: Vec<u8>, key: Vec<u8>, ca: &support::profile::ProfileCa) -> otadoctor::demo::codesign::MachOSpec {
+    let mut executable = support::lab::executable_spec("com.acme.field");
+    executable.signing = otadoctor::demo::codesign::Signing::Signed {
+        cert_der: cert,
+        key_pkcs8: key,
+        chain: vec![ca.intermediate_der.clone()],
+    };
+    executable
 }

@@ -559,17 +559,7 @@ pub fn command(serve: bool, now: Option<OffsetDateTime>, io: &mut Io<'_>) -> Res
         site.root_file.display()
     )
     .map_err(write_failed)?;
-    let report = run::ReportOptions {
-        format: run::Format::Human,
-        color: io.stdout_is_tty && !io.no_color,
-        sarif_anchor: None,
-        output: None,
-        also: Vec::new(),
-        quiet: false,
-        verbose: false,
-        rule_docs_url: None,
-        config: None,
-    };
+    let report = run::ReportOptions::new(run::Format::Human, io.stdout_is_tty && !io.no_color);
     let mut outcomes = Vec::new();
     for scenario in &site.scenarios {
         let options = site.options(scenario, clock);
