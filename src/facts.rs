@@ -1185,6 +1185,13 @@ pub struct PackageFacts {
     /// Range requests (or file reads) made, and bytes read, to get what follows.
     pub requests: u32,
     pub bytes_read: u64,
+    /// The Range requests of a served package (up to `remote_zip::MAX_LOGGED`, the first bytes
+    /// of their bodies not kept), in the order they were made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub range_reads: Vec<Exchange>,
+    /// How many more Range requests were made than `range_reads` keeps.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub range_reads_not_kept: u32,
     /// Read whole from one GET, because the server ignores Range (packages up to 64 MiB).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub streamed: bool,
@@ -1844,5 +1851,9 @@ pub struct MachOReading {
 pub const REVOCATION_CERTIFICATES_MAX: usize = 16;
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
     *n == 0
 }

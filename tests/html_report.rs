@@ -99,19 +99,27 @@ fn assert_self_contained_and_inert(html: &str) {
     assert!(!html.contains('\u{202e}'), "a bidi override reached the page");
 }
 
-/// The requests the JSON facts list (what the timeline draws): the page, each walk's
-/// manifest, each asset's HEAD and GET.
+/// The requests the JSON facts list (what the timeline draws): the page (and as an iPad), each
+/// walk's manifest (and as a browser or the installer), each asset's HEAD and GET, the package's
+/// Range requests and the OCSP requests.
 fn exchanges_in(doc: &serde_json::Value) -> usize {
     let count = |fetch: &serde_json::Value| fetch["exchanges"].as_array().map_or(0, Vec::len);
     let mut n = 0;
     for result in doc["results"].as_array().into_iter().flatten() {
         let facts = &result["facts"];
-        n += count(&facts["page"]["fetch"]);
+        n += count(&facts["page"]["fetch"]) + count(&facts["page"]["as_ipad"]["fetch"]);
         for walk in facts["walks"].as_array().into_iter().flatten() {
-            n += count(&walk["manifest"]);
+            n += count(&walk["manifest"]) + count(&walk["manifest_as_browser"]) + count(&walk["manifest_as_installer"]);
             for asset in walk["assets"].as_array().into_iter().flatten() {
                 n += count(&asset["head"]) + count(&asset["get"]);
             }
+            n += walk["package"]["range_reads"].as_array().map_or(0, Vec::len);
+            for revocation in walk["package"]["revocation"].as_array().into_iter().flatten() {
+                n += count(&revocation["fetch"]);
+            }
+        }
+        for revocation in facts["profile_revocation"].as_array().into_iter().flatten() {
+            n += count(&revocation["fetch"]);
         }
     }
     n
@@ -329,6 +337,19 @@ fn a_correct_site_has_no_red_bar_and_its_whole_chain() {
     let bars: Vec<&Tag> = tags.iter().filter(|t| t.name == "g" && t.has_class("bar")).collect();
     assert!(bars.len() >= 4, "{bars:?}");
     assert!(!bars.iter().any(|b| b.has_class("broken")), "{bars:?}");
+    // the package: HEAD, its first bytes, then the Range requests that read its index, Info.plist,
+    // profile and executable, each a bar of its own, as the lab logged them
+    let steps: Vec<&str> = bars.iter().map(|b| b.attr("data-step")).collect();
+    let ranges = steps.iter().filter(|s| **s == "package (range)").count();
+    let logged = site
+        .lab
+        .requests()
+        .iter()
+        .filter(|r| r.range.is_some() && r.path == Site::PACKAGE)
+        .count();
+    assert!(ranges >= 2, "{steps:?}");
+    // the installer's first-bytes GET is a Range request too
+    assert_eq!(ranges + 1, logged, "{steps:?}");
     let roles: Vec<&str> = tags
         .iter()
         .filter(|t| t.has_class("cert"))
@@ -364,8 +385,13 @@ fn a_host_that_is_not_tls_says_no_chain_was_seen() {
     assert!(tags.iter().any(|t| t.has_class("no-chain")), "{}", run.stdout);
     assert!(!tags.iter().any(|t| t.has_class("cert")), "no chain to draw");
     let bars: Vec<&Tag> = tags.iter().filter(|t| t.name == "g" && t.has_class("bar")).collect();
-    assert_eq!(bars.len(), 1, "the manifest's request");
-    assert!(bars[0].has_class("broken") && bars[0].attr("data-status") == "none");
+    // the installer's request for the manifest, and the same asked as a browser to compare
+    let steps: Vec<&str> = bars.iter().map(|b| b.attr("data-step")).collect();
+    assert_eq!(steps, ["manifest", "manifest (as a browser)"]);
+    assert!(
+        bars.iter()
+            .all(|b| b.has_class("broken") && b.attr("data-status") == "none")
+    );
 }
 
 /// Runs Chromium on `args` with 60 s at most (killed after); its standard output.

@@ -533,7 +533,14 @@ pub struct HttpRanges {
     /// Set once the server answered a multi-range request with something else than the
     /// ranges (a 200, an error): from then on, one range per request.
     pub no_multirange: std::sync::atomic::AtomicBool,
+    /// The Range requests made, for the report's timeline (their bodies' first bytes not kept),
+    /// up to `MAX_LOGGED`; and how many more were made.
+    log: std::sync::Mutex<(Vec<crate::facts::Exchange>, u32)>,
 }
+
+/// The most Range requests of one package kept in the facts (a `--deep` read of a large
+/// package makes hundreds): the rest are counted.
+pub const MAX_LOGGED: usize = 200;
 
 /// The most ranges asked in one request (servers cap them: nginx and Apache answer many
 /// ranges whole or with an error).
@@ -547,7 +554,33 @@ impl HttpRanges {
             net,
             url,
             no_multirange: std::sync::atomic::AtomicBool::new(false),
+            log: std::sync::Mutex::new((Vec::new(), 0)),
         }
+    }
+
+    /// Keeps the exchanges of one Range request for the facts.
+    fn record(&self, fetch: &crate::facts::Fetch) {
+        if let Ok(mut log) = self.log.lock() {
+            for exchange in &fetch.exchanges {
+                if log.0.len() < MAX_LOGGED {
+                    let mut kept = exchange.clone();
+                    // a slice of a zip: its first bytes mean nothing as text
+                    kept.body_head.clear();
+                    log.0.push(kept);
+                } else {
+                    log.1 = log.1.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// The Range requests made so far (taken: the log starts again), and how many more were
+    /// made than kept.
+    pub fn take_log(&self) -> (Vec<crate::facts::Exchange>, u32) {
+        self.log
+            .lock()
+            .map(|mut log| std::mem::take(&mut *log))
+            .unwrap_or_default()
     }
 
     /// One request for several ranges: its parts (a `multipart/byteranges` answer, or one
@@ -564,6 +597,7 @@ impl HttpRanges {
             ..crate::collect::net::Request::get(&self.url, "package", cap)
         };
         let (fetch, body) = self.net.fetch(request).await;
+        self.record(&fetch);
         let received = body.len() as u64;
         (Self::parts_of(&fetch, body, &asked, spans.len()), received)
     }
@@ -602,6 +636,7 @@ impl HttpRanges {
             ..crate::collect::net::Request::get(&self.url, "package", cap)
         };
         let (fetch, body) = self.net.fetch(request).await;
+        self.record(&fetch);
         let last = fetch.last().ok_or("no answer")?;
         // an answer that broke off or was not valid HTTP is no answer, whatever its status
         if let Some(error) = &last.error {

@@ -221,10 +221,10 @@ pub async fn fetch_assets_and_package(c: Collector, walk: &mut WalkFacts) {
     let early = async {
         let url = package_url?;
         let source = crate::collect::remote_zip::HttpRanges::new(c.net.clone(), url.clone());
-        Some((
-            url.clone(),
-            crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await,
-        ))
+        let mut package =
+            crate::collect::ipa::read_with(&source, &url, &c.package.profile_anchors, c.package.deep).await;
+        keep_range_reads(&source, &mut package);
+        Some((url.clone(), package))
     };
     let ((), early) = tokio::join!(fetch_assets(c.clone(), walk), early);
     read_package(c.clone(), walk, early).await;
@@ -274,7 +274,16 @@ async fn read_package(c: Collector, walk: &mut WalkFacts, early: Option<(String,
         package.deep =
             Some(crate::collect::deep::check_remote(&source, package.bytes, &package, sizes, &c.package.scratch).await);
     }
+    keep_range_reads(&source, &mut package);
     walk.package = Some(package);
+}
+
+/// The Range requests `source` made, added to the package's facts (the report's timeline
+/// draws them).
+fn keep_range_reads(source: &crate::collect::remote_zip::HttpRanges, package: &mut crate::facts::PackageFacts) {
+    let (exchanges, dropped) = source.take_log();
+    package.range_reads.extend(exchanges);
+    package.range_reads_not_kept = package.range_reads_not_kept.saturating_add(dropped);
 }
 
 /// The `md5-size`/`sha256-size` of the walk's manifest.

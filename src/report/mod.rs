@@ -183,8 +183,10 @@ pub(crate) enum ChainStep<'a> {
     NotFetched(String, &'a crate::facts::AssetFetch),
 }
 
-/// The requests of the walk in the order they were made: the page, then per link its manifest,
-/// package (HEAD, GET) and icons. The Markdown table and the HTML timeline list these.
+/// The requests of the walk in the order they were made: the page (and as an iPad asks for it),
+/// then per link its manifest (and as a browser or the installer asks for it), the package (HEAD,
+/// GET, then the Range requests that read it), the icons and the OCSP requests; then a
+/// profile's OCSP requests. The Markdown table and the HTML timeline list these.
 pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
     let mut steps = Vec::new();
     fn fetch<'a>(steps: &mut Vec<ChainStep<'a>>, step: &str, fetch: Option<&'a crate::facts::Fetch>) {
@@ -193,6 +195,8 @@ pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
         }
     }
     fetch(&mut steps, "page", facts.page.as_ref().and_then(|p| p.fetch.as_ref()));
+    let ipad = facts.page.as_ref().and_then(|p| p.as_ipad.as_ref()).map(|i| &i.fetch);
+    fetch(&mut steps, "page (as an iPad)", ipad);
     let several = facts.links.len() > 1;
     for walk in &facts.walks {
         let prefix = match walk.link {
@@ -200,6 +204,16 @@ pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
             _ => String::new(),
         };
         fetch(&mut steps, &format!("{prefix}manifest"), walk.manifest.as_ref());
+        fetch(
+            &mut steps,
+            &format!("{prefix}manifest (as a browser)"),
+            walk.manifest_as_browser.as_ref(),
+        );
+        fetch(
+            &mut steps,
+            &format!("{prefix}manifest (as the installer)"),
+            walk.manifest_as_installer.as_ref(),
+        );
         for asset in &walk.assets {
             let step = if asset.kind == "software-package" {
                 format!("{prefix}package")
@@ -213,6 +227,17 @@ pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
             fetch(&mut steps, &step, asset.head.as_ref());
             fetch(&mut steps, &step, asset.get.as_ref());
         }
+        if let Some(package) = &walk.package {
+            for exchange in &package.range_reads {
+                steps.push(ChainStep::Exchange(format!("{prefix}package (range)"), exchange));
+            }
+            for revocation in &package.revocation {
+                fetch(&mut steps, &format!("{prefix}OCSP"), revocation.fetch.as_ref());
+            }
+        }
+    }
+    for revocation in &facts.profile_revocation {
+        fetch(&mut steps, "OCSP", revocation.fetch.as_ref());
     }
     steps
 }
