@@ -290,6 +290,7 @@ fn with_javascript_the_script_sends_the_form_and_shows_the_answer_in_place() {
     let found = browser.find("#go").unwrap();
     assert_eq!(browser.element_text(&found).unwrap(), "Check");
     assert_eq!(browser.find_all("label").unwrap().len(), 3);
+    assert_eq!(browser.texts("label").unwrap(), ["Link", "Package", "deep"]);
     assert!(browser.source().unwrap().contains("id=\"dots\""));
 
     browser.type_into("#link", LINK).unwrap();
@@ -362,6 +363,16 @@ fn with_javascript_the_script_sends_the_form_and_shows_the_answer_in_place() {
     assert_eq!(width, support::browser::WINDOW.0);
     assert!(png.len() > 5_000, "a page, not a blank: {} bytes", png.len());
     eprintln!("screenshot: {} ({} bytes, {width}×{height})", shot.display(), png.len());
+
+    // the whole page, longer than the window
+    browser
+        .execute("document.body.style.minHeight = '3500px';", &[])
+        .unwrap();
+    let page = artifact_path("browser-form-full-page.png");
+    let png = browser.full_page_screenshot(&page).unwrap();
+    let (width, height) = png_size(&png);
+    assert_eq!(width, support::browser::WINDOW.0);
+    assert!(height > 3500, "{height}");
 }
 
 #[test]
@@ -408,6 +419,12 @@ fn without_javascript_the_browser_posts_the_form_and_shows_the_echo_page() {
     let shot = artifact_path("browser-form-no-javascript.png");
     let png = browser.screenshot(&shot).unwrap();
     assert_eq!(png_size(&png).0, support::browser::WINDOW.0);
+
+    browser.back().unwrap();
+    assert_eq!(browser.current_url().unwrap(), site.url("/"));
+    assert_eq!(browser.count("#form").unwrap(), 1);
+    browser.refresh().unwrap();
+    assert_eq!(browser.title().unwrap(), "driver form");
 }
 
 #[test]

@@ -193,6 +193,8 @@ impl Browser {
             format!("--user-data-dir={}", profile.display()),
             format!("--window-size={},{}", WINDOW.0, WINDOW.1),
             "--force-device-scale-factor=1".to_string(),
+            // no scroll bar taking 15 pixels off a long page's width in a screenshot
+            "--hide-scrollbars".to_string(),
             "--lang=en-US".to_string(),
             // nothing but loopback: every other host goes to the refusing proxy (loopback is
             // never proxied), and no name but localhost resolves
@@ -273,6 +275,16 @@ impl Browser {
         string(self.command("GET", "/url", None)?)
     }
 
+    /// Goes back one page in the history, as the Back button does.
+    pub fn back(&self) -> Result<(), String> {
+        self.command("POST", "/back", Some(json!({}))).map(drop)
+    }
+
+    /// Loads the page again.
+    pub fn refresh(&self) -> Result<(), String> {
+        self.command("POST", "/refresh", Some(json!({}))).map(drop)
+    }
+
     /// The page's `document.title`.
     pub fn title(&self) -> Result<String, String> {
         string(self.command("GET", "/title", None)?)
@@ -305,6 +317,12 @@ impl Browser {
     /// (hidden parts left out, runs of spaces as shown).
     pub fn text(&self, css: &str) -> Result<String, String> {
         self.element_text(&self.find(css)?)
+    }
+
+    /// The rendered text of every element `css` matches, in document order (the findings of
+    /// a report, say).
+    pub fn texts(&self, css: &str) -> Result<Vec<String>, String> {
+        self.find_all(css)?.iter().map(|e| self.element_text(e)).collect()
     }
 
     /// The rendered text of `element`.
@@ -478,14 +496,37 @@ impl Browser {
     /// needed); its bytes.
     pub fn screenshot(&self, path: &Path) -> Result<Vec<u8>, String> {
         let encoded = string(self.command("GET", "/screenshot", None)?)?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_bytes())
-            .map_err(|e| format!("the screenshot is not base64: {e}"))?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        std::fs::write(path, &png).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(png)
+        write_png(path, &encoded)
+    }
+
+    /// A PNG of the whole page, however long (`WINDOW` wide), through Chromium's DevTools
+    /// protocol (WebDriver's screenshot is the window only); written to `path`, its bytes.
+    pub fn full_page_screenshot(&self, path: &Path) -> Result<Vec<u8>, String> {
+        let metrics = self.devtools("Page.getLayoutMetrics", json!({}))?;
+        let size = &metrics["cssContentSize"];
+        let (width, height) = (
+            size["width"].as_f64().unwrap_or(f64::from(WINDOW.0)),
+            size["height"].as_f64().unwrap_or(f64::from(WINDOW.1)),
+        );
+        let shot = self.devtools(
+            "Page.captureScreenshot",
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+            }),
+        )?;
+        let encoded = shot["data"].as_str().ok_or_else(|| format!("no image in {shot}"))?;
+        write_png(path, encoded)
+    }
+
+    /// A DevTools protocol command (`Domain.method`) through chromedriver; its result.
+    pub fn devtools(&self, cmd: &str, params: Value) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
     }
 
     /// The page's console messages of level error (`console.error`, uncaught exceptions, failed
@@ -757,6 +798,18 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>, limit: Durati
         return Err(format!("{error}: {message} (HTTP {status})"));
     }
     Ok(value)
+}
+
+/// Decodes a base64 PNG and writes it to `path` (folders made as needed); its bytes.
+fn write_png(path: &Path, encoded: &str) -> Result<Vec<u8>, String> {
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(encoded.as_bytes())
+        .map_err(|e| format!("the screenshot is not base64: {e}"))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, &png).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(png)
 }
 
 /// A `using: css selector` locator.
