@@ -111,6 +111,10 @@ document.getElementById('form').addEventListener('submit', async (event) => {
 </body></html>
 "#;
 
+/// A page with a script a hostile manifest might have smuggled in, served with a Content
+/// Security Policy that forbids it: the title stays, no alert opens, the console says why.
+const CSP_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>inert</title></head><body><p id=\"hostile\">&lt;script&gt; as text</p><script>document.title = 'pwned'; alert(1);</script><img src=\"http://tracker.otadoctor-outside.invalid/pixel.png\" alt=\"\"></body></html>";
+
 fn serve(mut stream: TcpStream, log: &Mutex<Vec<Received>>) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut data = Vec::new();
@@ -158,11 +162,18 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Received>>) {
     let (status, page) = match (method.as_str(), path.as_str()) {
         ("GET", "/") => ("200 OK", FORM.to_string()),
         ("POST", "/echo") => ("200 OK", echo(&received)),
+        ("GET", "/csp") => ("200 OK", CSP_PAGE.to_string()),
         _ => ("404 Not Found", "<!doctype html><title>not found</title>".to_string()),
+    };
+    // the page with the hostile script forbids scripts, as the HTML report does
+    let csp = if path == "/csp" {
+        "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n"
+    } else {
+        ""
     };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{page}",
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{csp}Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{page}",
         page.len()
     );
 }
@@ -518,6 +529,19 @@ fn errors_come_back_in_time_nothing_leaves_loopback_and_drop_stops_every_process
     browser.dismiss_alert().unwrap();
     assert_eq!(browser.title().unwrap(), "driver form");
     assert!(browser.dismiss_alert().is_err(), "no alert to dismiss");
+
+    // a script the page's CSP forbids does not run, and the console says it was refused; the
+    // image the CSP forbids is not asked for either
+    browser.console_errors().unwrap();
+    browser.goto(&site.url("/csp")).unwrap();
+    assert_eq!(browser.title().unwrap(), "inert");
+    assert_eq!(browser.alert_text().unwrap(), None);
+    assert_eq!(browser.text("#hostile").unwrap(), "<script> as text");
+    let refused = browser.console_errors().unwrap();
+    assert!(
+        refused.iter().any(|e| e.contains("Content Security Policy")),
+        "{refused:?}"
+    );
 
     // hosts outside loopback go to the refusing proxy (no DNS, no connection out)
     assert!(
