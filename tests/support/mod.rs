@@ -129,6 +129,7 @@ pub fn link_for(manifest_url: &str) -> String {
     otadoctor::check::repair::canonical_link(manifest_url)
 }
 
+pub mod browser;
 pub mod lab;
 pub mod linear;
 pub mod macho;
