@@ -8,7 +8,7 @@ use colored::{ColoredString, Colorize};
 
 use crate::facts::InputKind;
 use crate::facts::LinkFacts;
-use crate::facts::{ChainVerdict, DnsSource, Fetch, ProfileKind, SignatureVerdict, WalkFacts};
+use crate::facts::{ChainVerdict, DnsSource, Fetch, NetError, ProfileKind, SignatureVerdict, WalkFacts};
 use crate::finding::{Finding, Provisioned, Resource};
 use crate::registry::Family;
 use crate::report::{Outcome, Summary, Verdict, VerdictKind};
@@ -1104,13 +1104,17 @@ fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
                 }
                 parts.push(what);
             }
+            // never sent: no answer to wait for, no time
+            (None, Some(error)) if error.is_refused() => parts.push(error.to_string()),
             (None, Some(error)) => parts.push(format!("no answer: {error}")),
             (None, None) => {}
         }
         if let (Some(_), Some(error)) = (e.status, &e.error) {
             parts.push(error.to_string());
         }
-        parts.push(format!("{} ms", e.timing.total_ms));
+        if !e.error.as_ref().is_some_and(NetError::is_refused) {
+            parts.push(format!("{} ms", e.timing.total_ms));
+        }
         match &e.tls_verdict {
             Some(ChainVerdict::Ok) => parts.push("TLS ✓".to_string()),
             Some(v) => parts.push(format!("TLS ✗ {v}")),
@@ -1217,6 +1221,12 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut Placed, style: 
                 })
             }
             None => parts.push(format!("→ {}{via}", host.dns.addresses.join(", "))),
+        }
+        if !host.dns.refused.is_empty() {
+            parts.push(format!(
+                "not connected to {}: refused by this server",
+                host.dns.refused.join(", ")
+            ));
         }
         if let Some(probe) = &host.probe {
             if let Some(ms) = probe.connect_ms {

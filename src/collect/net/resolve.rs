@@ -1,6 +1,7 @@
 //! Name resolution as the run sees it: `--resolve` pins first (curl's HOST:PORT:ADDR), then
 //! `--dns-server` if given, else the system resolver. Every answer is recorded and cached, so
-//! the HTTP client and the TLS probe connect to the same addresses.
+//! the HTTP client and the TLS probe connect to the same addresses. With a guard (`otadoctor
+//! serve`), the addresses it refuses are recorded beside the answer and never handed out.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,6 +12,7 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
+use crate::collect::net::guard::Guard;
 use crate::facts::{DnsFacts, DnsSource};
 
 /// One `--resolve HOST:PORT:ADDR`.
@@ -49,13 +51,26 @@ pub struct DeviceResolver {
     pins: Vec<Pin>,
     dns_server: Option<TokioResolver>,
     timeout: Duration,
+    /// The addresses the HTTP client, the probe and the second look may connect to.
+    guard: Option<Arc<Guard>>,
+    /// The proxies' names (lower case): the operator's own, never refused.
+    exempt: Vec<String>,
     cache: Mutex<HashMap<String, DnsFacts>>,
     /// How many connections the HTTP client began per host (it resolves once for each).
     connections: Mutex<HashMap<String, usize>>,
 }
 
 impl DeviceResolver {
-    pub fn new(pins: Vec<Pin>, dns_server: Option<SocketAddr>, timeout: Duration) -> Arc<DeviceResolver> {
+    /// The run's resolver. With a `guard`, the addresses it refuses are recorded in each answer
+    /// (`DnsFacts::refused`) and never handed out, except for the names in `exempt` (the
+    /// proxies').
+    pub fn new(
+        pins: Vec<Pin>,
+        dns_server: Option<SocketAddr>,
+        timeout: Duration,
+        guard: Option<Arc<Guard>>,
+        exempt: Vec<String>,
+    ) -> Arc<DeviceResolver> {
         let dns_server = dns_server.map(|addr| {
             let mut connection = ConnectionConfig::udp();
             connection.port = addr.port();
@@ -73,6 +88,8 @@ impl DeviceResolver {
             pins,
             dns_server: dns_server.and_then(Result::ok),
             timeout,
+            guard,
+            exempt: exempt.iter().map(|e| e.to_ascii_lowercase()).collect(),
             cache: Mutex::new(HashMap::new()),
             connections: Mutex::new(HashMap::new()),
         })
@@ -87,6 +104,14 @@ impl DeviceResolver {
         let start = Instant::now();
         let mut facts = self.lookup(&key, port).await;
         facts.ms = elapsed_ms(start);
+        if let Some(guard) = self.guard.as_ref().filter(|_| !self.exempt.contains(&key)) {
+            facts.refused = facts
+                .addresses
+                .iter()
+                .filter(|a| a.parse::<IpAddr>().is_ok_and(|ip| guard.refusal(ip).is_some()))
+                .cloned()
+                .collect();
+        }
         if let Ok(mut cache) = self.cache.lock() {
             cache.entry(key).or_insert_with(|| facts.clone());
         }
@@ -219,16 +244,21 @@ impl reqwest::dns::Resolve for ForReqwest {
             if let Some(detail) = facts.error {
                 return Err(Box::new(DnsError { host, detail }) as Box<dyn std::error::Error + Send + Sync>);
             }
+            // never an address the run's guard refused (`Net::exchange` sends nothing when it
+            // refused them all: this is the same cached answer)
             let addrs: Vec<SocketAddr> = facts
-                .addresses
-                .iter()
+                .usable()
                 .filter_map(|a| a.parse::<IpAddr>().ok())
                 .map(|ip| SocketAddr::new(ip, 0))
                 .collect();
             if addrs.is_empty() {
                 return Err(Box::new(DnsError {
                     host,
-                    detail: "no address".into(),
+                    detail: if facts.refused.is_empty() {
+                        "no address".into()
+                    } else {
+                        "no address this server may fetch".into()
+                    },
                 }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
