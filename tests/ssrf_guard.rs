@@ -35,7 +35,7 @@ impl Checked {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["rule"]["code"].as_str().or(f["code"].as_str()).unwrap().to_string())
+            .map(|f| f["code"].as_str().unwrap().to_string())
             .collect();
         codes.sort();
         codes
