@@ -260,6 +260,12 @@ fn allowed_ranges_are_fetched_and_judged_as_without_a_guard() {
     assert_refused(&refused.manifest_exchanges()[0], "127.0.0.1", "a loopback address");
     assert_eq!(refused.manifest_exchanges()[0]["error"]["host"], HOST);
     assert_eq!(refused.codes(), Vec::<String>::new(), "{}", refused.out);
+    let human = support::flat(&check(&site, &site.link(), Some("10.0.0.0/8"), Format::Human).out);
+    let said = format!(
+        "? no problem in what was checked · not checked: the manifest at {}: not fetched: {HOST} resolves to 127.0.0.1, a loopback address; {TELLS}",
+        site.url(Site::MANIFEST)
+    );
+    assert!(human.contains(&said), "{human}");
     assert_eq!((site.lab.requests().len(), site.lab.connections()), before);
 }
 
@@ -342,4 +348,27 @@ fn a_package_and_icons_on_a_refused_address_are_not_checked_and_not_blamed() {
         site.lab.requests().iter().filter(|r| r.path.contains("Field")).count(),
         0
     );
+}
+
+#[test]
+fn a_download_page_on_a_refused_address_is_not_checked() {
+    let site = Site::correct(HOST);
+    let url = "https://10.1.2.3/install.html";
+    let checked = check(&site, url, Some(""), Format::Json);
+    let json = checked.json();
+    let page = &json["results"][0]["facts"]["page"]["fetch"]["exchanges"];
+    assert_refused(&page[0], "10.1.2.3", "a private address");
+    assert_not_probed(&checked);
+    assert_eq!(checked.codes(), Vec::<String>::new(), "{}", checked.out);
+    let human = support::flat(&check(&site, url, Some(""), Format::Human).out);
+    let said = format!(
+        "? no problem in what was checked · not checked: the page at {url}: not fetched: 10.1.2.3 is a private address; {TELLS} {url} (page: not fetched)"
+    );
+    assert!(human.contains(&said), "{human}");
+    assert!(!human.contains("itms-services links"), "{human}");
+    for format in [Format::Markdown, Format::Html] {
+        let out = check(&site, url, Some(""), format).out;
+        assert!(out.contains("page · not fetched"), "{format:?}:\n{out}");
+        assert!(!out.contains("itms-services links"), "{format:?}:\n{out}");
+    }
 }

@@ -144,7 +144,16 @@ fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
     let _ = writeln!(out, "{}", verdict_line(outcome, style));
     let name = style.bold(&esc(&input.name));
     let n = facts.links.len();
+    let refused = |fetch: &Fetch| {
+        fetch
+            .last()
+            .and_then(|e| e.error.as_ref())
+            .is_some_and(NetError::is_refused)
+    };
+    let page_refused = facts.page.as_ref().and_then(|p| p.fetch.as_ref()).is_some_and(refused);
     let links = match n {
+        // not "no links": the page was never asked for (the run's guard refused its address)
+        0 if page_refused => "not fetched".to_string(),
         0 => "no itms-services links".to_string(),
         1 => "1 itms-services link".to_string(),
         n => format!("{n} itms-services links"),
@@ -256,14 +265,22 @@ fn render_walk_sections(out: &mut String, outcome: &Outcome, placed: &mut Placed
                 1 => "1 itms-services link".to_string(),
                 n => format!("{n} itms-services links"),
             };
-            let _ = writeln!(
-                out,
-                "{} {}",
-                style.dim(&format!("  {:<9}", "")),
-                style.dim(&format!(
-                    "{links} for iPadOS Safari's desktop-class User-Agent (a Mac's)"
-                ))
-            );
+            // a page the run's guard refused has no links to count
+            let refused = ipad
+                .fetch
+                .last()
+                .and_then(|e| e.error.as_ref())
+                .is_some_and(NetError::is_refused);
+            if !refused {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    style.dim(&format!("  {:<9}", "")),
+                    style.dim(&format!(
+                        "{links} for iPadOS Safari's desktop-class User-Agent (a Mac's)"
+                    ))
+                );
+            }
         }
         let _ = writeln!(out);
     }

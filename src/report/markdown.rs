@@ -141,6 +141,17 @@ pub(crate) fn describe_input(kind: InputKind, facts: &Facts) -> String {
     match kind {
         InputKind::Link => "link".to_string(),
         InputKind::Page => match facts.links.len() {
+            // the run's guard refused the page's address: there are no links to count
+            0 if facts
+                .page
+                .as_ref()
+                .and_then(|p| p.fetch.as_ref())
+                .and_then(|f| f.last())
+                .and_then(|e| e.error.as_ref())
+                .is_some_and(crate::facts::NetError::is_refused) =>
+            {
+                "page · not fetched".to_string()
+            }
             1 => "page · 1 itms-services link".to_string(),
             n => format!("page · {n} itms-services links"),
         },
