@@ -95,7 +95,9 @@ impl DeviceResolver {
         })
     }
 
-    /// Resolves `host` (for `port`, which only --resolve pins look at), once per run.
+    /// Resolves `host` (for `port`, which only --resolve pins look at), once per run: two
+    /// callers that ask at once both get the answer cached first, so a guard's check and the
+    /// connection it allows cannot see two answers of a name that changes its mind.
     pub async fn resolve(&self, host: &str, port: u16) -> DnsFacts {
         let key = host.to_ascii_lowercase();
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
@@ -112,10 +114,10 @@ impl DeviceResolver {
                 .cloned()
                 .collect();
         }
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.entry(key).or_insert_with(|| facts.clone());
+        match self.cache.lock() {
+            Ok(mut cache) => cache.entry(key).or_insert(facts).clone(),
+            Err(_) => facts,
         }
-        facts
     }
 
     async fn lookup(&self, host: &str, port: u16) -> DnsFacts {
@@ -263,5 +265,71 @@ impl reqwest::dns::Resolve for ForReqwest {
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::net::guard::{Guard, parse_allow};
+    use reqwest::dns::Resolve;
+
+    fn pin(text: &str) -> Pin {
+        text.parse().unwrap()
+    }
+
+    /// What the HTTP client would connect to for `name` (no connection is made).
+    async fn handed_to_reqwest(resolver: &Arc<DeviceResolver>, name: &str) -> Result<Vec<String>, String> {
+        let name: reqwest::dns::Name = name.parse().map_err(|_| "not a name".to_string())?;
+        match ForReqwest(resolver.clone()).resolve(name).await {
+            Ok(addrs) => Ok(addrs.map(|a| a.ip().to_string()).collect()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_guard_keeps_refused_addresses_from_the_client_and_records_them() {
+        let guard = Arc::new(Guard::new(parse_allow("127.0.0.1/32").unwrap()));
+        let resolver = DeviceResolver::new(
+            vec![
+                pin("mixed.lab:443:10.1.2.3"),
+                pin("mixed.lab:443:127.0.0.1"),
+                pin("inside.lab:443:169.254.169.254"),
+                pin("proxy.lab:443:10.9.9.9"),
+            ],
+            None,
+            Duration::from_secs(1),
+            Some(guard),
+            vec!["PROXY.lab".to_string()],
+        );
+        // DNS's whole answer stays in the facts (NET002 reads it); the client gets the rest
+        let facts = resolver.resolve("mixed.lab", 443).await;
+        assert_eq!(facts.addresses, ["10.1.2.3", "127.0.0.1"]);
+        assert_eq!(facts.refused, ["10.1.2.3"]);
+        assert_eq!(facts.usable().collect::<Vec<_>>(), ["127.0.0.1"]);
+        assert_eq!(handed_to_reqwest(&resolver, "mixed.lab").await.unwrap(), ["127.0.0.1"]);
+        // every address refused: the client gets none
+        let error = handed_to_reqwest(&resolver, "inside.lab").await.unwrap_err();
+        assert!(error.contains("no address this server may fetch"), "{error}");
+        assert_eq!(resolver.resolve("inside.lab", 443).await.usable().count(), 0);
+        // the proxy's own name is never refused
+        assert_eq!(handed_to_reqwest(&resolver, "proxy.lab").await.unwrap(), ["10.9.9.9"]);
+        assert!(resolver.resolve("proxy.lab", 443).await.refused.is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_a_guard_every_address_is_handed_out() {
+        let resolver = DeviceResolver::new(
+            vec![pin("mixed.lab:443:10.1.2.3"), pin("mixed.lab:443:127.0.0.1")],
+            None,
+            Duration::from_secs(1),
+            None,
+            Vec::new(),
+        );
+        assert_eq!(
+            handed_to_reqwest(&resolver, "mixed.lab").await.unwrap(),
+            ["10.1.2.3", "127.0.0.1"]
+        );
+        assert!(resolver.resolve("mixed.lab", 443).await.refused.is_empty());
     }
 }
