@@ -16,10 +16,12 @@
 //!   the guard would refuse: the proxy's own policy is what holds then).
 //! * Through a proxy, the proxy resolves the target name again: it may get another answer than
 //!   the one checked here.
+//! * `--resolve` pins are judged as DNS answers are (the server sets none).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::IpNet;
+/// An allowed range (`parse_allow` makes them), re-exported so a caller needs no `ipnet` of its own.
+pub use ipnet::IpNet;
 
 /// Cloud metadata endpoints: AWS, GCP, Azure and OpenStack (169.254.169.254), AWS ECS task
 /// metadata (169.254.170.2), Azure's wire server (168.63.129.16, in a public range), Alibaba
