@@ -809,6 +809,22 @@ pub enum NetError {
         expected: Option<u64>,
         detail: String,
     },
+    /// Not sent: the run's guard (`otadoctor serve`) refuses every address of the host, which is
+    /// not a fault of the site: what is behind the request was not checked.
+    Refused {
+        host: String,
+        /// The first address refused.
+        address: String,
+        /// Why ("a private address").
+        reason: String,
+    },
+}
+
+impl NetError {
+    /// Whether the request was not sent because the run's guard refused its address.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, NetError::Refused { .. })
+    }
 }
 
 impl std::fmt::Display for NetError {
@@ -837,6 +853,15 @@ impl std::fmt::Display for NetError {
                 expected: None,
                 detail,
             } => write!(f, "the body stopped after {received} bytes: {detail}"),
+            NetError::Refused { host, address, reason } => {
+                let bare = host.trim_start_matches('[').trim_end_matches(']');
+                if bare.parse::<std::net::IpAddr>().is_ok() {
+                    write!(f, "not fetched: {address} is {reason}")?;
+                } else {
+                    write!(f, "not fetched: {host} resolves to {address}, {reason}")?;
+                }
+                f.write_str("; this server does not fetch private, loopback, link-local or cloud-metadata addresses (its --allow-private option lists ranges it may)")
+            }
         }
     }
 }
@@ -916,10 +941,21 @@ pub struct ProxyFacts {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DnsFacts {
     pub source: DnsSource,
+    /// What DNS answered, all of it (NET002 judges these: the device meets them too).
     pub addresses: Vec<String>,
+    /// Those of `addresses` the run's guard refused (`otadoctor serve`): never connected to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub ms: u64,
+}
+
+impl DnsFacts {
+    /// The addresses that may be connected to: those DNS answered, less those refused.
+    pub fn usable(&self) -> impl Iterator<Item = &String> {
+        self.addresses.iter().filter(|a| !self.refused.contains(a))
+    }
 }
 
 /// One TCP connection and TLS handshake to a host, timed.

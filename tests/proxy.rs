@@ -743,3 +743,66 @@ fn tinyproxy_a_real_proxy_tunnels_and_refuses_as_the_test_proxy_does() {
         "{message:?}"
     );
 }
+
+/// `run::check` as `otadoctor serve` calls it, with the guard on (nothing allowed) and `proxy`
+/// as `--proxy`: the site's root trusted, the lab's DNS server, and `pins` alone.
+fn check_guarded(site: &Site, proxy: &str, pins: &[String]) -> Value {
+    use otadoctor::collect::net::guard::Guard;
+    use otadoctor::collect::net::proxy::{Proxies, ProxyUrl};
+    use otadoctor::run::{Format, Io, Options, ReportOptions};
+    let mut options = Options::new(vec![site.link()], NOW);
+    options.collect.ca_files = vec![site.lab.pki.root_file().into()];
+    options.collect.profile_ca = vec![support::profile::ca_file().into()];
+    options.collect.dns_server = Some(site.lab.dns);
+    options.collect.pins = pins.iter().map(|p| p.parse().unwrap()).collect();
+    options.collect.timeout = Duration::from_secs(3);
+    let proxy = ProxyUrl::parse(proxy, "--proxy").unwrap();
+    options.collect.proxies = Proxies::choose(Some(&proxy), None, &|_| None).unwrap();
+    options.collect.guard = Some(Arc::new(Guard::new(Vec::new())));
+    let mut input: &[u8] = b"";
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        stdout_is_tty: false,
+        stderr_is_tty: false,
+        no_color: true,
+        now: NOW,
+        proxy_env: Vec::new(),
+        env: Vec::new(),
+    };
+    let run = otadoctor::run::check(&options, &ReportOptions::new(Format::Json, false), &mut io);
+    assert!(run.is_ok(), "{:?} {}", run.err(), String::from_utf8_lossy(&stderr));
+    serde_json::from_slice(&stdout).unwrap()
+}
+
+#[test]
+fn under_the_guard_the_proxy_is_never_refused_and_a_target_is_judged_as_it_resolves_here() {
+    let site = Site::correct(HOST);
+    let proxy = TestProxy::start(Behaviour::Tunnel);
+    // the proxy's name resolves to loopback (a pin): the operator's own, never refused
+    let named = format!("http://corp-proxy.test:{}", proxy.addr.port());
+    let pin = format!("corp-proxy.test:{}:127.0.0.1", proxy.addr.port());
+    // the site's name does not resolve here (the lab's DNS server answers NXDOMAIN): it is
+    // left to the proxy, which reaches it (the guard's known limit: the proxy's policy holds)
+    let json = check_guarded(&site, &named, std::slice::from_ref(&pin));
+    let manifest = &json["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"][0];
+    assert_eq!(manifest["status"], 200, "{json}");
+    assert!(!proxy.connects().is_empty());
+    assert!(!json.to_string().contains("\"refused\""), "{json}");
+    // a site name that resolves here to a private address is refused before the proxy is asked
+    site.lab.dns_answer(HOST, std::net::Ipv4Addr::new(10, 1, 2, 3));
+    let before = proxy.connects().len();
+    let json = check_guarded(&site, &named, &[pin]);
+    let manifest = &json["results"][0]["facts"]["walks"][0]["manifest"]["exchanges"][0];
+    assert_eq!(manifest["error"]["kind"], "refused", "{json}");
+    assert_eq!(manifest["error"]["address"], "10.1.2.3", "{json}");
+    assert_eq!(proxy.connects().len(), before, "the proxy was asked for a refused host");
+    let findings = json["results"][0]["findings"].as_array().unwrap();
+    let codes: Vec<&str> = findings.iter().filter_map(|f| f["code"].as_str()).collect();
+    assert!(
+        !codes.iter().any(|c| ["NET001", "NET003", "NET004"].contains(c)),
+        "{codes:?}"
+    );
+}

@@ -44,6 +44,7 @@ fn net(site: &Site) -> Arc<Net> {
         trust_store: None,
         now: support::NOW,
         proxies: otadoctor::collect::net::proxy::Proxies::none(),
+        guard: None,
     };
     Arc::new(Net::new(&options).expect("net"))
 }

@@ -15,7 +15,7 @@ pub mod url;
 
 use time::OffsetDateTime;
 
-use crate::facts::{BundleKind, Exchange, Facts, Fetch, Via, WalkFacts};
+use crate::facts::{BundleKind, Exchange, Facts, Fetch, NetError, Via, WalkFacts};
 use crate::finding::{Finding, Resource, Subject};
 use crate::registry::Rule;
 
@@ -174,7 +174,9 @@ pub fn mdm_device(tapped: &str) -> String {
 /// warning because iOS accepts ECDHE-CBC suites that otadoctor's TLS stack does not offer), and
 /// a package too large to download whole from a server that ignores Range is otadoctor's own
 /// limit (HTTP010 reports the ignored Range; the phone downloads the file). A manifest refused
-/// for want of a client certificate is TLS018's, which names the host, not the manifest.
+/// for want of a client certificate is TLS018's, which names the host, not the manifest. A
+/// request the run's guard refused (`otadoctor serve`) was never sent: the verdict says it was
+/// not checked (`report::not_checked`), no rule blames the site for it.
 fn unread_is_never_fine(facts: &Facts, out: &mut Vec<Finding>) {
     let tls_failed = net::tls_failed_hosts(facts);
     for walk in &facts.walks {
@@ -182,6 +184,7 @@ fn unread_is_never_fine(facts: &Facts, out: &mut Vec<Finding>) {
             && let Some(last) = fetch.last()
             && !tls_failed.contains(&net::host_port(last))
             && !refused_for_client_certificate(facts, last)
+            && !last.error.as_ref().is_some_and(NetError::is_refused)
             && !reported(out, walk, Resource::Manifest, "manifest")
         {
             let step = Step {
@@ -202,6 +205,7 @@ fn unread_is_never_fine(facts: &Facts, out: &mut Vec<Finding>) {
         let error = walk.package.as_ref().and_then(|p| p.error.as_ref());
         let unread = walk.package.is_none() || error.is_some();
         if !unread
+            || last.error.as_ref().is_some_and(NetError::is_refused)
             || walk.package_too_large_to_stream
             || tls_failed.contains(&net::host_port(last))
             || reported(out, walk, Resource::Package, "software-package")

@@ -156,6 +156,8 @@ fn connection_failed(step: &Step, failure: Failure<'_>, once: &mut OncePerHost, 
         NetError::Timeout { .. } | NetError::Deadline => return,
         // HTTP003
         NetError::TooManyRedirects { .. } | NetError::RedirectNotFollowed { .. } => return,
+        // not sent: not the site's fault, and not checked (`report::not_checked` says so)
+        NetError::Refused { .. } => return,
     };
     let finding = step.finding(&rules::CONNECTION_FAILED, message, fix);
     once.report(step, exchange, finding, out);

@@ -85,6 +85,9 @@ pub struct CollectOptions {
     pub scratch: Arc<scratch::Scratch>,
     /// `--via`: the path the install takes (a tapped link, or an MDM command).
     pub via: crate::facts::Via,
+    /// The addresses never fetched, for a server that fetches URLs for others (`otadoctor
+    /// serve` sets it); `None`, as the command line leaves it: every address is fetched.
+    pub guard: Option<Arc<net::guard::Guard>>,
 }
 
 impl CollectOptions {
@@ -110,6 +113,7 @@ impl CollectOptions {
             start: Instant::now(),
             scratch: Arc::new(scratch::Scratch::new()),
             via: crate::facts::Via::Link,
+            guard: None,
         }
     }
 
@@ -399,6 +403,7 @@ fn go_out(
         trust_store,
         now: options.now,
         proxies: options.proxies.clone(),
+        guard: options.guard.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

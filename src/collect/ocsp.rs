@@ -458,6 +458,8 @@ async fn send(c: &Collector, url: &str, body: &[u8]) -> Result<(Fetch, Vec<u8>),
             RevocationProblemKind::NotAsked,
             "the run's deadline had passed".to_string(),
         )),
+        // the run's guard (`otadoctor serve`) refused the responder's address: not asked
+        (Some(e @ NetError::Refused { .. }), _) => Some(why(RevocationProblemKind::NotAsked, e.to_string())),
         (Some(e), _) => Some(why(RevocationProblemKind::Unreachable, e.to_string())),
         (None, Some(200)) if last.body_truncated => Some(why(
             RevocationProblemKind::Malformed,

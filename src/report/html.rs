@@ -353,13 +353,16 @@ fn exchange_words(e: &Exchange) -> String {
     match (e.status, &e.error) {
         (Some(status), None) => parts.push(status.to_string()),
         (Some(status), Some(error)) => parts.push(format!("{status} {error}")),
-        (None, Some(error)) => parts.push(format!("no answer: {error}")),
+        (None, Some(error)) => parts.push(crate::report::without_answer(error)),
         (None, None) => parts.push("no answer".to_string()),
     }
     if e.status.is_some() && e.method != "HEAD" {
         parts.push(size(e.body_bytes));
     }
-    parts.push(format!("{} ms", e.timing.total_ms));
+    let time = crate::report::time_taken(e);
+    if !time.is_empty() {
+        parts.push(time);
+    }
     match &e.tls_verdict {
         Some(ChainVerdict::Ok) => parts.push("TLS ✓".to_string()),
         Some(ChainVerdict::Refused(reason)) => parts.push(format!("TLS ✗ {reason}")),
@@ -803,21 +806,21 @@ fn render_table(out: &mut String, facts: &Facts) {
                         }
                         cells.join(" ")
                     }
-                    (None, Some(error)) => format!("no answer: {error}"),
+                    (None, Some(error)) => crate::report::without_answer(error),
                     (None, None) => String::new(),
                 };
                 let body = crate::report::body_size(e);
+                let time = crate::report::time_taken(e);
                 let tls = crate::report::tls_mark(e, text);
                 let class = if broken(e) { " class=\"broken\"" } else { "" };
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td><code>{} {}</code></td><td{class}>{}</td><td>{}</td><td>{body}</td><td>{} ms</td><td>{tls}</td></tr>",
+                    "<tr><td>{}</td><td><code>{} {}</code></td><td{class}>{}</td><td>{}</td><td>{body}</td><td>{time}</td><td>{tls}</td></tr>",
                     text(&step),
                     text(&e.method),
                     text(&e.url),
                     text(&status),
                     text(e.header("content-type").unwrap_or_default()),
-                    e.timing.total_ms,
                 );
             }
             ChainStep::NotFetched(step, asset) => {

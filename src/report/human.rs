@@ -8,7 +8,7 @@ use colored::{ColoredString, Colorize};
 
 use crate::facts::InputKind;
 use crate::facts::LinkFacts;
-use crate::facts::{ChainVerdict, DnsSource, Fetch, ProfileKind, SignatureVerdict, WalkFacts};
+use crate::facts::{ChainVerdict, DnsSource, Fetch, NetError, ProfileKind, SignatureVerdict, WalkFacts};
 use crate::finding::{Finding, Provisioned, Resource};
 use crate::registry::Family;
 use crate::report::{Outcome, Summary, Verdict, VerdictKind};
@@ -144,7 +144,16 @@ fn render_sections(out: &mut String, outcome: &Outcome, style: Style) {
     let _ = writeln!(out, "{}", verdict_line(outcome, style));
     let name = style.bold(&esc(&input.name));
     let n = facts.links.len();
+    let refused = |fetch: &Fetch| {
+        fetch
+            .last()
+            .and_then(|e| e.error.as_ref())
+            .is_some_and(NetError::is_refused)
+    };
+    let page_refused = facts.page.as_ref().and_then(|p| p.fetch.as_ref()).is_some_and(refused);
     let links = match n {
+        // not "no links": the page was never asked for (the run's guard refused its address)
+        0 if page_refused => "not fetched".to_string(),
         0 => "no itms-services links".to_string(),
         1 => "1 itms-services link".to_string(),
         n => format!("{n} itms-services links"),
@@ -256,14 +265,22 @@ fn render_walk_sections(out: &mut String, outcome: &Outcome, placed: &mut Placed
                 1 => "1 itms-services link".to_string(),
                 n => format!("{n} itms-services links"),
             };
-            let _ = writeln!(
-                out,
-                "{} {}",
-                style.dim(&format!("  {:<9}", "")),
-                style.dim(&format!(
-                    "{links} for iPadOS Safari's desktop-class User-Agent (a Mac's)"
-                ))
-            );
+            // a page the run's guard refused has no links to count
+            let refused = ipad
+                .fetch
+                .last()
+                .and_then(|e| e.error.as_ref())
+                .is_some_and(NetError::is_refused);
+            if !refused {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    style.dim(&format!("  {:<9}", "")),
+                    style.dim(&format!(
+                        "{links} for iPadOS Safari's desktop-class User-Agent (a Mac's)"
+                    ))
+                );
+            }
         }
         let _ = writeln!(out);
     }
@@ -1104,13 +1121,17 @@ fn render_fetch(out: &mut String, style: Style, label: &str, fetch: &Fetch) {
                 }
                 parts.push(what);
             }
+            // never sent: no answer to wait for, no time
+            (None, Some(error)) if error.is_refused() => parts.push(error.to_string()),
             (None, Some(error)) => parts.push(format!("no answer: {error}")),
             (None, None) => {}
         }
         if let (Some(_), Some(error)) = (e.status, &e.error) {
             parts.push(error.to_string());
         }
-        parts.push(format!("{} ms", e.timing.total_ms));
+        if !e.error.as_ref().is_some_and(NetError::is_refused) {
+            parts.push(format!("{} ms", e.timing.total_ms));
+        }
         match &e.tls_verdict {
             Some(ChainVerdict::Ok) => parts.push("TLS ✓".to_string()),
             Some(v) => parts.push(format!("TLS ✗ {v}")),
@@ -1217,6 +1238,12 @@ fn render_hosts(out: &mut String, outcome: &Outcome, shown: &mut Placed, style: 
                 })
             }
             None => parts.push(format!("→ {}{via}", host.dns.addresses.join(", "))),
+        }
+        if !host.dns.refused.is_empty() {
+            parts.push(format!(
+                "not connected to {}: refused by this server",
+                host.dns.refused.join(", ")
+            ));
         }
         if let Some(probe) = &host.probe {
             if let Some(ms) = probe.connect_ms {

@@ -47,6 +47,9 @@ pub(crate) fn render_outcome(out: &mut String, outcome: &Outcome, rule_docs: &st
     for skipped in &input.facts.skipped {
         let _ = writeln!(out, "Skipped: {}\n", text(skipped));
     }
+    for refused in crate::report::refused(&input.facts) {
+        let _ = writeln!(out, "Not checked: {}\n", text(&refused));
+    }
     // worst first (a stable sort keeps the report's order within a severity); with --symptom,
     // the order triage gave: the findings that explain it first
     let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
@@ -138,6 +141,17 @@ pub(crate) fn describe_input(kind: InputKind, facts: &Facts) -> String {
     match kind {
         InputKind::Link => "link".to_string(),
         InputKind::Page => match facts.links.len() {
+            // the run's guard refused the page's address: there are no links to count
+            0 if facts
+                .page
+                .as_ref()
+                .and_then(|p| p.fetch.as_ref())
+                .and_then(|f| f.last())
+                .and_then(|e| e.error.as_ref())
+                .is_some_and(crate::facts::NetError::is_refused) =>
+            {
+                "page · not fetched".to_string()
+            }
             1 => "page · 1 itms-services link".to_string(),
             n => format!("page · {n} itms-services links"),
         },
@@ -226,7 +240,7 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
             }
             cells.join(" ")
         }
-        (None, Some(error)) => cell(&format!("no answer: {error}")),
+        (None, Some(error)) => cell(&crate::report::without_answer(error)),
         (None, None) => String::new(),
     };
     let content_type = e.header("content-type").map(cell).unwrap_or_default();
@@ -238,7 +252,7 @@ fn exchange_row(step: &str, e: &Exchange) -> Vec<String> {
         status,
         content_type,
         body,
-        format!("{} ms", e.timing.total_ms),
+        crate::report::time_taken(e),
         tls,
     ]
 }

@@ -161,11 +161,12 @@ impl Verdict {
     }
 }
 
-/// What was not read or judged: the `skipped` lines, a package not read, code signatures not
-/// read. They qualify the verdict.
+/// What was not read or judged: the `skipped` lines, each request the run's guard refused, a
+/// package not read, code signatures not read. They qualify the verdict.
 pub(crate) fn not_checked(outcome: &Outcome) -> Vec<String> {
     let facts = &outcome.input.facts;
     let mut skipped: Vec<String> = facts.skipped.clone();
+    skipped.extend(refused(facts));
     for walk in &facts.walks {
         if let Some(why) = &walk.package_not_read {
             skipped.push(format!("the package's contents ({why})"));
@@ -174,6 +175,22 @@ pub(crate) fn not_checked(outcome: &Outcome) -> Vec<String> {
         skipped.extend(reading.into_iter().flat_map(|r| r.skipped.iter().cloned()));
     }
     skipped
+}
+
+/// Each request the run's guard (`otadoctor serve`) refused to send, in the walk's order:
+/// "the manifest at URL: not fetched: 10.1.2.3 is a private address; …". Unescaped.
+pub(crate) fn refused(facts: &crate::facts::Facts) -> Vec<String> {
+    chain_steps(facts)
+        .into_iter()
+        .filter_map(|step| match step {
+            ChainStep::Exchange(step, exchange) => exchange
+                .error
+                .as_ref()
+                .filter(|e| e.is_refused())
+                .map(|e| format!("the {step} at {}: {e}", exchange.url)),
+            ChainStep::NotFetched(..) => None,
+        })
+        .collect()
 }
 
 /// One request of the walk, or an asset that was not fetched, under the name of its step
@@ -240,6 +257,25 @@ pub(crate) fn chain_steps(facts: &crate::facts::Facts) -> Vec<ChainStep<'_>> {
         fetch(&mut steps, "OCSP", revocation.fetch.as_ref());
     }
     steps
+}
+
+/// What a request without a status says: "no answer: …", or, for a request the run's guard
+/// refused, why it was not sent ("not fetched: …"): it was never sent, so it waited for nothing.
+pub(crate) fn without_answer(error: &crate::facts::NetError) -> String {
+    if error.is_refused() {
+        error.to_string()
+    } else {
+        format!("no answer: {error}")
+    }
+}
+
+/// A request's time column: "35 ms", nothing for a request the run's guard refused (not sent).
+pub(crate) fn time_taken(e: &crate::facts::Exchange) -> String {
+    if e.error.as_ref().is_some_and(crate::facts::NetError::is_refused) {
+        String::new()
+    } else {
+        format!("{} ms", e.timing.total_ms)
+    }
 }
 
 /// A request's size column: the body read ("412 MB", "(read no further)" when cut), nothing

@@ -1,9 +1,11 @@
 //! The device's network: one shared HTTP client that behaves like the iPhone's installer
 //! (its User-Agent, no cookies, redirects recorded and followed by hand), name resolution with
 //! `--resolve` and `--dns-server`, a TLS probe per host:port, per-phase timeouts, a deadline for
-//! the whole run, and a cap on every body. Records; never judges.
+//! the whole run, and a cap on every body. With a guard (`otadoctor serve`), no request reaches
+//! an address it refuses (`guard`). Records; never judges.
 
 pub mod encoding;
+pub mod guard;
 pub mod probe;
 pub mod proxy;
 pub mod resolve;
@@ -59,6 +61,9 @@ pub struct NetOptions {
     pub now: time::OffsetDateTime,
     /// `--proxy`, `--no-proxy` and the proxy variables of the environment.
     pub proxies: Proxies,
+    /// The addresses a server that fetches for others refuses (`otadoctor serve`); `None`: every
+    /// address is fetched, as the command line does.
+    pub guard: Option<Arc<guard::Guard>>,
 }
 
 /// One request to make.
@@ -115,6 +120,7 @@ pub struct Net {
     proxies: Proxies,
     /// The proxy each host:port was reached through.
     routes: Mutex<HashMap<(String, u16), ProxyUrl>>,
+    guard: Option<Arc<guard::Guard>>,
 }
 
 impl Net {
@@ -129,7 +135,18 @@ impl Net {
         let watch_verifier = Arc::new(RecordingVerifier::new(&roots, provider.clone(), now)?);
         let mut watch_config = tls::client_config(watch_verifier, provider.clone())?;
         watch_config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let resolver = DeviceResolver::new(options.pins.clone(), options.dns_server, options.timeout);
+        let proxy_names = [&options.proxies.https, &options.proxies.http]
+            .into_iter()
+            .flatten()
+            .map(|p| p.host.clone())
+            .collect();
+        let resolver = DeviceResolver::new(
+            options.pins.clone(),
+            options.dns_server,
+            options.timeout,
+            options.guard.clone(),
+            proxy_names,
+        );
         // never the client's own reading of the environment: the run's proxies, chosen once
         let mut client = reqwest::Client::builder().no_proxy();
         for https in [true, false] {
@@ -161,6 +178,7 @@ impl Net {
             activity: Mutex::new(String::new()),
             proxies: options.proxies.clone(),
             routes: Mutex::new(HashMap::new()),
+            guard: options.guard.clone(),
         })
     }
 
@@ -239,6 +257,11 @@ impl Net {
             let route = self.proxies.route(*https, host);
             if let (Some(proxy), Ok(mut routes)) = (route, self.routes.lock()) {
                 routes.entry((host.clone(), *port)).or_insert_with(|| proxy.clone());
+            }
+            // before anything is sent or probed, every hop of every fetch
+            if let Some(refused) = self.refused(host, *port).await {
+                exchange.error = Some(refused);
+                return (exchange, Vec::new());
             }
             // the probe runs beside the request, once per host:port
             let probe = async {
@@ -499,6 +522,28 @@ impl Net {
         }
     }
 
+    /// Why the run's guard refuses to reach `host`: every address of the run's one answer for it
+    /// (an IP literal is its own answer) is refused. `None` with no guard, when an address may
+    /// be reached, or when the name does not resolve here (the request then fails on its DNS
+    /// error, or a proxy resolves the name: the guard's known limit). The proxy's exemption
+    /// does not apply: a target named as the proxy is judged as any other.
+    async fn refused(&self, host: &str, port: u16) -> Option<NetError> {
+        let guard = self.guard.as_ref()?;
+        let dns = self.resolver.resolve(host, port).await;
+        let mut first = None;
+        for address in &dns.addresses {
+            let ip: std::net::IpAddr = address.parse().ok()?;
+            let reason = guard.refusal(ip)?;
+            first.get_or_insert((address, reason));
+        }
+        let (address, reason) = first?;
+        Some(NetError::Refused {
+            host: host.to_string(),
+            address: address.clone(),
+            reason: reason.to_string(),
+        })
+    }
+
     /// The probe of `host:port`, made once for the run however many requests go there.
     async fn probe(&self, host: &str, port: u16, https: bool, route: Option<&ProxyUrl>) {
         let cell = {
@@ -664,7 +709,10 @@ fn scrub(error: &mut NetError, proxy: &ProxyUrl) {
         | NetError::BodyCutShort { detail, .. }
         | NetError::Proxy { detail, .. } => *detail = proxy.scrub(detail),
         NetError::RedirectNotFollowed { location } => *location = proxy.scrub(location),
-        NetError::Timeout { .. } | NetError::Deadline | NetError::TooManyRedirects { .. } => {}
+        NetError::Timeout { .. }
+        | NetError::Deadline
+        | NetError::TooManyRedirects { .. }
+        | NetError::Refused { .. } => {}
     }
 }
 

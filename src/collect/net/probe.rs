@@ -53,7 +53,8 @@ pub async fn probe(
         }
         None => {
             let dns = resolver.resolve(host, port).await;
-            let ip: IpAddr = dns.addresses.first()?.parse().ok()?;
+            // never an address the run's guard refused
+            let ip: IpAddr = dns.usable().next()?.parse().ok()?;
             let address = SocketAddr::new(ip, port);
             facts.address = address.to_string();
             let start = Instant::now();
@@ -190,7 +191,7 @@ pub async fn watch_head(
         }
         None => {
             let dns = resolver.resolve(&target.host, target.port).await;
-            let Some(ip) = dns.addresses.first().and_then(|a| a.parse::<IpAddr>().ok()) else {
+            let Some(ip) = dns.usable().next().and_then(|a| a.parse::<IpAddr>().ok()) else {
                 return;
             };
             let connect = TcpStream::connect(SocketAddr::new(ip, target.port));

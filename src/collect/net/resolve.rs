@@ -1,6 +1,7 @@
 //! Name resolution as the run sees it: `--resolve` pins first (curl's HOST:PORT:ADDR), then
 //! `--dns-server` if given, else the system resolver. Every answer is recorded and cached, so
-//! the HTTP client and the TLS probe connect to the same addresses.
+//! the HTTP client and the TLS probe connect to the same addresses. With a guard (`otadoctor
+//! serve`), the addresses it refuses are recorded beside the answer and never handed out.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,6 +12,7 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
+use crate::collect::net::guard::Guard;
 use crate::facts::{DnsFacts, DnsSource};
 
 /// One `--resolve HOST:PORT:ADDR`.
@@ -49,13 +51,26 @@ pub struct DeviceResolver {
     pins: Vec<Pin>,
     dns_server: Option<TokioResolver>,
     timeout: Duration,
+    /// The addresses the HTTP client, the probe and the second look may connect to.
+    guard: Option<Arc<Guard>>,
+    /// The proxies' names (lower case): the operator's own, never refused.
+    exempt: Vec<String>,
     cache: Mutex<HashMap<String, DnsFacts>>,
     /// How many connections the HTTP client began per host (it resolves once for each).
     connections: Mutex<HashMap<String, usize>>,
 }
 
 impl DeviceResolver {
-    pub fn new(pins: Vec<Pin>, dns_server: Option<SocketAddr>, timeout: Duration) -> Arc<DeviceResolver> {
+    /// The run's resolver. With a `guard`, the addresses it refuses are recorded in each answer
+    /// (`DnsFacts::refused`) and never handed out, except for the names in `exempt` (the
+    /// proxies').
+    pub fn new(
+        pins: Vec<Pin>,
+        dns_server: Option<SocketAddr>,
+        timeout: Duration,
+        guard: Option<Arc<Guard>>,
+        exempt: Vec<String>,
+    ) -> Arc<DeviceResolver> {
         let dns_server = dns_server.map(|addr| {
             let mut connection = ConnectionConfig::udp();
             connection.port = addr.port();
@@ -73,12 +88,16 @@ impl DeviceResolver {
             pins,
             dns_server: dns_server.and_then(Result::ok),
             timeout,
+            guard,
+            exempt: exempt.iter().map(|e| e.to_ascii_lowercase()).collect(),
             cache: Mutex::new(HashMap::new()),
             connections: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Resolves `host` (for `port`, which only --resolve pins look at), once per run.
+    /// Resolves `host` (for `port`, which only --resolve pins look at), once per run: two
+    /// callers that ask at once both get the answer cached first, so a guard's check and the
+    /// connection it allows cannot see two answers of a name that changes its mind.
     pub async fn resolve(&self, host: &str, port: u16) -> DnsFacts {
         let key = host.to_ascii_lowercase();
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
@@ -87,10 +106,18 @@ impl DeviceResolver {
         let start = Instant::now();
         let mut facts = self.lookup(&key, port).await;
         facts.ms = elapsed_ms(start);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.entry(key).or_insert_with(|| facts.clone());
+        if let Some(guard) = self.guard.as_ref().filter(|_| !self.exempt.contains(&key)) {
+            facts.refused = facts
+                .addresses
+                .iter()
+                .filter(|a| a.parse::<IpAddr>().is_ok_and(|ip| guard.refusal(ip).is_some()))
+                .cloned()
+                .collect();
         }
-        facts
+        match self.cache.lock() {
+            Ok(mut cache) => cache.entry(key).or_insert(facts).clone(),
+            Err(_) => facts,
+        }
     }
 
     async fn lookup(&self, host: &str, port: u16) -> DnsFacts {
@@ -219,19 +246,90 @@ impl reqwest::dns::Resolve for ForReqwest {
             if let Some(detail) = facts.error {
                 return Err(Box::new(DnsError { host, detail }) as Box<dyn std::error::Error + Send + Sync>);
             }
+            // never an address the run's guard refused (`Net::exchange` sends nothing when it
+            // refused them all: this is the same cached answer)
             let addrs: Vec<SocketAddr> = facts
-                .addresses
-                .iter()
+                .usable()
                 .filter_map(|a| a.parse::<IpAddr>().ok())
                 .map(|ip| SocketAddr::new(ip, 0))
                 .collect();
             if addrs.is_empty() {
                 return Err(Box::new(DnsError {
                     host,
-                    detail: "no address".into(),
+                    detail: if facts.refused.is_empty() {
+                        "no address".into()
+                    } else {
+                        "no address this server may fetch".into()
+                    },
                 }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::net::guard::{Guard, parse_allow};
+    use reqwest::dns::Resolve;
+
+    fn pin(text: &str) -> Pin {
+        text.parse().unwrap()
+    }
+
+    /// What the HTTP client would connect to for `name` (no connection is made).
+    async fn handed_to_reqwest(resolver: &Arc<DeviceResolver>, name: &str) -> Result<Vec<String>, String> {
+        let name: reqwest::dns::Name = name.parse().map_err(|_| "not a name".to_string())?;
+        match ForReqwest(resolver.clone()).resolve(name).await {
+            Ok(addrs) => Ok(addrs.map(|a| a.ip().to_string()).collect()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_guard_keeps_refused_addresses_from_the_client_and_records_them() {
+        let guard = Arc::new(Guard::new(parse_allow("127.0.0.1/32").unwrap()));
+        let resolver = DeviceResolver::new(
+            vec![
+                pin("mixed.lab:443:10.1.2.3"),
+                pin("mixed.lab:443:127.0.0.1"),
+                pin("inside.lab:443:169.254.169.254"),
+                pin("proxy.lab:443:10.9.9.9"),
+            ],
+            None,
+            Duration::from_secs(1),
+            Some(guard),
+            vec!["PROXY.lab".to_string()],
+        );
+        // DNS's whole answer stays in the facts (NET002 reads it); the client gets the rest
+        let facts = resolver.resolve("mixed.lab", 443).await;
+        assert_eq!(facts.addresses, ["10.1.2.3", "127.0.0.1"]);
+        assert_eq!(facts.refused, ["10.1.2.3"]);
+        assert_eq!(facts.usable().collect::<Vec<_>>(), ["127.0.0.1"]);
+        assert_eq!(handed_to_reqwest(&resolver, "mixed.lab").await.unwrap(), ["127.0.0.1"]);
+        // every address refused: the client gets none
+        let error = handed_to_reqwest(&resolver, "inside.lab").await.unwrap_err();
+        assert!(error.contains("no address this server may fetch"), "{error}");
+        assert_eq!(resolver.resolve("inside.lab", 443).await.usable().count(), 0);
+        // the proxy's own name is never refused
+        assert_eq!(handed_to_reqwest(&resolver, "proxy.lab").await.unwrap(), ["10.9.9.9"]);
+        assert!(resolver.resolve("proxy.lab", 443).await.refused.is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_a_guard_every_address_is_handed_out() {
+        let resolver = DeviceResolver::new(
+            vec![pin("mixed.lab:443:10.1.2.3"), pin("mixed.lab:443:127.0.0.1")],
+            None,
+            Duration::from_secs(1),
+            None,
+            Vec::new(),
+        );
+        assert_eq!(
+            handed_to_reqwest(&resolver, "mixed.lab").await.unwrap(),
+            ["10.1.2.3", "127.0.0.1"]
+        );
+        assert!(resolver.resolve("mixed.lab", 443).await.refused.is_empty());
     }
 }
