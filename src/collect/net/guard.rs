@@ -16,7 +16,9 @@
 //!   the guard would refuse: the proxy's own policy is what holds then).
 //! * Through a proxy, the proxy resolves the target name again: it may get another answer than
 //!   the one checked here.
-//! * `--resolve` pins are judged as DNS answers are (the server sets none).
+//! * A `--resolve` pin is the operator's own word for where a name is, as a proxy is: a pinned
+//!   name is not judged (`otadoctor serve --demo` pins its practice site to 127.0.0.1); a name
+//!   without a pin, or an IP literal, is.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

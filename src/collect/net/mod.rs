@@ -526,10 +526,14 @@ impl Net {
     /// (an IP literal is its own answer) is refused. `None` with no guard, when an address may
     /// be reached, or when the name does not resolve here (the request then fails on its DNS
     /// error, or a proxy resolves the name: the guard's known limit). The proxy's exemption
-    /// does not apply: a target named as the proxy is judged as any other.
+    /// does not apply: a target named as the proxy is judged as any other. A name a `--resolve`
+    /// pin places is the operator's word, not judged (`otadoctor serve --demo` pins its site).
     async fn refused(&self, host: &str, port: u16) -> Option<NetError> {
         let guard = self.guard.as_ref()?;
         let dns = self.resolver.resolve(host, port).await;
+        if dns.source == DnsSource::ResolveOption {
+            return None;
+        }
         let mut first = None;
         for address in &dns.addresses {
             let ip: std::net::IpAddr = address.parse().ok()?;

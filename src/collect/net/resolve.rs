@@ -106,7 +106,9 @@ impl DeviceResolver {
         let start = Instant::now();
         let mut facts = self.lookup(&key, port).await;
         facts.ms = elapsed_ms(start);
-        if let Some(guard) = self.guard.as_ref().filter(|_| !self.exempt.contains(&key)) {
+        // a --resolve pin is the operator's own word for where a name is: not judged
+        let pinned = facts.source == DnsSource::ResolveOption;
+        if let Some(guard) = self.guard.as_ref().filter(|_| !self.exempt.contains(&key) && !pinned) {
             facts.refused = facts
                 .addresses
                 .iter()
