@@ -83,6 +83,126 @@ enum Command {
         #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
         now: Option<OffsetDateTime>,
     },
+    /// Serve the check as a web page and a JSON API for a team: paste a link, a ticket or a
+    /// device log, drop a manifest, a package, a profile or a QR screenshot, and read the HTML
+    /// report. Refuses to fetch private addresses unless --allow-private lists them.
+    #[command(
+        after_help = "Examples:\n  otadoctor serve --demo\n  otadoctor serve --listen 0.0.0.0:8080 --token-file /etc/otadoctor/tokens --allow-private 10.20.0.0/16\n  curl -s -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' \\\n    -d '{\"input\": \"itms-services://?action=download-manifest&url=https://ota.acme.io/app.plist\"}' \\\n    http://localhost:8080/api/check"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The address and port to listen on (port 0: any free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: std::net::SocketAddr,
+    /// Ranges the server may fetch although they are private, loopback or link-local
+    /// (internal distribution servers): CIDR ranges or addresses, comma separated (repeatable).
+    /// Cloud metadata addresses stay refused unless named exactly.
+    #[arg(long, value_name = "LIST")]
+    allow_private: Vec<String>,
+    /// Require one of the tokens in FILE (one per line; # comments) as a bearer token or a
+    /// Basic password on every request.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
+    /// Keep each report at a permalink (/r/ID) for this long: 90s, 30m, 24h, 7d [default: off:
+    /// a report is shown once and dropped].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    keep_reports: Option<std::time::Duration>,
+    /// The largest request, uploads included, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=16384))]
+    max_upload: u64,
+    /// Checks each client (IP address) may start per minute.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    rate: u32,
+    /// Checks one client may have running at once.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    client_runs: u16,
+    /// Checks running at once in all (more wait for a place, up to --deadline).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    runs: u16,
+    /// Also start the practice site of `otadoctor demo` and list its scenarios on the page (its
+    /// root is trusted and its loopback address allowed for those names only).
+    #[arg(long)]
+    demo: bool,
+    /// Seconds allowed for each network phase of a check.
+    #[arg(help_heading = "Each check", long, default_value_t = 10.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: f64,
+    /// Seconds allowed for a whole check.
+    #[arg(help_heading = "Each check", long, default_value_t = 60.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    deadline: f64,
+    /// The clock for every date check, as RFC 3339 (default: the time of each check).
+    #[arg(help_heading = "Each check", long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<OffsetDateTime>,
+    /// Extra trusted roots (PEM), as if installed on the devices (repeatable).
+    #[arg(help_heading = "Each check", long, value_name = "PEM")]
+    ca_file: Vec<std::path::PathBuf>,
+    /// Public roots (PEM) to use instead of Apple's iOS trust store.
+    #[arg(help_heading = "Each check", long, value_name = "PEM")]
+    trust_store: Option<std::path::PathBuf>,
+    /// Also accept provisioning profiles signed under this root (PEM) (repeatable).
+    #[arg(help_heading = "Each check", long, value_name = "PEM")]
+    profile_ca: Vec<std::path::PathBuf>,
+    /// Apple's CT log list (JSON, schema v5) to use instead of the shipped one.
+    #[arg(help_heading = "Each check", long, value_name = "FILE")]
+    ct_log_list: Option<std::path::PathBuf>,
+    /// Connect to ADDR for HOST:PORT, like curl (repeatable): the operator's word for where a
+    /// name is, so a pinned name is fetched whatever its address (as a proxy is).
+    #[arg(help_heading = "Each check", long, value_name = "HOST:PORT:ADDR")]
+    resolve: Vec<resolve::Pin>,
+    /// Ask this DNS server (IP[:PORT], UDP) instead of the system resolver.
+    #[arg(help_heading = "Each check", long, value_name = "ADDR", value_parser = parse_dns_server)]
+    dns_server: Option<std::net::SocketAddr>,
+    /// An http:// proxy for every request (as for check); the proxy itself is never refused.
+    #[arg(help_heading = "Each check", long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Hosts reached without the proxy, comma separated.
+    #[arg(help_heading = "Each check", long = "no-proxy", value_name = "LIST")]
+    no_proxy: Option<String>,
+    /// Where the reports link rule docs (as for check).
+    #[arg(help_heading = "Each check", long, value_name = "URL", value_parser = parse_rule_docs_url)]
+    rule_docs_url: Option<String>,
+}
+
+/// `--keep-reports`: a number and a unit (s, m, h, d); a bare number is seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration: write 90s, 30m, 24h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("\"{s}\": the unit is s, m, h or d")),
+    };
+    if seconds > 365 * 86_400 {
+        return Err("at most a year (365d)".to_string());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// `check`'s options alone, to read a check command line that is not the process's own.
+#[derive(Debug, Parser)]
+#[command(name = "otadoctor check", no_binary_name = true)]
+struct CheckOnly {
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+/// The pipeline's options for the `check` arguments `argv` (without a program or command
+/// name), read exactly as the command line reads them: how `otadoctor serve` runs each check.
+pub fn check_options(argv: &[String], io: &Io<'_>) -> Result<(run::Options, run::ReportOptions), String> {
+    let parsed = CheckOnly::try_parse_from(argv).map_err(|e| {
+        // clap's first line ("error: …"), without its usage text
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        first.strip_prefix("error: ").unwrap_or(first).to_string()
+    })?;
+    options(&parsed.check, io)
 }
 
 #[derive(Debug, Args)]
@@ -443,6 +563,7 @@ where
         Some(Command::Completions { shell }) => completions_command(shell, io),
         Some(Command::Manpage) => manpage_command(io),
         Some(Command::Demo { serve, now }) => demo_command(serve, now, io),
+        Some(Command::Serve(args)) => serve_command(&args, io),
     };
     match result {
         Ok(code) => code,
@@ -554,6 +675,7 @@ fn options(args: &CheckArgs, io: &Io<'_>) -> Result<(run::Options, run::ReportOp
         verbose: args.verbose,
         rule_docs_url: args.rule_docs_url.clone(),
         config: options.config.clone(),
+        progress: false,
     };
     Ok((options, report))
 }
@@ -759,6 +881,43 @@ fn rules_command(format: ListFormat, io: &mut Io<'_>) -> Result<i32, String> {
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
+}
+
+/// `otadoctor serve`: the web page and the JSON API (see `crate::serve`).
+fn serve_command(args: &ServeArgs, io: &mut Io<'_>) -> Result<i32, String> {
+    let mut check = vec![
+        format!("--timeout={}", args.timeout),
+        format!("--deadline={}", args.deadline),
+    ];
+    let path = |option: &str, p: &std::path::Path| format!("--{option}={}", p.display());
+    check.extend(args.ca_file.iter().map(|p| path("ca-file", p)));
+    check.extend(args.trust_store.iter().map(|p| path("trust-store", p)));
+    check.extend(args.profile_ca.iter().map(|p| path("profile-ca", p)));
+    check.extend(args.ct_log_list.iter().map(|p| path("ct-log-list", p)));
+    check.extend(
+        args.resolve
+            .iter()
+            .map(|pin| format!("--resolve={}:{}:{}", pin.host, pin.port, pin.addr)),
+    );
+    check.extend(args.dns_server.iter().map(|a| format!("--dns-server={a}")));
+    check.extend(args.proxy.iter().map(|p| format!("--proxy={p}")));
+    check.extend(args.no_proxy.iter().map(|p| format!("--no-proxy={p}")));
+    check.extend(args.rule_docs_url.iter().map(|u| format!("--rule-docs-url={u}")));
+    let tokens = args.token_file.as_deref().map(crate::serve::read_tokens).transpose()?;
+    let options = crate::serve::ServeOptions {
+        listen: args.listen,
+        allow_private: args.allow_private.clone(),
+        tokens,
+        keep_reports: args.keep_reports.filter(|d| !d.is_zero()),
+        max_upload: args.max_upload.saturating_mul(1024 * 1024),
+        rate: args.rate,
+        client_runs: usize::from(args.client_runs),
+        runs: usize::from(args.runs),
+        now: args.now,
+        check,
+        demo: args.demo,
+    };
+    crate::serve::command(options, io)
 }
 
 /// `otadoctor demo [--serve] [--now RFC3339]`: the practice site (see `crate::demo`).

@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod severity;
 pub mod symptom;
 pub mod text;

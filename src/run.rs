@@ -126,6 +126,9 @@ pub struct ReportOptions {
     pub rule_docs_url: Option<String>,
     /// The configuration file the run read, which the report names.
     pub config: Option<String>,
+    /// The progress line goes to standard error whatever the format and wherever it goes
+    /// (`otadoctor serve` shows it on its page while the check runs).
+    pub progress: bool,
 }
 
 impl ReportOptions {
@@ -142,6 +145,7 @@ impl ReportOptions {
             verbose: false,
             rule_docs_url: None,
             config: None,
+            progress: false,
         }
     }
 }
@@ -446,7 +450,8 @@ pub fn check(options: &Options, report: &ReportOptions, io: &mut Io<'_>) -> Resu
     let arguments = collect::arguments(&options.collect)?;
     let stdin = read_stdin(&arguments, io.stdin)?;
     // the progress line only where a person watches, and only beside the human report
-    let progress = io.stderr_is_tty && report.format == Format::Human && !report.quiet && report.output.is_none();
+    let progress = report.progress
+        || (io.stderr_is_tty && report.format == Format::Human && !report.quiet && report.output.is_none());
     let (sender, events) = mpsc::sync_channel::<Event>(4);
     let stop = Arc::new(AtomicBool::new(false));
     {

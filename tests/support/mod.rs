@@ -135,6 +135,7 @@ pub mod linear;
 pub mod macho;
 pub mod ocsp;
 pub mod profile;
+pub mod serve;
 pub mod servers;
 
 /// Runs with owned arguments.
