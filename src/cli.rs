@@ -905,6 +905,7 @@ fn serve_command(args: &ServeArgs, io: &mut Io<'_>) -> Result<i32, String> {
     check.extend(args.rule_docs_url.iter().map(|u| format!("--rule-docs-url={u}")));
     let tokens = args.token_file.as_deref().map(crate::serve::read_tokens).transpose()?;
     let options = crate::serve::ServeOptions {
+        read_check: check_options,
         listen: args.listen,
         allow_private: args.allow_private.clone(),
         tokens,

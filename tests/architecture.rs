@@ -141,7 +141,7 @@ fn arrows_point_down() {
         | "codesign" | "bounded" | "cms" => 1,
         "collect" | "check" | "report" => 2,
         "run" | "generate" | "config" => 3,
-        "demo" | "cli" => 4,
+        "demo" | "cli" | "serve" => 4,
         other => panic!("module {other} has no layer here: add it"),
     };
     let mut wrong = Vec::new();

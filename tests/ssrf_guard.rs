@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use otadoctor::collect::net::guard::{Guard, parse_allow};
-use otadoctor::run::{Format, Io, Options, ReportOptions};
+use otadoctor::run::{Format, Options};
 use serde_json::Value;
 use support::NOW;
 use support::lab::{Route, Site};
@@ -60,25 +60,9 @@ fn check(site: &Site, argument: &str, allow: Option<&str>, format: Format) -> Ch
     options.collect.pins = vec![format!("{HOST}:{}:127.0.0.1", site.lab.addr.port()).parse().unwrap()];
     options.collect.timeout = std::time::Duration::from_secs(3);
     options.collect.guard = allow.map(|list| Arc::new(Guard::new(parse_allow(list).unwrap())));
-    let mut input: &[u8] = b"";
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut io = Io {
-        stdin: &mut input,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stdout_is_tty: false,
-        stderr_is_tty: false,
-        no_color: true,
-        now: NOW,
-        proxy_env: Vec::new(),
-        env: Vec::new(),
-    };
-    let run = otadoctor::run::check(&options, &ReportOptions::new(format, false), &mut io);
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    assert!(run.is_ok(), "{:?} {stderr}", run.err());
-    Checked {
-        out: String::from_utf8_lossy(&stdout).into_owned(),
-    }
+    let run = support::check_run(&options, format);
+    assert!(run.code < 2, "{}", run.stderr);
+    Checked { out: run.stdout }
 }
 
 /// The exchange was refused (with this address and reason) before anything was sent.
@@ -254,19 +238,26 @@ fn allowed_ranges_are_fetched_and_judged_as_without_a_guard() {
         requests,
         "the same requests again"
     );
-    // not allowed: the same link is refused at its manifest, and nothing else is asked for
+    // not allowed: the same site under a name the lab's DNS answers (no --resolve pin, which
+    // is the operator's word and not judged) is refused at its manifest, nothing else asked for
+    site.lab.dns_answer("dns-only.lab", Ipv4Addr::LOCALHOST);
+    let url = format!("https://dns-only.lab:{}{}", site.lab.addr.port(), Site::MANIFEST);
+    let link = support::link_for(&url);
     let before = (site.lab.requests().len(), site.lab.connections());
-    let refused = check(&site, &site.link(), Some("10.0.0.0/8"), Format::Json);
+    let refused = check(&site, &link, Some("10.0.0.0/8"), Format::Json);
     assert_refused(&refused.manifest_exchanges()[0], "127.0.0.1", "a loopback address");
-    assert_eq!(refused.manifest_exchanges()[0]["error"]["host"], HOST);
-    assert_eq!(refused.codes(), Vec::<String>::new(), "{}", refused.out);
-    let human = support::flat(&check(&site, &site.link(), Some("10.0.0.0/8"), Format::Human).out);
+    assert_eq!(refused.manifest_exchanges()[0]["error"]["host"], "dns-only.lab");
+    assert_eq!(refused.codes(), ["NET002"], "{}", refused.out);
+    let human = support::flat(&check(&site, &link, Some("10.0.0.0/8"), Format::Human).out);
     let said = format!(
-        "? no problem in what was checked · not checked: the manifest at {}: not fetched: {HOST} resolves to 127.0.0.1, a loopback address; {TELLS}",
-        site.url(Site::MANIFEST)
+        "not checked: the manifest at {url}: not fetched: dns-only.lab resolves to 127.0.0.1, a loopback address; {TELLS}"
     );
     assert!(human.contains(&said), "{human}");
     assert_eq!((site.lab.requests().len(), site.lab.connections()), before);
+    // the pinned name is fetched under the same guard
+    let pinned = check(&site, &site.link(), Some("10.0.0.0/8"), Format::Json);
+    assert_eq!(pinned.manifest_exchanges()[0]["status"], 200);
+    assert!(!pinned.out.contains("\"refused\""), "{}", pinned.out);
 }
 
 #[test]
@@ -333,7 +324,7 @@ fn a_package_and_icons_on_a_refused_address_are_not_checked_and_not_blamed() {
     let human = support::flat(&check(&site, &site.link(), Some("127.0.0.1/32"), Format::Human).out);
     assert!(
         human.contains(&format!(
-            "not checked: the package at https://10.1.2.3/app/Field.ipa: not fetched: 10.1.2.3 is a private address; {TELLS} (and 4 more)"
+            "not checked: the package at https://10.1.2.3/app/Field.ipa: not fetched: 10.1.2.3 is a private address; {TELLS} (and 3 more)"
         )),
         "{human}"
     );

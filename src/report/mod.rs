@@ -178,19 +178,25 @@ pub(crate) fn not_checked(outcome: &Outcome) -> Vec<String> {
 }
 
 /// Each request the run's guard (`otadoctor serve`) refused to send, in the walk's order:
-/// "the manifest at URL: not fetched: 10.1.2.3 is a private address; …". Unescaped.
+/// "the manifest at URL: not fetched: 10.1.2.3 is a private address; …", once per URL (the
+/// same URL asked again to compare, as a browser or an iPad asks, is not said twice). Unescaped.
 pub(crate) fn refused(facts: &crate::facts::Facts) -> Vec<String> {
-    chain_steps(facts)
-        .into_iter()
-        .filter_map(|step| match step {
-            ChainStep::Exchange(step, exchange) => exchange
-                .error
-                .as_ref()
-                .filter(|e| e.is_refused())
-                .map(|e| format!("the {step} at {}: {e}", exchange.url)),
-            ChainStep::NotFetched(..) => None,
-        })
-        .collect()
+    let mut said: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for step in chain_steps(facts) {
+        let ChainStep::Exchange(step, exchange) = step else {
+            continue;
+        };
+        let Some(error) = exchange.error.as_ref().filter(|e| e.is_refused()) else {
+            continue;
+        };
+        if said.contains(&exchange.url.as_str()) {
+            continue;
+        }
+        said.push(&exchange.url);
+        out.push(format!("the {step} at {}: {error}", exchange.url));
+    }
+    out
 }
 
 /// One request of the walk, or an asset that was not fetched, under the name of its step

@@ -31,6 +31,7 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Everything the requests share.
 pub struct State {
+    pub read_check: super::ReadCheck,
     /// The `check` options every run gets.
     pub check: Vec<String>,
     pub guard: Option<Arc<crate::collect::net::guard::Guard>>,
@@ -54,7 +55,7 @@ impl State {
         // start and not on each request
         let mut probe = options.check.clone();
         probe.extend(["--format=json".to_string(), "--no-config".to_string(), "-".to_string()]);
-        crate::cli::check_options(&probe, io)?;
+        (options.read_check)(&probe, io)?;
         let mut allow = Vec::new();
         for list in &options.allow_private {
             allow.extend(crate::collect::net::guard::parse_allow(list).map_err(|e| format!("--allow-private: {e}"))?);
@@ -62,6 +63,7 @@ impl State {
         let allowed: Vec<String> = allow.iter().map(ToString::to_string).collect();
         let guard = Arc::new(crate::collect::net::guard::Guard::new(allow));
         Ok(State {
+            read_check: options.read_check,
             check: options.check.clone(),
             guard: Some(guard),
             proxy_env: io.proxy_env.clone(),
@@ -75,6 +77,17 @@ impl State {
             page: Page::new(examples, options),
             allowed,
         })
+    }
+
+    /// What a check takes along to its blocking thread.
+    fn runner(&self) -> job::Runner {
+        job::Runner {
+            read_check: self.read_check,
+            check: self.check.clone(),
+            guard: self.guard.clone(),
+            proxy_env: self.proxy_env.clone(),
+            now: self.now,
+        }
     }
 
     /// What the server says about itself when it starts.
@@ -219,13 +232,9 @@ fn same_origin(headers: &hyper::HeaderMap) -> bool {
 /// The page's form, without JavaScript: the check runs while the browser waits, and the answer
 /// is the report (or, with --keep-reports, a redirect to its permalink).
 async fn form_check(state: &State, client: IpAddr, request: Request<Incoming>) -> Response<Body> {
-    let ticket = match state.clients.admit(client) {
-        Ok(ticket) => ticket,
-        Err(refused) => return refusal(refused, false),
-    };
-    let job = match job::read(state, request).await {
-        Ok(job) => job,
-        Err(e) => return job_error(e, false),
+    let (ticket, job) = match admit(state, client, request, false).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
     let run = match run_job(state, ticket, job, Kind::Page).await {
         Ok(run) => run,
@@ -253,13 +262,9 @@ async fn form_check(state: &State, client: IpAddr, request: Request<Incoming>) -
 /// `POST /api/check`: the check's JSON report, exactly as `otadoctor check --format json` writes
 /// it; the exit code in the `Otadoctor-Exit-Code` header.
 async fn api_check(state: &State, client: IpAddr, request: Request<Incoming>) -> Response<Body> {
-    let ticket = match state.clients.admit(client) {
-        Ok(ticket) => ticket,
-        Err(refused) => return refusal(refused, true),
-    };
-    let job = match job::read(state, request).await {
-        Ok(job) => job,
-        Err(e) => return job_error(e, true),
+    let (ticket, job) = match admit(state, client, request, true).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
     match run_job(state, ticket, job, Kind::Api).await {
         Ok(job::Finished::Report { body, code }) => {
@@ -276,13 +281,9 @@ async fn api_check(state: &State, client: IpAddr, request: Request<Incoming>) ->
 
 /// `POST /api/runs`: the page's script starts a check and then follows its progress.
 async fn start_run(state: &State, client: IpAddr, request: Request<Incoming>) -> Response<Body> {
-    let ticket = match state.clients.admit(client) {
-        Ok(ticket) => ticket,
-        Err(refused) => return refusal(refused, true),
-    };
-    let job = match job::read(state, request).await {
-        Ok(job) => job,
-        Err(e) => return job_error(e, true),
+    let (ticket, job) = match admit(state, client, request, true).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
     let Some((id, progress)) = state.store.start() else {
         return error(
@@ -293,7 +294,7 @@ async fn start_run(state: &State, client: IpAddr, request: Request<Incoming>) ->
     };
     let places = state.runs.clone();
     let keep = state.keep_reports;
-    let runner = job::Runner::new(state);
+    let runner = state.runner();
     let store = state.store.clone();
     let run_id = id.clone();
     tokio::spawn(async move {
@@ -366,6 +367,22 @@ fn report(state: &State, id: &str) -> Response<Body> {
     }
 }
 
+/// Admits a check for `client` within its limits (before its body is read: a client over its
+/// rate does not get to upload), then reads the request into a job; or the answer that says why
+/// not, as JSON for the API.
+async fn admit(
+    state: &State,
+    client: IpAddr,
+    request: Request<Incoming>,
+    api: bool,
+) -> Result<(Ticket, Job), Response<Body>> {
+    let ticket = state.clients.admit(client).map_err(|refused| refusal(refused, api))?;
+    let job = job::read(state.max_upload, request)
+        .await
+        .map_err(|e| job_error(e, api))?;
+    Ok((ticket, job))
+}
+
 /// Runs a job, admitted within its client's limits (`ticket`), in a place among the checks
 /// running at once (waiting for one).
 async fn run_job(state: &State, ticket: Ticket, job: Job, kind: Kind) -> Result<job::Finished, Response<Body>> {
@@ -376,7 +393,7 @@ async fn run_job(state: &State, ticket: Ticket, job: Job, kind: Kind) -> Result<
         .acquire_owned()
         .await
         .map_err(|_| error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping", api))?;
-    let finished = job::Runner::new(state).run(job, kind, None).await;
+    let finished = state.runner().run(job, kind, None).await;
     drop(place);
     drop(ticket);
     Ok(finished)

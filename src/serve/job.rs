@@ -15,7 +15,6 @@ use http_body_util::BodyExt as _;
 use hyper::Request;
 use hyper::body::Incoming;
 
-use super::http::State;
 use crate::collect::input::MAX_LOCAL_INPUT;
 use crate::run::Io;
 
@@ -103,8 +102,7 @@ impl std::io::Write for Progress {
 /// Reads a request's body into a job: multipart/form-data (the page's form, with files),
 /// application/x-www-form-urlencoded, application/json (`{"input": …, "files": [{"name": …,
 /// "content": base64}]}`), or text/plain (the body is the text).
-pub async fn read(state: &State, request: Request<Incoming>) -> Result<Job, JobError> {
-    let cap = state.max_upload;
+pub async fn read(cap: u64, request: Request<Incoming>) -> Result<Job, JobError> {
     let too_large = || {
         JobError::TooLarge(format!(
             "the request is larger than this server accepts ({} MiB, --max-upload)",
@@ -422,22 +420,15 @@ fn safe_name(wanted: &str) -> String {
 
 /// What a check needs from the server, taken before it moves to a blocking thread.
 pub struct Runner {
-    check: Vec<String>,
-    guard: Option<Arc<crate::collect::net::guard::Guard>>,
-    proxy_env: Vec<(String, String)>,
-    now: Option<time::OffsetDateTime>,
+    pub read_check: super::ReadCheck,
+    /// The `check` options every run gets.
+    pub check: Vec<String>,
+    pub guard: Option<Arc<crate::collect::net::guard::Guard>>,
+    pub proxy_env: Vec<(String, String)>,
+    pub now: Option<time::OffsetDateTime>,
 }
 
 impl Runner {
-    pub fn new(state: &State) -> Runner {
-        Runner {
-            check: state.check.clone(),
-            guard: state.guard.clone(),
-            proxy_env: state.proxy_env.clone(),
-            now: state.now,
-        }
-    }
-
     /// Runs the check on a blocking thread (the pipeline has its own runtime and threads).
     pub async fn run(self, job: Job, kind: Kind, progress: Option<Progress>) -> Finished {
         tokio::task::spawn_blocking(move || self.run_blocking(job, kind, progress))
@@ -478,7 +469,7 @@ impl Runner {
             now: self.now.unwrap_or_else(time::OffsetDateTime::now_utc),
             env: Vec::new(),
         };
-        let (mut options, mut report) = match crate::cli::check_options(&argv, &io) {
+        let (mut options, mut report) = match (self.read_check)(&argv, &io) {
             Ok(read) => read,
             Err(message) => return Finished::Failed(message),
         };

@@ -1,7 +1,8 @@
 //! `otadoctor serve`: the check as a web page and a JSON API, for a support team.
 //!
 //! One process, the same pipeline as the command line: each request becomes a `check` command
-//! line read by `cli::check_options` (so a page, the API and the CLI cannot disagree), run by
+//! line read by the command line's own parser (`ServeOptions::read_check`, so a page, the API
+//! and the CLI cannot disagree), run by
 //! `run::check` on a blocking thread, with the pasted text as standard input and each uploaded
 //! file in a private temporary folder that is removed when the check ends.
 //!
@@ -32,9 +33,15 @@ use time::OffsetDateTime;
 
 use crate::run::Io;
 
+/// Reads a `check` command line (its arguments after `check`) into the pipeline's options: the
+/// command line's own parser, handed in by `cli` (which this module does not import).
+pub type ReadCheck = fn(&[String], &Io<'_>) -> Result<(crate::run::Options, crate::run::ReportOptions), String>;
+
 /// What `otadoctor serve` was asked for.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// How each request's check command line is read.
+    pub read_check: ReadCheck,
     pub listen: SocketAddr,
     /// `--allow-private`: ranges fetched although private (each item a comma separated list).
     pub allow_private: Vec<String>,

@@ -293,30 +293,40 @@ mod tests {
     async fn the_guard_keeps_refused_addresses_from_the_client_and_records_them() {
         let guard = Arc::new(Guard::new(parse_allow("127.0.0.1/32").unwrap()));
         let resolver = DeviceResolver::new(
-            vec![
-                pin("mixed.lab:443:10.1.2.3"),
-                pin("mixed.lab:443:127.0.0.1"),
-                pin("inside.lab:443:169.254.169.254"),
-                pin("proxy.lab:443:10.9.9.9"),
-            ],
+            vec![pin("pinned.lab:443:10.1.2.3"), pin("proxy.lab:443:10.9.9.9")],
             None,
             Duration::from_secs(1),
             Some(guard),
             vec!["PROXY.lab".to_string()],
         );
-        // DNS's whole answer stays in the facts (NET002 reads it); the client gets the rest
-        let facts = resolver.resolve("mixed.lab", 443).await;
-        assert_eq!(facts.addresses, ["10.1.2.3", "127.0.0.1"]);
-        assert_eq!(facts.refused, ["10.1.2.3"]);
-        assert_eq!(facts.usable().collect::<Vec<_>>(), ["127.0.0.1"]);
-        assert_eq!(handed_to_reqwest(&resolver, "mixed.lab").await.unwrap(), ["127.0.0.1"]);
-        // every address refused: the client gets none
-        let error = handed_to_reqwest(&resolver, "inside.lab").await.unwrap_err();
-        assert!(error.contains("no address this server may fetch"), "{error}");
-        assert_eq!(resolver.resolve("inside.lab", 443).await.usable().count(), 0);
+        // an IP literal is its own answer, judged as any other: recorded, never handed out
+        let facts = resolver.resolve("169.254.169.254", 443).await;
+        assert_eq!(facts.addresses, ["169.254.169.254"]);
+        assert_eq!(facts.refused, ["169.254.169.254"]);
+        assert_eq!(facts.usable().count(), 0);
+        let allowed = resolver.resolve("127.0.0.1", 443).await;
+        assert!(allowed.refused.is_empty());
+        // a --resolve pin is the operator's word: not judged
+        assert_eq!(handed_to_reqwest(&resolver, "pinned.lab").await.unwrap(), ["10.1.2.3"]);
+        assert!(resolver.resolve("pinned.lab", 443).await.refused.is_empty());
         // the proxy's own name is never refused
         assert_eq!(handed_to_reqwest(&resolver, "proxy.lab").await.unwrap(), ["10.9.9.9"]);
         assert!(resolver.resolve("proxy.lab", 443).await.refused.is_empty());
+    }
+
+    #[test]
+    fn of_a_mixed_answer_only_the_addresses_not_refused_are_usable() {
+        // DNS's whole answer stays in the facts (NET002 reads it); the client gets the rest
+        let facts = DnsFacts {
+            addresses: vec![
+                "10.1.2.3".to_string(),
+                "192.0.2.80".to_string(),
+                "127.0.0.1".to_string(),
+            ],
+            refused: vec!["10.1.2.3".to_string(), "127.0.0.1".to_string()],
+            ..DnsFacts::default()
+        };
+        assert_eq!(facts.usable().collect::<Vec<_>>(), ["192.0.2.80"]);
     }
 
     #[tokio::test]
