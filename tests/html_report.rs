@@ -99,32 +99,6 @@ fn assert_self_contained_and_inert(html: &str) {
     assert!(!html.contains('\u{202e}'), "a bidi override reached the page");
 }
 
-/// The requests the JSON facts list (what the timeline draws): the page (and as an iPad), each
-/// walk's manifest (and as a browser or the installer), each asset's HEAD and GET, the package's
-/// Range requests and the OCSP requests.
-fn exchanges_in(doc: &serde_json::Value) -> usize {
-    let count = |fetch: &serde_json::Value| fetch["exchanges"].as_array().map_or(0, Vec::len);
-    let mut n = 0;
-    for result in doc["results"].as_array().into_iter().flatten() {
-        let facts = &result["facts"];
-        n += count(&facts["page"]["fetch"]) + count(&facts["page"]["as_ipad"]["fetch"]);
-        for walk in facts["walks"].as_array().into_iter().flatten() {
-            n += count(&walk["manifest"]) + count(&walk["manifest_as_browser"]) + count(&walk["manifest_as_installer"]);
-            for asset in walk["assets"].as_array().into_iter().flatten() {
-                n += count(&asset["head"]) + count(&asset["get"]);
-            }
-            n += walk["package"]["range_reads"].as_array().map_or(0, Vec::len);
-            for revocation in walk["package"]["revocation"].as_array().into_iter().flatten() {
-                n += count(&revocation["fetch"]);
-            }
-        }
-        for revocation in facts["profile_revocation"].as_array().into_iter().flatten() {
-            n += count(&revocation["fetch"]);
-        }
-    }
-    n
-}
-
 /// The verdict is the first thing of every input's section.
 fn assert_verdict_first(tags: &[Tag], expected: &str) {
     let sections: Vec<usize> = tags
@@ -274,7 +248,7 @@ fn a_followed_link_draws_one_bar_per_request_and_the_chain_with_its_missing_inte
     assert!(first_error < timeline && timeline < chain && chain < table);
 
     let bars: Vec<&Tag> = tags.iter().filter(|t| t.name == "g" && t.has_class("bar")).collect();
-    let n = exchanges_in(&doc);
+    let n = support::requests_in(&doc);
     assert!(n >= 4, "manifest, package HEAD and GET, an icon: {n}");
     assert_eq!(bars.len(), n, "one bar per request");
     // the package's HEAD and GET got 404; every request came over the chain iOS refuses (no
@@ -452,7 +426,7 @@ fn chromium_renders_the_report_and_runs_nothing_from_the_hostile_site() {
     assert!(dom.contains("data-verdict=\"fails\""), "{dom}");
     let dom_tags = tags(&dom);
     let bars = dom_tags.iter().filter(|t| t.name == "g" && t.has_class("bar")).count();
-    assert_eq!(bars, exchanges_in(&doc), "{dom}");
+    assert_eq!(bars, support::requests_in(&doc), "{dom}");
     assert_eq!(
         bars,
         tags(&html)

@@ -749,7 +749,7 @@ fn tinyproxy_a_real_proxy_tunnels_and_refuses_as_the_test_proxy_does() {
 fn check_guarded(site: &Site, proxy: &str, pins: &[String]) -> Value {
     use otadoctor::collect::net::guard::Guard;
     use otadoctor::collect::net::proxy::{Proxies, ProxyUrl};
-    use otadoctor::run::{Format, Io, Options, ReportOptions};
+    use otadoctor::run::{Format, Options};
     let mut options = Options::new(vec![site.link()], NOW);
     options.collect.ca_files = vec![site.lab.pki.root_file().into()];
     options.collect.profile_ca = vec![support::profile::ca_file().into()];
@@ -759,22 +759,9 @@ fn check_guarded(site: &Site, proxy: &str, pins: &[String]) -> Value {
     let proxy = ProxyUrl::parse(proxy, "--proxy").unwrap();
     options.collect.proxies = Proxies::choose(Some(&proxy), None, &|_| None).unwrap();
     options.collect.guard = Some(Arc::new(Guard::new(Vec::new())));
-    let mut input: &[u8] = b"";
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut io = Io {
-        stdin: &mut input,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stdout_is_tty: false,
-        stderr_is_tty: false,
-        no_color: true,
-        now: NOW,
-        proxy_env: Vec::new(),
-        env: Vec::new(),
-    };
-    let run = otadoctor::run::check(&options, &ReportOptions::new(Format::Json, false), &mut io);
-    assert!(run.is_ok(), "{:?} {}", run.err(), String::from_utf8_lossy(&stderr));
-    serde_json::from_slice(&stdout).unwrap()
+    let run = support::check_run(&options, Format::Json);
+    assert!(run.code < 2, "{}", run.stderr);
+    run.json()
 }
 
 #[test]

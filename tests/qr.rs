@@ -12,11 +12,10 @@ use image::GrayImage;
 use otadoctor::collect::PackageOptions;
 use otadoctor::collect::input::{InputError, read_argument};
 use otadoctor::facts::{Input, InputKind};
-use otadoctor::run::Io;
 use qrcode::EcLevel;
 use qrgen::{canvas, code, jpeg, photo, place, png, rotate, speckle};
 use support::lab::Site;
-use support::{NOW, Rng, Run, otadoctor, otadoctor_args};
+use support::{Rng, Run, otadoctor, otadoctor_args};
 
 const LINK: &str = "itms-services://?action=download-manifest&url=https://ota.acme-apps.io/field/manifest.plist";
 const AMP_LINK: &str =
@@ -245,27 +244,7 @@ fn a_code_holding_a_download_page_url_is_fetched_and_its_link_followed() {
 
 /// Runs `otadoctor ARGS` with `stdin` as bytes.
 fn with_stdin(args: &[&str], stdin: &[u8]) -> Run {
-    let mut input = stdin;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut io = Io {
-        stdin: &mut input,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stdout_is_tty: false,
-        stderr_is_tty: false,
-        no_color: true,
-        now: NOW,
-        proxy_env: Vec::new(),
-        env: Vec::new(),
-    };
-    let mut argv = vec!["otadoctor"];
-    argv.extend_from_slice(args);
-    let code = otadoctor::cli::run(argv, &mut io);
-    Run {
-        code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    support::otadoctor_bytes(args, stdin, false, true)
 }
 
 #[test]

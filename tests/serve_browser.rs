@@ -16,27 +16,6 @@ const NOW: &str = "2026-11-25T12:00:00Z";
 const HOST: &str = "ota.acme-apps.io";
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The requests of a `--format json` report's facts: what the timeline draws one bar for.
-fn requests_in(doc: &serde_json::Value) -> usize {
-    let count = |fetch: &serde_json::Value| fetch["exchanges"].as_array().map_or(0, Vec::len);
-    let mut n = 0;
-    for result in doc["results"].as_array().into_iter().flatten() {
-        let facts = &result["facts"];
-        n += count(&facts["page"]["fetch"]) + count(&facts["page"]["as_ipad"]["fetch"]);
-        for walk in facts["walks"].as_array().into_iter().flatten() {
-            n += count(&walk["manifest"]) + count(&walk["manifest_as_browser"]) + count(&walk["manifest_as_installer"]);
-            for asset in walk["assets"].as_array().into_iter().flatten() {
-                n += count(&asset["head"]) + count(&asset["get"]);
-            }
-            n += walk["package"]["range_reads"].as_array().map_or(0, Vec::len);
-            for revocation in walk["package"]["revocation"].as_array().into_iter().flatten() {
-                n += count(&revocation["fetch"]);
-            }
-        }
-    }
-    n
-}
-
 fn codes(browser: &Browser) -> Vec<String> {
     browser
         .execute(
@@ -101,7 +80,7 @@ fn the_page_checks_a_demo_link_and_lands_on_its_report() {
         .api(&json!({ "input": link, "symptom": "Cannot connect to host" }))
         .json();
     let bars = browser.count("svg.timeline g.bar").unwrap();
-    assert_eq!(bars, requests_in(&doc), "one bar per request");
+    assert_eq!(bars, support::requests_in(&doc), "one bar per request");
     assert!(browser.count("svg.timeline g.bar.broken").unwrap() >= 1);
     assert!(
         browser.count("svg.chain .missing").unwrap() >= 1,

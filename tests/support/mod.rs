@@ -45,7 +45,12 @@ impl Run {
 
 /// Runs `otadoctor ARGS` with `stdin`, not on a terminal, without NO_COLOR, at `NOW`.
 pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> Run {
-    let mut input = stdin.as_bytes();
+    otadoctor_bytes(args, stdin.as_bytes(), tty, no_color)
+}
+
+/// `otadoctor_with`, with standard input as bytes (an image, a zip).
+pub fn otadoctor_bytes(args: &[&str], stdin: &[u8], tty: bool, no_color: bool) -> Run {
+    let mut input = stdin;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut io = Io {
@@ -67,6 +72,64 @@ pub fn otadoctor_with(args: &[&str], stdin: &str, tty: bool, no_color: bool) -> 
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// Runs the pipeline on `options` through the library, as `otadoctor serve` does (`run::check`,
+/// no standard input, at `NOW`): the report in `format`; code 2 and the error when it failed.
+pub fn check_run(options: &otadoctor::run::Options, format: otadoctor::run::Format) -> Run {
+    let mut input: &[u8] = b"";
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        stdout_is_tty: false,
+        stderr_is_tty: false,
+        no_color: true,
+        now: NOW,
+        proxy_env: Vec::new(),
+        env: Vec::new(),
+    };
+    let result = otadoctor::run::check(options, &otadoctor::run::ReportOptions::new(format, false), &mut io);
+    let mut stderr = String::from_utf8_lossy(&stderr).into_owned();
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            stderr.push_str(&e.to_string());
+            2
+        }
+    };
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr,
+    }
+}
+
+/// The requests a `--format json` report's facts list, what the HTML timeline draws one bar
+/// for: the page (and as an iPad), each walk's manifest (and as a browser or the installer),
+/// each asset's HEAD and GET, the package's Range requests and the OCSP requests.
+pub fn requests_in(doc: &serde_json::Value) -> usize {
+    let count = |fetch: &serde_json::Value| fetch["exchanges"].as_array().map_or(0, Vec::len);
+    let mut n = 0;
+    for result in doc["results"].as_array().into_iter().flatten() {
+        let facts = &result["facts"];
+        n += count(&facts["page"]["fetch"]) + count(&facts["page"]["as_ipad"]["fetch"]);
+        for walk in facts["walks"].as_array().into_iter().flatten() {
+            n += count(&walk["manifest"]) + count(&walk["manifest_as_browser"]) + count(&walk["manifest_as_installer"]);
+            for asset in walk["assets"].as_array().into_iter().flatten() {
+                n += count(&asset["head"]) + count(&asset["get"]);
+            }
+            n += walk["package"]["range_reads"].as_array().map_or(0, Vec::len);
+            for revocation in walk["package"]["revocation"].as_array().into_iter().flatten() {
+                n += count(&revocation["fetch"]);
+            }
+        }
+        for revocation in facts["profile_revocation"].as_array().into_iter().flatten() {
+            n += count(&revocation["fetch"]);
+        }
+    }
+    n
 }
 
 /// Runs with standard error on a terminal (where the progress line goes).
