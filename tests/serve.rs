@@ -55,6 +55,20 @@ fn the_page_is_a_form_that_works_without_script_under_a_strict_policy() {
         assert!(html.contains(needed), "{needed} not in the page");
     }
     // the policy allows exactly the page's own script and style, by hash; nothing else
+    // the operator's log: one line per request, no body, no query string
+    let token = "3f1c0e0c9a7d4b2e8f6a5d4c3b2a1908";
+    let _ = http(serve.addr, "GET", &format!("/nothing?secret={token}"), &[], b"");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let log = serve.log();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    let words: Vec<&str> = lines[0].split(' ').collect();
+    assert!(
+        time::OffsetDateTime::parse(words[0], &time::format_description::well_known::Rfc3339).is_ok(),
+        "{log}"
+    );
+    assert_eq!(words[1..5], ["127.0.0.1", "GET", "/", "200"], "{log}");
+    assert!(lines[1].contains(" GET /nothing 404 ") && !log.contains(token), "{log}");
     let csp = page.header("content-security-policy").expect("CSP").to_string();
     let inline = |open: &str, close: &str| {
         let start = html.find(open).expect(open) + open.len();

@@ -31,6 +31,8 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Everything the requests share.
 pub struct State {
+    /// Where the request log's lines go (`serve::command` writes them to standard error).
+    pub log: std::sync::mpsc::Sender<String>,
     pub read_check: super::ReadCheck,
     /// The `check` options every run gets.
     pub check: Vec<String>,
@@ -50,7 +52,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(options: &ServeOptions, examples: Vec<Example>, io: &Io<'_>) -> Result<State, String> {
+    pub fn new(
+        options: &ServeOptions,
+        examples: Vec<Example>,
+        io: &Io<'_>,
+        log: std::sync::mpsc::Sender<String>,
+    ) -> Result<State, String> {
         // the run's options are read now, once, so that a bad --ca-file or --resolve is said at
         // start and not on each request
         let mut probe = options.check.clone();
@@ -63,6 +70,7 @@ impl State {
         let allowed: Vec<String> = allow.iter().map(ToString::to_string).collect();
         let guard = Arc::new(crate::collect::net::guard::Guard::new(allow));
         Ok(State {
+            log,
             read_check: options.read_check,
             check: options.check.clone(),
             guard: Some(guard),
@@ -144,7 +152,13 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(&state, peer, request).await) }
+                async move {
+                    let started = std::time::Instant::now();
+                    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+                    let response = handle(&state, peer, request).await;
+                    log(&state, peer, &method, &path, response.status(), started.elapsed());
+                    Ok::<_, Infallible>(response)
+                }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -155,6 +169,24 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
             drop(permit);
         });
     }
+}
+
+/// One line per request on standard error, for the operator: when, who, what, the answer and
+/// how long it took. Never a body, a query string or a header (tokens, what was pasted).
+fn log(state: &State, peer: SocketAddr, method: &Method, path: &str, status: StatusCode, took: Duration) {
+    let when = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
+    let path: String = path.chars().take(120).collect();
+    let _ = state.log.send(format!(
+        "{when} {} {method} {} {} {} ms\n",
+        peer.ip(),
+        crate::text::escape_for_terminal(&path),
+        status.as_u16(),
+        took.as_millis()
+    ));
 }
 
 /// Ctrl-C, or SIGTERM where there is one.

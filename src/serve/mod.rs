@@ -141,7 +141,10 @@ pub fn command(mut options: ServeOptions, io: &mut Io<'_>) -> Result<i32, String
         let now = now.format(&Rfc3339).map_err(|e| format!("--now: {e}"))?;
         options.check.push(format!("--now={now}"));
     }
-    let state = Arc::new(http::State::new(&options, examples, io)?);
+    // the request log: written here, on the process's standard error, by this thread (the
+    // server's threads hand it their lines)
+    let (log, lines) = std::sync::mpsc::channel::<String>();
+    let state = Arc::new(http::State::new(&options, examples, io, log)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("otadoctor-serve")
@@ -159,7 +162,16 @@ pub fn command(mut options: ServeOptions, io: &mut Io<'_>) -> Result<i32, String
         let _ = writeln!(io.stdout, "  {line}");
     }
     let _ = io.stdout.flush();
-    runtime.block_on(http::serve(listener, state));
+    let server = std::thread::Builder::new()
+        .name("otadoctor-serve".to_string())
+        .spawn(move || runtime.block_on(http::serve(listener, state)))
+        .map_err(|e| format!("cannot start the server's thread: {e}"))?;
+    // until the server stops and its last sender is dropped with it
+    for line in lines {
+        let _ = io.stderr.write_all(line.as_bytes());
+        let _ = io.stderr.flush();
+    }
+    let _ = server.join();
     drop(demo);
     let _ = writeln!(io.stdout, "otadoctor serve: stopped");
     Ok(crate::run::EXIT_OK)

@@ -9,6 +9,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running `otadoctor serve`.
@@ -18,6 +19,8 @@ pub struct Serve {
     pub banner: Vec<String>,
     /// Its TMPDIR: uploads are made under it.
     pub tmp: tempfile::TempDir,
+    /// What it wrote to standard error (one line per request).
+    log: Arc<Mutex<Vec<u8>>>,
     child: Child,
 }
 
@@ -40,17 +43,35 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start otadoctor serve");
+        // its request log goes to standard error: kept, and read away as it comes so that the
+        // server never blocks on it
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(mut stderr) = child.stderr.take() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = stderr.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut log) = log.lock() {
+                        log.extend_from_slice(&chunk[..n]);
+                    }
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let first = match lines.next() {
             Some(Ok(line)) => line,
             _ => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
                 let _ = child.wait();
-                panic!("otadoctor serve did not start: {err}");
+                std::thread::sleep(Duration::from_millis(100));
+                let said = log
+                    .lock()
+                    .map(|l| String::from_utf8_lossy(&l).into_owned())
+                    .unwrap_or_default();
+                panic!("otadoctor serve did not start: {said}");
             }
         };
         let addr: SocketAddr = first
@@ -73,6 +94,7 @@ impl Serve {
             addr,
             banner,
             tmp,
+            log,
             child,
         }
     }
@@ -100,6 +122,14 @@ impl Serve {
     pub fn multipart(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Reply {
         let (content_type, body) = multipart(fields, files);
         http(self.addr, "POST", path, &[("Content-Type", &content_type)], &body)
+    }
+
+    /// Its request log so far.
+    pub fn log(&self) -> String {
+        self.log
+            .lock()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .unwrap_or_default()
     }
 
     /// What is left in the server's TMPDIR.
