@@ -134,7 +134,7 @@ fn quiet_prints_the_findings_most_severe_first_and_the_summary() {
     assert_eq!(
         clean.stdout,
         format!(
-            "{link}\nskipped  following the link: fetching the manifest, TLS, the package (--offline)\n\nno problems found · exit 0\n"
+            "{link}\nskipped  following the link: fetching the manifest, TLS, the package (--offline)\n\nno problem in what was checked · 1 input not checked in full · exit 0\n"
         )
     );
 }

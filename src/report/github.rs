@@ -166,8 +166,17 @@ mod tests {
             warning: 1,
             info: 1,
             suppressed: 0,
+            unchecked: 1,
         };
         assert_eq!(Summary::words(summary), "2 errors · 1 warning · 1 info");
         assert_eq!(Summary::words(Summary::default()), "no problems found");
+        let unchecked = Summary {
+            unchecked: 2,
+            ..Summary::default()
+        };
+        assert_eq!(
+            Summary::words(unchecked),
+            "no problem in what was checked · 2 inputs not checked in full"
+        );
     }
 }

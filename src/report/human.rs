@@ -83,7 +83,7 @@ fn summary_words(s: Summary, style: Style) -> String {
 
 fn counts_words(s: Summary, style: Style) -> String {
     if s.total() == 0 {
-        return "no problems found".to_string();
+        return s.nothing_found();
     }
     let mut parts = Vec::new();
     for (n, severity, one, many) in [

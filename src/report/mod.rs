@@ -312,6 +312,11 @@ pub struct Summary {
     /// Findings suppressed (not in the counts above; written when there are some).
     #[serde(skip_serializing_if = "is_zero")]
     pub suppressed: usize,
+    /// Inputs not checked in full (their verdict says what was not): with no finding, the
+    /// closing line says "no problem in what was checked", never "no problems found". Not in
+    /// the JSON summary, whose inputs each carry what was skipped.
+    #[serde(skip)]
+    pub unchecked: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -335,8 +340,19 @@ impl Summary {
         self.error + self.warning + self.info
     }
 
-    /// "2 errors · 1 warning", or "no problems found", as the human output writes it
-    /// (uncoloured), then "· 3 suppressed" when findings were.
+    /// What a run without findings found: "no problems found" only when every input was
+    /// checked in full.
+    pub fn nothing_found(self) -> String {
+        match self.unchecked {
+            0 => "no problems found".to_string(),
+            1 => "no problem in what was checked · 1 input not checked in full".to_string(),
+            n => format!("no problem in what was checked · {n} inputs not checked in full"),
+        }
+    }
+
+    /// "2 errors · 1 warning", or "no problems found" (or, when an input was not checked in
+    /// full, "no problem in what was checked · 1 input not checked in full"), as the human
+    /// output writes it (uncoloured), then "· 3 suppressed" when findings were.
     pub fn words(self) -> String {
         let suppressed = if self.suppressed > 0 {
             format!(" · {} suppressed", self.suppressed)
@@ -344,7 +360,7 @@ impl Summary {
             String::new()
         };
         if self.total() == 0 {
-            return format!("no problems found{suppressed}");
+            return format!("{}{suppressed}", self.nothing_found());
         }
         let counts = [
             (self.error, "error", "errors"),
@@ -603,6 +619,9 @@ impl Stream {
         self.summary.warning += counts.warning;
         self.summary.info += counts.info;
         self.summary.suppressed += outcome.suppressed.len();
+        if !not_checked(outcome).is_empty() {
+            self.summary.unchecked += 1;
+        }
         Ok(())
     }
 
