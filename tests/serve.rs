@@ -233,6 +233,39 @@ fn bad_requests_get_clear_answers() {
 }
 
 #[test]
+fn a_plain_text_body_is_the_text_box() {
+    let site = Site::correct(HOST);
+    let serve = serve_for(&site, &[]);
+    let ticket = format!("Hi, the install link {} does nothing. Thanks", site.link());
+    let reply = http(
+        serve.addr,
+        "POST",
+        "/api/check",
+        &[("Content-Type", "text/plain; charset=utf-8")],
+        ticket.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let cli = cli_json(&site, &["-"], &ticket);
+    assert_eq!(without_timings(&reply.json()), without_timings(&cli));
+    // more text than a text input may hold: said as such
+    let big = vec![b'a'; 17 * 1024 * 1024];
+    let reply = http(
+        serve.addr,
+        "POST",
+        "/api/check",
+        &[("Content-Type", "text/plain")],
+        &big,
+    );
+    assert_eq!(reply.status, 413);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the text is larger than 16 MiB")
+    );
+}
+
+#[test]
 fn uploads_over_the_cap_are_refused_before_they_are_read_whole() {
     let site = Site::correct(HOST);
     let serve = serve_for(&site, &["--max-upload=1"]);

@@ -147,7 +147,15 @@ pub async fn read(cap: u64, request: Request<Incoming>) -> Result<Job, JobError>
             read_json(&mut job, &bytes)?;
         }
         "text/plain" => {
-            job.text = collect(body, cap.min(MAX_LOCAL_INPUT)).await?.to_vec();
+            job.text = match collect(body, cap.min(MAX_LOCAL_INPUT)).await {
+                Err(JobError::TooLarge(_)) if cap > MAX_LOCAL_INPUT => {
+                    return Err(JobError::TooLarge(format!(
+                        "the text is larger than {} MiB: send a large log as a file (multipart/form-data)",
+                        MAX_LOCAL_INPUT / 1024 / 1024
+                    )));
+                }
+                read => read?.to_vec(),
+            };
         }
         _ => {
             return Err(JobError::Unsupported(
