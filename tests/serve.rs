@@ -170,6 +170,53 @@ fn an_uploaded_manifest_is_checked_under_its_own_name_and_removed_after() {
 }
 
 #[test]
+fn an_uploaded_package_and_manifest_are_checked_together_as_the_command_line_does() {
+    let site = Site::correct(HOST);
+    let serve = serve_for(&site, &[]);
+    // a real IPA of 3 MiB, read in place (through ranges on the upload), and a manifest saved
+    // under another name (recognised by its content)
+    let ipa = support::lab::package(3 * 1024 * 1024);
+    let reply = serve.multipart(
+        "/api/check",
+        &[("udid", "00008110-000A1C2E3F45801E")],
+        &[("Field.ipa", &ipa), ("install.html", site.manifest_text().as_bytes())],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let served = reply.json();
+    let dir = tempfile::tempdir().unwrap();
+    let (ipa_path, other) = (dir.path().join("Field.ipa"), dir.path().join("install.html"));
+    std::fs::write(&ipa_path, &ipa).unwrap();
+    std::fs::write(&other, site.manifest_text()).unwrap();
+    let cli = cli_json(
+        &site,
+        &[
+            "--udid",
+            "00008110-000A1C2E3F45801E",
+            &ipa_path.display().to_string(),
+            &other.display().to_string(),
+        ],
+        "",
+    );
+    let shown = format!("{}/", dir.path().display());
+    let cli: serde_json::Value = serde_json::from_str(
+        &serde_json::to_string(&without_timings(&cli))
+            .unwrap()
+            .replace(&shown, ""),
+    )
+    .unwrap();
+    assert_eq!(without_timings(&served), cli);
+    assert_eq!(served["results"][0]["input"], "Field.ipa");
+    assert_eq!(served["results"][0]["kind"], "package");
+    let package = &served["results"][0]["facts"]["walks"][0]["package"];
+    assert!(package["bytes"].as_u64().unwrap() > 3_000_000, "{package}");
+    assert!(
+        package["bytes_read"].as_u64().unwrap() < 1_000_000,
+        "read in place, not whole: {package}"
+    );
+    assert!(serve.leftovers().is_empty(), "uploads left: {:?}", serve.leftovers());
+}
+
+#[test]
 fn nothing_in_a_request_is_read_as_a_local_file() {
     let site = Site::correct(HOST);
     let serve = serve_for(&site, &[]);
