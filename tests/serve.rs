@@ -557,6 +557,18 @@ fn a_started_run_shows_progress_and_its_report_once() {
 
 // ---- the network guard, through the server
 
+/// The server's options that send every request but the lab's to a refusing proxy on loopback
+/// (`names` and loopback reached directly): if the guard let an address through that it should
+/// refuse, the request would end at the proxy, which the test then sees, not on the network.
+fn behind_a_sink(sink: &support::browser::Sink, names: &[&str]) -> Vec<String> {
+    let mut direct = vec!["127.0.0.1", "::1", "localhost"];
+    direct.extend_from_slice(names);
+    vec![
+        format!("--proxy={}", sink.url()),
+        format!("--no-proxy={}", direct.join(",")),
+    ]
+}
+
 /// The API's verdict on `input`: the JSON report.
 fn refused(serve: &Serve, input: &str) -> serde_json::Value {
     let reply = serve.api(&json!({ "input": input }));
@@ -585,7 +597,9 @@ fn errors_of(doc: &serde_json::Value) -> Vec<String> {
 #[test]
 fn private_loopback_link_local_and_metadata_addresses_are_refused() {
     let site = Site::correct(HOST);
-    let serve = serve_for(&site, &[]);
+    let sink = support::browser::Sink::start().unwrap();
+    let proxy = behind_a_sink(&sink, &[HOST]);
+    let serve = serve_for(&site, &[&proxy[0], &proxy[1]]);
     let port = site.lab.addr.port();
     let before = site.lab.connections();
     for (url, words) in [
@@ -618,6 +632,7 @@ fn private_loopback_link_local_and_metadata_addresses_are_refused() {
         );
     }
     assert_eq!(site.lab.connections(), before, "a refused address was connected to");
+    assert_eq!(sink.seen(), Vec::<String>::new(), "a refused address was asked for");
 }
 
 #[test]
@@ -625,11 +640,14 @@ fn a_name_that_resolves_to_a_private_address_is_refused() {
     let site = Site::correct(HOST);
     site.lab.dns_answer("ota.public-looking.example", Ipv4Addr::LOCALHOST);
     // no pin for this name: the lab's DNS server answers it with 127.0.0.1
-    let serve = Serve::start(&[
+    let sink = support::browser::Sink::start().unwrap();
+    let mut args = vec![
         format!("--dns-server={}", site.lab.dns),
         format!("--ca-file={}", site.lab.pki.root_file()),
         format!("--now={NOW}"),
-    ]);
+    ];
+    args.extend(behind_a_sink(&sink, &["ota.public-looking.example"]));
+    let serve = Serve::start(&args);
     let url = format!(
         "https://ota.public-looking.example:{}/app/manifest.plist",
         site.lab.addr.port()
@@ -642,6 +660,7 @@ fn a_name_that_resolves_to_a_private_address_is_refused() {
         "{errors}\n{doc:#}"
     );
     assert_eq!(site.lab.connections(), before);
+    assert_eq!(sink.seen(), Vec::<String>::new());
     // allowed: the same link is fetched
     let allowed = Serve::start(&[
         format!("--dns-server={}", site.lab.dns),
@@ -659,7 +678,9 @@ fn a_redirect_from_an_allowed_host_to_a_private_one_is_refused() {
     let site = Site::correct(HOST);
     site.lab
         .route("/go", Route::redirect(302, "https://10.20.30.40/app/manifest.plist"));
-    let serve = serve_for(&site, &[]);
+    let sink = support::browser::Sink::start().unwrap();
+    let proxy = behind_a_sink(&sink, &[HOST]);
+    let serve = serve_for(&site, &[&proxy[0], &proxy[1]]);
     let doc = refused(&serve, &otadoctor::check::repair::canonical_link(&site.url("/go")));
     let errors = errors_of(&doc).join("\n");
     assert!(
@@ -670,6 +691,7 @@ fn a_redirect_from_an_allowed_host_to_a_private_one_is_refused() {
         site.lab.requests().iter().any(|r| r.path == "/go"),
         "the first hop is fetched"
     );
+    assert_eq!(sink.seen(), Vec::<String>::new(), "the refused hop was asked for");
 }
 
 #[test]

@@ -60,8 +60,24 @@ fn check(site: &Site, argument: &str, allow: Option<&str>, format: Format) -> Ch
     options.collect.pins = vec![format!("{HOST}:{}:127.0.0.1", site.lab.addr.port()).parse().unwrap()];
     options.collect.timeout = std::time::Duration::from_secs(3);
     options.collect.guard = allow.map(|list| Arc::new(Guard::new(parse_allow(list).unwrap())));
+    // every name but the lab's (and loopback) goes to a refusing proxy on loopback: a request the
+    // guard should have refused and let through would end there, never on the network. The names
+    // the lab's DNS server answers go direct (their DNS answer is the fact under test: through a
+    // proxy the name is the proxy's to resolve); for them the resolver's own filter, which never
+    // hands a refused address to the client, is the second wall
+    let sink = support::browser::Sink::start().unwrap();
+    let proxy = otadoctor::collect::net::proxy::ProxyUrl::parse(&sink.url(), "--proxy").unwrap();
+    let direct = format!("127.0.0.1,::1,localhost,{HOST},dns-only.lab,intranet.lab");
+    options.collect.proxies =
+        otadoctor::collect::net::proxy::Proxies::choose(Some(&proxy), Some(&direct), &|_| None).unwrap();
     let run = support::check_run(&options, format);
     assert!(run.code < 2, "{}", run.stderr);
+    assert_eq!(
+        sink.seen(),
+        Vec::<String>::new(),
+        "asked of the network: {}",
+        run.stdout
+    );
     Checked { out: run.stdout }
 }
 

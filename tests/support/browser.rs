@@ -925,8 +925,9 @@ fn signal(group: &str, signal: &str) {
 
 /// The proxy Chromium is given: on 127.0.0.1, it answers every request and every CONNECT with
 /// 403 and writes down the request line, so nothing Chromium asks for leaves the machine and
-/// the test can see what was asked.
-struct Sink {
+/// the test can see what was asked. The serve tests give it to `otadoctor serve` too, so that a
+/// request the guard should have refused would end here, not on the network.
+pub struct Sink {
     port: u16,
     seen: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
@@ -934,7 +935,17 @@ struct Sink {
 }
 
 impl Sink {
-    fn start() -> Result<Sink, String> {
+    /// The proxy's URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The request lines it refused so far.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn start() -> Result<Sink, String> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no port for the proxy: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
