@@ -136,25 +136,19 @@ fn sweep(entries: &mut HashMap<String, Entry>) {
         State::Running(_) => true,
         State::Report { until, .. } | State::Failed { until, .. } => *until > now,
     });
-    let bytes = |entries: &HashMap<String, Entry>| -> usize {
-        entries
-            .values()
-            .map(|e| match &e.state {
-                State::Report { body, .. } => body.len(),
-                _ => 0,
-            })
-            .sum()
+    let size = |e: &Entry| match &e.state {
+        State::Report { body, .. } => body.len(),
+        _ => 0,
     };
-    while entries.len() > MAX_ENTRIES || bytes(entries) > MAX_BYTES {
+    let mut bytes: usize = entries.values().map(size).sum();
+    while entries.len() > MAX_ENTRIES || bytes > MAX_BYTES {
         let oldest = entries
             .iter()
             .filter(|(_, e)| !matches!(e.state, State::Running(_)))
             .min_by_key(|(_, e)| e.created)
             .map(|(id, _)| id.clone());
-        match oldest {
-            Some(id) => {
-                entries.remove(&id);
-            }
+        match oldest.and_then(|id| entries.remove(&id)) {
+            Some(gone) => bytes = bytes.saturating_sub(size(&gone)),
             None => break,
         }
     }

@@ -27,6 +27,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+
+use super::servers::signal;
 use serde_json::{Value, json};
 
 /// The key W3C WebDriver names an element reference by.
@@ -912,15 +914,6 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, String> {
 fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
-}
-
-/// Sends `signal` to the process group `group` (`-PGID`) of the chromedriver this file started.
-fn signal(group: &str, signal: &str) {
-    let _ = Command::new("kill")
-        .args(["-s", signal, "--", group])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// The proxy Chromium is given: on 127.0.0.1, it answers every request and every CONNECT with

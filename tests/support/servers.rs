@@ -325,8 +325,9 @@ impl Drop for RealServer {
     }
 }
 
-/// Sends `signal` to the process group `group` (`-PGID`) of a server this file started.
-fn signal(group: &str, signal: &str) {
+/// Sends `signal` to the process group `group` (`-PGID`) of a server (or chromedriver) a test
+/// started.
+pub fn signal(group: &str, signal: &str) {
     let _ = Command::new("kill")
         .args(["-s", signal, "--", group])
         .stdout(Stdio::null())
